@@ -1,0 +1,1 @@
+"""Haven: a secure platform for networks of NGOs."""

@@ -1,0 +1,120 @@
+"""Lookups of accounts data, always inside one organisation; anything else is 404."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core import signing
+from django.http import Http404
+from django.utils import timezone
+
+from haven.accounts.models import ApiToken, Invitation, RoleAssignment, User
+from haven.organisations.models import Organisation
+
+INVITATION_SALT = "haven.accounts.invitation"
+API_TOKEN_PREFIX = "haven_"
+
+
+def staff_of(organisation: Organisation) -> list[tuple[User, list[str]]]:
+    """Every user with a role in the organisation, with their roles, by name."""
+    by_user: dict[int, tuple[User, list[str]]] = {}
+    assignments = (
+        RoleAssignment.objects.filter(organisation=organisation)
+        .select_related("user")
+        .order_by("user__username", "role")
+    )
+    for assignment in assignments:
+        by_user.setdefault(assignment.user_id, (assignment.user, []))[1].append(assignment.role)
+    return list(by_user.values())
+
+
+def staff_member_for(organisation: Organisation, user_id: int) -> User:
+    """A user who holds a role in the organisation, or 404."""
+    user = (
+        User.objects.filter(pk=user_id, role_assignments__organisation=organisation)
+        .distinct()
+        .first()
+    )
+    if user is None:
+        raise Http404
+    return user
+
+
+def pending_invitations(organisation: Organisation) -> list[Invitation]:
+    """Invitations not yet accepted, revoked or expired."""
+    return list(
+        Invitation.objects.filter(
+            organisation=organisation,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+    )
+
+
+def invitation_for(organisation: Organisation, invitation_id: int) -> Invitation:
+    """One of the organisation's invitations, or 404."""
+    invitation = Invitation.objects.filter(organisation=organisation, pk=invitation_id).first()
+    if invitation is None:
+        raise Http404
+    return invitation
+
+
+def invitation_link_token(invitation: Invitation) -> str:
+    return signing.dumps({"i": invitation.pk, "n": invitation.nonce}, salt=INVITATION_SALT)
+
+
+def open_invitation_by_token(token: str) -> Invitation | None:
+    """The pending invitation a link's token names, or None for anything else."""
+    if len(token) > 500:
+        return None
+    try:
+        payload = signing.loads(token, salt=INVITATION_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("i"), int):
+        return None
+    invitation = (
+        Invitation.unscoped.select_related("organisation")
+        .filter(pk=int(payload["i"]), nonce=str(payload.get("n")))
+        .first()
+    )
+    if (
+        invitation is None
+        or invitation.accepted_at
+        or invitation.revoked_at
+        or invitation.expires_at <= timezone.now()
+    ):
+        return None
+    return invitation
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    """The user's API tokens that still work."""
+    return list(ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at"))
+
+
+def token_of(user: User, token_id: int) -> ApiToken:
+    """One of the user's own API tokens, or 404."""
+    token = ApiToken.objects.filter(user=user, pk=token_id).first()
+    if token is None:
+        raise Http404
+    return token
+
+
+def hash_api_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def api_token_by_secret(raw: str) -> ApiToken | None:
+    """The live token whose secret this is, or None."""
+    if not raw.startswith(API_TOKEN_PREFIX) or len(raw) > 100:
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(token_hash=hash_api_token(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None or (token.expires_at is not None and token.expires_at <= timezone.now()):
+        return None
+    return token

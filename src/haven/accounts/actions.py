@@ -1,0 +1,219 @@
+"""Every change to staff accounts, roles, invitations and API tokens."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Collection
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from haven.accounts.access import API_TOKEN_PREFIX, hash_api_token
+from haven.accounts.models import ApiToken, Invitation, RoleAssignment, User
+from haven.accounts.permissions import Role, assignable_roles
+from haven.accounts.tasks import send_invitation_email
+from haven.organisations.models import Organisation
+from haven.privacy import audit
+
+INVITATION_LIFETIME = timedelta(days=7)
+
+
+def _check_roles(organisation: Organisation, roles: Collection[str]) -> list[str]:
+    allowed = assignable_roles(organisation.kind)
+    unknown = [role for role in roles if role not in allowed]
+    if unknown:
+        raise ValidationError(
+            _("These roles cannot be given here: %(roles)s") % {"roles": ", ".join(unknown)}
+        )
+    return sorted(set(roles))
+
+
+def _keeps_an_admin(organisation: Organisation, user: User, new_roles: Collection[str]) -> bool:
+    if Role.ORGANISATION_ADMIN in new_roles:
+        return True
+    other_admins = RoleAssignment.objects.filter(
+        organisation=organisation, role=Role.ORGANISATION_ADMIN
+    ).exclude(user=user)
+    return other_admins.exists()
+
+
+def invite_user(
+    *,
+    actor: User,
+    organisation: Organisation,
+    email: str,
+    roles: Collection[str],
+    request: HttpRequest | None = None,
+) -> Invitation:
+    """Invite someone by e-mail to join the organisation with the given roles."""
+    checked = _check_roles(organisation, roles)
+    if not checked:
+        raise ValidationError(_("Choose at least one role."))
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            organisation=organisation,
+            email=email.strip(),
+            roles=checked,
+            nonce=secrets.token_hex(16),
+            invited_by=actor,
+            expires_at=timezone.now() + INVITATION_LIFETIME,
+        )
+        audit.record(
+            "invitation.sent",
+            actor=actor,
+            organisation=organisation,
+            target=invitation,
+            details={"roles": checked},
+            request=request,
+        )
+        transaction.on_commit(
+            partial(send_invitation_email.enqueue, invitation.pk, get_language() or "en")
+        )
+    return invitation
+
+
+def revoke_invitation(
+    *, actor: User, invitation: Invitation, request: HttpRequest | None = None
+) -> None:
+    """Make an unused invitation link stop working."""
+    with transaction.atomic():
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        audit.record(
+            "invitation.revoked",
+            actor=actor,
+            organisation=invitation.organisation,
+            target=invitation,
+            request=request,
+        )
+
+
+def accept_invitation(
+    *,
+    invitation: Invitation,
+    user: User | None = None,
+    username: str = "",
+    password: str = "",
+    request: HttpRequest | None = None,
+) -> User:
+    """Join the invitation's organisation, as the signed-in user or as a new account."""
+    with transaction.atomic():
+        locked = Invitation.unscoped.select_for_update().get(pk=invitation.pk)
+        if locked.accepted_at or locked.revoked_at or locked.expires_at <= timezone.now():
+            raise ValidationError(_("This invitation is no longer valid."))
+        if user is None:
+            if User.objects.filter(username__iexact=username).exists():
+                raise ValidationError(_("This username is taken; choose another."))
+            if User.objects.filter(email__iexact=locked.email).exists():
+                raise ValidationError(
+                    _("An account already uses this e-mail address: log in, then open the link.")
+                )
+            user = User.objects.create_user(
+                username=username, email=locked.email, password=password
+            )
+            audit.record(
+                "user.created",
+                actor=user,
+                organisation=locked.organisation,
+                target=user,
+                request=request,
+            )
+        for role in locked.roles:
+            RoleAssignment.objects.get_or_create(
+                user=user, organisation=locked.organisation, role=role
+            )
+        locked.accepted_at = timezone.now()
+        locked.accepted_by = user
+        locked.save(update_fields=["accepted_at", "accepted_by"])
+        audit.record(
+            "invitation.accepted",
+            actor=user,
+            organisation=locked.organisation,
+            target=locked,
+            details={"roles": list(locked.roles)},
+            request=request,
+        )
+    return user
+
+
+def set_roles(
+    *,
+    actor: User,
+    organisation: Organisation,
+    user: User,
+    roles: Collection[str],
+    request: HttpRequest | None = None,
+) -> None:
+    """Give and take away roles so that the user holds exactly ``roles`` in the organisation."""
+    wanted = set(_check_roles(organisation, roles))
+    with transaction.atomic():
+        current = set(
+            RoleAssignment.objects.select_for_update()
+            .filter(organisation=organisation, user=user)
+            .values_list("role", flat=True)
+        )
+        if not _keeps_an_admin(organisation, user, wanted):
+            raise ValidationError(_("The organisation must keep at least one organisation admin."))
+        added, removed = sorted(wanted - current), sorted(current - wanted)
+        RoleAssignment.objects.filter(
+            organisation=organisation, user=user, role__in=removed
+        ).delete()
+        for role in added:
+            RoleAssignment.objects.create(user=user, organisation=organisation, role=role)
+        if added or removed:
+            audit.record(
+                "roles.changed",
+                actor=actor,
+                organisation=organisation,
+                target=user,
+                details={"added": added, "removed": removed},
+                request=request,
+            )
+
+
+def remove_from_organisation(
+    *, actor: User, organisation: Organisation, user: User, request: HttpRequest | None = None
+) -> None:
+    """Take away every role the user holds in the organisation."""
+    set_roles(actor=actor, organisation=organisation, user=user, roles=[], request=request)
+
+
+def create_api_token(
+    *, actor: User, name: str, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Make a personal API token; the secret is returned once and never stored."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ValidationError(_("Give the token a name of at most 100 characters."))
+    secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=actor,
+            name=name,
+            prefix=secret[: len(API_TOKEN_PREFIX) + 4],
+            token_hash=hash_api_token(secret),
+            expires_at=expires_at,
+        )
+        audit.record("api_token.created", actor=actor, target=token)
+    return token, secret
+
+
+def revoke_api_token(*, actor: User, token: ApiToken, request: HttpRequest | None = None) -> None:
+    """Make an API token stop working at once."""
+    with transaction.atomic():
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record("api_token.revoked", actor=actor, target=token, request=request)
+
+
+def note_api_token_use(token: ApiToken) -> None:
+    """Remember when a token was last used, at most once a minute."""
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

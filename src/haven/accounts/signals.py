@@ -1,0 +1,52 @@
+"""Logins and failed logins go to the audit trail.
+
+Django's authentication signals are the one place every login path passes through
+(password, passkey, MFA step), so auditing listens there instead of in an action.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models import Q
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from haven.accounts.models import User
+from haven.privacy import audit
+
+
+@receiver(user_logged_in)
+def audit_login(sender: object, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
+    audit.record("auth.login", actor=user, target=user, request=request)
+
+
+@receiver(user_logged_out)
+def audit_logout(
+    sender: object, request: HttpRequest | None, user: User | None, **kwargs: Any
+) -> None:
+    if user is not None:
+        audit.record("auth.logout", actor=user, target=user, request=request)
+
+
+@receiver(user_login_failed)
+def audit_failed_login(
+    sender: object, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    # The typed login is never stored: it may be a password typed in the wrong box.
+    login = str(credentials.get("username") or credentials.get("email") or "")[:254]
+    user = (
+        User.objects.filter(Q(username__iexact=login) | Q(email__iexact=login)).first()
+        if login
+        else None
+    )
+    audit.record(
+        "auth.login_failed",
+        actor=None,
+        target=user,
+        object_type="accounts.user",
+        outcome="refused",
+        details={"known_account": user is not None},
+        request=request,
+    )

@@ -1,0 +1,215 @@
+"""Tenancy and permissions for every page and API operation.
+
+Three layers (DESIGN.md): the organisation comes from the URL and outsiders get 404;
+private models have scoped managers, so the view body runs inside ``scope(organisation=…)``;
+and each view declares the permission it needs. Each decorator also leaves an
+``AccessRule`` on the view, which the generated authorisation matrix reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, Literal, TypeVar, cast
+
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django_scopes import scope
+
+from haven.accounts.models import RoleAssignment, User
+from haven.accounts.permissions import (
+    MFA_PERMISSION,
+    check_permission_name,
+    permissions_for,
+)
+from haven.organisations.models import Organisation
+from haven.privacy import audit
+
+AccessKind = Literal["public", "user", "organisation", "token"]
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class AccessRule:
+    """What a route needs: nobody, a signed-in user, or a permission in an organisation."""
+
+    kind: AccessKind
+    permission: str | None = None
+
+
+class OrganisationRequest(HttpRequest):
+    """A request inside an organisation, as the decorators below leave it."""
+
+    user: User
+    organisation: Organisation
+    roles: frozenset[str]
+    permissions: frozenset[str]
+
+
+class UserRequest(HttpRequest):
+    user: User
+
+
+def access_rule(view: object) -> AccessRule | None:
+    return getattr(view, "haven_access", None)
+
+
+def _mark(view: View, rule: AccessRule) -> View:
+    view.haven_access = rule  # type: ignore[attr-defined]
+    return view
+
+
+def roles_in(user: User, organisation: Organisation) -> frozenset[str]:
+    """The user's roles in one organisation, read fresh on every request."""
+    return frozenset(
+        RoleAssignment.objects.filter(user=user, organisation=organisation).values_list(
+            "role", flat=True
+        )
+    )
+
+
+def organisations_of(user: User) -> list[Organisation]:
+    """The organisations where the user holds at least one role."""
+    return list(Organisation.objects.filter(role_assignments__user=user).distinct())
+
+
+def has_second_factor(user: User) -> bool:
+    enrolled: bool = Authenticator.objects.filter(
+        user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+    ).exists()
+    return enrolled
+
+
+def must_enrol_mfa(user: User) -> bool:
+    """True for a user whose roles see persons and who has no second factor yet."""
+    if settings.HAVEN_DEMO:
+        return False
+    roles = RoleAssignment.objects.filter(user=user).values_list("role", flat=True)
+    if MFA_PERMISSION not in permissions_for(roles):
+        return False
+    needs_second_factor: bool = not has_second_factor(user)
+    return needs_second_factor
+
+
+def authorise(
+    request: HttpRequest, user: User, slug: str, permission: str
+) -> tuple[Organisation, frozenset[str], frozenset[str]]:
+    """The organisation named in the URL if the user may act there, else 404 or 403."""
+    organisation = Organisation.objects.filter(slug=slug).first() if len(slug) <= 60 else None
+    roles = roles_in(user, organisation) if organisation is not None else frozenset()
+    if organisation is None or not roles:
+        audit.record(
+            "access.refused",
+            actor=user,
+            organisation=organisation,
+            outcome="not_found",
+            details={"path": request.path[:200]},
+            request=request,
+        )
+        raise Http404
+    granted = permissions_for(roles)
+    if permission not in granted:
+        audit.record(
+            "access.refused",
+            actor=user,
+            organisation=organisation,
+            outcome="forbidden",
+            details={"path": request.path[:200], "permission": permission},
+            request=request,
+        )
+        raise PermissionDenied(_("Your roles in this organisation do not allow this."))
+    return organisation, roles, granted
+
+
+def _mfa_redirect(request: HttpRequest) -> HttpResponse:
+    messages.warning(
+        request,
+        _(
+            "Your role lets you see the people your organisation supports. "
+            "Set up two-factor authentication before you continue."
+        ),
+    )
+    return redirect("mfa_activate_totp")
+
+
+def organisation_view(permission: str) -> Callable[[View], View]:
+    """Decorate a view whose URL has ``<slug:org>``; it runs scoped to that organisation."""
+    check_permission_name(permission)
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, org: str, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            user = request.user
+            if must_enrol_mfa(user):
+                return _mfa_redirect(request)
+            organisation, roles, granted = authorise(request, user, org, permission)
+            scoped = cast(OrganisationRequest, request)
+            scoped.organisation, scoped.roles, scoped.permissions = organisation, roles, granted
+            with scope(organisation=organisation):
+                return cast(HttpResponse, view(scoped, *args, **kwargs))
+
+        return _mark(cast(View, wrapper), AccessRule("organisation", permission))
+
+    return decorator
+
+
+def user_view(view: View) -> View:
+    """Decorate a view for any signed-in user (who has enrolled MFA if their roles need it)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if must_enrol_mfa(request.user):
+            return _mfa_redirect(request)
+        return cast(HttpResponse, view(request, *args, **kwargs))
+
+    return _mark(cast(View, wrapper), AccessRule("user"))
+
+
+def public_view(view: View) -> View:
+    """Declare a view open to anyone, so the authorisation matrix knows it is meant to be."""
+    return _mark(view, AccessRule("public"))
+
+
+def api_organisation_operation(permission: str) -> Callable[[View], View]:
+    """Decorate an API operation whose path has ``{org}``; it runs scoped to it."""
+    check_permission_name(permission)
+
+    def decorator(operation: View) -> View:
+        @wraps(operation)
+        def wrapper(request: HttpRequest, *args: Any, org: str, **kwargs: Any) -> Any:
+            # The API's token authentication has run, so this is a real user.
+            user = cast(User, request.user)
+            if must_enrol_mfa(user):
+                raise PermissionDenied(
+                    _("Set up two-factor authentication before you use the API.")
+                )
+            organisation, roles, granted = authorise(request, user, org, permission)
+            scoped = cast(OrganisationRequest, request)
+            scoped.organisation, scoped.roles, scoped.permissions = organisation, roles, granted
+            with scope(organisation=organisation):
+                return operation(scoped, *args, org=org, **kwargs)
+
+        return _mark(cast(View, wrapper), AccessRule("organisation", permission))
+
+    return decorator
+
+
+def api_user_operation(operation: View) -> View:
+    """Declare an API operation for any holder of a valid token."""
+    return _mark(operation, AccessRule("token"))
+
+
+def api_public_operation(operation: View) -> View:
+    """Declare an API operation open to anyone."""
+    return _mark(operation, AccessRule("public"))

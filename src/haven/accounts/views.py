@@ -1,0 +1,258 @@
+"""Pages for signing in to an organisation, its dashboard, and its staff."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from haven.accounts import access, actions
+from haven.accounts.forms import AcceptInvitationForm, ApiTokenForm, InviteForm, RolesForm
+from haven.accounts.models import RoleAssignment, User
+from haven.accounts.permissions import Role
+from haven.accounts.tenancy import (
+    OrganisationRequest,
+    UserRequest,
+    organisation_view,
+    organisations_of,
+    public_view,
+    user_view,
+)
+from haven.organisations.models import Network, Organisation
+
+
+@public_view
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        organisations = organisations_of(request.user)
+        if organisations:
+            return redirect("organisation_dashboard", org=organisations[0].slug)
+    networks = Network.objects.select_related("organisation").annotate(
+        member_count=Count("memberships")
+    )
+    return render(request, "accounts/home.html", {"networks": networks})
+
+
+@user_view
+@require_GET
+def switch_organisation(request: UserRequest) -> HttpResponse:
+    slug = request.GET.get("org", "")
+    if not any(organisation.slug == slug for organisation in organisations_of(request.user)):
+        raise Http404
+    return redirect("organisation_dashboard", org=slug)
+
+
+@user_view
+@require_GET
+def account_settings(request: UserRequest) -> HttpResponse:
+    return render(
+        request,
+        "accounts/settings.html",
+        {"tokens": access.tokens_of(request.user), "token_form": ApiTokenForm()},
+    )
+
+
+@user_view
+@require_POST
+def api_token_create(request: UserRequest) -> HttpResponse:
+    form = ApiTokenForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "accounts/settings.html",
+            {"tokens": access.tokens_of(request.user), "token_form": form},
+            status=400,
+        )
+    token, secret = actions.create_api_token(actor=request.user, name=form.cleaned_data["name"])
+    return render(
+        request,
+        "accounts/settings.html",
+        {
+            "tokens": access.tokens_of(request.user),
+            "token_form": ApiTokenForm(),
+            "new_token": token,
+            "new_secret": secret,
+        },
+    )
+
+
+@user_view
+@require_POST
+def api_token_revoke(request: UserRequest, token_id: int) -> HttpResponse:
+    token = access.token_of(request.user, token_id)
+    actions.revoke_api_token(actor=request.user, token=token, request=request)
+    messages.success(request, _("The token no longer works."))
+    return redirect("account_settings")
+
+
+@organisation_view("organisation.view_dashboard")
+@require_GET
+def organisation_dashboard(request: OrganisationRequest) -> HttpResponse:
+    organisation = request.organisation
+    role_labels = dict(Role.choices)
+    context = {
+        "organisation": organisation,
+        "my_roles": [role_labels[role] for role in sorted(request.roles)],
+        "staff_count": RoleAssignment.objects.filter(organisation=organisation)
+        .values("user")
+        .distinct()
+        .count(),
+        "network": Network.objects.filter(organisation=organisation).first(),
+        "memberships": organisation.memberships.select_related("network__organisation"),
+    }
+    return render(request, "accounts/dashboard.html", context)
+
+
+@organisation_view("accounts.manage_users")
+@require_GET
+def staff_list(request: OrganisationRequest) -> HttpResponse:
+    return _staff_page(request, InviteForm(organisation=request.organisation))
+
+
+def _staff_page(request: OrganisationRequest, form: InviteForm, status: int = 200) -> HttpResponse:
+    role_labels = dict(Role.choices)
+    staff = [
+        (user, [role_labels[role] for role in roles])
+        for user, roles in access.staff_of(request.organisation)
+    ]
+    context = {
+        "organisation": request.organisation,
+        "staff": staff,
+        "invitations": access.pending_invitations(request.organisation),
+        "form": form,
+    }
+    return render(request, "accounts/staff.html", context, status=status)
+
+
+@organisation_view("accounts.manage_users")
+@require_POST
+def staff_invite(request: OrganisationRequest) -> HttpResponse:
+    form = InviteForm(request.POST, organisation=request.organisation)
+    if form.is_valid():
+        try:
+            actions.invite_user(
+                actor=request.user,
+                organisation=request.organisation,
+                email=form.cleaned_data["email"],
+                roles=form.cleaned_data["roles"],
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]},
+            )
+            return redirect("staff_list", org=request.organisation.slug)
+    return _staff_page(request, form, status=400)
+
+
+@organisation_view("accounts.manage_users")
+@require_http_methods(["GET", "POST"])
+def staff_roles(request: OrganisationRequest, user_id: int) -> HttpResponse:
+    member = access.staff_member_for(request.organisation, user_id)
+    current = list(
+        RoleAssignment.objects.filter(organisation=request.organisation, user=member).values_list(
+            "role", flat=True
+        )
+    )
+    status = 200
+    if request.method == "POST":
+        form = RolesForm(request.POST, organisation=request.organisation)
+        if form.is_valid():
+            try:
+                actions.set_roles(
+                    actor=request.user,
+                    organisation=request.organisation,
+                    user=member,
+                    roles=form.cleaned_data["roles"],
+                    request=request,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Roles saved."))
+                return redirect("staff_list", org=request.organisation.slug)
+        status = 400
+    else:
+        form = RolesForm(initial={"roles": current}, organisation=request.organisation)
+    return render(
+        request,
+        "accounts/staff_roles.html",
+        {"organisation": request.organisation, "member": member, "form": form},
+        status=status,
+    )
+
+
+@organisation_view("accounts.manage_users")
+@require_POST
+def staff_remove(request: OrganisationRequest, user_id: int) -> HttpResponse:
+    member = access.staff_member_for(request.organisation, user_id)
+    try:
+        actions.remove_from_organisation(
+            actor=request.user, organisation=request.organisation, user=member, request=request
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("%(name)s no longer has access.") % {"name": member.display_name}
+        )
+    return redirect("staff_list", org=request.organisation.slug)
+
+
+@organisation_view("accounts.manage_users")
+@require_POST
+def invitation_revoke(request: OrganisationRequest, invitation_id: int) -> HttpResponse:
+    invitation = access.invitation_for(request.organisation, invitation_id)
+    actions.revoke_invitation(actor=request.user, invitation=invitation, request=request)
+    messages.success(request, _("The invitation link no longer works."))
+    return redirect("staff_list", org=request.organisation.slug)
+
+
+@public_view
+@require_http_methods(["GET", "POST"])
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = access.open_invitation_by_token(token)
+    if invitation is None:
+        return render(request, "accounts/invitation_invalid.html", status=404)
+    organisation: Organisation = invitation.organisation
+    signed_in = request.user.is_authenticated
+    form = AcceptInvitationForm(request.POST or None) if not signed_in else None
+    if request.method == "POST" and (signed_in or (form is not None and form.is_valid())):
+        try:
+            user = actions.accept_invitation(
+                invitation=invitation,
+                user=cast(User, request.user) if signed_in else None,
+                username=form.cleaned_data["username"] if form else "",
+                password=form.cleaned_data["password1"] if form else "",
+                request=request,
+            )
+        except ValidationError as error:
+            if form is None:
+                messages.error(request, " ".join(error.messages))
+                return redirect("home")
+            form.add_error(None, error)
+        else:
+            if not signed_in:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request, _("Welcome to %(organisation)s.") % {"organisation": organisation.name}
+            )
+            return redirect("organisation_dashboard", org=organisation.slug)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "accounts/invitation_accept.html",
+        {"invitation": invitation, "organisation": organisation, "form": form},
+        status=status,
+    )

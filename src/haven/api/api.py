@@ -1,0 +1,53 @@
+"""The HTTP API, assembled from each app's ``api.py``."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+
+from haven.accounts.api import router as accounts_router
+from haven.api.auth import PersonalTokenAuth
+from haven.organisations.api import router as organisations_router
+from haven.privacy.api import router as privacy_router
+
+api = NinjaAPI(
+    title="Haven API",
+    version="1",
+    description=(
+        "Haven's HTTP API. Authenticate with a personal token: "
+        "`Authorization: Bearer haven_…` (`python manage.py create_api_token USERNAME`). "
+        "A token acts with its user's roles; objects of other organisations answer 404."
+    ),
+    auth=PersonalTokenAuth(),
+    urls_namespace="api",
+)
+api.add_router("/", accounts_router)
+api.add_router("/", organisations_router)
+api.add_router("/", privacy_router)
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": str(exc) or "Your roles do not allow this."}, status=403
+    )
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(ValidationError)
+def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return api.create_response(request, {"detail": detail}, status=400)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"detail": "Send a valid personal token: Authorization: Bearer haven_…"},
+        status=401,
+    )

@@ -1,0 +1,91 @@
+"""``haven dev``: everything ``make run`` does after installing.
+
+Migrates the SQLite database, loads the demo network the first time, then runs the
+web server and the task worker side by side until Ctrl-C stops both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+MANAGE = [sys.executable, "-m", "django"]
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haven.settings")
+    import django
+
+    django.setup()
+
+
+def _prepare(seed: int) -> None:
+    from django.core.management import call_command
+
+    from haven.organisations.models import Organisation
+
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    if not Organisation.objects.exists():
+        print("Loading the demo network (first run only)…", flush=True)
+        call_command("demo", seed=seed, verbosity=0)
+
+
+def _print_logins(address: str) -> None:
+    from haven.demo import DEMO_PASSWORD, demo_logins
+
+    print(f"\nHaven is running on http://{address}/  (Ctrl-C stops it)\n")
+    print(f"Demo logins — every password is: {DEMO_PASSWORD}")
+    for username, role, organisation in demo_logins():
+        print(f"  {username:<22} {role:<26} {organisation}")
+    print("\nDemo mode waives the two-factor requirement; never put real data here.\n", flush=True)
+
+
+def dev(address: str, seed: int) -> int:
+    _setup()
+    _prepare(seed)
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="haven.settings", PYTHONUNBUFFERED="1")
+    server = subprocess.Popen([*MANAGE, "runserver", address, "--noreload"], env=env)  # noqa: S603
+    worker = subprocess.Popen([*MANAGE, "db_worker", "--interval", "1"], env=env)  # noqa: S603
+    processes = [server, worker]
+    _print_logins(address)
+
+    def stop(*_args: object) -> None:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="haven")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("dev", help="serve the demo with a task worker")
+    run.add_argument("--address", default="127.0.0.1:8000")
+    run.add_argument("--seed", type=int, default=1)
+    arguments = parser.parse_args(argv)
+    sys.path.insert(0, str(Path.cwd()))
+    return dev(arguments.address, arguments.seed)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,25 @@
+"""Filters of the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditFilterForm(forms.Form):
+    user = forms.CharField(label=_("User"), max_length=150, required=False)
+    action = forms.CharField(label=_("Action"), max_length=60, required=False)
+    object_type = forms.CharField(label=_("Object type"), max_length=60, required=False)
+    object_id = forms.CharField(label=_("Object id"), max_length=64, required=False)
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
+    )
+    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput({"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            raise forms.ValidationError(_("The start date is after the end date."))
+        return data

@@ -1,0 +1,27 @@
+"""Every route of Haven. Each view declares who may reach it (accounts/tenancy.py)."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+
+from haven.accounts.urls import organisation_urlpatterns as accounts_organisation_urls
+from haven.api.api import api
+from haven.organisations.urls import organisation_urlpatterns as organisations_organisation_urls
+from haven.organisations.urls import public_urlpatterns as organisations_public_urls
+from haven.privacy.urls import organisation_urlpatterns as privacy_organisation_urls
+from haven.views import health, set_language
+
+urlpatterns = [
+    path("", include("haven.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("healthz", health, name="health"),
+    path("networks/", include(organisations_public_urls)),
+    path(
+        "o/<slug:org>/",
+        include(
+            accounts_organisation_urls + organisations_organisation_urls + privacy_organisation_urls
+        ),
+    ),
+    path("api/", api.urls),
+]

@@ -1,0 +1,127 @@
+"""Personas and helpers shared by the whole suite.
+
+north is an NGO with its staff (admin alice, caseworker carol, viewer victor, data
+protection officer dana, advocacy officer adam); south is another NGO whose admin bob is
+the outsider; the network "Coalition" is run by the organisation "coalition" whose
+coordinator is cora. Persons-seeing roles have a TOTP authenticator, as they must.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.test import Client
+from django_scopes import scopes_disabled
+
+from haven.accounts.models import RoleAssignment, User
+from haven.accounts.permissions import Role
+from haven.organisations.models import Membership, Network, Organisation
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_quiet(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.HAVEN_DEMO = False
+
+
+def make_organisation(slug: str, **fields: Any) -> Organisation:
+    defaults = {"name": slug.title(), "country": "FR", "kind": "ngo"}
+    return Organisation.objects.create(slug=slug, **{**defaults, **fields})
+
+
+def make_user(
+    username: str, organisation: Organisation | None, *roles: str, mfa: bool = True
+) -> User:
+    user = User.objects.create_user(
+        username=username, email=f"{username}@example.org", password=PASSWORD
+    )
+    for role in roles:
+        assert organisation is not None
+        RoleAssignment.objects.create(user=user, organisation=organisation, role=role)
+    if mfa:
+        TOTP.activate(user, generate_totp_secret())
+    return user
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+@pytest.fixture
+def north(db: None) -> Organisation:
+    return make_organisation("north", name="North Shelter", country="FR", city="Paris")
+
+
+@pytest.fixture
+def south(db: None) -> Organisation:
+    return make_organisation("south", name="South Helpline", country="ES", city="Madrid")
+
+
+@pytest.fixture
+def coalition(db: None, north: Organisation, south: Organisation) -> Network:
+    organisation = make_organisation("coalition", name="Coalition", kind="network", country="BE")
+    network = Network.objects.create(organisation=organisation, slug="coalition")
+    Membership.objects.create(network=network, organisation=north, category="member")
+    Membership.objects.create(network=network, organisation=south, category="partner")
+    return network
+
+
+@pytest.fixture
+def alice(north: Organisation) -> User:
+    return make_user("alice", north, Role.ORGANISATION_ADMIN)
+
+
+@pytest.fixture
+def carol(north: Organisation) -> User:
+    return make_user("carol", north, Role.CASEWORKER)
+
+
+@pytest.fixture
+def victor(north: Organisation) -> User:
+    return make_user("victor", north, Role.VIEWER, mfa=False)
+
+
+@pytest.fixture
+def dana(north: Organisation) -> User:
+    return make_user("dana", north, Role.DATA_PROTECTION_OFFICER)
+
+
+@pytest.fixture
+def adam(north: Organisation) -> User:
+    return make_user("adam", north, Role.ADVOCACY_OFFICER, mfa=False)
+
+
+@pytest.fixture
+def bob(south: Organisation) -> User:
+    return make_user("bob", south, *Role.values[:-1])
+
+
+@pytest.fixture
+def cora(coalition: Network) -> User:
+    return make_user("cora", coalition.organisation, Role.NETWORK_COORDINATOR, mfa=False)
+
+
+@pytest.fixture
+def unscoped() -> Iterator[None]:
+    with scopes_disabled():
+        yield
+
+
+def token_for(user: User) -> str:
+    from haven.accounts.actions import create_api_token
+
+    return create_api_token(actor=user, name=f"test {secrets.token_hex(2)}")[1]
+
+
+def bearer(user: User) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token_for(user)}"}
