@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import cast
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import EmailStr, Field
 
 from haven.accounts import access, actions
@@ -135,12 +135,12 @@ def set_staff_roles(
     summary="Take away every role of a staff member",
 )
 @api_organisation_operation("accounts.manage_users")
-def remove_staff(request: OrganisationRequest, org: str, user_id: int) -> tuple[int, None]:
+def remove_staff(request: OrganisationRequest, org: str, user_id: int) -> Status[None]:
     member = access.staff_member_for(request.organisation, user_id)
     actions.remove_from_organisation(
         actor=request.user, organisation=request.organisation, user=member, request=request
     )
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/orgs/{org}/invitations", response=list[InvitationOut], summary="Pending invitations")
@@ -160,7 +160,7 @@ def list_invitations(request: OrganisationRequest, org: str) -> list[InvitationO
 @api_organisation_operation("accounts.manage_users")
 def create_invitation(
     request: OrganisationRequest, org: str, payload: InvitationIn
-) -> tuple[int, InvitationOut]:
+) -> Status[InvitationOut]:
     invitation = actions.invite_user(
         actor=request.user,
         organisation=request.organisation,
@@ -168,11 +168,14 @@ def create_invitation(
         roles=[str(role) for role in payload.roles],
         request=request,
     )
-    return 201, InvitationOut(
-        id=invitation.pk,
-        email=invitation.email,
-        roles=invitation.roles,
-        expires_at=invitation.expires_at,
+    return Status(
+        201,
+        InvitationOut(
+            id=invitation.pk,
+            email=invitation.email,
+            roles=invitation.roles,
+            expires_at=invitation.expires_at,
+        ),
     )
 
 
@@ -182,9 +185,7 @@ def create_invitation(
     summary="Revoke an invitation",
 )
 @api_organisation_operation("accounts.manage_users")
-def revoke_invitation(
-    request: OrganisationRequest, org: str, invitation_id: int
-) -> tuple[int, None]:
+def revoke_invitation(request: OrganisationRequest, org: str, invitation_id: int) -> Status[None]:
     invitation = access.invitation_for(request.organisation, invitation_id)
     actions.revoke_invitation(actor=request.user, invitation=invitation, request=request)
-    return 204, None
+    return Status(204, None)
