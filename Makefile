@@ -26,7 +26,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
-	$(BIN)/mypy src tests
+	$(BIN)/mypy src tests bench
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 clean:
