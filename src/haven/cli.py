@@ -37,11 +37,15 @@ def _prepare(seed: int) -> None:
 
 
 def _print_logins(address: str) -> None:
+    from haven.accounts.models import User
     from haven.demo import DEMO_PASSWORD, demo_logins
 
     print(f"\nHaven is running on http://{address}/  (Ctrl-C stops it)\n")
-    print(f"Demo logins — every password is: {DEMO_PASSWORD}")
-    for username, role, organisation in demo_logins():
+    existing = set(User.objects.values_list("username", flat=True))
+    logins = [login for login in demo_logins() if login[0] in existing]
+    if logins:
+        print(f"Demo logins — every password is: {DEMO_PASSWORD}")
+    for username, role, organisation in logins:
         print(f"  {username:<22} {role:<26} {organisation}")
     print("\nDemo mode waives the two-factor requirement; never put real data here.\n", flush=True)
 
@@ -55,15 +59,27 @@ def dev(address: str, seed: int) -> int:
     processes = [server, worker]
     _print_logins(address)
 
+    asked_to_stop = False
+
     def stop(*_args: object) -> None:
         for process in processes:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
 
-    signal.signal(signal.SIGTERM, stop)
+    def on_sigterm(*_args: object) -> None:
+        nonlocal asked_to_stop
+        asked_to_stop = True
+        stop()
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    status = 0
     try:
         while all(process.poll() is None for process in processes):
             time.sleep(0.5)
+        if not asked_to_stop:
+            # One of them stopped on its own (say, the port was taken): stop the other too.
+            print("haven dev: the web server or the task worker stopped.", file=sys.stderr)
+            status = 1
     except KeyboardInterrupt:
         pass
     finally:
@@ -73,7 +89,7 @@ def dev(address: str, seed: int) -> int:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
-    return 0
+    return status
 
 
 def main(argv: list[str] | None = None) -> int:
