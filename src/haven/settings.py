@@ -256,6 +256,8 @@ TIME_ZONE = "UTC"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# haven/ itself is no app, so its stylesheet and htmx need naming here to be found.
+STATICFILES_DIRS = [SRC_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -311,6 +313,9 @@ def _refuse_unsafe_production() -> None:
         problems.append("HAVEN_DEBUG must be off")
     if SECURE_HSTS_SECONDS < 31_536_000:
         problems.append("HAVEN_HSTS_SECONDS must be at least one year")
+    if not SECURE_SSL_REDIRECT:
+        # Behind a TLS proxy, HAVEN_BEHIND_PROXY=1 makes the redirect see HTTPS correctly.
+        problems.append("HAVEN_SSL_REDIRECT must stay on: Haven is served over HTTPS only")
     if HAVEN_DEMO:
         problems.append("HAVEN_DEMO waives MFA and must never be on in production")
     if problems:
