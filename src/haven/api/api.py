@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as SchemaError
 
 from haven.accounts.api import router as accounts_router
 from haven.api.auth import PersonalTokenAuth
@@ -41,6 +42,16 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(ValidationError)
 def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return api.create_response(request, {"detail": detail}, status=400)
+
+
+@api.exception_handler(SchemaError)
+def malformed(request: HttpRequest, exc: SchemaError) -> HttpResponse:
+    # Same 400 and per-field shape as a refusal by an action, so clients handle one kind.
+    detail: dict[str, list[str]] = {}
+    for error in exc.errors:
+        names = [str(part) for part in error.get("loc", ()) if isinstance(part, str)]
+        detail.setdefault(names[-1] if names else "__all__", []).append(str(error.get("msg")))
     return api.create_response(request, {"detail": detail}, status=400)
 
 

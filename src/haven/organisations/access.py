@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+import unicodedata
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from haven.organisations.models import Membership, Network, Organisation
+
+MEMBER_STATUSES = ("current", "ended", "all")
 
 
 def network_by_slug(slug: str) -> Network:
@@ -15,6 +20,19 @@ def network_by_slug(slug: str) -> Network:
     if network is None:
         raise Http404
     return network
+
+
+def public_networks() -> QuerySet[Network]:
+    """Every network, with the number of its members in force today."""
+    today = timezone.localdate()
+    in_force = (Q(memberships__until__isnull=True) | Q(memberships__until__gte=today)) & (
+        Q(memberships__since__isnull=True) | Q(memberships__since__lte=today)
+    )
+    return (
+        Network.objects.select_related("organisation")
+        .annotate(member_count=Count("memberships", filter=in_force, distinct=True))
+        .order_by("organisation__name")
+    )
 
 
 def current_memberships(network: Network) -> QuerySet[Membership]:
@@ -42,3 +60,98 @@ def membership_for(network: Network, membership_id: int) -> Membership:
     if membership is None:
         raise Http404
     return membership
+
+
+@dataclass(frozen=True)
+class MemberFilters:
+    """What a coordinator narrows the member list to; empty strings mean "any"."""
+
+    category: str = ""
+    country: str = ""
+    status: str = "all"
+    search: str = ""
+
+
+def members_of(network: Network, filters: MemberFilters | None = None) -> QuerySet[Membership]:
+    """The network's memberships, past and present, narrowed by ``filters``, by name."""
+    filters = filters or MemberFilters()
+    memberships = network.memberships.select_related("organisation")
+    today = timezone.localdate()
+    if filters.category:
+        memberships = memberships.filter(category=filters.category)
+    if filters.country:
+        memberships = memberships.filter(organisation__country=filters.country)
+    if filters.status == "current":
+        memberships = memberships.filter(Q(until__isnull=True) | Q(until__gte=today))
+    elif filters.status == "ended":
+        memberships = memberships.filter(until__lt=today)
+    search = filters.search.strip()[:100]
+    if search:
+        memberships = memberships.filter(
+            Q(organisation__name__icontains=search) | Q(organisation__short_name__icontains=search)
+        )
+    return memberships.order_by("organisation__name", "-since", "pk")
+
+
+def organisation_in_network(network: Network, organisation_id: int) -> Organisation:
+    """An organisation that is or was in the network, for its coordinator to edit, or 404."""
+    organisation = (
+        Organisation.objects.filter(pk=organisation_id, memberships__network=network)
+        .distinct()
+        .first()
+    )
+    if organisation is None:
+        raise Http404
+    return organisation
+
+
+def organisation_by_id(organisation_id: int) -> Organisation:
+    """Any organisation of the public directory, or 404."""
+    organisation = Organisation.objects.filter(pk=organisation_id).first()
+    if organisation is None:
+        raise Http404
+    return organisation
+
+
+def organisations_named(search: str, *, limit: int = 20) -> list[Organisation]:
+    """Directory organisations whose name or short name contains ``search``."""
+    search = search.strip()[:100]
+    if len(search) < 2:
+        return []
+    return list(
+        Organisation.objects.filter(
+            Q(name__icontains=search) | Q(short_name__icontains=search)
+        ).order_by("name")[:limit]
+    )
+
+
+def open_membership_ids(network: Network) -> set[int]:
+    """Ids of the organisations that are members of the network today or later."""
+    today = timezone.localdate()
+    return set(
+        network.memberships.filter(Q(until__isnull=True) | Q(until__gte=today)).values_list(
+            "organisation_id", flat=True
+        )
+    )
+
+
+def normalised_name(name: str) -> str:
+    """A name without case, accents, punctuation or spaces, to catch near-duplicates."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(character for character in decomposed if character.isalnum())
+
+
+def same_organisation(
+    name: str, country: str, *, exclude_id: int | None = None
+) -> Organisation | None:
+    """An organisation already in the directory under this name in this country, if any."""
+    wanted = normalised_name(name)
+    if not wanted:
+        return None
+    candidates = Organisation.objects.filter(country=country or "")
+    if exclude_id is not None:
+        candidates = candidates.exclude(pk=exclude_id)
+    for candidate in candidates.only("id", "name", "short_name", "country", "slug"):
+        if normalised_name(candidate.name) == wanted:
+            return candidate
+    return None

@@ -1,14 +1,51 @@
-"""API of the directory: a network's public member list, and coordinators' edits."""
+"""API of the directory: networks and their public member lists, coordinators' edits of a
+network's members, and an organisation's own directory entry.
+
+No ``from __future__ import annotations`` here: django-ninja reads these annotations
+through the tenancy decorators.
+"""
 
 from datetime import date
+from typing import Any, Literal
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema, Status
+from ninja.schema import DjangoGetter
+from pydantic import Field, model_validator
 
-from haven.accounts.tenancy import api_public_operation
-from haven.organisations import access
+from haven.accounts.tenancy import (
+    OrganisationRequest,
+    api_organisation_operation,
+    api_public_operation,
+)
+from haven.organisations import access, actions
+from haven.organisations.models import (
+    Membership,
+    MembershipCategory,
+    Network,
+    Organisation,
+    OrganisationKind,
+)
 
 router = Router(tags=["directory"])
+
+
+class Body(Schema):
+    """A request body, which must be a JSON object (a list or a string is refused)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        # ninja hands the parsed JSON over wrapped; without this check a list reads as {}.
+        raw = data._obj if isinstance(data, DjangoGetter) else data
+        if not isinstance(raw, dict):
+            raise ValueError("Send a JSON object.")
+        return data
+
+
+class Message(Schema):
+    detail: Any
 
 
 class DirectoryEntry(Schema):
@@ -24,8 +61,94 @@ class DirectoryEntry(Schema):
     until: date | None
 
 
-def _entry(membership: object) -> DirectoryEntry:
-    organisation = membership.organisation  # type: ignore[attr-defined]
+class NetworkOut(Schema):
+    slug: str
+    name: str
+    short_name: str
+    country: str
+    description: str
+    member_count: int
+
+
+class OrganisationOut(Schema):
+    id: int
+    slug: str
+    name: str
+    short_name: str
+    kind: str
+    country: str
+    city: str
+    website: str
+    languages: list[str]
+
+
+class MemberOut(Schema):
+    id: int
+    category: str
+    since: date | None
+    until: date | None
+    organisation: OrganisationOut
+
+
+class MemberPage(Schema):
+    count: int
+    items: list[MemberOut]
+
+
+class MemberQuery(Schema):
+    category: MembershipCategory | None = None
+    country: str = Field("", max_length=2, description="ISO 3166 alpha-2 code")
+    status: Literal["current", "ended", "all"] = "all"
+    q: str = Field("", max_length=100, description="Part of the name or short name")
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
+class CountryQuery(Schema):
+    country: str = Field("", max_length=2, description="ISO 3166 alpha-2 code")
+
+
+class OrganisationSearch(Schema):
+    q: str = Field(..., min_length=2, max_length=100)
+
+
+class OrganisationPatch(Body):
+    name: str | None = Field(None, max_length=200)
+    short_name: str | None = Field(None, max_length=50)
+    kind: OrganisationKind | None = None
+    country: str | None = Field(None, max_length=2, description="ISO 3166 alpha-2 code")
+    city: str | None = Field(None, max_length=100)
+    website: str | None = Field(None, max_length=300)
+    languages: list[str] | None = Field(None, max_length=50, description="ISO 639 codes")
+
+
+class MemberIn(Body):
+    """Either ``organisation_id`` of an organisation in the directory, or a new one's fields."""
+
+    organisation_id: int | None = Field(None, ge=1)
+    name: str | None = Field(None, max_length=200)
+    short_name: str | None = Field(None, max_length=50)
+    kind: OrganisationKind | None = None
+    country: str | None = Field(None, max_length=2, description="ISO 3166 alpha-2 code")
+    city: str | None = Field(None, max_length=100)
+    website: str | None = Field(None, max_length=300)
+    languages: list[str] | None = Field(None, max_length=50, description="ISO 639 codes")
+    category: MembershipCategory = MembershipCategory.MEMBER
+    since: date | None = None
+
+
+class MembershipPatch(Body):
+    category: MembershipCategory | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+class EndIn(Body):
+    until: date | None = None
+
+
+def _entry(membership: Membership) -> DirectoryEntry:
+    organisation = membership.organisation
     return DirectoryEntry(
         organisation_id=organisation.pk,
         name=organisation.name,
@@ -34,10 +157,55 @@ def _entry(membership: object) -> DirectoryEntry:
         city=organisation.city,
         kind=organisation.kind,
         website=organisation.website,
-        category=membership.category,  # type: ignore[attr-defined]
-        since=membership.since,  # type: ignore[attr-defined]
-        until=membership.until,  # type: ignore[attr-defined]
+        category=membership.category,
+        since=membership.since,
+        until=membership.until,
     )
+
+
+def _organisation_out(organisation: Organisation) -> OrganisationOut:
+    return OrganisationOut(
+        id=organisation.pk,
+        slug=organisation.slug,
+        name=organisation.name,
+        short_name=organisation.short_name,
+        kind=organisation.kind,
+        country=organisation.country.code or "",
+        city=organisation.city,
+        website=organisation.website,
+        languages=[str(code) for code in organisation.languages or []],
+    )
+
+
+def _member_out(membership: Membership) -> MemberOut:
+    return MemberOut(
+        id=membership.pk,
+        category=membership.category,
+        since=membership.since,
+        until=membership.until,
+        organisation=_organisation_out(membership.organisation),
+    )
+
+
+def _network_out(network: Network) -> NetworkOut:
+    return NetworkOut(
+        slug=network.slug,
+        name=network.organisation.name,
+        short_name=network.organisation.short_name,
+        country=network.organisation.country.code or "",
+        description=network.description,
+        member_count=getattr(network, "member_count", 0),
+    )
+
+
+def _enum_values(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: getattr(value, "value", value) for key, value in values.items()}
+
+
+@router.get("/networks", response=list[NetworkOut], auth=None, summary="Every network (public)")
+@api_public_operation
+def public_networks(request: HttpRequest) -> list[NetworkOut]:
+    return [_network_out(network) for network in access.public_networks()]
 
 
 @router.get(
@@ -47,6 +215,196 @@ def _entry(membership: object) -> DirectoryEntry:
     summary="A network's current members (public)",
 )
 @api_public_operation
-def public_members(request: HttpRequest, network: str) -> list[DirectoryEntry]:
+def public_members(
+    request: HttpRequest, network: str, filters: Query[CountryQuery]
+) -> list[DirectoryEntry]:
     found = access.network_by_slug(network)
-    return [_entry(membership) for membership in access.current_memberships(found)]
+    memberships = access.current_memberships(found)
+    if filters.country:
+        memberships = memberships.filter(organisation__country=filters.country.upper())
+    return [_entry(membership) for membership in memberships]
+
+
+@router.get(
+    "/orgs/{org}/network/members",
+    response=MemberPage,
+    summary="Memberships of the network this organisation runs, past and present",
+)
+@api_organisation_operation("network.manage_members")
+def list_members(request: OrganisationRequest, org: str, filters: Query[MemberQuery]) -> MemberPage:
+    network = access.network_run_by(request.organisation)
+    memberships = access.members_of(
+        network,
+        access.MemberFilters(
+            category=filters.category.value if filters.category else "",
+            country=filters.country.upper(),
+            status=filters.status,
+            search=filters.q,
+        ),
+    )
+    page = memberships[filters.offset : filters.offset + filters.limit]
+    return MemberPage(count=memberships.count(), items=[_member_out(m) for m in page])
+
+
+@router.post(
+    "/orgs/{org}/network/members",
+    response={201: MemberOut, 400: Message},
+    summary="Add a member: an organisation already in the directory, or a new one",
+)
+@api_organisation_operation("network.manage_members")
+def add_member(request: OrganisationRequest, org: str, payload: MemberIn) -> Status[MemberOut]:
+    network = access.network_run_by(request.organisation)
+    organisation_values = _enum_values(
+        payload.model_dump(exclude_unset=True, exclude={"organisation_id", "category", "since"})
+    )
+    if payload.organisation_id is not None:
+        if organisation_values:
+            raise ValidationError(
+                {
+                    "organisation_id": (
+                        "Give either organisation_id or a new organisation's fields, not both."
+                    )
+                }
+            )
+        membership = actions.add_membership(
+            actor=request.user,
+            network=network,
+            organisation=access.organisation_by_id(payload.organisation_id),
+            category=payload.category.value,
+            since=payload.since,
+            request=request,
+        )
+    else:
+        if not payload.name:
+            raise ValidationError(
+                {"name": "Give a new organisation's name, or the organisation_id of one."}
+            )
+        membership = actions.create_member_organisation(
+            actor=request.user,
+            network=network,
+            organisation_values=organisation_values,
+            category=payload.category.value,
+            since=payload.since,
+            request=request,
+        )
+    return Status(201, _member_out(membership))
+
+
+@router.get(
+    "/orgs/{org}/network/members/{membership_id}",
+    response=MemberOut,
+    summary="One membership of the network",
+)
+@api_organisation_operation("network.manage_members")
+def get_member(request: OrganisationRequest, org: str, membership_id: int) -> MemberOut:
+    network = access.network_run_by(request.organisation)
+    return _member_out(access.membership_for(network, membership_id))
+
+
+@router.patch(
+    "/orgs/{org}/network/members/{membership_id}",
+    response={200: MemberOut, 400: Message},
+    summary="Change a membership's category or dates (null clears a date)",
+)
+@api_organisation_operation("network.manage_members")
+def update_member(
+    request: OrganisationRequest, org: str, membership_id: int, payload: MembershipPatch
+) -> MemberOut:
+    network = access.network_run_by(request.organisation)
+    membership = access.membership_for(network, membership_id)
+    changes = _enum_values(payload.model_dump(exclude_unset=True))
+    if changes.get("category", "") is None:
+        raise ValidationError({"category": "A membership needs a category."})
+    updated = actions.update_membership(
+        actor=request.user, membership=membership, changes=changes, request=request
+    )
+    return _member_out(updated)
+
+
+@router.post(
+    "/orgs/{org}/network/members/{membership_id}/end",
+    response={200: MemberOut, 400: Message},
+    summary="End a membership (today, unless `until` says otherwise)",
+)
+@api_organisation_operation("network.manage_members")
+def end_member(
+    request: OrganisationRequest, org: str, membership_id: int, payload: EndIn
+) -> MemberOut:
+    network = access.network_run_by(request.organisation)
+    membership = access.membership_for(network, membership_id)
+    ended = actions.end_membership(
+        actor=request.user, membership=membership, until=payload.until, request=request
+    )
+    return _member_out(ended)
+
+
+@router.get(
+    "/orgs/{org}/network/organisations",
+    response=list[OrganisationOut],
+    summary="Search the directory by name, to add an existing organisation as a member",
+)
+@api_organisation_operation("network.manage_members")
+def search_organisations(
+    request: OrganisationRequest, org: str, search: Query[OrganisationSearch]
+) -> list[OrganisationOut]:
+    access.network_run_by(request.organisation)
+    return [_organisation_out(found) for found in access.organisations_named(search.q)]
+
+
+@router.get(
+    "/orgs/{org}/network/organisations/{organisation_id}",
+    response=OrganisationOut,
+    summary="An organisation that is or was in the network",
+)
+@api_organisation_operation("network.manage_members")
+def get_network_organisation(
+    request: OrganisationRequest, org: str, organisation_id: int
+) -> OrganisationOut:
+    network = access.network_run_by(request.organisation)
+    return _organisation_out(access.organisation_in_network(network, organisation_id))
+
+
+@router.patch(
+    "/orgs/{org}/network/organisations/{organisation_id}",
+    response={200: OrganisationOut, 400: Message},
+    summary="Change the directory entry of an organisation that is or was in the network",
+)
+@api_organisation_operation("network.manage_members")
+def update_network_organisation(
+    request: OrganisationRequest, org: str, organisation_id: int, payload: OrganisationPatch
+) -> OrganisationOut:
+    network = access.network_run_by(request.organisation)
+    subject = access.organisation_in_network(network, organisation_id)
+    updated = actions.update_organisation(
+        actor=request.user,
+        acting_organisation=request.organisation,
+        organisation=subject,
+        changes=_enum_values(payload.model_dump(exclude_unset=True)),
+        request=request,
+    )
+    return _organisation_out(updated)
+
+
+@router.get("/orgs/{org}/profile", response=OrganisationOut, summary="Own directory entry")
+@api_organisation_operation("organisation.view_dashboard")
+def get_profile(request: OrganisationRequest, org: str) -> OrganisationOut:
+    return _organisation_out(request.organisation)
+
+
+@router.patch(
+    "/orgs/{org}/profile",
+    response={200: OrganisationOut, 400: Message},
+    summary="Change the organisation's own directory entry",
+)
+@api_organisation_operation("organisation.edit_profile")
+def update_profile(
+    request: OrganisationRequest, org: str, payload: OrganisationPatch
+) -> OrganisationOut:
+    updated = actions.update_organisation(
+        actor=request.user,
+        acting_organisation=request.organisation,
+        organisation=request.organisation,
+        changes=_enum_values(payload.model_dump(exclude_unset=True)),
+        request=request,
+    )
+    return _organisation_out(updated)

@@ -8,5 +8,27 @@ public_urlpatterns = [
 
 # Mounted under o/<slug:org>/ : every view here is an organisation_view.
 organisation_urlpatterns = [
+    path("profile/", views.organisation_profile, name="organisation_profile"),
     path("network/members/", views.network_members, name="network_members"),
+    path("network/members/add/", views.network_member_add, name="network_member_add"),
+    path(
+        "network/members/add-existing/",
+        views.network_member_add_existing,
+        name="network_member_add_existing",
+    ),
+    path(
+        "network/members/<int:membership_id>/",
+        views.network_membership_edit,
+        name="network_membership_edit",
+    ),
+    path(
+        "network/members/<int:membership_id>/end/",
+        views.network_membership_end,
+        name="network_membership_end",
+    ),
+    path(
+        "network/organisations/<int:organisation_id>/",
+        views.network_organisation_edit,
+        name="network_organisation_edit",
+    ),
 ]

@@ -1,0 +1,373 @@
+"""Every change to the directory: organisations, and their memberships of a network."""
+
+from __future__ import annotations
+
+import copy
+import secrets
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from haven.accounts.models import User
+from haven.organisations import access
+from haven.organisations.models import (
+    Membership,
+    MembershipCategory,
+    Network,
+    Organisation,
+    OrganisationKind,
+)
+from haven.privacy import audit
+
+ORGANISATION_FIELDS = ("name", "short_name", "kind", "country", "city", "website", "languages")
+MEMBERSHIP_FIELDS = ("category", "since", "until")
+_TEXT_FIELDS = ("name", "short_name", "kind", "country", "city", "website")
+
+
+class DuplicateOrganisation(ValidationError):
+    """Refusal to create an organisation the directory already holds; names the existing one."""
+
+    def __init__(self, existing: Organisation) -> None:
+        self.existing = existing
+        country = existing.country.name if existing.country else _("no country")
+        super().__init__(
+            {
+                "name": _(
+                    "%(name)s (%(country)s) is already in the directory (id %(id)s): "
+                    "add it as a member instead."
+                )
+                % {"name": existing.name, "country": country, "id": existing.pk}
+            },
+        )
+
+
+def _normalise_organisation_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(values) - set(ORGANISATION_FIELDS))
+    if unknown:
+        raise ValidationError(
+            _("Unknown organisation fields: %(fields)s") % {"fields": ", ".join(unknown)}
+        )
+    cleaned: dict[str, Any] = {}
+    for field, value in values.items():
+        if field in _TEXT_FIELDS:
+            cleaned[field] = "" if value is None else str(value).strip()
+        elif field == "languages":
+            cleaned[field] = _normalise_languages(value)
+    if "country" in cleaned:
+        cleaned["country"] = cleaned["country"].upper()
+    return cleaned
+
+
+def _normalise_languages(value: object) -> object:
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        # Keep the order the user gave, drop repeats; odd items are left for the validator.
+        seen: list[object] = []
+        for item in value:
+            code = item.strip().lower() if isinstance(item, str) else item
+            if code not in seen:
+                seen.append(code)
+        return seen
+    return value
+
+
+def _check_organisation(organisation: Organisation) -> None:
+    errors: dict[str, list[str]] = {}
+    try:
+        organisation.full_clean(exclude=["slug"], validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        errors = {field: list(messages) for field, messages in error.message_dict.items()}
+    website = organisation.website
+    if website and not website.lower().startswith(("http://", "https://")):
+        errors.setdefault("website", []).append(
+            _("Give the website as an address starting with http:// or https://.")
+        )
+    if errors:
+        raise ValidationError(errors)
+    duplicate = access.same_organisation(
+        organisation.name, str(organisation.country or ""), exclude_id=organisation.pk
+    )
+    if duplicate is not None:
+        raise DuplicateOrganisation(duplicate)
+
+
+def _check_period(since: date | None, until: date | None) -> None:
+    if since is not None and until is not None and until < since:
+        raise ValidationError(
+            {
+                "until": _("A membership cannot end (%(until)s) before it starts (%(since)s).")
+                % {"until": until.isoformat(), "since": since.isoformat()}
+            }
+        )
+
+
+def _check_category(category: str) -> None:
+    if category not in MembershipCategory.values:
+        raise ValidationError(
+            {
+                "category": _("Choose one of: %(choices)s")
+                % {"choices": ", ".join(MembershipCategory.values)}
+            }
+        )
+
+
+def _overlapping(
+    network: Network,
+    organisation: Organisation,
+    since: date | None,
+    until: date | None,
+    *,
+    exclude_id: int | None = None,
+) -> Membership | None:
+    """Another membership of the same organisation in the network that shares some days."""
+    others = network.memberships.select_for_update().filter(organisation=organisation)
+    if exclude_id is not None:
+        others = others.exclude(pk=exclude_id)
+    start = since or date.min
+    if until is not None:
+        others = others.filter(Q(since__isnull=True) | Q(since__lte=until))
+    return others.filter(Q(until__isnull=True) | Q(until__gte=start)).first()
+
+
+def _refuse_overlap(existing: Membership) -> None:
+    if existing.until is None:
+        message = _("%(name)s is already a member of this network (open membership).")
+    else:
+        message = _("%(name)s already has a membership of this network until %(until)s.")
+    raise ValidationError(
+        {
+            "organisation": message
+            % {
+                "name": existing.organisation.name,
+                "until": existing.until.isoformat() if existing.until else "",
+            }
+        }
+    )
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:50].strip("-") or "organisation"
+    if not Organisation.objects.filter(slug=base).exists():
+        return base
+    for number in range(2, 100):
+        candidate = f"{base}-{number}"
+        if not Organisation.objects.filter(slug=candidate).exists():
+            return candidate
+    return f"{base}-{secrets.token_hex(3)}"
+
+
+def _save_new_organisation(organisation: Organisation) -> None:
+    # Two coordinators may pick the same slug at once; the loser tries again.
+    for _attempt in range(3):
+        organisation.slug = _unique_slug(organisation.name)
+        try:
+            with transaction.atomic():
+                organisation.save()
+        except IntegrityError:
+            continue
+        return
+    raise ValidationError(_("Could not give this organisation an address; try again."))
+
+
+def _membership_for_new(
+    *,
+    network: Network,
+    organisation: Organisation,
+    category: str,
+    since: date | None,
+    until: date | None,
+) -> Membership:
+    _check_category(category)
+    _check_period(since, until)
+    existing = _overlapping(network, organisation, since, until)
+    if existing is not None:
+        _refuse_overlap(existing)
+    return Membership.objects.create(
+        network=network, organisation=organisation, category=category, since=since, until=until
+    )
+
+
+def create_member_organisation(
+    *,
+    actor: User,
+    network: Network,
+    organisation_values: Mapping[str, Any],
+    category: str = MembershipCategory.MEMBER,
+    since: date | None = None,
+    request: HttpRequest | None = None,
+) -> Membership:
+    """Add a new organisation to the directory and make it a member of the network."""
+    values = _normalise_organisation_values(organisation_values)
+    values.setdefault("kind", OrganisationKind.NGO)
+    organisation = Organisation(**values)
+    _check_organisation(organisation)
+    _check_category(category)
+    with transaction.atomic():
+        _save_new_organisation(organisation)
+        membership = _membership_for_new(
+            network=network, organisation=organisation, category=category, since=since, until=None
+        )
+        audit.record(
+            "directory.organisation_created",
+            actor=actor,
+            organisation=network.organisation,
+            target=organisation,
+            details={
+                "fields": sorted(field for field, value in values.items() if value),
+                "membership_id": membership.pk,
+            },
+            request=request,
+        )
+    return membership
+
+
+def add_membership(
+    *,
+    actor: User,
+    network: Network,
+    organisation: Organisation,
+    category: str = MembershipCategory.MEMBER,
+    since: date | None = None,
+    request: HttpRequest | None = None,
+) -> Membership:
+    """Make an organisation already in the directory a member of the network."""
+    if organisation.pk == network.organisation_id:
+        raise ValidationError({"organisation": _("A network cannot be a member of itself.")})
+    with transaction.atomic():
+        membership = _membership_for_new(
+            network=network, organisation=organisation, category=category, since=since, until=None
+        )
+        audit.record(
+            "directory.membership_added",
+            actor=actor,
+            organisation=network.organisation,
+            target=membership,
+            details={"fields": ["category", *(["since"] if since else [])]},
+            request=request,
+        )
+    return membership
+
+
+def _may_edit(acting_organisation: Organisation, organisation: Organisation) -> bool:
+    if organisation.pk == acting_organisation.pk:
+        return True
+    return Membership.objects.filter(
+        network__organisation=acting_organisation, organisation=organisation
+    ).exists()
+
+
+def update_organisation(
+    *,
+    actor: User,
+    acting_organisation: Organisation,
+    organisation: Organisation,
+    changes: Mapping[str, Any],
+    request: HttpRequest | None = None,
+) -> Organisation:
+    """Change a directory entry: a coordinator for its members, an admin for their own."""
+    if not _may_edit(acting_organisation, organisation):
+        raise Http404
+    values = _normalise_organisation_values(changes)
+    changed = sorted(
+        field for field, value in values.items() if getattr(organisation, field) != value
+    )
+    if not changed:
+        return organisation
+    candidate = copy.copy(organisation)
+    for field in changed:
+        setattr(candidate, field, values[field])
+    _check_organisation(candidate)
+    with transaction.atomic():
+        candidate.save(update_fields=[*changed, "updated_at"])
+        audit.record(
+            "directory.organisation_updated",
+            actor=actor,
+            organisation=acting_organisation,
+            target=candidate,
+            details={"fields": changed},
+            request=request,
+        )
+    return candidate
+
+
+def update_membership(
+    *,
+    actor: User,
+    membership: Membership,
+    changes: Mapping[str, Any],
+    request: HttpRequest | None = None,
+) -> Membership:
+    """Change a membership's category or its dates."""
+    unknown = sorted(set(changes) - set(MEMBERSHIP_FIELDS))
+    if unknown:
+        raise ValidationError(
+            _("Unknown membership fields: %(fields)s") % {"fields": ", ".join(unknown)}
+        )
+    changed = sorted(
+        field for field, value in changes.items() if getattr(membership, field) != value
+    )
+    if not changed:
+        return membership
+    category = str(changes.get("category", membership.category))
+    since = changes.get("since", membership.since)
+    until = changes.get("until", membership.until)
+    _check_category(category)
+    _check_period(since, until)
+    with transaction.atomic():
+        network = membership.network
+        existing = _overlapping(
+            network, membership.organisation, since, until, exclude_id=membership.pk
+        )
+        if existing is not None:
+            _refuse_overlap(existing)
+        membership.category, membership.since, membership.until = category, since, until
+        membership.save(update_fields=["category", "since", "until"])
+        audit.record(
+            "directory.membership_updated",
+            actor=actor,
+            organisation=network.organisation,
+            target=membership,
+            details={"fields": changed},
+            request=request,
+        )
+    return membership
+
+
+def end_membership(
+    *,
+    actor: User,
+    membership: Membership,
+    until: date | None = None,
+    request: HttpRequest | None = None,
+) -> Membership:
+    """End a membership on ``until`` (today if not given)."""
+    until = until or timezone.localdate()
+    if membership.until is not None and membership.until < timezone.localdate():
+        raise ValidationError(
+            {
+                "until": _("This membership already ended on %(until)s.")
+                % {"until": membership.until.isoformat()}
+            }
+        )
+    _check_period(membership.since, until)
+    with transaction.atomic():
+        membership.until = until
+        membership.save(update_fields=["until"])
+        audit.record(
+            "directory.membership_ended",
+            actor=actor,
+            organisation=membership.network.organisation,
+            target=membership,
+            details={"fields": ["until"]},
+            request=request,
+        )
+    return membership

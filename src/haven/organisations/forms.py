@@ -1,0 +1,179 @@
+"""Forms of the directory pages: organisations, memberships and the coordinator's filters."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from haven.organisations.languages import language_name, validate_language_codes
+from haven.organisations.models import MembershipCategory, Organisation, OrganisationKind
+
+
+def _country_choices(blank_label: str) -> list[tuple[str, str]]:
+    return [("", blank_label), *((code, str(name)) for code, name in countries)]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class LanguagesField(forms.CharField):
+    """ISO 639 codes typed as a comma-separated list, e.g. "en, fr, ar"."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 500)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "help_text",
+            _("ISO 639 codes separated by commas, e.g. “en, fr, ar”."),
+        )
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return ", ".join(str(code) for code in value)
+        return value
+
+    def clean(self, value: Any) -> list[str]:
+        text = super().clean(value)
+        codes: list[str] = []
+        for code in re.split(r"[\s,;]+", text or ""):
+            code = code.strip().lower()
+            if code and code not in codes:
+                codes.append(code)
+        try:
+            validate_language_codes(codes)
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from error
+        return codes
+
+
+class OrganisationForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    short_name = forms.CharField(
+        label=_("Short name"), max_length=50, required=False, help_text=_("An acronym, if any.")
+    )
+    kind = forms.ChoiceField(label=_("Type"), choices=OrganisationKind.choices)
+    country = forms.ChoiceField(label=_("Country"), required=False, choices=[])
+    city = forms.CharField(label=_("City"), max_length=100, required=False)
+    website = forms.URLField(
+        label=_("Website"),
+        max_length=300,
+        required=False,
+        assume_scheme="https",
+        help_text=_("Starting with https:// or http://"),
+    )
+    languages = LanguagesField(label=_("Languages"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = _country_choices("—")  # type: ignore[attr-defined]
+
+    def clean_website(self) -> str:
+        website: str = self.cleaned_data.get("website") or ""
+        if website and not website.lower().startswith(("http://", "https://")):
+            raise forms.ValidationError(_("Give an address starting with http:// or https://."))
+        return website
+
+    @classmethod
+    def initial_for(cls, organisation: Organisation) -> dict[str, Any]:
+        return {
+            "name": organisation.name,
+            "short_name": organisation.short_name,
+            "kind": organisation.kind,
+            "country": organisation.country.code or "",
+            "city": organisation.city,
+            "website": organisation.website,
+            "languages": list(organisation.languages or []),
+        }
+
+    def organisation_values(self) -> dict[str, Any]:
+        return {field: self.cleaned_data[field] for field in OrganisationForm.base_fields}
+
+
+class MembershipForm(forms.Form):
+    category = forms.ChoiceField(label=_("Category"), choices=MembershipCategory.choices)
+    since = forms.DateField(label=_("Member since"), required=False, widget=DateInput)
+    until = forms.DateField(label=_("Member until"), required=False, widget=DateInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error("until", _("A membership cannot end before it starts."))
+        return data
+
+
+class NewMemberForm(OrganisationForm):
+    """A new organisation and the membership it starts with."""
+
+    category = forms.ChoiceField(label=_("Category"), choices=MembershipCategory.choices)
+    since = forms.DateField(label=_("Member since"), required=False, widget=DateInput)
+
+
+class ExistingMemberForm(forms.Form):
+    organisation = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    category = forms.ChoiceField(label=_("Category"), choices=MembershipCategory.choices)
+    since = forms.DateField(label=_("Member since"), required=False, widget=DateInput)
+
+
+class OrganisationSearchForm(forms.Form):
+    q = forms.CharField(label=_("Name or short name"), max_length=100, required=False)
+
+
+class EndMembershipForm(forms.Form):
+    until = forms.DateField(
+        label=_("Last day"),
+        required=False,
+        widget=DateInput,
+        help_text=_("Leave empty to end it today."),
+    )
+
+
+class MemberFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name"), max_length=100, required=False)
+    category = forms.ChoiceField(
+        label=_("Category"),
+        required=False,
+        choices=[("", _("All categories")), *MembershipCategory.choices],
+    )
+    country = forms.ChoiceField(label=_("Country"), required=False, choices=[])
+    status = forms.ChoiceField(
+        label=_("Membership"),
+        required=False,
+        choices=[("all", _("Current and ended")), ("current", _("Current")), ("ended", _("Ended"))],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = _country_choices(  # type: ignore[attr-defined]
+            str(_("All countries"))
+        )
+
+
+class DirectoryFilterForm(forms.Form):
+    country = forms.ChoiceField(label=_("Country"), required=False, choices=[])
+
+    def __init__(self, *args: Any, country_codes: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        names = dict(countries)
+        choices = sorted(
+            ((code, str(names.get(code, code))) for code in country_codes), key=_second
+        )
+        self.fields["country"].choices = [  # type: ignore[attr-defined]
+            ("", _("All countries")),
+            *choices,
+        ]
+
+
+def _second(pair: tuple[str, str]) -> str:
+    return pair[1]
+
+
+def language_names(codes: list[str]) -> str:
+    return ", ".join(language_name(code) for code in codes)

@@ -1,0 +1,27 @@
+"""Helpers of the directory tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_scopes import scopes_disabled
+
+from haven.organisations.models import Membership, Network, Organisation
+from haven.privacy.models import AuditEvent
+
+
+def audit_events(action: str, **filters: Any) -> list[AuditEvent]:
+    with scopes_disabled():
+        return list(AuditEvent.objects.filter(action=action, **filters).order_by("seq"))
+
+
+def snapshot(organisation: Organisation) -> dict[str, Any]:
+    organisation.refresh_from_db()
+    return {
+        field: getattr(organisation, field)
+        for field in ("name", "short_name", "kind", "country", "city", "website", "languages")
+    }
+
+
+def membership_of(network: Network, organisation: Organisation) -> Membership:
+    return Membership.objects.get(network=network, organisation=organisation, until__isnull=True)
