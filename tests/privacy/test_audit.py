@@ -136,9 +136,30 @@ def test_a_shipped_head_still_in_the_chain_verifies_after_the_chain_grew(chain):
     assert verify("--expect-head", shipped).startswith("OK: 6 events, head #6 ")
 
 
+def test_the_whole_line_audit_head_printed_is_accepted_too(chain):
+    shipped = head_line()
+    audit.record("test.later", actor=None)
+    assert verify("--expect-head", shipped).startswith("OK: 6 events")
+
+
+def test_a_shipped_head_must_sit_at_its_own_seq(chain):
+    assert broken("--expect-head", f"4 {chain[-1].hash}") == (
+        "BROKEN at event #4: the shipped chain head is not in the chain"
+    )
+
+
+def test_a_head_shipped_while_the_trail_was_empty_still_verifies(db):
+    empty = head_line()
+    assert empty == f"0 {audit.GENESIS_HASH}"
+    audit.record("test.first", actor=None)
+    assert verify("--expect-head", empty).startswith("OK: 1 events")
+    assert verify("--expect-head", audit.GENESIS_HASH).startswith("OK: 1 events")
+
+
 def test_an_expected_head_must_look_like_a_hash(chain):
-    with pytest.raises(CommandError, match="64-character"):
-        call_command("audit_verify", "--expect-head", "not-a-hash")
+    for bad in ("not-a-hash", "x" * 1000, f"-1 {'a' * 64}", "a" * 63):
+        with pytest.raises(CommandError, match="64-character"):
+            call_command("audit_verify", "--expect-head", bad)
 
 
 # Append-only, in Python and in the database
@@ -268,11 +289,14 @@ def test_two_rows_with_swapped_actions_and_hashes_are_found(chain):
 
 
 def test_a_truncated_chain_with_a_rewritten_head_is_caught_by_the_shipped_head(chain):
-    shipped = head_line().split()[1]
+    shipped = head_line()
     tamper(f"DELETE FROM {TABLE} WHERE seq >= 4")
     AuditChainHead.objects.filter(pk=1).update(last_seq=3, last_hash=chain[2].hash)
     # Without the head kept elsewhere the shortened chain looks whole: that is why we ship it.
     assert verify() == f"OK: 3 events, head #3 {chain[2].hash}"
+    assert broken("--expect-head", shipped.split()[1]) == (
+        "BROKEN at event #3: the shipped chain head is not in the chain"
+    )
     assert broken("--expect-head", shipped) == (
         "BROKEN at event #3: the shipped chain head is not in the chain"
     )

@@ -1,22 +1,26 @@
 """API of the audit trail, for data protection officers."""
 
 from datetime import date, datetime
+from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
 from haven.accounts.tenancy import OrganisationRequest, api_organisation_operation
 from haven.privacy import audit
-from haven.privacy.access import audit_events_for
+from haven.privacy.access import applied_filters, audit_events_for
 
 router = Router(tags=["audit"])
 
 
 class AuditFilters(Schema):
-    user: str | None = Field(None, max_length=150)
-    action: str | None = Field(None, max_length=60)
+    user: str | None = Field(None, max_length=150, description="Username of the actor")
+    action: str | None = Field(None, max_length=60, description="Action, or its prefix")
     object_type: str | None = Field(None, max_length=60)
     object_id: str | None = Field(None, max_length=64)
+    outcome: str | None = Field(None, max_length=20, description="ok, refused, forbidden…")
     since: date | None = None
     until: date | None = None
     before_seq: int | None = Field(None, ge=1, description="Page back: events older than this")
@@ -31,15 +35,28 @@ class AuditEventOut(Schema):
     object_type: str
     object_id: str
     outcome: str
+    ip_address: str | None
+    details: dict[str, Any]
     hash: str
 
 
-@router.get("/orgs/{org}/audit", response=list[AuditEventOut], summary="Audit events, newest first")
+@router.get(
+    "/orgs/{org}/audit",
+    response=list[AuditEventOut],
+    summary="Audit events, newest first",
+    description=(
+        "The organisation's audit trail and its staff's sign-ins. Page back with "
+        "`before_seq` set to the last `seq` received."
+    ),
+)
 @api_organisation_operation("audit.view")
 def list_audit_events(
     request: OrganisationRequest, org: str, filters: Query[AuditFilters]
 ) -> list[AuditEventOut]:
-    events = audit_events_for(request.organisation, filters.dict())
+    if filters.since and filters.until and filters.since > filters.until:
+        raise ValidationError(_("The start date is after the end date."))
+    wanted = filters.model_dump(exclude={"before_seq", "limit"})
+    events = audit_events_for(request.organisation, wanted)
     if filters.before_seq:
         events = events.filter(seq__lt=filters.before_seq)
     result = [
@@ -51,11 +68,17 @@ def list_audit_events(
             object_type=event.object_type,
             object_id=event.object_id,
             outcome=event.outcome,
+            ip_address=event.ip_address,
+            details=event.details,
             hash=event.hash,
         )
         for event in events[: filters.limit]
     ]
     audit.record(
-        "audit.viewed", actor=request.user, organisation=request.organisation, request=request
+        "audit.viewed",
+        actor=request.user,
+        organisation=request.organisation,
+        details=applied_filters(filters.model_dump()),
+        request=request,
     )
     return result

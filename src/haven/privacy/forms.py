@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -13,10 +14,17 @@ class AuditFilterForm(forms.Form):
     action = forms.CharField(label=_("Action"), max_length=60, required=False)
     object_type = forms.CharField(label=_("Object type"), max_length=60, required=False)
     object_id = forms.CharField(label=_("Object id"), max_length=64, required=False)
+    outcome = forms.ChoiceField(label=_("Outcome"), required=False)
     since = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
     )
     until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput({"type": "date"}))
+
+    def __init__(self, *args: Any, outcomes: Iterable[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        outcome = self.fields["outcome"]
+        assert isinstance(outcome, forms.ChoiceField)
+        outcome.choices = [("", _("Any")), *((value, value) for value in outcomes)]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
