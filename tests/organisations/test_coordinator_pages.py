@@ -91,6 +91,9 @@ def test_coordinator_finds_and_adds_an_organisation_already_in_the_directory(
     assert search.status_code == 200
     assert f"?organisation={elsewhere.pk}" in search.content.decode()
 
+    chosen = client.get(url("network_member_add_existing"), {"organisation": elsewhere.pk})
+    assert f'name="organisation" value="{elsewhere.pk}"' in chosen.content.decode()
+
     response = client.post(
         url("network_member_add_existing"),
         {"organisation": elsewhere.pk, "category": "domestic_ngo", "since": "2021-05-01"},
@@ -340,6 +343,8 @@ def test_members_list_refuses_a_malformed_filter(cora, coalition):
 
 
 def test_admin_edits_their_own_organisations_directory_entry(alice, north):
+    dashboard = client_for(alice).get(reverse("organisation_dashboard", kwargs={"org": "north"}))
+    assert reverse("organisation_profile", kwargs={"org": "north"}) in dashboard.content.decode()
     response = client_for(alice).post(
         reverse("organisation_profile", kwargs={"org": "north"}),
         {**VALID_ORGANISATION, "short_name": "NS", "languages": "fr"},

@@ -35,10 +35,10 @@ def test_directory_groups_members_by_category_in_the_networks_order(client, coal
     page = client.get("/networks/coalition/").content.decode()
 
     assert [re.sub(r"<.*?>", "", h) for h in _headings(page)] == [
-        "Member (1)",
-        "Partner (1)",
-        "International network (2)",
-        "Supporter (1)",
+        "Members (1)",
+        "Partners (1)",
+        "International networks (2)",
+        "Supporters (1)",
     ]
     assert "5 organisations in 4 countries" in page
     assert (

@@ -93,6 +93,17 @@ def members_of(network: Network, filters: MemberFilters | None = None) -> QueryS
     return memberships.order_by("organisation__name", "-since", "pk")
 
 
+def member_countries(network: Network) -> list[str]:
+    """The countries of every organisation that is or was in the network."""
+    return sorted(
+        set(
+            network.memberships.exclude(organisation__country="").values_list(
+                "organisation__country", flat=True
+            )
+        )
+    )
+
+
 def organisation_in_network(network: Network, organisation_id: int) -> Organisation:
     """An organisation that is or was in the network, for its coordinator to edit, or 404."""
     organisation = (

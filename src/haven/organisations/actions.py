@@ -191,9 +191,23 @@ def _membership_for_new(
     existing = _overlapping(network, organisation, since, until)
     if existing is not None:
         _refuse_overlap(existing)
-    return Membership.objects.create(
-        network=network, organisation=organisation, category=category, since=since, until=until
-    )
+    try:
+        with transaction.atomic():
+            return Membership.objects.create(
+                network=network,
+                organisation=organisation,
+                category=category,
+                since=since,
+                until=until,
+            )
+    except IntegrityError as error:
+        # Another coordinator added the same organisation a moment ago.
+        raise ValidationError(
+            {
+                "organisation": _("%(name)s is already a member of this network.")
+                % {"name": organisation.name}
+            }
+        ) from error
 
 
 def create_member_organisation(

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from haven.organisations.languages import language_name, validate_language_codes
+from haven.organisations.languages import validate_language_codes
 from haven.organisations.models import MembershipCategory, Organisation, OrganisationKind
 
 
@@ -135,6 +135,12 @@ class EndMembershipForm(forms.Form):
     )
 
 
+def _countries_among(country_codes: list[str]) -> list[tuple[str, str]]:
+    names = dict(countries)
+    found = ((code, str(names.get(code, code))) for code in set(country_codes))
+    return [("", str(_("All countries"))), *sorted(found, key=_second)]
+
+
 class MemberFilterForm(forms.Form):
     q = forms.CharField(label=_("Name"), max_length=100, required=False)
     category = forms.ChoiceField(
@@ -149,11 +155,9 @@ class MemberFilterForm(forms.Form):
         choices=[("all", _("Current and ended")), ("current", _("Current")), ("ended", _("Ended"))],
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, country_codes: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = _country_choices(  # type: ignore[attr-defined]
-            str(_("All countries"))
-        )
+        self.fields["country"].choices = _countries_among(country_codes)  # type: ignore[attr-defined]
 
 
 class DirectoryFilterForm(forms.Form):
@@ -161,19 +165,8 @@ class DirectoryFilterForm(forms.Form):
 
     def __init__(self, *args: Any, country_codes: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        names = dict(countries)
-        choices = sorted(
-            ((code, str(names.get(code, code))) for code in country_codes), key=_second
-        )
-        self.fields["country"].choices = [  # type: ignore[attr-defined]
-            ("", _("All countries")),
-            *choices,
-        ]
+        self.fields["country"].choices = _countries_among(country_codes)  # type: ignore[attr-defined]
 
 
 def _second(pair: tuple[str, str]) -> str:
     return pair[1]
-
-
-def language_names(codes: list[str]) -> str:
-    return ", ".join(language_name(code) for code in codes)

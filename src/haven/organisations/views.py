@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from itertools import groupby
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from haven.accounts.tenancy import OrganisationRequest, organisation_view, public_view
@@ -28,7 +29,19 @@ from haven.organisations.forms import (
 )
 from haven.organisations.models import Membership, MembershipCategory, Network
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
 MEMBERS_PER_PAGE = 50
+
+# Headings of the public directory, in the order networks list their signatories.
+GROUP_TITLES: dict[str, StrPromise] = {
+    MembershipCategory.MEMBER: _lazy("Members"),
+    MembershipCategory.PARTNER: _lazy("Partners"),
+    MembershipCategory.INTERNATIONAL_NETWORK: _lazy("International networks"),
+    MembershipCategory.DOMESTIC_NGO: _lazy("Domestic NGOs"),
+    MembershipCategory.SUPPORTER: _lazy("Supporters"),
+}
 
 
 def _add_errors(form: Any, error: ValidationError) -> None:
@@ -51,14 +64,13 @@ def network_directory(request: HttpRequest, network: str) -> HttpResponse:
     form = DirectoryFilterForm(request.GET or None, country_codes=country_codes)
     country = form.cleaned_data.get("country", "") if form.is_valid() else ""
     status = 400 if form.is_bound and not form.is_valid() else 200
-    labels = dict(MembershipCategory.choices)
-    order = {category: index for index, category in enumerate(MembershipCategory.values)}
+    order: dict[str, int] = {category: index for index, category in enumerate(GROUP_TITLES)}
     memberships = sorted(
         (m for m in everyone if not country or m.organisation.country.code == country),
         key=lambda m: (order.get(m.category, 99), m.organisation.name.casefold()),
     )
     groups = [
-        (labels.get(category, category), list(items))
+        (GROUP_TITLES.get(category, category), list(items))
         for category, items in groupby(memberships, key=lambda m: m.category)
     ]
     return render(
@@ -86,7 +98,7 @@ def _coordinated(request: OrganisationRequest) -> Network:
 @require_GET
 def network_members(request: OrganisationRequest) -> HttpResponse:
     network = _coordinated(request)
-    form = MemberFilterForm(request.GET or None)
+    form = MemberFilterForm(request.GET or None, country_codes=access.member_countries(network))
     status = 200
     filters = access.MemberFilters()
     if form.is_bound:
