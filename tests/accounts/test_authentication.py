@@ -251,3 +251,11 @@ def test_nobody_can_sign_up_without_an_invitation(north: Organisation) -> None:
     )
     assert response.status_code in (200, 403)
     assert User.objects.count() == before
+
+
+def test_the_login_page_offers_no_sign_up_but_does_offer_passkeys(db: None) -> None:
+    response = Client().get(LOGIN)
+    assert response.status_code == 200
+    assert b"sign up" not in response.content.lower()
+    assert b"by invitation" in response.content
+    assert b'id="passkey_login"' in response.content
