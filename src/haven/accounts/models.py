@@ -55,9 +55,7 @@ class RoleAssignment(models.Model):
 class Invitation(models.Model):
     """An organisation admin's invitation to join, redeemed once through a secret link."""
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="+"
-    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     email = models.EmailField(_("e-mail"), max_length=254)
     roles = models.JSONField(default=list)
     # The link carries a signature over (id, nonce); nothing secret is stored, so the
