@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from haven.accounts.tenancy import OrganisationRequest, organisation_view, public_view
@@ -36,11 +36,11 @@ MEMBERS_PER_PAGE = 50
 
 # Headings of the public directory, in the order networks list their signatories.
 GROUP_TITLES: dict[str, StrPromise] = {
-    MembershipCategory.MEMBER: _lazy("Members"),
-    MembershipCategory.PARTNER: _lazy("Partners"),
-    MembershipCategory.INTERNATIONAL_NETWORK: _lazy("International networks"),
-    MembershipCategory.DOMESTIC_NGO: _lazy("Domestic NGOs"),
-    MembershipCategory.SUPPORTER: _lazy("Supporters"),
+    MembershipCategory.MEMBER: gettext_lazy("Members"),
+    MembershipCategory.PARTNER: gettext_lazy("Partners"),
+    MembershipCategory.INTERNATIONAL_NETWORK: gettext_lazy("International networks"),
+    MembershipCategory.DOMESTIC_NGO: gettext_lazy("Domestic NGOs"),
+    MembershipCategory.SUPPORTER: gettext_lazy("Supporters"),
 }
 
 
