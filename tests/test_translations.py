@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
+from django.views.defaults import server_error
 
 import haven
 from tests.conftest import client_for
@@ -377,3 +379,14 @@ def test_a_language_haven_does_not_offer_falls_back_to_english(client, db):
     page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert '<html lang="en"' in page
     assert "Accounts are created by invitation" in page
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("fr", "Une erreur s\u2019est produite"), ("es", "Algo ha fallado")]
+)
+def test_the_server_error_page_is_translated_too(rf, language, expected):
+    with translation.override(language):
+        page = server_error(rf.get("/")).content.decode()
+
+    assert f'<html lang="{language}">' in page
+    assert expected in page
