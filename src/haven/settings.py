@@ -70,6 +70,12 @@ INSTALLED_APPS = [
     "haven.organisations",
     "haven.privacy",
     "haven.accounts",
+    "haven.casework",
+    "haven.services",
+    "haven.helpline",
+    "haven.shelter",
+    "haven.workspace",
+    "haven.records",
     "haven.api",
 ]
 

@@ -6,10 +6,16 @@ from django.urls import include, path
 
 from haven.accounts.urls import organisation_urlpatterns as accounts_organisation_urls
 from haven.api.api import api
+from haven.casework.urls import organisation_urlpatterns as casework_organisation_urls
+from haven.helpline.urls import organisation_urlpatterns as helpline_organisation_urls
 from haven.organisations.urls import organisation_urlpatterns as organisations_organisation_urls
 from haven.organisations.urls import public_urlpatterns as organisations_public_urls
 from haven.privacy.urls import organisation_urlpatterns as privacy_organisation_urls
+from haven.records.urls import organisation_urlpatterns as records_organisation_urls
+from haven.services.urls import organisation_urlpatterns as services_organisation_urls
+from haven.shelter.urls import organisation_urlpatterns as shelter_organisation_urls
 from haven.views import health, set_language
+from haven.workspace.urls import organisation_urlpatterns as workspace_organisation_urls
 
 urlpatterns = [
     path("", include("haven.accounts.urls")),
@@ -20,7 +26,15 @@ urlpatterns = [
     path(
         "o/<slug:org>/",
         include(
-            accounts_organisation_urls + organisations_organisation_urls + privacy_organisation_urls
+            accounts_organisation_urls
+            + organisations_organisation_urls
+            + privacy_organisation_urls
+            + workspace_organisation_urls
+            + casework_organisation_urls
+            + services_organisation_urls
+            + helpline_organisation_urls
+            + shelter_organisation_urls
+            + records_organisation_urls
         ),
     ),
     path("api/", api.urls),

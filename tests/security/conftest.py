@@ -45,6 +45,8 @@ class World:
     invitation_token: str
     membership: Membership
     owner_token: ApiToken
+    # Casework objects of north, by URL parameter name (see casework_objects below).
+    casework: dict[str, object]
     _members: dict[tuple[str, str], User] = field(default_factory=dict)
     _secrets: dict[int, str] = field(default_factory=dict)
 
@@ -100,6 +102,26 @@ PARAMETER_VALUES: dict[str, Callable[[World, Organisation], object]] = {
     "organisation_id": lambda world, target: world.north.pk,
 }
 
+CASEWORK_PARAMETERS = (
+    "person_id",
+    "household_id",
+    "consent_id",
+    "case_id",
+    "note_id",
+    "service_type_id",
+    "delivery_id",
+    "call_id",
+    "facility_id",
+    "stay_id",
+)
+
+
+def _casework_value(name: str) -> Callable[[World, Organisation], object]:
+    return lambda world, target: world.casework[name]
+
+
+PARAMETER_VALUES.update({name: _casework_value(name) for name in CASEWORK_PARAMETERS})
+
 # Parameters naming an object that belongs to one user (alice): anyone else gets 404.
 USER_OWNED_PARAMETERS = {"token_id"}
 
@@ -126,6 +148,8 @@ def world(
         }
         membership = Membership.objects.get(network=coalition, organisation=north)
     owner_token, _secret = actions.create_api_token(actor=alice, name="owned by alice")
+    with scopes_disabled():
+        casework = casework_objects(north, alice)
     return World(
         north=north,
         south=south,
@@ -138,7 +162,78 @@ def world(
         invitation_token=invitation_link_token(invitations["north"]),
         membership=membership,
         owner_token=owner_token,
+        casework=casework,
     )
+
+
+def casework_objects(organisation: Organisation, staff: User) -> dict[str, object]:
+    """One object of each casework kind, as a route's URL names it."""
+    from datetime import date
+
+    from django.utils import timezone
+
+    from haven.casework.models import Case, CaseNote, Consent, Household, Person
+    from haven.helpline.models import HelplineCall
+    from haven.services.models import ServiceDelivery, ServiceType
+    from haven.shelter.models import Facility, Stay
+
+    now = timezone.now()
+    household = Household.objects.create(organisation=organisation, code="H-MATRIX")
+    person = Person.objects.create(
+        organisation=organisation,
+        code="P-MATRIX",
+        given_name="Matrix",
+        household=household,
+        last_activity_at=now,
+    )
+    consent = Consent.objects.create(
+        organisation=organisation,
+        person=person,
+        purpose="casework",
+        given_on=date(2026, 1, 5),
+        method="written",
+        recorded_by=staff,
+    )
+    case = Case.objects.create(
+        organisation=organisation, person=person, opened_on=date(2026, 1, 5), assigned_to=staff
+    )
+    note = CaseNote.objects.create(
+        organisation=organisation, case=case, text="matrix note", author=staff, written_at=now
+    )
+    service_type = ServiceType.objects.create(
+        organisation=organisation, code="matrix", name="Matrix", category="other", unit="item"
+    )
+    delivery = ServiceDelivery.objects.create(
+        organisation=organisation,
+        service_type=service_type,
+        delivered_on=date(2026, 1, 6),
+        person=person,
+        staff=staff,
+    )
+    call = HelplineCall.objects.create(
+        organisation=organisation,
+        started_at=now,
+        duration_minutes=5,
+        caller_type="person_concerned",
+        outcome="information_given",
+        operator=staff,
+    )
+    facility = Facility.objects.create(organisation=organisation, name="Matrix house", beds=4)
+    stay = Stay.objects.create(
+        organisation=organisation, facility=facility, person=person, starts_on=date(2026, 1, 6)
+    )
+    return {
+        "person_id": person.pk,
+        "household_id": household.pk,
+        "consent_id": consent.pk,
+        "case_id": case.pk,
+        "note_id": note.pk,
+        "service_type_id": service_type.pk,
+        "delivery_id": delivery.pk,
+        "call_id": call.pk,
+        "facility_id": facility.pk,
+        "stay_id": stay.pk,
+    }
 
 
 @contextmanager

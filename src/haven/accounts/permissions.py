@@ -32,6 +32,10 @@ PERMISSIONS: dict[str, str] = {
     "casework.view_identity": "See identifying details of people supported",
     "casework.edit": "Record people, cases and services",
     "casework.export": "Export casework data",
+    "casework.record_service": "Record services given",
+    "casework.manage_settings": "Set terminology, retention, the service catalogue and shelters",
+    "casework.import": "Import people and services from files",
+    "casework.erase": "Erase a person's data on request",
     "helpline.log_call": "Log helpline calls",
     "advocacy.manage": "Draft letters, petitions and events",
     "advocacy.sign_for_organisation": "Sign joint letters in the organisation's name",
@@ -42,9 +46,18 @@ _EVERYONE = {"organisation.view_dashboard"}
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CASEWORKER: frozenset(
         _EVERYONE
-        | {"casework.view_person", "casework.view_identity", "casework.edit", "helpline.log_call"}
+        | {
+            "casework.view_person",
+            "casework.view_identity",
+            "casework.edit",
+            "casework.record_service",
+            "casework.import",
+            "helpline.log_call",
+        }
     ),
-    Role.HELPLINE_OPERATOR: frozenset(_EVERYONE | {"casework.view_person", "helpline.log_call"}),
+    Role.HELPLINE_OPERATOR: frozenset(
+        _EVERYONE | {"casework.view_person", "casework.record_service", "helpline.log_call"}
+    ),
     Role.ORGANISATION_ADMIN: frozenset(
         _EVERYONE
         | {
@@ -52,6 +65,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "accounts.manage_users",
             "casework.view_person",
             "casework.export",
+            "casework.manage_settings",
+            "casework.import",
             "advocacy.sign_for_organisation",
         }
     ),
@@ -60,7 +75,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     Role.DATA_PROTECTION_OFFICER: frozenset(
         _EVERYONE
-        | {"audit.view", "casework.view_person", "casework.view_identity", "casework.export"}
+        | {
+            "audit.view",
+            "casework.view_person",
+            "casework.view_identity",
+            "casework.export",
+            "casework.erase",
+        }
     ),
     Role.VIEWER: frozenset(_EVERYONE),
     Role.NETWORK_COORDINATOR: frozenset(_EVERYONE | {"network.manage_members"}),

@@ -8,8 +8,14 @@ from ninja.errors import ValidationError as SchemaError
 
 from haven.accounts.api import router as accounts_router
 from haven.api.auth import PersonalTokenAuth
+from haven.casework.api import router as casework_router
+from haven.helpline.api import router as helpline_router
 from haven.organisations.api import router as organisations_router
 from haven.privacy.api import router as privacy_router
+from haven.records.api import router as records_router
+from haven.services.api import router as services_router
+from haven.shelter.api import router as shelter_router
+from haven.workspace.api import router as workspace_router
 
 api = NinjaAPI(
     title="Haven API",
@@ -25,6 +31,12 @@ api = NinjaAPI(
 api.add_router("/", accounts_router)
 api.add_router("/", organisations_router)
 api.add_router("/", privacy_router)
+api.add_router("/", workspace_router)
+api.add_router("/", casework_router)
+api.add_router("/", services_router)
+api.add_router("/", helpline_router)
+api.add_router("/", shelter_router)
+api.add_router("/", records_router)
 
 
 @api.exception_handler(PermissionDenied)
