@@ -73,3 +73,26 @@ def test_invitation_through_the_api_is_audited(alice, north, client):
 def test_outsider_gets_404_for_another_organisations_staff(bob, north, client):
     assert client_for(bob).get(reverse("staff_list", kwargs={"org": "north"})).status_code == 404
     assert client.get("/api/orgs/north/staff", **bearer(bob)).status_code == 404
+
+
+def test_a_member_of_two_organisations_switches_between_their_dashboards(north, south):
+    from tests.conftest import make_user
+
+    both = make_user("both", north, "viewer", mfa=False)
+    RoleAssignment.objects.create(user=both, organisation=south, role="advocacy_officer")
+    client = client_for(both)
+
+    page = client.get(reverse("organisation_dashboard", kwargs={"org": "north"}))
+    assert page.status_code == 200
+    assert b'id="switch-organisation"' in page.content
+    assert b"South Helpline" in page.content
+
+    response = client.get(reverse("switch_organisation"), {"org": "south"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("organisation_dashboard", kwargs={"org": "south"})
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_switching_to_an_organisation_one_does_not_belong_to_is_404(alice, south):
+    response = client_for(alice).get(reverse("switch_organisation"), {"org": "south"})
+    assert response.status_code == 404
