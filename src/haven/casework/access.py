@@ -1,0 +1,334 @@
+"""Lookups of casework data, always inside one organisation; anything else is 404.
+
+Reads of a person, a case or a note are audited here, one event per read, so every
+page and API operation that shows one leaves a trace without remembering to.
+
+Consent is enforced by the server through ``require_consent``:
+
+- casework consent (purpose "casework") is required by casework.actions for opening or
+  editing a case and adding a case note, and by the services, helpline and shelter
+  actions before a service, a call linked to a person or a stay is recorded;
+- referral consent (purpose "referral", with the named recipient organisation) is
+  required before anything about the person is shared with that organisation;
+- statistics consent is required before a person is counted in coalition statistics,
+  and linkage consent before a record is linked with another member's records.
+
+A consent counts from its date until it is withdrawn; withdrawing it stops every use
+above at once, since each use asks again.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_scopes import scope
+
+from haven.casework.htcds import CaseStatus
+from haven.casework.models import (
+    Case,
+    CaseNote,
+    Consent,
+    ConsentPurpose,
+    Household,
+    OrganisationSettings,
+    Person,
+)
+from haven.privacy import audit
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+    from haven.accounts.tenancy import OrganisationRequest
+    from haven.organisations.models import Organisation
+
+OPEN_STATUSES = (CaseStatus.ACTIVE, CaseStatus.FOLLOW_UP)
+
+
+class ConsentRequired(ValidationError):
+    """A use of a person's data that their consent does not cover; answered with 400."""
+
+
+def _as_uuid(value: object) -> uuid.UUID:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value)[:64])
+    except ValueError:
+        raise Http404 from None
+
+
+# Consent
+
+
+def active_consents(person: Person) -> QuerySet[Consent]:
+    """The person's consents given by today and not withdrawn."""
+    today = timezone.localdate()
+    with scope(organisation=person.organisation_id):
+        return Consent.objects.filter(
+            organisation_id=person.organisation_id,
+            person_id=person.pk,
+            given_on__lte=today,
+        ).filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
+
+
+def has_consent(person: Person, purpose: str, recipient: Organisation | int | None = None) -> bool:
+    """True if the person's consent for ``purpose`` (to ``recipient``, for referrals) holds."""
+    consents = active_consents(person).filter(purpose=purpose)
+    if purpose == ConsentPurpose.REFERRAL:
+        if recipient is None:
+            return False
+        recipient_id = recipient if isinstance(recipient, int) else recipient.pk
+        consents = consents.filter(recipient_id=recipient_id)
+    with scope(organisation=person.organisation_id):
+        return consents.exists()
+
+
+def require_consent(
+    person: Person, purpose: str, recipient: Organisation | int | None = None
+) -> None:
+    """Raise ConsentRequired unless the person's consent for ``purpose`` holds."""
+    if has_consent(person, purpose, recipient):
+        return
+    messages: dict[str, str] = {
+        ConsentPurpose.CASEWORK: _(
+            "%(code)s has no casework consent in force: record their consent before "
+            "recording anything about them."
+        ),
+        ConsentPurpose.REFERRAL: _(
+            "%(code)s has not consented to a referral to this organisation."
+        ),
+        ConsentPurpose.STATISTICS: _("%(code)s has not consented to coalition statistics."),
+        ConsentPurpose.LINKAGE: _("%(code)s has not consented to record linkage."),
+    }
+    message = messages.get(purpose, _("%(code)s has not consented to this use."))
+    raise ConsentRequired(message % {"code": person.code}, code="consent_required")
+
+
+# Persons
+
+
+def person_in(organisation: Organisation, person_id: uuid.UUID | str) -> Person:
+    """One of the organisation's persons, not audited (for actions), or 404."""
+    person = (
+        Person.objects.select_related("household")
+        .filter(organisation=organisation, pk=_as_uuid(person_id))
+        .first()
+    )
+    if person is None:
+        raise Http404
+    return person
+
+
+def person_for(
+    request: OrganisationRequest, person_id: uuid.UUID | str, *, audited: bool = True
+) -> Person:
+    """One of the request's organisation's persons, its read audited, or 404."""
+    person = person_in(request.organisation, person_id)
+    if audited:
+        audit.record(
+            "person.viewed",
+            actor=request.user,
+            organisation=request.organisation,
+            target=person,
+            request=request,
+        )
+    return person
+
+
+def reveal_identity(request: OrganisationRequest, person: Person) -> None:
+    """Record that identifying details of a person were shown (casework.view_identity)."""
+    audit.record(
+        "person.identity_viewed",
+        actor=request.user,
+        organisation=request.organisation,
+        target=person,
+        request=request,
+    )
+
+
+def persons_of(organisation: Organisation) -> QuerySet[Person]:
+    """The organisation's persons, most recently active first."""
+    return Person.objects.filter(organisation=organisation).select_related("household")
+
+
+def record_listing(request: OrganisationRequest, action: str, count: int) -> None:
+    """One audit event for a list page or list call, with the count only."""
+    audit.record(
+        action,
+        actor=request.user,
+        organisation=request.organisation,
+        details={"count": count},
+        request=request,
+    )
+
+
+# Households
+
+
+def household_for(organisation: Organisation, household_id: uuid.UUID | str) -> Household:
+    """One of the organisation's households, or 404."""
+    household = Household.objects.filter(
+        organisation=organisation, pk=_as_uuid(household_id)
+    ).first()
+    if household is None:
+        raise Http404
+    return household
+
+
+def households_of(organisation: Organisation) -> QuerySet[Household]:
+    """The organisation's households, newest first."""
+    return Household.objects.filter(organisation=organisation).order_by("-created_at")
+
+
+# Consents
+
+
+def consent_for(
+    organisation: Organisation, consent_id: uuid.UUID | str, person: Person | None = None
+) -> Consent:
+    """One of the organisation's consents (of ``person`` if given), or 404."""
+    consents = Consent.objects.select_related("person", "recipient").filter(
+        organisation=organisation, pk=_as_uuid(consent_id)
+    )
+    if person is not None:
+        consents = consents.filter(person=person)
+    consent = consents.first()
+    if consent is None:
+        raise Http404
+    return consent
+
+
+def consents_of(person: Person) -> list[Consent]:
+    """Every consent of a person, newest first, with recipients."""
+    with scope(organisation=person.organisation_id):
+        return list(
+            Consent.objects.filter(organisation_id=person.organisation_id, person=person)
+            .select_related("recipient", "recorded_by", "withdrawn_by")
+            .order_by("-given_on", "-recorded_at")
+        )
+
+
+# Cases and notes
+
+
+def case_in(organisation: Organisation, case_id: uuid.UUID | str) -> Case:
+    """One of the organisation's cases, not audited (for actions), or 404."""
+    case = (
+        Case.objects.select_related("person", "assigned_to")
+        .filter(organisation=organisation, pk=_as_uuid(case_id))
+        .first()
+    )
+    if case is None:
+        raise Http404
+    return case
+
+
+def case_for(
+    request: OrganisationRequest, case_id: uuid.UUID | str, *, audited: bool = True
+) -> Case:
+    """One of the request's organisation's cases, its read audited, or 404."""
+    case = case_in(request.organisation, case_id)
+    if audited:
+        audit.record(
+            "case.viewed",
+            actor=request.user,
+            organisation=request.organisation,
+            target=case,
+            request=request,
+        )
+    return case
+
+
+def cases_of(organisation: Organisation) -> QuerySet[Case]:
+    """The organisation's cases with their persons and staff."""
+    return Case.objects.filter(organisation=organisation).select_related("person", "assigned_to")
+
+
+def cases_of_person(person: Person) -> list[Case]:
+    """A person's cases, newest first."""
+    with scope(organisation=person.organisation_id):
+        return list(
+            Case.objects.filter(organisation_id=person.organisation_id, person=person)
+            .select_related("assigned_to")
+            .order_by("-opened_on", "-created_at")
+        )
+
+
+def notes_for(request: OrganisationRequest, case: Case) -> list[CaseNote]:
+    """The notes of a case, newest first; reading them is audited once."""
+    notes = list(
+        CaseNote.objects.filter(organisation=request.organisation, case=case)
+        .select_related("author")
+        .order_by("-written_at")
+    )
+    audit.record(
+        "case.notes_viewed",
+        actor=request.user,
+        organisation=request.organisation,
+        target=case,
+        details={"count": len(notes)},
+        request=request,
+    )
+    return notes
+
+
+def note_for(request: OrganisationRequest, case: Case, note_id: uuid.UUID | str) -> CaseNote:
+    """One note of a case, its read audited, or 404."""
+    note = (
+        CaseNote.objects.select_related("author")
+        .filter(organisation=request.organisation, case=case, pk=_as_uuid(note_id))
+        .first()
+    )
+    if note is None:
+        raise Http404
+    audit.record(
+        "case.note_viewed",
+        actor=request.user,
+        organisation=request.organisation,
+        target=note,
+        request=request,
+    )
+    return note
+
+
+def open_cases_assigned_to(organisation: Organisation, user: User) -> QuerySet[Case]:
+    """The user's open cases in the organisation, soonest follow-up first."""
+    with scope(organisation=organisation):
+        return (
+            Case.objects.filter(
+                organisation=organisation, assigned_to=user, status__in=OPEN_STATUSES
+            )
+            .select_related("person")
+            .order_by("follow_up_on", "-opened_on")
+        )
+
+
+def cases_due_for_follow_up(organisation: Organisation, on_date: datetime.date) -> QuerySet[Case]:
+    """Open cases whose follow-up date is on or before ``on_date``."""
+    with scope(organisation=organisation):
+        return (
+            Case.objects.filter(
+                organisation=organisation,
+                status__in=OPEN_STATUSES,
+                follow_up_on__isnull=False,
+                follow_up_on__lte=on_date,
+            )
+            .select_related("person", "assigned_to")
+            .order_by("follow_up_on")
+        )
+
+
+# Settings
+
+
+def settings_of(organisation: Organisation) -> OrganisationSettings:
+    """The organisation's casework settings, defaults if none were saved yet (unsaved)."""
+    with scope(organisation=organisation):
+        found = OrganisationSettings.objects.filter(organisation=organisation).first()
+    return found if found is not None else OrganisationSettings(organisation=organisation)
