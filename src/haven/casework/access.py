@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,6 +42,7 @@ from haven.casework.models import (
     Person,
 )
 from haven.privacy import audit
+from haven.privacy.fields import matches
 
 if TYPE_CHECKING:
     from haven.accounts.models import User
@@ -332,3 +334,86 @@ def settings_of(organisation: Organisation) -> OrganisationSettings:
     with scope(organisation=organisation):
         found = OrganisationSettings.objects.filter(organisation=organisation).first()
     return found if found is not None else OrganisationSettings(organisation=organisation)
+
+
+def assignable_staff(organisation: Organisation) -> QuerySet[User]:
+    """Users of the organisation whose roles let them work on cases."""
+    from haven.accounts.models import User
+    from haven.casework.actions import caseworker_roles
+
+    return (
+        User.objects.filter(
+            role_assignments__organisation=organisation,
+            role_assignments__role__in=caseworker_roles(),
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def household_by_code(organisation: Organisation, code: str) -> Household | None:
+    """The organisation's household with this code, if any."""
+    return Household.objects.filter(organisation=organisation, code=code.strip()[:20]).first()
+
+
+@dataclass(frozen=True)
+class PersonFilters:
+    """What a person search asks for; empty values are not filters."""
+
+    code: str = ""
+    name: str = ""
+    trafficking_status: str = ""
+    exploitation_type: str = ""
+    in_sex_work: bool | None = None
+    gender: str = ""
+    age_band: str = ""
+    service: str = ""
+    active_from: datetime.date | None = None
+    active_to: datetime.date | None = None
+
+
+SEARCHABLE_IDENTITY = ("given_name", "family_name", "alias", "phone")
+
+
+def search_persons(organisation: Organisation, filters: PersonFilters) -> QuerySet[Person]:
+    """The organisation's persons matching every filter; names match exactly, blind-indexed."""
+    from haven.services.models import ServiceDelivery
+
+    persons = persons_of(organisation)
+    if filters.code:
+        code = filters.code.strip().upper()
+        persons = persons.filter(Q(code__iexact=code) | Q(code__istartswith=code))
+    if filters.name:
+        found: set[uuid.UUID] = set()
+        for field in SEARCHABLE_IDENTITY:
+            found.update(
+                person.pk
+                for person in matches(
+                    Person.objects.all(), field, filters.name, organisation=organisation
+                )
+            )
+        persons = persons.filter(pk__in=found)
+    if filters.trafficking_status:
+        persons = persons.filter(trafficking_status=filters.trafficking_status)
+    if filters.exploitation_type:
+        # JSON containment is not on SQLite; the codes are quoted words, so a text match on
+        # the quoted code is exact.
+        persons = persons.filter(exploitation_types__icontains=f'"{filters.exploitation_type}"')
+    if filters.in_sex_work is not None:
+        persons = persons.filter(in_sex_work=filters.in_sex_work)
+    if filters.gender:
+        persons = persons.filter(gender=filters.gender)
+    if filters.age_band:
+        persons = persons.filter(age_band=filters.age_band)
+    if filters.service:
+        given = ServiceDelivery.objects.filter(
+            organisation=organisation,
+            person=OuterRef("pk"),
+            service_type__code=filters.service,
+        )
+        persons = persons.filter(Exists(given))
+    if filters.active_from:
+        persons = persons.filter(last_activity_at__date__gte=filters.active_from)
+    if filters.active_to:
+        persons = persons.filter(last_activity_at__date__lte=filters.active_to)
+    return persons

@@ -303,6 +303,9 @@ class OrganisationSettings(models.Model):
         default=Terminology.PERSON,
     )
     code_prefix = models.CharField(_("prefix of person codes"), max_length=8, default="P")
+    # Counters for codes, taken under a row lock so two intakes never get the same code.
+    next_person_number = models.PositiveIntegerField(default=1, editable=False)
+    next_household_number = models.PositiveIntegerField(default=1, editable=False)
     # Retention: 0 means keep until erased on request.
     person_retention_months = models.PositiveSmallIntegerField(
         _("delete persons this many months after their last activity"), default=60

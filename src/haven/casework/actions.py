@@ -1,0 +1,696 @@
+"""Every write to casework data: persons, households, consent, cases, notes and settings.
+
+Each action takes keyword arguments with the acting user, runs in one transaction and
+writes one audit event whose details name the fields changed, never their values.
+Invalid input raises ValidationError before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_countries import countries
+from django_scopes import scope
+
+from haven.accounts.models import RoleAssignment
+from haven.accounts.permissions import ROLE_PERMISSIONS
+from haven.casework.access import OPEN_STATUSES, require_consent
+from haven.casework.htcds import (
+    CaseStatus,
+    Exploitation,
+    MeansOfControl,
+    Vulnerability,
+)
+from haven.casework.models import (
+    Case,
+    CaseNote,
+    Consent,
+    ConsentMethod,
+    ConsentPurpose,
+    Household,
+    Need,
+    OrganisationSettings,
+    Person,
+    RiskLevel,
+    Terminology,
+)
+from haven.organisations.languages import validate_language_codes
+from haven.organisations.models import Organisation
+from haven.privacy import audit
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
+IDENTITY_FIELDS = (
+    "given_name",
+    "family_name",
+    "alias",
+    "birth_date",
+    "estimated_age",
+    "phone",
+    "identity_document",
+    "address",
+    "notes",
+)
+FACT_FIELDS = (
+    "gender",
+    "age_band",
+    "citizenship",
+    "languages",
+    "migration_status",
+    "trafficking_status",
+    "exploitation_types",
+    "sector",
+    "exploitation_country",
+    "means_of_control",
+    "in_sex_work",
+    "vulnerabilities",
+)
+PERSON_FIELDS = IDENTITY_FIELDS + FACT_FIELDS
+CASE_FIELDS = ("assigned_to", "needs", "risk_level", "follow_up_on", "status", "opened_on")
+CODE_PREFIX = re.compile(r"^[A-Za-z0-9]{1,8}$")
+CODE_DIGITS = 5
+
+# Multiple-choice facts and the vocabulary each must come from.
+_LIST_CHOICES: dict[str, Iterable[str]] = {
+    "exploitation_types": Exploitation.values,
+    "means_of_control": MeansOfControl.values,
+    "vulnerabilities": Vulnerability.values,
+}
+
+
+def caseworker_roles() -> list[str]:
+    """Roles whose holders can be assigned cases (those that may edit casework)."""
+    return [role for role, granted in ROLE_PERMISSIONS.items() if "casework.edit" in granted]
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _not_future(value: datetime.date | None, field: str) -> None:
+    if value is not None and value > _today():
+        raise ValidationError({field: _("This date is in the future.")})
+
+
+# Codes
+
+
+def _settings_locked(organisation: Organisation) -> OrganisationSettings:
+    with scope(organisation=organisation):
+        try:
+            with transaction.atomic():
+                OrganisationSettings.objects.get_or_create(organisation=organisation)
+        except IntegrityError:
+            pass  # created at the same moment by another request; lock that one below
+        return OrganisationSettings.objects.select_for_update().get(organisation=organisation)
+
+
+def allocate_person_code(organisation: Organisation) -> str:
+    """The next free person code, e.g. "P-00042" (call inside a transaction)."""
+    settings = _settings_locked(organisation)
+    number = settings.next_person_number
+    with scope(organisation=organisation):
+        while True:
+            code = f"{settings.code_prefix}-{number:0{CODE_DIGITS}d}"
+            number += 1
+            # Codes imported from elsewhere may already use the next number: skip them.
+            if not Person.objects.filter(organisation=organisation, code=code).exists():
+                break
+        OrganisationSettings.objects.filter(pk=settings.pk).update(next_person_number=number)
+    return code
+
+
+def allocate_household_code(organisation: Organisation) -> str:
+    """The next free household code, e.g. "H-00007" (call inside a transaction)."""
+    settings = _settings_locked(organisation)
+    number = settings.next_household_number
+    with scope(organisation=organisation):
+        while True:
+            code = f"H-{number:0{CODE_DIGITS}d}"
+            number += 1
+            if not Household.objects.filter(organisation=organisation, code=code).exists():
+                break
+        OrganisationSettings.objects.filter(pk=settings.pk).update(next_household_number=number)
+    return code
+
+
+# Persons
+
+
+def _clean_list(field: str, value: Any, allowed: Iterable[str]) -> list[str]:
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ValidationError({field: _("Give a list of codes.")})
+    allowed_set = set(allowed)
+    unknown = [v for v in value if v not in allowed_set]
+    if unknown:
+        raise ValidationError(
+            {field: _("Unknown value: %(values)s.") % {"values": ", ".join(unknown[:5])[:200]}}
+        )
+    return list(dict.fromkeys(value))
+
+
+def _clean_person_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(values) - set(PERSON_FIELDS)
+    if unknown:
+        raise ValidationError(
+            _("Unknown fields: %(names)s.") % {"names": ", ".join(sorted(unknown))}
+        )
+    cleaned = dict(values)
+    for field in IDENTITY_FIELDS:
+        if field in cleaned:
+            value = cleaned[field]
+            if value is None:
+                value = ""
+            if not isinstance(value, str):
+                raise ValidationError({field: _("Give text.")})
+            cleaned[field] = value.strip()
+    for field, allowed in _LIST_CHOICES.items():
+        if field in cleaned:
+            cleaned[field] = _clean_list(field, cleaned[field], allowed)
+    if "citizenship" in cleaned:
+        cleaned["citizenship"] = _clean_list(
+            "citizenship", cleaned["citizenship"], (code for code, _name in countries)
+        )
+    if "languages" in cleaned:
+        languages = cleaned["languages"] or []
+        try:
+            validate_language_codes(languages)
+        except ValidationError as error:
+            raise ValidationError({"languages": error.messages}) from error
+        cleaned["languages"] = list(dict.fromkeys(languages))
+    if "in_sex_work" in cleaned and cleaned["in_sex_work"] not in (None, True, False):
+        raise ValidationError({"in_sex_work": _("Give yes, no or nothing.")})
+    birth_date = cleaned.get("birth_date")
+    if birth_date:
+        try:
+            born = datetime.date.fromisoformat(birth_date)
+        except ValueError:
+            raise ValidationError(
+                {"birth_date": _("Give the date of birth as YYYY-MM-DD.")}
+            ) from None
+        _not_future(born, "birth_date")
+        cleaned["birth_date"] = born.isoformat()
+    age = cleaned.get("estimated_age")
+    if age and (not age.isdigit() or int(age) > 120):
+        raise ValidationError({"estimated_age": _("Give an age in years, from 0 to 120.")})
+    for field in FACT_FIELDS:
+        if field in cleaned and cleaned[field] is None and field != "in_sex_work":
+            cleaned[field] = [] if field in ("citizenship", "languages", *_LIST_CHOICES) else ""
+    return cleaned
+
+
+def _validate_person(person: Person) -> None:
+    person.full_clean(
+        exclude=["organisation", "code", "household", "created_by", "last_activity_at"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+
+
+def create_person(
+    *,
+    actor: User,
+    organisation: Organisation,
+    values: Mapping[str, Any],
+    consent_given_on: datetime.date,
+    consent_method: str,
+    household: Household | None = None,
+    new_household: bool = False,
+    request: HttpRequest | None = None,
+) -> Person:
+    """Record a new person with their casework consent, and their household if any."""
+    cleaned = _clean_person_values(values)
+    _not_future(consent_given_on, "consent_given_on")
+    if consent_method not in ConsentMethod.values:
+        raise ValidationError({"consent_method": _("Choose how consent was obtained.")})
+    if household is not None and household.organisation_id != organisation.pk:
+        raise ValidationError({"household": _("Unknown household.")})
+    now = timezone.now()
+    with transaction.atomic(), scope(organisation=organisation):
+        person = Person(organisation=organisation, created_by=actor, last_activity_at=now)
+        for field, value in cleaned.items():
+            setattr(person, field, value)
+        _validate_person(person)
+        if new_household:
+            household = Household.objects.create(
+                organisation=organisation, code=allocate_household_code(organisation)
+            )
+        person.household = household
+        person.code = allocate_person_code(organisation)
+        person.save()
+        Consent.objects.create(
+            organisation=organisation,
+            person=person,
+            purpose=ConsentPurpose.CASEWORK,
+            given_on=consent_given_on,
+            method=consent_method,
+            recorded_by=actor,
+        )
+        audit.record(
+            "person.created",
+            actor=actor,
+            organisation=organisation,
+            target=person,
+            details={
+                "fields": sorted(f for f, v in cleaned.items() if v not in ("", [], None)),
+                "new_household": new_household,
+                "household": household is not None,
+            },
+            request=request,
+        )
+    return person
+
+
+def update_person(
+    *,
+    actor: User,
+    person: Person,
+    values: Mapping[str, Any],
+    request: HttpRequest | None = None,
+) -> list[str]:
+    """Change a person's recorded details; returns the names of the fields changed."""
+    cleaned = _clean_person_values(values)
+    changed = [field for field, value in cleaned.items() if getattr(person, field) != value]
+    if not changed:
+        return []
+    with transaction.atomic(), scope(organisation=person.organisation_id):
+        for field in changed:
+            setattr(person, field, cleaned[field])
+        _validate_person(person)
+        person.save()
+        audit.record(
+            "person.updated",
+            actor=actor,
+            organisation=person.organisation,
+            target=person,
+            details={"fields": sorted(changed)},
+            request=request,
+        )
+    return changed
+
+
+def touch_person(person: Person, when: datetime.datetime | None = None) -> None:
+    """Move a person's last activity forward (services, notes and calls call this)."""
+    when = when or timezone.now()
+    with scope(organisation=person.organisation_id):
+        Person.objects.filter(pk=person.pk, last_activity_at__lt=when).update(last_activity_at=when)
+    if person.last_activity_at < when:
+        person.last_activity_at = when
+
+
+# Households
+
+
+def create_household(
+    *,
+    actor: User,
+    organisation: Organisation,
+    other_members: int = 0,
+    members: Iterable[Person] = (),
+    request: HttpRequest | None = None,
+) -> Household:
+    """Start a household, optionally with members and a count of others without records."""
+    if not 0 <= other_members <= 100:
+        raise ValidationError({"other_members": _("Give a number from 0 to 100.")})
+    members = list(members)
+    with transaction.atomic(), scope(organisation=organisation):
+        household = Household.objects.create(
+            organisation=organisation,
+            code=allocate_household_code(organisation),
+            other_members=other_members,
+        )
+        for person in members:
+            if person.organisation_id != organisation.pk:
+                raise ValidationError(_("Unknown person."))
+            person.household = household
+            person.save(update_fields=["household", "updated_at"])
+        audit.record(
+            "household.created",
+            actor=actor,
+            organisation=organisation,
+            target=household,
+            details={"members": len(members), "other_members": other_members},
+            request=request,
+        )
+    return household
+
+
+def update_household(
+    *, actor: User, household: Household, other_members: int, request: HttpRequest | None = None
+) -> None:
+    """Change the count of household members who have no record of their own."""
+    if not 0 <= other_members <= 100:
+        raise ValidationError({"other_members": _("Give a number from 0 to 100.")})
+    with transaction.atomic():
+        household.other_members = other_members
+        household.save(update_fields=["other_members"])
+        audit.record(
+            "household.updated",
+            actor=actor,
+            organisation=household.organisation,
+            target=household,
+            details={"fields": ["other_members"]},
+            request=request,
+        )
+
+
+def add_to_household(
+    *, actor: User, household: Household, person: Person, request: HttpRequest | None = None
+) -> None:
+    """Make a person a member of a household (leaving any other)."""
+    if person.organisation_id != household.organisation_id:
+        raise ValidationError(_("Unknown person."))
+    with transaction.atomic():
+        person.household = household
+        person.save(update_fields=["household", "updated_at"])
+        audit.record(
+            "household.member_added",
+            actor=actor,
+            organisation=household.organisation,
+            target=household,
+            details={"person": str(person.pk)},
+            request=request,
+        )
+
+
+def remove_from_household(
+    *, actor: User, household: Household, person: Person, request: HttpRequest | None = None
+) -> None:
+    """Take a person out of their household."""
+    if person.household_id != household.pk:
+        raise ValidationError(_("This person is not a member of this household."))
+    with transaction.atomic():
+        person.household = None
+        person.save(update_fields=["household", "updated_at"])
+        audit.record(
+            "household.member_removed",
+            actor=actor,
+            organisation=household.organisation,
+            target=household,
+            details={"person": str(person.pk)},
+            request=request,
+        )
+
+
+# Consent
+
+
+def record_consent(
+    *,
+    actor: User,
+    person: Person,
+    purpose: str,
+    given_on: datetime.date,
+    method: str,
+    recipient: Organisation | None = None,
+    request: HttpRequest | None = None,
+) -> Consent:
+    """Record a person's consent to one purpose (a referral names its recipient)."""
+    errors: dict[str, str] = {}
+    if purpose not in ConsentPurpose.values:
+        errors["purpose"] = _("Choose a purpose.")
+    if method not in ConsentMethod.values:
+        errors["method"] = _("Choose how consent was obtained.")
+    if given_on > _today():
+        errors["given_on"] = _("This date is in the future.")
+    if purpose == ConsentPurpose.REFERRAL and recipient is None:
+        errors["recipient"] = _("A referral consent names the organisation it is for.")
+    if purpose != ConsentPurpose.REFERRAL and recipient is not None:
+        errors["recipient"] = _("Only a referral consent names an organisation.")
+    if recipient is not None and recipient.pk == person.organisation_id:
+        errors["recipient"] = _("Choose another organisation than your own.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic(), scope(organisation=person.organisation_id):
+        consent = Consent.objects.create(
+            organisation_id=person.organisation_id,
+            person=person,
+            purpose=purpose,
+            recipient=recipient,
+            given_on=given_on,
+            method=method,
+            recorded_by=actor,
+        )
+        audit.record(
+            "consent.recorded",
+            actor=actor,
+            organisation=person.organisation,
+            target=consent,
+            details={"purpose": purpose, "method": method, "person": str(person.pk)},
+            request=request,
+        )
+    return consent
+
+
+def withdraw_consent(
+    *,
+    actor: User,
+    consent: Consent,
+    withdrawn_on: datetime.date | None = None,
+    request: HttpRequest | None = None,
+) -> None:
+    """Record that a consent was withdrawn; every later use it covered is refused."""
+    withdrawn_on = withdrawn_on or _today()
+    if consent.withdrawn_on is not None:
+        raise ValidationError(_("This consent was already withdrawn."))
+    if withdrawn_on > _today():
+        raise ValidationError({"withdrawn_on": _("This date is in the future.")})
+    if withdrawn_on < consent.given_on:
+        raise ValidationError(
+            {"withdrawn_on": _("A consent cannot be withdrawn before it was given.")}
+        )
+    with transaction.atomic():
+        consent.withdrawn_on = withdrawn_on
+        consent.withdrawn_by = actor
+        consent.save(update_fields=["withdrawn_on", "withdrawn_by"])
+        audit.record(
+            "consent.withdrawn",
+            actor=actor,
+            organisation=consent.organisation,
+            target=consent,
+            details={"purpose": consent.purpose, "person": str(consent.person_id)},
+            request=request,
+        )
+
+
+# Cases
+
+
+def _check_assignee(organisation: Organisation, user: User | None) -> None:
+    if user is None:
+        return
+    if not RoleAssignment.objects.filter(
+        organisation=organisation, user=user, role__in=caseworker_roles()
+    ).exists():
+        raise ValidationError({"assigned_to": _("Choose a caseworker of your organisation.")})
+
+
+def _clean_case_values(case: Case, values: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(values) - set(CASE_FIELDS)
+    if unknown:
+        raise ValidationError(
+            _("Unknown fields: %(names)s.") % {"names": ", ".join(sorted(unknown))}
+        )
+    cleaned = dict(values)
+    if "needs" in cleaned:
+        cleaned["needs"] = _clean_list("needs", cleaned["needs"], Need.values)
+    if "risk_level" in cleaned and cleaned["risk_level"] not in RiskLevel.values:
+        raise ValidationError({"risk_level": _("Choose a risk level.")})
+    if "status" in cleaned and cleaned["status"] not in OPEN_STATUSES:
+        raise ValidationError({"status": _("Close a case with the close action.")})
+    if "opened_on" in cleaned:
+        if cleaned["opened_on"] is None:
+            raise ValidationError({"opened_on": _("Give the date the case opened.")})
+        _not_future(cleaned["opened_on"], "opened_on")
+        if case.closed_on is not None and cleaned["opened_on"] > case.closed_on:
+            raise ValidationError({"opened_on": _("A case opens before it closes.")})
+    if "assigned_to" in cleaned:
+        _check_assignee(case.organisation, cleaned["assigned_to"])
+    return cleaned
+
+
+def open_case(
+    *,
+    actor: User,
+    person: Person,
+    opened_on: datetime.date | None = None,
+    assigned_to: User | None = None,
+    needs: Iterable[str] = (),
+    risk_level: str = RiskLevel.LOW,
+    follow_up_on: datetime.date | None = None,
+    request: HttpRequest | None = None,
+) -> Case:
+    """Open an episode of support for a person who consented to casework."""
+    require_consent(person, ConsentPurpose.CASEWORK)
+    case = Case(
+        organisation_id=person.organisation_id,
+        person=person,
+        status=CaseStatus.ACTIVE,
+    )
+    case.organisation = person.organisation
+    cleaned = _clean_case_values(
+        case,
+        {
+            "opened_on": opened_on or _today(),
+            "assigned_to": assigned_to,
+            "needs": list(needs),
+            "risk_level": risk_level,
+            "follow_up_on": follow_up_on,
+        },
+    )
+    with transaction.atomic(), scope(organisation=person.organisation_id):
+        for field, value in cleaned.items():
+            setattr(case, field, value)
+        case.save()
+        touch_person(person)
+        audit.record(
+            "case.opened",
+            actor=actor,
+            organisation=person.organisation,
+            target=case,
+            details={"person": str(person.pk), "fields": sorted(cleaned)},
+            request=request,
+        )
+    return case
+
+
+def update_case(
+    *, actor: User, case: Case, values: Mapping[str, Any], request: HttpRequest | None = None
+) -> list[str]:
+    """Change an open case; returns the names of the fields changed."""
+    if case.status not in OPEN_STATUSES:
+        raise ValidationError(_("This case is closed."))
+    require_consent(case.person, ConsentPurpose.CASEWORK)
+    cleaned = _clean_case_values(case, values)
+    changed = [field for field, value in cleaned.items() if getattr(case, field) != value]
+    if not changed:
+        return []
+    with transaction.atomic():
+        for field in changed:
+            setattr(case, field, cleaned[field])
+        case.save(update_fields=changed)
+        audit.record(
+            "case.updated",
+            actor=actor,
+            organisation=case.organisation,
+            target=case,
+            details={"fields": sorted(changed)},
+            request=request,
+        )
+    return changed
+
+
+def close_case(
+    *,
+    actor: User,
+    case: Case,
+    closed_on: datetime.date | None = None,
+    status: str = CaseStatus.CLOSED,
+    request: HttpRequest | None = None,
+) -> None:
+    """Close a case, on or after the day it opened, as closed or closed-referred."""
+    closed_on = closed_on or _today()
+    if case.status not in OPEN_STATUSES:
+        raise ValidationError(_("This case is already closed."))
+    if status not in (CaseStatus.CLOSED, CaseStatus.CLOSED_REFERRED):
+        raise ValidationError({"status": _("Choose closed or closed, referred.")})
+    _not_future(closed_on, "closed_on")
+    if closed_on < case.opened_on:
+        raise ValidationError({"closed_on": _("A case cannot close before it opened.")})
+    with transaction.atomic():
+        case.status = status
+        case.closed_on = closed_on
+        case.save(update_fields=["status", "closed_on"])
+        audit.record(
+            "case.closed",
+            actor=actor,
+            organisation=case.organisation,
+            target=case,
+            details={"status": status},
+            request=request,
+        )
+
+
+def add_note(*, actor: User, case: Case, text: str, request: HttpRequest | None = None) -> CaseNote:
+    """Add an encrypted note to a case of a person who consented to casework."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("Write the note.")})
+    if len(text) > 20_000:
+        raise ValidationError({"text": _("Keep a note under 20,000 characters.")})
+    require_consent(case.person, ConsentPurpose.CASEWORK)
+    now = timezone.now()
+    with transaction.atomic(), scope(organisation=case.organisation_id):
+        note = CaseNote.objects.create(
+            organisation_id=case.organisation_id, case=case, text=text, author=actor, written_at=now
+        )
+        touch_person(case.person, now)
+        audit.record(
+            "case.note_added",
+            actor=actor,
+            organisation=case.organisation,
+            target=note,
+            details={"case": str(case.pk)},
+            request=request,
+        )
+    return note
+
+
+# Settings
+
+
+def save_settings(
+    *,
+    actor: User,
+    organisation: Organisation,
+    values: Mapping[str, Any],
+    request: HttpRequest | None = None,
+) -> list[str]:
+    """Change the organisation's terminology, code prefix or retention periods."""
+    allowed = ("terminology", "code_prefix", "person_retention_months", "call_retention_months")
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise ValidationError(
+            _("Unknown fields: %(names)s.") % {"names": ", ".join(sorted(unknown))}
+        )
+    errors: dict[str, str] = {}
+    if "terminology" in values and values["terminology"] not in Terminology.values:
+        errors["terminology"] = _("Choose one of the words offered.")
+    if "code_prefix" in values and not CODE_PREFIX.match(str(values["code_prefix"])):
+        errors["code_prefix"] = _("Use 1 to 8 letters or digits.")
+    for field in ("person_retention_months", "call_retention_months"):
+        if field in values:
+            months = values[field]
+            if isinstance(months, bool) or not isinstance(months, int) or not 0 <= months <= 600:
+                errors[field] = _("Give a number of months from 0 to 600 (0 keeps until erased).")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        settings = _settings_locked(organisation)
+        changed = [f for f in allowed if f in values and getattr(settings, f) != values[f]]
+        if not changed:
+            return []
+        for field in changed:
+            setattr(settings, field, values[field])
+        settings.save(update_fields=changed)
+        audit.record(
+            "casework.settings_changed",
+            actor=actor,
+            organisation=organisation,
+            target=settings,
+            object_id=str(settings.pk),
+            details={"fields": sorted(changed)},
+            request=request,
+        )
+    return changed
