@@ -1,0 +1,355 @@
+"""Lookups of the service catalogue and of deliveries, always inside one organisation.
+
+Other apps read services through the helpers here (``available_service_types``,
+``deliveries_for_person``, ``deliveries_for_household``, ``service_label``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.http import Http404, HttpRequest
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from haven.accounts.models import User
+from haven.casework.models import Household, Person
+from haven.organisations.models import Organisation
+from haven.privacy import audit
+from haven.services.catalogue import DEFAULT_NAMES
+from haven.services.models import HiddenServiceType, ServiceCategory, ServiceDelivery, ServiceType
+
+# The units of the default catalogue, translated; an organisation's own units show as typed.
+UNIT_LABELS: dict[str, Promise] = {
+    "parcel": _("parcel"),
+    "meal": _("meal"),
+    "pack": _("pack"),
+    "item": _("item"),
+    "voucher": _("voucher"),
+    "payment": _("payment"),
+    "trip": _("trip"),
+    "night": _("night"),
+    "session": _("session"),
+    "consultation": _("consultation"),
+    "test": _("test"),
+    "accompaniment": _("accompaniment"),
+    "hour": _("hour"),
+    "contact": _("contact"),
+    "card": _("card"),
+}
+
+RECENT_DELIVERIES = 20
+
+
+def service_label(service_type: ServiceType) -> str:
+    """The name of a service type in the current language (defaults are translated)."""
+    if service_type.organisation_id is None and service_type.code in DEFAULT_NAMES:
+        return str(DEFAULT_NAMES[service_type.code])
+    return service_type.name
+
+
+def unit_label(unit: str) -> str:
+    """A unit in the current language when it is one of the catalogue's own."""
+    label = UNIT_LABELS.get(unit)
+    return str(label) if label is not None else unit
+
+
+def _catalogue_of(organisation: Organisation) -> QuerySet[ServiceType]:
+    return ServiceType.objects.filter(Q(organisation=organisation) | Q(organisation__isnull=True))
+
+
+def hidden_ids(organisation: Organisation) -> set[int]:
+    """Ids of the service types the organisation has hidden from its forms."""
+    return set(
+        HiddenServiceType.objects.filter(organisation=organisation).values_list(
+            "service_type_id", flat=True
+        )
+    )
+
+
+def available_service_types(organisation: Organisation) -> QuerySet[ServiceType]:
+    """The default services the organisation has not hidden, and its own."""
+    hidden = HiddenServiceType.objects.filter(organisation=organisation).values("service_type_id")
+    return _catalogue_of(organisation).exclude(pk__in=hidden)
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    service_type: ServiceType
+    label: str
+    unit: str
+    is_default: bool
+    hidden: bool
+
+
+def catalogue_for(organisation: Organisation) -> list[CatalogueEntry]:
+    """Every service type the organisation may use or hide, by category then name."""
+    hidden = hidden_ids(organisation)
+    order = {value: index for index, value in enumerate(ServiceCategory.values)}
+    entries = [
+        CatalogueEntry(
+            service_type=service_type,
+            label=service_label(service_type),
+            unit=unit_label(service_type.unit),
+            is_default=service_type.organisation_id is None,
+            hidden=service_type.pk in hidden,
+        )
+        for service_type in _catalogue_of(organisation)
+    ]
+    return sorted(
+        entries,
+        key=lambda entry: (order.get(entry.service_type.category, 99), entry.label.casefold()),
+    )
+
+
+def service_choices(
+    organisation: Organisation, *, also: ServiceType | None = None
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Available services grouped by category, for a select; ``also`` keeps a hidden one."""
+    categories = dict(ServiceCategory.choices)
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for entry in catalogue_for(organisation):
+        if entry.hidden and (also is None or entry.service_type.pk != also.pk):
+            continue
+        service_type = entry.service_type
+        label = f"{entry.label} ({entry.unit})"
+        group = str(categories.get(service_type.category, service_type.category))
+        groups.setdefault(group, []).append((str(service_type.pk), label))
+    return list(groups.items())
+
+
+def service_type_for(organisation: Organisation, service_type_id: int) -> ServiceType:
+    """A default service type or one of the organisation's own, or 404."""
+    found = _catalogue_of(organisation).filter(pk=service_type_id).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def own_service_type_for(organisation: Organisation, service_type_id: int) -> ServiceType:
+    """One of the organisation's own service types (defaults are not its to edit), or 404."""
+    found = ServiceType.objects.filter(organisation=organisation, pk=service_type_id).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def available_service_type(organisation: Organisation, service_type_id: int) -> ServiceType | None:
+    """The service type if the organisation may record it now, else None."""
+    found: ServiceType | None = (
+        available_service_types(organisation).filter(pk=service_type_id).first()
+    )
+    return found
+
+
+def person_by_code(organisation: Organisation, code: str) -> Person | None:
+    """The organisation's person with this code (case does not matter), or None."""
+    code = code.strip()
+    if not code:
+        return None
+    people = Person.objects.filter(organisation=organisation)
+    found: Person | None = (
+        people.filter(code=code).first() or people.filter(code=code.upper()).first()
+    )
+    return found
+
+
+def household_by_code(organisation: Organisation, code: str) -> Household | None:
+    """The organisation's household with this code (case does not matter), or None."""
+    code = code.strip()
+    if not code:
+        return None
+    households = Household.objects.filter(organisation=organisation)
+    found: Household | None = (
+        households.filter(code=code).first() or households.filter(code=code.upper()).first()
+    )
+    return found
+
+
+def person_in(organisation: Organisation, person_id: uuid.UUID) -> Person | None:
+    """The organisation's person with this id, or None (an API body names it)."""
+    found: Person | None = Person.objects.filter(organisation=organisation, pk=person_id).first()
+    return found
+
+
+def household_in(organisation: Organisation, household_id: uuid.UUID) -> Household | None:
+    """The organisation's household with this id, or None (an API body names it)."""
+    found: Household | None = Household.objects.filter(
+        organisation=organisation, pk=household_id
+    ).first()
+    return found
+
+
+def person_for(organisation: Organisation, person_id: uuid.UUID) -> Person:
+    """The organisation's person named in an address, or 404."""
+    found = person_in(organisation, person_id)
+    if found is None:
+        raise Http404
+    return found
+
+
+def household_for(organisation: Organisation, household_id: uuid.UUID) -> Household:
+    """The organisation's household named in an address, or 404."""
+    found = household_in(organisation, household_id)
+    if found is None:
+        raise Http404
+    return found
+
+
+def _deliveries(organisation: Organisation) -> QuerySet[ServiceDelivery]:
+    return ServiceDelivery.objects.filter(organisation=organisation).select_related(
+        "service_type", "person", "household", "staff"
+    )
+
+
+def delivery_for(
+    organisation: Organisation,
+    delivery_id: uuid.UUID,
+    *,
+    viewer: User | None = None,
+    request: HttpRequest | None = None,
+) -> ServiceDelivery:
+    """One of the organisation's deliveries, or 404; shown to a ``viewer``, the read is audited."""
+    delivery = _deliveries(organisation).filter(pk=delivery_id).first()
+    if delivery is None:
+        raise Http404
+    if viewer is not None:
+        audit.record(
+            "service.viewed",
+            actor=viewer,
+            organisation=organisation,
+            target=delivery,
+            request=request,
+        )
+    return delivery
+
+
+def deliveries_for_person(
+    organisation: Organisation, person: Person, limit: int = RECENT_DELIVERIES
+) -> list[ServiceDelivery]:
+    """The person's latest deliveries, newest first."""
+    if person.organisation_id != organisation.pk:
+        return []
+    return list(_deliveries(organisation).filter(person=person)[:limit])
+
+
+def deliveries_for_household(
+    organisation: Organisation, household: Household, limit: int = RECENT_DELIVERIES
+) -> list[ServiceDelivery]:
+    """The household's latest deliveries, newest first."""
+    if household.organisation_id != organisation.pk:
+        return []
+    return list(_deliveries(organisation).filter(household=household)[:limit])
+
+
+@dataclass(frozen=True)
+class DeliveryFilters:
+    """What a list of deliveries is narrowed to; None or "" means any."""
+
+    service_type_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    channel: str = ""
+    city: str = ""
+    staff_id: int | None = None
+    person_code: str = ""
+    person_id: uuid.UUID | None = None
+    household_id: uuid.UUID | None = None
+
+    def applied(self) -> list[str]:
+        """The names of the filters in use, for the audit trail (never their values)."""
+        return sorted(name for name, value in vars(self).items() if value not in (None, ""))
+
+
+def deliveries_matching(
+    organisation: Organisation, filters: DeliveryFilters
+) -> QuerySet[ServiceDelivery]:
+    """The organisation's deliveries that pass the filters, newest first."""
+    deliveries = _deliveries(organisation)
+    if filters.service_type_id is not None:
+        deliveries = deliveries.filter(service_type_id=filters.service_type_id)
+    if filters.date_from is not None:
+        deliveries = deliveries.filter(delivered_on__gte=filters.date_from)
+    if filters.date_to is not None:
+        deliveries = deliveries.filter(delivered_on__lte=filters.date_to)
+    if filters.channel:
+        deliveries = deliveries.filter(channel=filters.channel)
+    if filters.city:
+        deliveries = deliveries.filter(city__iexact=filters.city.strip())
+    if filters.staff_id is not None:
+        deliveries = deliveries.filter(staff_id=filters.staff_id)
+    if filters.person_code:
+        person = person_by_code(organisation, filters.person_code)
+        deliveries = deliveries.filter(person=person) if person else deliveries.none()
+    if filters.person_id is not None:
+        deliveries = deliveries.filter(person_id=filters.person_id)
+    if filters.household_id is not None:
+        deliveries = deliveries.filter(household_id=filters.household_id)
+    return deliveries
+
+
+@dataclass
+class DeliveryTotals:
+    """Sums over a set of deliveries. People reached: named people (each once) plus the
+    people counted in distributions; households likewise."""
+
+    count: int = 0
+    quantities: list[tuple[str, Decimal]] = field(default_factory=list)
+    amounts: list[tuple[str, Decimal]] = field(default_factory=list)
+    people_reached: int = 0
+    households_reached: int = 0
+
+
+def totals_of(deliveries: QuerySet[ServiceDelivery]) -> DeliveryTotals:
+    """Count, quantity per unit, amount per currency, and people and households reached."""
+    plain = deliveries.order_by().select_related(None)
+    sums: dict[str, Any] = plain.aggregate(
+        count=Count("pk"),
+        counted_people=Sum("people_reached"),
+        counted_households=Sum("households_reached"),
+        named_people=Count("person", distinct=True),
+        named_households=Count("household", distinct=True),
+    )
+    quantities = [
+        (unit_label(row["service_type__unit"]), row["total"])
+        for row in plain.values("service_type__unit")
+        .annotate(total=Sum("quantity"))
+        .order_by("service_type__unit")
+    ]
+    amounts = [
+        (row["currency"], row["total"])
+        for row in plain.filter(amount__isnull=False)
+        .values("currency")
+        .annotate(total=Sum("amount"))
+        .order_by("currency")
+    ]
+    return DeliveryTotals(
+        count=sums["count"] or 0,
+        quantities=quantities,
+        amounts=amounts,
+        people_reached=(sums["counted_people"] or 0) + (sums["named_people"] or 0),
+        households_reached=(sums["counted_households"] or 0) + (sums["named_households"] or 0),
+    )
+
+
+def note_listing(
+    *,
+    actor: User,
+    organisation: Organisation,
+    filters: DeliveryFilters,
+    count: int,
+    request: HttpRequest | None = None,
+) -> None:
+    """Audit one read of a list of deliveries: how many, and which filters (names only)."""
+    audit.record(
+        "service.listed",
+        actor=actor,
+        organisation=organisation,
+        details={"count": count, "filters": filters.applied()},
+        request=request,
+    )
