@@ -1,0 +1,118 @@
+"""The caseworker's home and the person page with its timeline."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from haven.accounts.tenancy import OrganisationRequest, organisation_view
+from haven.casework.access import person_for
+from haven.organisations.models import Organisation
+from haven.workspace import access
+
+# Links to other apps' pages, shown only when that app has the page and the user may
+# use it: (URL name, label, permission, takes a person).
+QUICK_ACTIONS: tuple[tuple[str, Any, str], ...] = (
+    ("service_record", gettext_lazy("Record a service"), "casework.record_service"),
+    ("call_new", gettext_lazy("Log a helpline call"), "helpline.log_call"),
+    ("helpline_console", gettext_lazy("Helpline console"), "helpline.log_call"),
+    ("person_create", gettext_lazy("Record a new person"), "casework.edit"),
+    ("person_search", gettext_lazy("Find a person"), "casework.view_person"),
+    ("person_list", gettext_lazy("All people"), "casework.view_person"),
+    ("shelter_board", gettext_lazy("Shelter board"), "casework.view_person"),
+)
+
+
+def url_or_none(name: str, **kwargs: Any) -> str | None:
+    """The address of a page another app may not have yet, or None."""
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return None
+
+
+def quick_actions(request: OrganisationRequest) -> list[tuple[str, str]]:
+    links = []
+    for name, label, permission in QUICK_ACTIONS:
+        url = url_or_none(name, org=request.organisation.slug)
+        if url is not None and permission in request.permissions:
+            links.append((str(label), url))
+    return links
+
+
+def people_words(organisation: Organisation) -> dict[str, str]:
+    """The organisation's words for the people it supports (casework's terminology)."""
+    try:
+        from haven.casework.terminology import people_words as words
+    except ImportError:
+        return {"person": _("person"), "people": _("people")}
+    return {key: str(value) for key, value in words(organisation).items()}
+
+
+@organisation_view("casework.view_person")
+@require_GET
+def home(request: OrganisationRequest) -> HttpResponse:
+    data = access.home_for(request)
+    context = {
+        "organisation": request.organisation,
+        "today": data.today,
+        "my_cases": data.my_cases,
+        "due_cases": data.due_cases,
+        "due_calls": data.due_calls,
+        "occupancy": data.occupancy,
+        "recent": data.recent,
+        "words": people_words(request.organisation),
+        "quick_actions": quick_actions(request),
+    }
+    return render(request, "workspace/home.html", context)
+
+
+@organisation_view("casework.view_person")
+@require_GET
+def person_page(request: OrganisationRequest, person_id: uuid.UUID) -> HttpResponse:
+    raw_cursor = request.GET.get("before", "")
+    try:
+        before = access.Cursor.decode(raw_cursor) if raw_cursor else None
+    except ValidationError as error:
+        # Nothing about the person is read for a link we cannot follow.
+        return render(
+            request,
+            "workspace/bad_request.html",
+            {"organisation": request.organisation, "errors": error.messages},
+            status=400,
+        )
+    person = person_for(request, person_id)
+    page = access.timeline(person, before=before)
+    today = timezone.localdate()
+    in_force = [
+        consent
+        for consent in page.consents
+        if consent.given_on <= today
+        and (consent.withdrawn_on is None or consent.withdrawn_on > today)
+    ]
+    slug = request.organisation.slug
+    context = {
+        "organisation": request.organisation,
+        "person": person,
+        "words": people_words(request.organisation),
+        "household_size": access.household_size(person),
+        "open_case": access.open_case_of(person),
+        "consents_in_force": in_force,
+        "items": page.items,
+        "older": page.next_cursor.encode() if page.next_cursor else None,
+        "is_first_page": before is None,
+        "can_read_notes": access.can_read_notes(request.permissions),
+        "details_url": url_or_none("person_details", org=slug, person_id=person.pk),
+        "record_service_url": url_or_none("service_record", org=slug),
+        "quick_actions": quick_actions(request),
+    }
+    return render(request, "workspace/person.html", context)
