@@ -248,6 +248,8 @@ CONTENT_SECURITY_POLICY = {
 # Requests are small; a larger body is refused before any view sees it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
+# Import files (records app, at most 5 MB) stay in memory: personal data never lands in /tmp.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 
 # --- Languages ----------------------------------------------------------------------------
 

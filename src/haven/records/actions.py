@@ -1,0 +1,359 @@
+"""Every write of the records app: exports (audited), imports, erasure and retention."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, Length
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_scopes import scope
+
+from haven.accounts.models import User
+from haven.accounts.permissions import permissions_for
+from haven.accounts.tenancy import roles_in
+from haven.casework.models import (
+    Case,
+    CaseNote,
+    Consent,
+    ConsentPurpose,
+    ErasureRecord,
+    Household,
+    Person,
+)
+from haven.helpline.models import HelplineCall
+from haven.organisations.models import Organisation
+from haven.privacy import audit
+from haven.records.export import ExportFile, ExportRequest, build_export
+from haven.records.imports import ParsedImport, noon_of
+from haven.services.models import ServiceDelivery
+from haven.shelter.models import Stay
+
+IDENTITY_PERMISSION = "casework.view_identity"
+
+
+def may_see_identity(actor: User, organisation: Organisation) -> bool:
+    """True if the actor's roles in the organisation show identifying fields."""
+    return IDENTITY_PERMISSION in permissions_for(roles_in(actor, organisation))
+
+
+# Export
+
+
+def create_export(
+    *,
+    actor: User,
+    organisation: Organisation,
+    wanted: ExportRequest,
+    passphrase: str,
+    passphrase_generated: bool,
+    request: HttpRequest | None = None,
+) -> ExportFile:
+    """Build an encrypted export and record it in the audit trail (never its content)."""
+    if wanted.include_identity and not may_see_identity(actor, organisation):
+        raise PermissionDenied(_("Your roles do not allow exporting identifying fields."))
+    with transaction.atomic(), scope(organisation=organisation):
+        exported = build_export(organisation, wanted, passphrase)
+        details: dict[str, Any] = {
+            "kind": wanted.kind,
+            "format": wanted.format,
+            "rows": exported.rows,
+            "identifying": wanted.include_identity,
+            "encryption": "zip-aes-256",
+            "passphrase": "generated" if passphrase_generated else "chosen",
+        }
+        if wanted.date_from:
+            details["date_from"] = wanted.date_from.isoformat()
+        if wanted.date_to:
+            details["date_to"] = wanted.date_to.isoformat()
+        audit.record(
+            "export.created",
+            actor=actor,
+            organisation=organisation,
+            details=details,
+            request=request,
+        )
+    return exported
+
+
+# Import
+
+
+def _write_persons(
+    actor: User, organisation: Organisation, values: list[dict[str, Any]]
+) -> dict[str, int]:
+    now = timezone.now()
+    households = {h.code: h for h in Household.objects.filter(organisation=organisation)}
+    created_households = 0
+    persons: list[Person] = []
+    consents: list[Consent] = []
+    for row in values:
+        household = None
+        if row.get("household_code"):
+            household = households.get(row["household_code"])
+            if household is None:
+                household = Household.objects.create(
+                    organisation=organisation, code=row["household_code"]
+                )
+                households[household.code] = household
+                created_households += 1
+        person = Person(
+            organisation=organisation,
+            code=row["code"],
+            household=household,
+            created_by=actor,
+            last_activity_at=row.get("last_activity_at") or now,
+        )
+        for name in (
+            "gender",
+            "age_band",
+            "citizenship",
+            "languages",
+            "migration_status",
+            "trafficking_status",
+            "exploitation_types",
+            "sector",
+            "exploitation_country",
+            "means_of_control",
+            "in_sex_work",
+            "vulnerabilities",
+            "given_name",
+            "family_name",
+            "alias",
+            "birth_date",
+            "estimated_age",
+            "phone",
+            "identity_document",
+            "address",
+            "notes",
+        ):
+            if name in row:
+                setattr(person, name, row[name])
+        persons.append(person)
+        if row.get("casework_consent_on"):
+            consents.append(
+                Consent(
+                    organisation=organisation,
+                    person=person,
+                    purpose=ConsentPurpose.CASEWORK,
+                    given_on=row["casework_consent_on"],
+                    method=row["casework_consent_method"],
+                    recorded_by=actor,
+                )
+            )
+    Person.objects.bulk_create(persons, batch_size=500)
+    Consent.objects.bulk_create(consents, batch_size=500)
+    return {
+        "persons": len(persons),
+        "households": created_households,
+        "consents": len(consents),
+    }
+
+
+def _write_services(organisation: Organisation, values: list[dict[str, Any]]) -> dict[str, int]:
+    deliveries = [
+        ServiceDelivery(
+            organisation=organisation,
+            service_type=row["service_type"],
+            delivered_on=row["date"],
+            person=row["person"],
+            household=row["household"],
+            quantity=row.get("quantity", 1),
+            amount=row.get("amount"),
+            currency=row.get("currency", "") if row.get("amount") is not None else "",
+            people_reached=row.get("people_reached"),
+            households_reached=row.get("households_reached"),
+            channel=row.get("channel") or "in_person",
+            language=row.get("language", ""),
+            city=row.get("city", ""),
+            staff=row["staff"],
+        )
+        for row in values
+    ]
+    ServiceDelivery.objects.bulk_create(deliveries, batch_size=1000)
+    # A service counts as activity of the person, as the retention period reads it.
+    latest: dict[uuid.UUID, datetime] = {}
+    for row in values:
+        person = row["person"]
+        if person is not None:
+            moment = noon_of(row["date"])
+            if person.pk not in latest or moment > latest[person.pk]:
+                latest[person.pk] = moment
+    for person_id, moment in latest.items():
+        Person.objects.filter(
+            organisation=organisation, pk=person_id, last_activity_at__lt=moment
+        ).update(last_activity_at=moment)
+    return {"deliveries": len(deliveries)}
+
+
+def import_records(
+    *,
+    actor: User,
+    organisation: Organisation,
+    parsed: ParsedImport,
+    request: HttpRequest | None = None,
+) -> dict[str, int]:
+    """Write every row of a checked import in one transaction, or nothing."""
+    if not parsed.valid or not parsed.values:
+        raise ValidationError(_("The file has errors; nothing was imported."))
+    try:
+        with transaction.atomic(), scope(organisation=organisation):
+            if parsed.kind == "persons":
+                counts = _write_persons(actor, organisation, parsed.values)
+            else:
+                counts = _write_services(organisation, parsed.values)
+            audit.record(
+                "records.imported",
+                actor=actor,
+                organisation=organisation,
+                details={
+                    "kind": parsed.kind,
+                    "format": parsed.format,
+                    "rows": len(parsed.values),
+                    "checksum": parsed.checksum,
+                    **counts,
+                },
+                request=request,
+            )
+    except IntegrityError as error:
+        raise ValidationError(
+            _("Someone recorded a conflicting code meanwhile; check the file and try again.")
+        ) from error
+    return counts
+
+
+# Erasure
+
+
+def _erase(person: Person) -> dict[str, int]:
+    """Delete a person and their personal data; services and calls stay, unlinked."""
+    organisation_id = person.organisation_id
+    cases = Case.objects.filter(organisation_id=organisation_id, person=person)
+    removed = {
+        "cases": cases.count(),
+        "notes": CaseNote.objects.filter(organisation_id=organisation_id, case__in=cases).count(),
+        "consents": Consent.objects.filter(organisation_id=organisation_id, person=person).count(),
+        "stays": Stay.objects.filter(organisation_id=organisation_id, person=person).count(),
+    }
+    # Deliveries keep counting in statistics, as one person reached, without the link.
+    removed["services_unlinked"] = ServiceDelivery.objects.filter(
+        organisation_id=organisation_id, person=person
+    ).update(person=None, people_reached=Coalesce(F("people_reached"), Value(1)))
+    calls = list(HelplineCall.objects.filter(organisation_id=organisation_id, person=person))
+    for call in calls:
+        call.person = None
+        call.notes = ""
+        call.save(update_fields=["person", "notes"])
+    removed["calls_unlinked"] = len(calls)
+    person.delete()
+    return removed
+
+
+def erase_person(
+    *, actor: User, person: Person, confirm_code: str, request: HttpRequest | None = None
+) -> ErasureRecord:
+    """Erase a person on their request, leaving a record that it was done."""
+    if confirm_code.strip() != person.code:
+        raise ValidationError(_("Type the person's code exactly to confirm the erasure."))
+    organisation = person.organisation
+    person_id = person.pk
+    with transaction.atomic(), scope(organisation=organisation):
+        removed = _erase(person)
+        record = ErasureRecord.objects.create(
+            organisation=organisation,
+            person_code=person.code,
+            reason=ErasureRecord.Reason.REQUEST,
+            erased_by=actor,
+            records_removed=removed,
+        )
+        audit.record(
+            "person.erased",
+            actor=actor,
+            organisation=organisation,
+            object_type="casework.person",
+            object_id=person_id,
+            details={"reason": "request", **removed},
+            request=request,
+        )
+    return record
+
+
+# Retention
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same day and time ``months`` calendar months earlier (clamped to month ends)."""
+    year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
+    month += 1
+    day = moment.day
+    while day > 28:
+        try:
+            return moment.replace(year=year, month=month, day=day)
+        except ValueError:
+            day -= 1
+    return moment.replace(year=year, month=month, day=day)
+
+
+def apply_retention_to(
+    *, organisation: Organisation, person_months: int, call_months: int, now: datetime
+) -> dict[str, int]:
+    """Delete the organisation's expired persons and anonymise its expired calls."""
+    totals = {
+        "persons_deleted": 0,
+        "calls_anonymised": 0,
+        "services_unlinked": 0,
+        "cases": 0,
+        "notes": 0,
+        "consents": 0,
+        "stays": 0,
+    }
+    with transaction.atomic(), scope(organisation=organisation):
+        if person_months:
+            cutoff = months_before(now, person_months)
+            expired = Person.objects.filter(
+                organisation=organisation, last_activity_at__lt=cutoff
+            ).order_by("last_activity_at")
+            for person in expired:
+                removed = _erase(person)
+                ErasureRecord.objects.create(
+                    organisation=organisation,
+                    person_code=person.code,
+                    reason=ErasureRecord.Reason.RETENTION,
+                    erased_by=None,
+                    records_removed=removed,
+                )
+                totals["persons_deleted"] += 1
+                for key in ("services_unlinked", "cases", "notes", "consents", "stays"):
+                    totals[key] += removed[key]
+        if call_months:
+            cutoff = months_before(now, call_months)
+            # Encrypted notes cannot be compared in SQL, but their stored length can.
+            to_anonymise = list(
+                HelplineCall.objects.filter(organisation=organisation, started_at__lt=cutoff)
+                .annotate(notes_length=Length("notes"))
+                .filter(Q(person__isnull=False) | Q(notes_length__gt=0))
+                .values_list("pk", flat=True)
+            )
+            for start in range(0, len(to_anonymise), 1000):
+                HelplineCall.objects.filter(pk__in=to_anonymise[start : start + 1000]).update(
+                    person=None, notes=""
+                )
+            totals["calls_anonymised"] = len(to_anonymise)
+        if totals["persons_deleted"] or totals["calls_anonymised"]:
+            audit.record(
+                "retention.applied",
+                actor=None,
+                organisation=organisation,
+                details={
+                    **totals,
+                    "person_retention_months": person_months,
+                    "call_retention_months": call_months,
+                },
+            )
+    return totals

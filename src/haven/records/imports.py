@@ -1,0 +1,641 @@
+"""Reading and checking an import file: CSV or XLSX, in the column shape of the exports.
+
+``parse_import`` never writes; it returns every row cleaned, or the errors with their row
+number (as a spreadsheet numbers it, the header being row 1), column and message. The
+file waits between preview and confirmation in the cache, encrypted with the
+organisation's data key and bound to the user and a random ticket (``stash``), so no
+plaintext copy of it is ever stored. See docs/decisions/0005.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+import secrets
+import uuid
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+import pycountry
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_countries import countries
+from openpyxl import load_workbook
+
+from haven.accounts.models import RoleAssignment, User
+from haven.casework.htcds import (
+    Exploitation,
+    Gender,
+    MeansOfControl,
+    Sector,
+    TraffickingStatus,
+    Vulnerability,
+)
+from haven.casework.models import (
+    AgeBand,
+    Consent,
+    ConsentMethod,
+    ConsentPurpose,
+    Household,
+    MigrationStatus,
+    Person,
+)
+from haven.organisations.languages import language_choices
+from haven.organisations.models import Organisation
+from haven.privacy import crypto
+from haven.records.export import (
+    IDENTITY_COLUMNS,
+    LIST_SEPARATOR,
+    PERSON_COLUMNS,
+    SERVICE_COLUMNS,
+    Kind,
+)
+from haven.services.models import Channel, HiddenServiceType, ServiceType
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 20_000
+MAX_CELL = 10_000
+PREVIEW_ROWS = 50
+# Errors beyond this many are counted, not listed: the file needs fixing either way.
+MAX_ERRORS = 500
+STASH_SECONDS = 30 * 60
+
+# Columns in the export that an import reads but ignores (derived from other columns).
+IGNORED_COLUMNS = {"service_label", "unit", "created_at"}
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "services": ("date", "service_code"),
+    "persons": ("code",),
+}
+IDENTITY_MAX_LENGTH = {
+    "given_name": 200,
+    "family_name": 200,
+    "alias": 200,
+    "birth_date": 10,
+    "estimated_age": 3,
+    "phone": 40,
+    "identity_document": 200,
+    "address": 500,
+    "notes": 10_000,
+}
+_FORMULA_STARTS = ("=", "+", "-", "@")
+
+Format = Literal["csv", "xlsx"]
+
+
+class ImportRefused(ValidationError):
+    """The file as a whole cannot be read: too big, not CSV or XLSX, bad encoding, headers."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class ParsedImport:
+    kind: Kind
+    format: Format
+    checksum: str
+    columns: list[str]
+    rows: list[dict[str, str]] = field(default_factory=list)
+    values: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+
+    @property
+    def valid(self) -> bool:
+        return self.error_count == 0
+
+    @property
+    def preview(self) -> list[dict[str, str]]:
+        return self.rows[:PREVIEW_ROWS]
+
+    def add_error(self, row: int, column: str, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(RowError(row, column, message))
+
+
+class CellError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# Reading the table
+
+
+def checksum_of(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _read_xlsx(content: bytes, width: int) -> Iterator[list[str]]:
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        raise ImportRefused(_("This is not a readable XLSX workbook.")) from error
+    sheet = workbook.worksheets[0] if workbook.worksheets else None
+    if sheet is None:
+        raise ImportRefused(_("The workbook has no sheet."))
+    for row in sheet.iter_rows(max_col=width, values_only=True):
+        yield [_cell_text(value) for value in row]
+    workbook.close()
+
+
+def _read_csv(content: bytes) -> Iterator[list[str]]:
+    if b"\x00" in content:
+        raise ImportRefused(_("This is not a CSV file (it contains binary data)."))
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ImportRefused(
+            _("The file is not encoded in UTF-8. Save it as “CSV UTF-8” and try again.")
+        ) from error
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first_line.count)
+    try:
+        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    except csv.Error as error:
+        raise ImportRefused(
+            _("The CSV file is malformed: %(problem)s") % {"problem": str(error)[:200]}
+        ) from error
+
+
+def read_table(content: bytes) -> tuple[Format, Iterator[list[str]]]:
+    """The format and the rows (header first) of an uploaded file."""
+    if len(content) > MAX_BYTES:
+        raise ImportRefused(
+            _("The file is larger than %(size)d MB; split it into smaller files.")
+            % {"size": MAX_BYTES // (1024 * 1024)}
+        )
+    if not content.strip():
+        raise ImportRefused(_("The file is empty."))
+    width = len(PERSON_COLUMNS) + len(IDENTITY_COLUMNS) + 10
+    if content.startswith(b"PK\x03\x04"):
+        return "xlsx", _read_xlsx(content, width)
+    return "csv", _read_csv(content)
+
+
+# Cleaning cells
+
+
+def _plain(value: str) -> str:
+    # The export writes formula-like text with an apostrophe in front; read it back as text.
+    if value.startswith("'") and value[1:].startswith(_FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
+def _choice(choices: type[Any]) -> Callable[[str], str]:
+    allowed = set(choices.values)
+
+    def clean(value: str) -> str:
+        if value and value not in allowed:
+            raise CellError(_("“%(value)s” is not one of the allowed values.") % {"value": value})
+        return value
+
+    return clean
+
+
+def _choices(choices: type[Any]) -> Callable[[str], list[str]]:
+    allowed = set(choices.values)
+
+    def clean(value: str) -> list[str]:
+        items = [item.strip() for item in value.split(LIST_SEPARATOR) if item.strip()]
+        unknown = [item for item in items if item not in allowed]
+        if unknown:
+            raise CellError(_("Unknown values: %(values)s") % {"values": ", ".join(unknown[:5])})
+        return items
+
+    return clean
+
+
+def _date(value: str, *, allow_future: bool = False) -> date:
+    try:
+        parsed = date.fromisoformat(value[:10])
+    except ValueError:
+        raise CellError(_("Write the date as YYYY-MM-DD.")) from None
+    if not allow_future and parsed > timezone.localdate():
+        raise CellError(_("This date is in the future."))
+    return parsed
+
+
+def _optional_date(value: str) -> date | None:
+    return _date(value) if value else None
+
+
+def _moment(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise CellError(_("Write the date and time as YYYY-MM-DD HH:MM.")) from None
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    if parsed > timezone.now() + timedelta(days=1):
+        raise CellError(_("This date is in the future."))
+    return parsed
+
+
+def _decimal(value: str, *, positive: bool) -> Decimal:
+    try:
+        number = Decimal(value.replace(" ", ""))
+    except InvalidOperation:
+        raise CellError(_("Write a number, such as 12 or 12.50.")) from None
+    if not number.is_finite():
+        raise CellError(_("Write a number, such as 12 or 12.50."))
+    if positive and number <= 0:
+        raise CellError(_("Must be more than zero."))
+    if number < 0:
+        raise CellError(_("Cannot be negative."))
+    if number.as_tuple().exponent < -2 or abs(number) >= Decimal(10) ** 10:  # type: ignore[operator]
+        raise CellError(_("At most ten digits before the point and two after it."))
+    return number
+
+
+def _count(value: str) -> int | None:
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 9:
+        raise CellError(_("Write a whole number that is not negative."))
+    return int(value)
+
+
+def _currency(value: str) -> str:
+    code = value.upper()
+    if code and (len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None):
+        raise CellError(_("“%(value)s” is not an ISO 4217 currency code.") % {"value": value})
+    return code
+
+
+def _language_codes() -> set[str]:
+    return {code for code, _name in language_choices()}
+
+
+def _language(value: str) -> str:
+    if value and value not in _language_codes():
+        raise CellError(_("“%(value)s” is not an ISO 639 language code.") % {"value": value})
+    return value
+
+
+def _languages(value: str) -> list[str]:
+    items = [item.strip() for item in value.split(LIST_SEPARATOR) if item.strip()]
+    for item in items:
+        _language(item)
+    return items
+
+
+def _country(value: str) -> str:
+    code = value.upper()
+    if code and code not in countries:
+        raise CellError(_("“%(value)s” is not an ISO 3166 country code.") % {"value": value})
+    return code
+
+
+def _countries(value: str) -> list[str]:
+    return [_country(item.strip()) for item in value.split(LIST_SEPARATOR) if item.strip()]
+
+
+def _yes_no(value: str) -> bool | None:
+    lowered = value.lower()
+    if lowered in ("", "unknown"):
+        return None
+    if lowered in ("yes", "true", "1"):
+        return True
+    if lowered in ("no", "false", "0"):
+        return False
+    raise CellError(_("Write yes, no, or leave it empty."))
+
+
+def _text(limit: int) -> Callable[[str], str]:
+    def clean(value: str) -> str:
+        if len(value) > limit:
+            raise CellError(_("At most %(limit)d characters.") % {"limit": limit})
+        return value
+
+    return clean
+
+
+def _estimated_age(value: str) -> str:
+    if value and (not value.isdigit() or int(value) > 130):
+        raise CellError(_("Write an age in years, from 0 to 130."))
+    return value
+
+
+def _birth_date(value: str) -> str:
+    return _date(value).isoformat() if value else ""
+
+
+# The catalogue, codes and staff the rows may name
+
+
+@dataclass
+class _Context:
+    organisation: Organisation
+    actor: User
+    service_types: dict[str, ServiceType]
+    person_codes: dict[str, Person]
+    household_codes: dict[str, Household]
+    staff: dict[str, User]
+    consented: set[uuid.UUID]
+
+
+def _context(organisation: Organisation, actor: User) -> _Context:
+    hidden = HiddenServiceType.objects.filter(organisation=organisation).values_list(
+        "service_type_id", flat=True
+    )
+    service_types: dict[str, ServiceType] = {}
+    for service_type in ServiceType.objects.filter(
+        Q(organisation__isnull=True) | Q(organisation=organisation)
+    ).exclude(pk__in=list(hidden)):
+        # An organisation's own service wins over a default with the same code.
+        if service_type.code not in service_types or service_type.organisation_id is not None:
+            service_types[service_type.code] = service_type
+    today = timezone.localdate()
+    consented = set(
+        Consent.objects.filter(
+            organisation=organisation, purpose=ConsentPurpose.CASEWORK, given_on__lte=today
+        )
+        .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
+        .values_list("person_id", flat=True)
+    )
+    staff = {
+        assignment.user.username: assignment.user
+        for assignment in RoleAssignment.objects.filter(organisation=organisation).select_related(
+            "user"
+        )
+    }
+    return _Context(
+        organisation=organisation,
+        actor=actor,
+        service_types=service_types,
+        person_codes={
+            p.code: p
+            for p in Person.objects.filter(organisation=organisation).only(
+                "id", "code", "organisation_id", "last_activity_at"
+            )
+        },
+        household_codes={h.code: h for h in Household.objects.filter(organisation=organisation)},
+        staff=staff,
+        consented=consented,
+    )
+
+
+# Rows
+
+
+def _service_row(row: dict[str, str], context: _Context) -> dict[str, Any]:
+    cleaners: dict[str, Callable[[str], Any]] = {
+        "date": lambda v: _date(v),
+        "quantity": lambda v: _decimal(v or "1", positive=True),
+        "amount": lambda v: _decimal(v, positive=False) if v else None,
+        "currency": _currency,
+        "people_reached": _count,
+        "households_reached": _count,
+        "channel": lambda v: _choice(Channel)(v) or Channel.IN_PERSON,
+        "language": _language,
+        "city": _text(100),
+    }
+    values, errors = _clean(row, cleaners)
+    code = row.get("service_code", "")
+    if code not in context.service_types:
+        errors["service_code"] = _("No service with this code in your catalogue.")
+    else:
+        values["service_type"] = context.service_types[code]
+    person_code = row.get("person_code", "")
+    values["person"] = None
+    if person_code:
+        person = context.person_codes.get(person_code)
+        if person is None:
+            errors["person_code"] = _("No person with this code.")
+        elif person.pk not in context.consented:
+            errors["person_code"] = _("This person has no casework consent in force.")
+        else:
+            values["person"] = person
+    household_code = row.get("household_code", "")
+    values["household"] = None
+    if household_code:
+        household = context.household_codes.get(household_code)
+        if household is None:
+            errors["household_code"] = _("No household with this code.")
+        values["household"] = household
+    username = row.get("staff", "")
+    values["staff"] = context.actor
+    if username:
+        if username not in context.staff:
+            errors["staff"] = _("No staff member of your organisation has this username.")
+        else:
+            values["staff"] = context.staff[username]
+    if values.get("amount") is not None and not values.get("currency"):
+        errors.setdefault("currency", _("Give the currency of the amount."))
+    if errors:
+        raise _RowInvalid(errors)
+    return values
+
+
+def _person_cleaners() -> dict[str, Callable[[str], Any]]:
+    return {
+        "code": _text(20),
+        "household_code": _text(20),
+        "gender": _choice(Gender),
+        "age_band": _choice(AgeBand),
+        "citizenship": _countries,
+        "languages": _languages,
+        "migration_status": _choice(MigrationStatus),
+        "trafficking_status": _choice(TraffickingStatus),
+        "exploitation_types": _choices(Exploitation),
+        "sector": _choice(Sector),
+        "exploitation_country": _country,
+        "means_of_control": _choices(MeansOfControl),
+        "in_sex_work": _yes_no,
+        "vulnerabilities": _choices(Vulnerability),
+        "casework_consent_on": _optional_date,
+        "casework_consent_method": _choice(ConsentMethod),
+        "last_activity_at": lambda v: _moment(v) if v else None,
+        **{name: _text(limit) for name, limit in IDENTITY_MAX_LENGTH.items()},
+        "birth_date": _birth_date,
+        "estimated_age": _estimated_age,
+    }
+
+
+def _person_row(row: dict[str, str], context: _Context, seen: set[str]) -> dict[str, Any]:
+    values, errors = _clean(row, _person_cleaners())
+    code = values.get("code", "")
+    if "code" not in errors:
+        if not code:
+            errors["code"] = _("Give each person a code.")
+        elif code in context.person_codes:
+            errors["code"] = _("A person with this code already exists.")
+        elif code in seen:
+            errors["code"] = _("This code appears twice in the file.")
+        seen.add(code)
+    if values.get("casework_consent_on") and not values.get("casework_consent_method"):
+        errors["casework_consent_method"] = _("Say how the consent was obtained.")
+    if errors:
+        raise _RowInvalid(errors)
+    return values
+
+
+class _RowInvalid(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _clean(
+    row: dict[str, str], cleaners: dict[str, Callable[[str], Any]]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for column, clean in cleaners.items():
+        if column not in row:
+            continue
+        try:
+            values[column] = clean(row[column])
+        except CellError as error:
+            errors[column] = error.message
+    return values, errors
+
+
+def _check_header(
+    kind: Kind, header: list[str], may_import_identity: bool, parsed: ParsedImport
+) -> None:
+    known = set(SERVICE_COLUMNS if kind == "services" else PERSON_COLUMNS)
+    if kind == "persons":
+        known |= set(IDENTITY_COLUMNS)
+    problems: list[str] = []
+    for column in REQUIRED_COLUMNS[kind]:
+        if column not in header:
+            parsed.add_error(1, column, _("This column is missing."))
+    for column in header:
+        if column not in known:
+            problems.append(column or "?")
+            parsed.add_error(1, column[:60] or "?", _("Unknown column."))
+        elif column in IDENTITY_COLUMNS and not may_import_identity:
+            parsed.add_error(
+                1, column, _("Your role may not import identifying fields; remove this column.")
+            )
+    if len(set(header)) != len(header):
+        parsed.add_error(1, "", _("A column name appears twice."))
+
+
+def parse_import(
+    *,
+    organisation: Organisation,
+    actor: User,
+    kind: Kind,
+    content: bytes,
+    may_import_identity: bool,
+) -> ParsedImport:
+    """Read and check every row of an import file, writing nothing."""
+    file_format, table = read_table(content)
+    parsed = ParsedImport(kind=kind, format=file_format, checksum=checksum_of(content), columns=[])
+    header_row = next(table, None)
+    if header_row is None:
+        raise ImportRefused(_("The file is empty."))
+    header = [_plain(cell).strip().lower() for cell in header_row]
+    while header and not header[-1]:
+        header.pop()
+    parsed.columns = header
+    _check_header(kind, header, may_import_identity, parsed)
+    if not parsed.valid:
+        return parsed
+    context = _context(organisation, actor)
+    seen: set[str] = set()
+    for number, cells in enumerate(table, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(parsed.rows) == MAX_ROWS:
+            raise ImportRefused(
+                _("The file has more than %(rows)d rows; split it into smaller files.")
+                % {"rows": MAX_ROWS}
+            )
+        if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
+            parsed.add_error(number, "", _("This row has more cells than there are columns."))
+        row = {}
+        for index, column in enumerate(header):
+            cell = cells[index].strip() if index < len(cells) else ""
+            if len(cell) > MAX_CELL:
+                parsed.add_error(number, column, _("This cell is too long."))
+                cell = ""
+            row[column] = _plain(cell)
+        parsed.rows.append(row)
+        try:
+            if kind == "services":
+                values = _service_row(row, context)
+            else:
+                values = _person_row(row, context, seen)
+        except _RowInvalid as invalid:
+            for column, message in invalid.errors.items():
+                parsed.add_error(number, column, message)
+            continue
+        parsed.values.append(values)
+    if not parsed.rows and parsed.valid:
+        parsed.add_error(2, "", _("The file has no rows under its header."))
+    return parsed
+
+
+# Keeping the file between preview and confirmation
+
+
+def _stash_key(ticket: str) -> str:
+    return f"haven:records:import:{ticket}"
+
+
+def _stash_aad(actor: User, ticket: str) -> bytes:
+    return f"records.import|{actor.pk}|{ticket}".encode()
+
+
+def stash(organisation: Organisation, actor: User, kind: Kind, content: bytes) -> str:
+    """Keep an uploaded file for its confirmation, encrypted; the ticket names it."""
+    ticket = secrets.token_urlsafe(24)
+    payload = json.dumps({"kind": kind, "content": base64.b64encode(content).decode("ascii")})
+    sealed = crypto.encrypt(organisation.pk, _stash_aad(actor, ticket), payload)
+    cache.set(_stash_key(ticket), sealed, STASH_SECONDS)
+    return ticket
+
+
+def unstash(organisation: Organisation, actor: User, ticket: str) -> tuple[Kind, bytes] | None:
+    """The file a ticket names, if it is this user's in this organisation and not expired."""
+    if not ticket or len(ticket) > 64:
+        return None
+    sealed = cache.get(_stash_key(ticket))
+    if not isinstance(sealed, str):
+        return None
+    try:
+        payload = json.loads(crypto.decrypt(organisation.pk, _stash_aad(actor, ticket), sealed))
+    except (crypto.DecryptionError, ValueError):
+        return None
+    kind: Kind = "persons" if payload["kind"] == "persons" else "services"
+    return kind, base64.b64decode(payload["content"])
+
+
+def forget(ticket: str) -> None:
+    cache.delete(_stash_key(ticket))
+
+
+def noon_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(12)))

@@ -1,0 +1,216 @@
+"""Pages for exports, imports, erasure on request and retention."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from haven.accounts.tenancy import OrganisationRequest, organisation_view
+from haven.records import access, actions
+from haven.records.export import ExportRequest, TooManyRows, generate_passphrase
+from haven.records.forms import ConfirmImportForm, EraseForm, ExportForm, ImportForm
+from haven.records.imports import (
+    MAX_BYTES,
+    ImportRefused,
+    ParsedImport,
+    forget,
+    parse_import,
+    stash,
+    unstash,
+)
+from haven.records.tasks import pending_run
+
+DOWNLOAD_SECONDS = 10 * 60
+
+
+def _download_key(request: OrganisationRequest, ticket: str) -> str:
+    return f"haven:records:export:{request.organisation.pk}:{request.user.pk}:{ticket}"
+
+
+def _identity_allowed(request: OrganisationRequest) -> bool:
+    return "casework.view_identity" in request.permissions
+
+
+@organisation_view("casework.export")
+@require_http_methods(["GET", "POST"])
+def export_page(request: OrganisationRequest) -> HttpResponse:
+    may_identify = _identity_allowed(request)
+    if request.method != "POST":
+        form = ExportForm(may_include_identity=may_identify)
+        return render(request, "records/export.html", {"form": form})
+    form = ExportForm(request.POST, may_include_identity=may_identify)
+    if not form.is_valid():
+        return render(request, "records/export.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    chosen = data["passphrase"]
+    passphrase = chosen or generate_passphrase()
+    wanted = ExportRequest(
+        kind=data["kind"],
+        format=data["format"],
+        include_identity=bool(data.get("include_identity")),
+        date_from=data["date_from"] if data["kind"] == "services" else None,
+        date_to=data["date_to"] if data["kind"] == "services" else None,
+    )
+    try:
+        exported = actions.create_export(
+            actor=request.user,
+            organisation=request.organisation,
+            wanted=wanted,
+            passphrase=passphrase,
+            passphrase_generated=not chosen,
+            request=request,
+        )
+    except TooManyRows:
+        form.add_error(None, _("This export has too many rows; choose a shorter date range."))
+        return render(request, "records/export.html", {"form": form}, status=400)
+    ticket = secrets.token_urlsafe(24)
+    cache.set(
+        _download_key(request, ticket),
+        {"filename": exported.filename, "content": exported.content},
+        DOWNLOAD_SECONDS,
+    )
+    context: dict[str, Any] = {
+        "exported": exported,
+        "wanted": wanted,
+        "ticket": ticket,
+        "passphrase": None if chosen else passphrase,
+    }
+    response = render(request, "records/export_ready.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@organisation_view("casework.export")
+@require_GET
+def export_download(request: OrganisationRequest) -> HttpResponse:
+    ticket = request.GET.get("ticket", "")[:64]
+    stored = cache.get(_download_key(request, ticket)) if ticket else None
+    if not isinstance(stored, dict):
+        return render(request, "records/export_gone.html", status=400)
+    response = HttpResponse(stored["content"], content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{stored["filename"]}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _import_context(form: ImportForm, parsed: ParsedImport | None = None, **extra: Any) -> Any:
+    return {"form": form, "parsed": parsed, "max_mb": MAX_BYTES // (1024 * 1024), **extra}
+
+
+@organisation_view("casework.import")
+@require_http_methods(["GET", "POST"])
+def import_page(request: OrganisationRequest) -> HttpResponse:
+    if request.method != "POST":
+        return render(request, "records/import.html", _import_context(ImportForm()))
+    if "ticket" in request.POST:
+        return _confirm_import(request)
+    form = ImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "records/import.html", _import_context(form), status=400)
+    upload = form.cleaned_data["file"]
+    kind = form.cleaned_data["kind"]
+    if upload.size is None or upload.size > MAX_BYTES:
+        form.add_error("file", _("The file is larger than 5 MB; split it into smaller files."))
+        return render(request, "records/import.html", _import_context(form), status=400)
+    content = upload.read()
+    try:
+        parsed = parse_import(
+            organisation=request.organisation,
+            actor=request.user,
+            kind=kind,
+            content=content,
+            may_import_identity=_identity_allowed(request),
+        )
+    except ImportRefused as refused:
+        form.add_error("file", refused)
+        return render(request, "records/import.html", _import_context(form), status=400)
+    if not parsed.valid:
+        return render(request, "records/import.html", _import_context(form, parsed), status=400)
+    ticket = stash(request.organisation, request.user, kind, content)
+    confirm = ConfirmImportForm(initial={"ticket": ticket})
+    return render(
+        request, "records/import.html", _import_context(form, parsed, confirm_form=confirm)
+    )
+
+
+def _confirm_import(request: OrganisationRequest) -> HttpResponse:
+    confirm = ConfirmImportForm(request.POST)
+    stashed = unstash(request.organisation, request.user, confirm.data.get("ticket", ""))
+    if not confirm.is_valid() or stashed is None:
+        problem = _("This preview has expired. Upload the file again.")
+        context = _import_context(ImportForm(), problems=[problem])
+        return render(request, "records/import.html", context, status=400)
+    kind, content = stashed
+    parsed = parse_import(
+        organisation=request.organisation,
+        actor=request.user,
+        kind=kind,
+        content=content,
+        may_import_identity=_identity_allowed(request),
+    )
+    try:
+        counts = actions.import_records(
+            actor=request.user, organisation=request.organisation, parsed=parsed, request=request
+        )
+    except ValidationError as error:
+        context = _import_context(ImportForm(), parsed, problems=error.messages)
+        return render(request, "records/import.html", context, status=400)
+    forget(confirm.cleaned_data["ticket"])
+    messages.success(
+        request,
+        _("Imported %(rows)d rows.") % {"rows": len(parsed.values)},
+    )
+    return render(request, "records/import.html", _import_context(ImportForm(), imported=counts))
+
+
+@organisation_view("casework.erase")
+@require_http_methods(["GET", "POST"])
+def erase_person(request: OrganisationRequest, person_id: str) -> HttpResponse:
+    person = access.person_to_erase(request, person_id)
+    if request.method != "POST":
+        return render(request, "records/erase.html", {"person": person, "form": EraseForm()})
+    form = EraseForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.erase_person(
+                actor=request.user,
+                person=person,
+                confirm_code=form.cleaned_data["confirm_code"],
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error("confirm_code", error)
+        else:
+            messages.success(
+                request, _("%(code)s was erased.") % {"code": form.cleaned_data["confirm_code"]}
+            )
+            return redirect("erasure_records", org=request.organisation.slug)
+    return render(request, "records/erase.html", {"person": person, "form": form}, status=400)
+
+
+@organisation_view("casework.erase")
+@require_GET
+def erasure_records(request: OrganisationRequest) -> HttpResponse:
+    paginator = Paginator(access.erasure_records_of(request.organisation), 50)
+    page = paginator.get_page(request.GET.get("page", "1")[:10])
+    return render(request, "records/erasures.html", {"page": page})
+
+
+@organisation_view("casework.manage_settings")
+@require_GET
+def retention_status(request: OrganisationRequest) -> HttpResponse:
+    context = {
+        "settings": access.retention_settings_of(request.organisation),
+        "last_run": access.last_retention_event(request.organisation),
+        "next_run": pending_run(),
+    }
+    return render(request, "records/retention.html", context)

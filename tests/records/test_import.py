@@ -1,0 +1,282 @@
+"""Imports: a preview with every error by row and column, then all rows or none."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django_scopes import scopes_disabled
+from openpyxl import Workbook
+
+from haven.accounts.models import User
+from haven.casework.models import Consent, Person
+from haven.privacy.models import AuditEvent
+from haven.services.models import ServiceDelivery
+from tests.conftest import bearer, client_for
+from tests.records.conftest import CANARY, Casework
+
+pytestmark = pytest.mark.django_db
+
+PAGE = "/o/north/records/import/"
+SERVICES_HEADER = (
+    "date,service_code,person_code,household_code,quantity,amount,currency,channel,city"
+)
+
+
+def upload(content: bytes, name: str = "import.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
+
+
+def preview(user: User, kind: str, content: bytes, name: str = "import.csv"):
+    return client_for(user).post(PAGE, {"kind": kind, "file": upload(content, name)})
+
+
+def deliveries() -> int:
+    with scopes_disabled():
+        return ServiceDelivery.objects.count()
+
+
+def persons() -> int:
+    with scopes_disabled():
+        return Person.objects.count()
+
+
+def test_preview_lists_each_bad_row_with_its_column_and_writes_nothing(
+    carol: User, casework: Casework
+) -> None:
+    content = "\n".join(
+        [
+            SERVICES_HEADER,
+            "2026-01-05,food_parcel,P-0001,,1,,,in_person,Paris",
+            "2026-13-40,food_parcel,,,1,,,,",
+            "2026-01-05,food_parcel,,,-3,,,,",
+            "2026-01-05,food_parcel,,,1,10,XYZ,,",
+            "2026-01-05,no_such_service,,,1,,,,",
+            "2026-01-05,food_parcel,P-9999,,1,,,,",
+            "2099-01-05,food_parcel,,,1,,,,",
+        ]
+    ).encode()
+    before = deliveries()
+    response = preview(carol, "services", content)
+    assert response.status_code == 400
+    errors = {(e.row, e.column) for e in response.context["parsed"].errors}
+    assert errors == {
+        (3, "date"),
+        (4, "quantity"),
+        (5, "currency"),
+        (6, "service_code"),
+        (7, "person_code"),
+        (8, "date"),
+    }
+    html = response.content.decode()
+    assert "ISO 4217" in html
+    assert "Must be more than zero" in html
+    assert "ticket" not in html
+    assert deliveries() == before
+
+
+def test_a_missing_column_is_reported_on_the_header_row(carol: User, casework: Casework) -> None:
+    response = preview(carol, "services", b"service_code,quantity\nfood_parcel,1\n")
+    assert response.status_code == 400
+    (error,) = response.context["parsed"].errors
+    assert (error.row, error.column) == (1, "date")
+
+
+def test_an_unknown_column_is_refused(carol: User, casework: Casework) -> None:
+    response = preview(carol, "services", b"date,service_code,secret\n2026-01-01,food_parcel,x\n")
+    assert response.status_code == 400
+    assert [(e.row, e.column) for e in response.context["parsed"].errors] == [(1, "secret")]
+
+
+def test_a_valid_file_is_previewed_then_written_whole_on_confirmation(
+    carol: User, casework: Casework
+) -> None:
+    content = "\n".join(
+        [
+            SERVICES_HEADER,
+            "2026-01-05,food_parcel,P-0001,,1,,,in_person,Paris",
+            "2026-01-06,food_parcel,,H-1,2.5,30,eur,phone,'=SUM(1)",
+            "2026-01-07,food_parcel,,,1,,,outreach,Lyon",
+        ]
+    ).encode()
+    before = deliveries()
+    client = client_for(carol)
+    response = client.post(PAGE, {"kind": "services", "file": upload(content)})
+    assert response.status_code == 200
+    assert deliveries() == before, "the preview wrote something"
+    ticket = response.context["confirm_form"].initial["ticket"]
+    confirmed = client.post(PAGE, {"ticket": ticket})
+    assert confirmed.status_code == 200
+    assert deliveries() == before + 3
+    with scopes_disabled():
+        second = ServiceDelivery.objects.get(delivered_on="2026-01-06")
+        assert second.currency == "EUR"
+        assert second.household_id == casework.household.pk
+        assert second.city == "=SUM(1)"
+        assert second.staff_id == carol.pk
+    event = AuditEvent.unscoped.get(action="records.imported")
+    assert event.details["rows"] == 3
+    assert event.details["deliveries"] == 3
+    # The ticket is used up: confirming again writes nothing more.
+    assert client.post(PAGE, {"ticket": ticket}).status_code == 400
+    assert deliveries() == before + 3
+
+
+def test_someone_elses_preview_ticket_imports_nothing(
+    carol: User, alice: User, casework: Casework
+) -> None:
+    content = f"{SERVICES_HEADER}\n2026-01-05,food_parcel,,,1,,,,\n".encode()
+    response = preview(carol, "services", content)
+    ticket = response.context["confirm_form"].initial["ticket"]
+    assert client_for(alice).post(PAGE, {"ticket": ticket}).status_code == 400
+    assert client_for(carol).post(PAGE, {"ticket": "x" * 500}).status_code == 400
+    assert deliveries() == len(casework.deliveries)
+
+
+def test_an_xlsx_file_is_read_like_a_csv(carol: User, casework: Casework) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["date", "service_code", "quantity"])
+    sheet.append(["2026-01-05", "food_parcel", 3])
+    sheet.append(["2026-01-06", "food_parcel", -1])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = preview(carol, "services", buffer.getvalue(), "import.xlsx")
+    assert response.status_code == 400
+    assert [(e.row, e.column) for e in response.context["parsed"].errors] == [(3, "quantity")]
+
+
+def test_an_oversized_file_is_refused(carol: User, casework: Casework) -> None:
+    content = (SERVICES_HEADER + "\n").encode() + b"2026-01-05,food_parcel,,,1,,,,\n" * 200_000
+    assert len(content) > 5 * 1024 * 1024
+    response = preview(carol, "services", content)
+    assert response.status_code == 400
+    assert "larger than 5 MB" in response.content.decode()
+    assert deliveries() == len(casework.deliveries)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00binary", "not a CSV file"),
+        ("date,service_code\n2026-01-05,café\n".encode("latin-1"), "UTF-8"),
+        (b"PK\x03\x04 not really a workbook", "not a readable XLSX"),
+        (b"", "empty"),
+    ],
+)
+def test_malformed_files_get_a_clear_message(
+    carol: User, casework: Casework, content: bytes, message: str
+) -> None:
+    response = preview(carol, "services", content)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def test_persons_are_imported_with_encrypted_identity_and_consent(
+    carol: User, casework: Casework
+) -> None:
+    content = "\n".join(
+        [
+            "code,gender,languages,in_sex_work,casework_consent_on,casework_consent_method,given_name",
+            f"P-0100,Feminine,fr;en,no,2026-01-02,verbal,{CANARY}x",
+            "P-0101,,,,,,",
+        ]
+    ).encode()
+    client = client_for(carol)
+    response = client.post(PAGE, {"kind": "persons", "file": upload(content)})
+    assert response.status_code == 200, response.context["parsed"].errors
+    client.post(PAGE, {"ticket": response.context["confirm_form"].initial["ticket"]})
+    with scopes_disabled():
+        imported = Person.objects.get(code="P-0100")
+        assert imported.given_name == CANARY + "x"
+        assert imported.languages == ["fr", "en"]
+        assert imported.in_sex_work is False
+        assert Consent.objects.filter(person=imported, purpose="casework").exists()
+        assert Person.objects.filter(code="P-0101").exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT given_name FROM casework_person WHERE code = 'P-0100'")
+        (raw,) = cursor.fetchone()
+    assert CANARY not in raw
+
+
+def test_duplicate_and_existing_person_codes_are_refused(carol: User, casework: Casework) -> None:
+    content = b"code,gender\nP-0001,\nP-0200,\nP-0200,\n"
+    response = preview(carol, "persons", content)
+    assert response.status_code == 400
+    assert {(e.row, e.column) for e in response.context["parsed"].errors} == {
+        (2, "code"),
+        (4, "code"),
+    }
+    assert persons() == 2
+
+
+def test_an_admin_without_identity_permission_cannot_import_identifying_columns(
+    alice: User, casework: Casework
+) -> None:
+    response = preview(alice, "persons", b"code,given_name\nP-0300,Someone\n")
+    assert response.status_code == 400
+    assert [(e.row, e.column) for e in response.context["parsed"].errors] == [(1, "given_name")]
+    assert persons() == 2
+
+
+def test_the_api_previews_then_confirms_an_import(carol: User, casework: Casework) -> None:
+    headers: dict[str, Any] = bearer(carol)
+    client = client_for(carol)
+    bad = client.post(
+        "/api/orgs/north/imports/preview",
+        {
+            "kind": "services",
+            "file": upload(f"{SERVICES_HEADER}\n2026-01-05,food_parcel,,,0,,,,\n".encode()),
+        },
+        **headers,
+    )
+    assert bad.status_code == 400
+    assert bad.json()["errors"] == [
+        {"row": 2, "column": "quantity", "message": "Must be more than zero."}
+    ]
+    good = client.post(
+        "/api/orgs/north/imports/preview",
+        {
+            "kind": "services",
+            "file": upload(f"{SERVICES_HEADER}\n2026-01-05,food_parcel,,,1,,,,\n".encode()),
+        },
+        **headers,
+    )
+    assert good.status_code == 200
+    body = good.json()
+    assert body["valid"]
+    assert body["rows"] == 1
+    assert body["ticket"]
+    assert deliveries() == len(casework.deliveries)
+    confirmed = client.post(
+        "/api/orgs/north/imports/confirm",
+        json.dumps({"ticket": body["ticket"]}),
+        content_type="application/json",
+        **headers,
+    )
+    assert confirmed.status_code == 201
+    assert confirmed.json() == {"rows": 1, "created": {"deliveries": 1}}
+    assert deliveries() == len(casework.deliveries) + 1
+
+
+def test_viewer_and_outsider_cannot_import(victor: User, bob: User) -> None:
+    assert client_for(victor).get(PAGE).status_code == 403
+    assert client_for(bob).get(PAGE).status_code == 404
+
+
+def test_an_exported_services_file_imports_back(
+    dana: User, carol: User, casework: Casework
+) -> None:
+    from tests.records.conftest import open_zip
+    from tests.records.test_export import export
+
+    _status, content = export(dana)
+    _name, data = open_zip(content)
+    response = preview(carol, "services", data)
+    assert response.status_code == 200, response.context["parsed"].errors
+    assert len(response.context["parsed"].values) == 3
