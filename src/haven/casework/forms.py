@@ -205,7 +205,7 @@ class PersonSearchForm(forms.Form):
         label=_("Exact name, alias or phone"),
         max_length=200,
         required=False,
-        help_text=_("Matches the whole value only (case and accents ignored)."),
+        help_text=_("Matches the whole value only (capitals and spaces ignored, accents count)."),
     )
     trafficking_status = forms.ChoiceField(
         label=_("Trafficking"), choices=_with_blank(TraffickingStatus.choices), required=False
