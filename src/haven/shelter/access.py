@@ -1,0 +1,364 @@
+"""Lookups of shelters and stays, always inside one organisation; anything else is 404.
+
+Occupancy is counted by the database: each figure is an aggregate over the stays that
+overlap the nights asked for, never a walk through every stay ever recorded.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import (
+    Count,
+    DateField,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Greatest, Least
+from django.http import Http404
+
+from haven.casework.models import Person
+from haven.organisations.models import Organisation
+from haven.shelter.models import Facility, Stay
+
+# The longest range the occupancy API and grid answer for, in nights.
+MAX_RANGE_NIGHTS = 92
+
+
+@dataclass(frozen=True)
+class Night:
+    """How full one facility is on one night."""
+
+    night: date
+    beds_used: int
+    beds: int
+    family_rooms_used: int
+    family_rooms: int
+
+    @property
+    def beds_free(self) -> int:
+        return self.beds - self.beds_used
+
+    @property
+    def full(self) -> bool:
+        return self.beds_used >= self.beds and self.family_rooms_used >= self.family_rooms
+
+
+@dataclass(frozen=True)
+class MonthNights:
+    """Nights spent in the organisation's shelters during one month."""
+
+    month: date
+    nights: int
+    people_nights: int
+    households: int
+
+
+@dataclass(frozen=True)
+class StayFilters:
+    """What a stay list is narrowed to; empty values mean "any"."""
+
+    facility_id: int | None = None
+    person_code: str = ""
+    on: date | None = None
+    status: str = ""  # "", "current", "upcoming" or "past", as of ``today``
+    today: date | None = None
+
+
+def _uuid_or_none(value: object) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def on_night(night: date, prefix: str = "") -> Q:
+    """Stays that occupy ``night`` (the night from that evening to the next morning)."""
+    return Q(**{f"{prefix}starts_on__lte": night}) & (
+        Q(**{f"{prefix}ends_on__isnull": True}) | Q(**{f"{prefix}ends_on__gt": night})
+    )
+
+
+def overlapping(start: date, end: date | None, prefix: str = "") -> Q:
+    """Stays that occupy at least one night from ``start`` up to (not including) ``end``."""
+    q = Q(**{f"{prefix}ends_on__isnull": True}) | Q(**{f"{prefix}ends_on__gt": start})
+    if end is not None:
+        q &= Q(**{f"{prefix}starts_on__lt": end})
+    return q
+
+
+class _DaysBetween(Func):
+    """Whole days from the second date to the first, computed by the database."""
+
+    output_field = IntegerField()
+    template = "(%(expressions)s)"
+    arg_joiner = " - "
+
+    def __init__(self, end: Any, start: Any) -> None:
+        super().__init__(Cast(end, DateField()), Cast(start, DateField()))
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(ROUND(julianday(%(expressions)s)) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
+
+
+def facilities_of(
+    organisation: Organisation, *, include_inactive: bool = False
+) -> QuerySet[Facility]:
+    """The organisation's facilities, by name; only those in use unless asked."""
+    facilities = Facility.objects.filter(organisation=organisation)
+    if not include_inactive:
+        facilities = facilities.filter(active=True)
+    return facilities.order_by("name", "pk")
+
+
+def facility_for(organisation: Organisation, facility_id: int) -> Facility:
+    """One of the organisation's facilities, in use or not, or 404."""
+    facility = Facility.objects.filter(organisation=organisation, pk=facility_id).first()
+    if facility is None:
+        raise Http404
+    return facility
+
+
+def stay_for(organisation: Organisation, stay_id: object) -> Stay:
+    """One of the organisation's stays, with its facility and person, or 404."""
+    pk = _uuid_or_none(stay_id)
+    stay = (
+        Stay.objects.select_related("facility", "person")
+        .filter(organisation=organisation, pk=pk)
+        .first()
+        if pk is not None
+        else None
+    )
+    if stay is None:
+        raise Http404
+    return stay
+
+
+def person_by_code(organisation: Organisation, code: str) -> Person | None:
+    """The organisation's person with exactly this code, or None."""
+    code = code.strip()
+    if not code or len(code) > 20:
+        return None
+    return Person.objects.filter(organisation=organisation, code=code).first()
+
+
+def stays_of(organisation: Organisation, filters: StayFilters | None = None) -> QuerySet[Stay]:
+    """The organisation's stays narrowed by ``filters``, latest arrival first."""
+    filters = filters or StayFilters()
+    stays = Stay.objects.filter(organisation=organisation).select_related("facility", "person")
+    if filters.facility_id is not None:
+        stays = stays.filter(facility_id=filters.facility_id)
+    if filters.person_code.strip():
+        stays = stays.filter(person__code=filters.person_code.strip()[:20])
+    if filters.on is not None:
+        stays = stays.filter(on_night(filters.on))
+    if filters.status:
+        today = filters.today or date.today()
+        if filters.status == "current":
+            stays = stays.filter(on_night(today))
+        elif filters.status == "upcoming":
+            stays = stays.filter(starts_on__gt=today)
+        elif filters.status == "past":
+            stays = stays.filter(ends_on__lte=today)
+    return stays.order_by("-starts_on", "facility__name", "person__code")
+
+
+def stays_for_person(organisation: Organisation, person: Person) -> QuerySet[Stay]:
+    """Every stay of one person in the organisation's shelters, latest first."""
+    if person.organisation_id != organisation.pk:
+        raise Http404
+    return (
+        Stay.objects.filter(organisation=organisation, person=person)
+        .select_related("facility")
+        .order_by("-starts_on")
+    )
+
+
+def staying_on(organisation: Organisation, night: date) -> QuerySet[Stay]:
+    """Stays occupying ``night``, by facility and person code."""
+    return (
+        Stay.objects.filter(organisation=organisation, facility__active=True)
+        .filter(on_night(night))
+        .select_related("facility", "person")
+        .order_by("facility__name", "person__code")
+    )
+
+
+def arriving_on(organisation: Organisation, day: date) -> QuerySet[Stay]:
+    """Stays that begin on ``day``."""
+    return (
+        Stay.objects.filter(organisation=organisation, starts_on=day)
+        .select_related("facility", "person")
+        .order_by("facility__name", "person__code")
+    )
+
+
+def leaving_on(organisation: Organisation, day: date) -> QuerySet[Stay]:
+    """Stays whose guests leave on the morning of ``day``."""
+    return (
+        Stay.objects.filter(organisation=organisation, ends_on=day)
+        .select_related("facility", "person")
+        .order_by("facility__name", "person__code")
+    )
+
+
+def _party(prefix: str = "") -> Any:
+    return ExpressionWrapper(F(f"{prefix}accompanying") + 1, output_field=IntegerField())
+
+
+def nightly_occupancy(
+    organisation: Organisation,
+    start: date,
+    nights: int,
+    facilities: Sequence[Facility] | None = None,
+) -> dict[int, list[Night]]:
+    """For each facility (those in use unless given), its occupancy on each night from ``start``."""
+    if not 1 <= nights <= MAX_RANGE_NIGHTS:
+        raise ValueError(f"between 1 and {MAX_RANGE_NIGHTS} nights")
+    chosen = list(facilities) if facilities is not None else list(facilities_of(organisation))
+    end = start + timedelta(days=nights)
+    aggregates: dict[str, Any] = {}
+    for index in range(nights):
+        night = on_night(start + timedelta(days=index))
+        aggregates[f"b{index}"] = Coalesce(
+            Sum(_party(), filter=night & Q(family_room=False)), Value(0)
+        )
+        aggregates[f"r{index}"] = Count("pk", filter=night & Q(family_room=True))
+    rows = {
+        row["facility_id"]: row
+        for row in Stay.objects.filter(
+            organisation=organisation, facility__in=[f.pk for f in chosen]
+        )
+        .filter(overlapping(start, end))
+        .values("facility_id")
+        .annotate(**aggregates)
+        .order_by()
+    }
+    result: dict[int, list[Night]] = {}
+    for facility in chosen:
+        row = rows.get(facility.pk, {})
+        result[facility.pk] = [
+            Night(
+                night=start + timedelta(days=index),
+                beds_used=int(row.get(f"b{index}", 0)),
+                beds=facility.beds,
+                family_rooms_used=int(row.get(f"r{index}", 0)),
+                family_rooms=facility.family_rooms,
+            )
+            for index in range(nights)
+        ]
+    return result
+
+
+def occupancy_on(
+    organisation: Organisation, night: date
+) -> list[tuple[Facility, int, int, int, int]]:
+    """Each facility in use: (facility, beds used, beds, family rooms used, family rooms)."""
+    facilities = list(facilities_of(organisation))
+    by_facility = nightly_occupancy(organisation, night, 1, facilities)
+    result = []
+    for facility in facilities:
+        tonight = by_facility[facility.pk][0]
+        result.append(
+            (
+                facility,
+                tonight.beds_used,
+                facility.beds,
+                tonight.family_rooms_used,
+                facility.family_rooms,
+            )
+        )
+    return result
+
+
+def _month_starts(start: date, end: date) -> list[date]:
+    months = []
+    month = start.replace(day=1)
+    while month < end:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def nights_by_month(organisation: Organisation, start: date, end: date) -> list[MonthNights]:
+    """Nights spent from ``start`` up to (not including) ``end``, month by month."""
+    if end <= start:
+        return []
+    months = _month_starts(start, end)
+    aggregates: dict[str, Any] = {}
+    for index, month in enumerate(months):
+        first = max(month, start)
+        following = min((month + timedelta(days=32)).replace(day=1), end)
+        in_month = overlapping(first, following)
+        first_value, following_value = (
+            Value(first, output_field=DateField()),
+            Value(following, output_field=DateField()),
+        )
+        nights = _DaysBetween(
+            Least(Coalesce(F("ends_on"), following_value), following_value),
+            Greatest(F("starts_on"), first_value),
+        )
+        aggregates[f"n{index}"] = Coalesce(Sum(nights, filter=in_month), Value(0))
+        aggregates[f"p{index}"] = Coalesce(
+            Sum(
+                ExpressionWrapper(nights * _party(), output_field=IntegerField()),
+                filter=in_month,
+            ),
+            Value(0),
+        )
+        aggregates[f"h{index}"] = Count("person", filter=in_month, distinct=True)
+    totals = Stay.objects.filter(organisation=organisation).filter(overlapping(start, end))
+    row = totals.aggregate(**aggregates)
+    return [
+        MonthNights(
+            month=month,
+            nights=int(row[f"n{index}"]),
+            people_nights=int(row[f"p{index}"]),
+            households=int(row[f"h{index}"]),
+        )
+        for index, month in enumerate(months)
+    ]
+
+
+def households_sheltered(organisation: Organisation, start: date, end: date) -> int:
+    """How many persons (each with their household) stayed any night in the period."""
+    if end <= start:
+        return 0
+    count: int = (
+        Stay.objects.filter(organisation=organisation)
+        .filter(overlapping(start, end))
+        .values("person")
+        .distinct()
+        .count()
+    )
+    return count
+
+
+def stays_overlapping(
+    facility: Facility, start: date, end: date | None, *, excluding: Iterable[object] = ()
+) -> list[tuple[date, date | None, int, bool]]:
+    """(arrives, leaves, accompanying, family room) of the facility's stays in the period."""
+    return list(
+        Stay.objects.filter(organisation_id=facility.organisation_id, facility=facility)
+        .filter(overlapping(start, end))
+        .exclude(pk__in=list(excluding))
+        .values_list("starts_on", "ends_on", "accompanying", "family_room")
+    )
