@@ -6,12 +6,14 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from haven.accounts.access import staff_of
 from haven.casework.models import Household, Person
-from haven.organisations.languages import language_choices
+from haven.casework.terminology import people_words
+from haven.organisations.languages import language_choices, validate_language_codes
 from haven.organisations.models import Organisation
 from haven.services import access
 from haven.services.models import Channel, ServiceCategory, ServiceDelivery, ServiceType
@@ -42,12 +44,21 @@ def _count(label: Any) -> forms.IntegerField:
     )
 
 
-def _language_options(organisation: Organisation) -> list[tuple[str, Any]]:
+def language_options(organisation: Organisation) -> list[tuple[str, str]]:
+    """Suggestions for the language field: the organisation's languages first, then all."""
     everything = language_choices()
     own = [code for code in organisation.languages or [] if isinstance(code, str)]
     names = dict(everything)
-    first = [(code, names.get(code, code)) for code in own if code in names]
-    return [("", "—"), *first, *(pair for pair in everything if pair[0] not in own)]
+    first = [(code, names[code]) for code in own if code in names]
+    return [*first, *(pair for pair in everything if pair[0] not in own)]
+
+
+def _use_words(form: forms.Form, words: dict[str, str]) -> None:
+    """Name the people served as the organisation does (its terminology profile)."""
+    if "person" in form.fields:
+        form.fields["person"].label = _("%(Person)s code") % words
+    if "people_reached" in form.fields:
+        form.fields["people_reached"].label = _("%(People)s reached") % words
 
 
 class DeliveryForm(forms.Form):
@@ -74,7 +85,13 @@ class DeliveryForm(forms.Form):
         widget=forms.TextInput({"autocapitalize": "characters", "size": "4"}),
     )
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
-    language = forms.ChoiceField(label=_("Language"), required=False)
+    language = forms.CharField(
+        label=_("Language"),
+        max_length=3,
+        required=False,
+        help_text=_("ISO 639 code, e.g. en, fr, bn."),
+        widget=forms.TextInput({"list": "language-options", "size": "4"}),
+    )
     city = forms.CharField(label=_("City"), max_length=100, required=False)
     staff = forms.TypedChoiceField(label=_("Staff member"), coerce=int, required=False)
     next = forms.CharField(widget=forms.HiddenInput, max_length=500, required=False)
@@ -88,13 +105,12 @@ class DeliveryForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.organisation = organisation
+        _use_words(self, people_words(organisation))
         self.fields["service_type"].choices = [  # type: ignore[attr-defined]
             ("", "—"),
             *access.service_choices(organisation, also=current),
         ]
         self.fields["service_type"].widget.attrs["autofocus"] = True
-        if "language" in self.fields:
-            self.fields["language"].choices = _language_options(organisation)  # type: ignore[attr-defined]
         if "staff" in self.fields:
             self.fields["staff"].choices = [  # type: ignore[attr-defined]
                 ("", "—"),
@@ -108,6 +124,15 @@ class DeliveryForm(forms.Form):
         except Exception as error:
             raise forms.ValidationError(_("Choose a service from your catalogue.")) from error
         return found
+
+    def clean_language(self) -> str:
+        code = str(self.cleaned_data.get("language") or "").strip().lower()
+        if code:
+            try:
+                validate_language_codes([code])
+            except ValidationError as error:
+                raise forms.ValidationError(_("Give an ISO 639 language code.")) from error
+        return code
 
     def clean_currency(self) -> str:
         return str(self.cleaned_data.get("currency") or "").strip().upper()
@@ -135,13 +160,12 @@ class DeliveryForm(forms.Form):
         values = {
             name: value
             for name, value in self.cleaned_data.items()
-            if name not in ("next", "staff", "language")
+            if name not in ("next", "staff")
         }
-        values["language"] = self.cleaned_data.get("language") or ""
         if "staff" in self.fields:
             staff_id = self.cleaned_data.get("staff")
             members = {user.pk: user for user, _roles in staff_of(self.organisation)}
-            values["staff"] = members.get(staff_id) if staff_id else None
+            values["staff"] = members.get(staff_id) if staff_id else default_staff
         else:
             values["staff"] = default_staff
         return values
@@ -220,6 +244,7 @@ class DeliveryFilterForm(forms.Form):
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        _use_words(self, people_words(organisation))
         self.fields["service_type"].choices = [  # type: ignore[attr-defined]
             ("", _("Any")),
             *(

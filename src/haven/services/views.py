@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from haven.accounts.tenancy import OrganisationRequest, organisation_view
+from haven.casework.terminology import people_words
 from haven.services import access, actions
 from haven.services.forms import (
     DeliveryFilterForm,
@@ -23,6 +24,7 @@ from haven.services.forms import (
     RecordForm,
     ServiceTypeForm,
     VisibilityForm,
+    language_options,
     new_record_initial,
 )
 
@@ -98,7 +100,12 @@ def _record_page(
     else:
         initial = {**new_record_initial(organisation, request.user.pk), **_prefill(request)}
         form = form_class(initial=initial, organisation=organisation)
-    context = {"organisation": organisation, "form": form, **template_context}
+    context = {
+        "organisation": organisation,
+        "form": form,
+        "language_suggestions": language_options(organisation),
+        **template_context,
+    }
     return render(request, "services/record.html", context, status=status)
 
 
@@ -138,6 +145,7 @@ def delivery_list(request: OrganisationRequest) -> HttpResponse:
         "form": form,
         "query": query.urlencode(),
         "may_record": "casework.record_service" in request.permissions,
+        "words": people_words(organisation),
     }
     if form.is_bound and not form.is_valid():
         return render(request, "services/delivery_list.html", {**context, "page": None}, status=400)
@@ -196,6 +204,7 @@ def delivery_edit(request: OrganisationRequest, delivery_id: uuid.UUID) -> HttpR
         "delivery": delivery,
         "label": access.service_label(delivery.service_type),
         "form": form,
+        "language_suggestions": language_options(organisation),
     }
     return render(request, "services/delivery_edit.html", context, status=status)
 
