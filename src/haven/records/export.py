@@ -263,7 +263,7 @@ def _xlsx(title: str, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> 
 
 
 def encrypted_zip(filename: str, content: bytes, passphrase: str) -> bytes:
-    """One file inside a ZIP encrypted with AES-256 (WinZip AE-2), openable by 7-Zip."""
+    """One file inside a ZIP encrypted with AES-256 (WinZip AES), openable by 7-Zip."""
     buffer = io.BytesIO()
     with pyzipper.AESZipFile(
         buffer, "w", compression=pyzipper.ZIP_DEFLATED, encryption=pyzipper.WZ_AES
