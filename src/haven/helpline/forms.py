@@ -1,0 +1,139 @@
+"""Forms of the helpline: the call form of the console and the filters of the call list."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from haven.accounts.access import staff_of
+from haven.helpline.actions import MAX_DURATION_MINUTES, MAX_NOTES
+from haven.helpline.models import CallChannel, CallerType, CallOutcome, CallTopic
+from haven.organisations.models import Organisation
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class CallForm(forms.Form):
+    """One call, in the order an operator fills it in during or right after the call."""
+
+    caller_type = forms.ChoiceField(
+        label=_("Who called"), choices=CallerType.choices, widget=forms.RadioSelect
+    )
+    topics = forms.MultipleChoiceField(
+        label=_("Topics"),
+        choices=CallTopic.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=CallOutcome.choices, widget=forms.RadioSelect
+    )
+    duration_minutes = forms.IntegerField(
+        label=_("Duration (minutes)"),
+        min_value=0,
+        max_value=MAX_DURATION_MINUTES,
+        required=False,
+        help_text=_("Left empty: the minutes from the start time to saving."),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=CallChannel.choices,
+        initial=CallChannel.PHONE,
+        widget=forms.RadioSelect,
+    )
+    language = forms.CharField(
+        label=_("Language"),
+        max_length=3,
+        required=False,
+        help_text=_("ISO 639 code, e.g. en, fr, ro."),
+        widget=forms.TextInput(
+            attrs={"list": "helpline-languages", "autocomplete": "off", "size": 4}
+        ),
+    )
+    started_at = forms.DateTimeField(
+        label=_("Started at"),
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+    follow_up_on = forms.DateField(
+        label=_("Follow up on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    person_code = forms.CharField(
+        label=_("Person's code"),
+        max_length=20,
+        required=False,
+        help_text=_("Only if the caller has a record and agreed to casework; else leave empty."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "size": 10}),
+    )
+    notes = forms.CharField(
+        label=_("Notes"),
+        max_length=MAX_NOTES,
+        required=False,
+        help_text=_("Short, and only what the follow-up needs. Stored encrypted."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:
+            self.fields["duration_minutes"].required = True
+            self.fields["duration_minutes"].help_text = ""
+
+
+class FollowUpChoice:
+    DUE = "due"
+    OPEN = "open"
+    DONE = "done"
+
+
+class CallFilterForm(forms.Form):
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=[("", _("Any")), *CallChannel.choices]
+    )
+    caller_type = forms.ChoiceField(
+        label=_("Who called"), required=False, choices=[("", _("Anyone")), *CallerType.choices]
+    )
+    topic = forms.ChoiceField(
+        label=_("Topic"), required=False, choices=[("", _("Any")), *CallTopic.choices]
+    )
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), required=False, choices=[("", _("Any")), *CallOutcome.choices]
+    )
+    operator = forms.TypedChoiceField(
+        label=_("Operator"), required=False, coerce=int, empty_value=None
+    )
+    follow_up = forms.ChoiceField(
+        label=_("Follow-up"),
+        required=False,
+        choices=[
+            ("", _("Any")),
+            (FollowUpChoice.DUE, _("Due (today or earlier)")),
+            (FollowUpChoice.OPEN, _("Open")),
+            (FollowUpChoice.DONE, _("Done")),
+        ],
+    )
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        operators = [(str(user.pk), user.display_name) for user, _roles in staff_of(organisation)]
+        self.fields["operator"].choices = [("", _("Anyone")), *operators]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start: datetime.date | None = data.get("date_from")
+        end: datetime.date | None = data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end date comes before the start date."))
+        return data

@@ -1,0 +1,294 @@
+"""The helpline console, the call list, one call, and closing a follow-up."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from haven.accounts.tenancy import OrganisationRequest, organisation_view
+from haven.helpline import access, actions
+from haven.helpline.forms import CallFilterForm, CallForm
+from haven.helpline.models import HelplineCall
+from haven.organisations.languages import language_choices, language_name
+
+PAGE_SIZE = 50
+RECENT_DAYS = 28
+
+
+def _is_htmx(request: OrganisationRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _default_language(request: OrganisationRequest) -> str:
+    """The organisation's first language, else the operator's own, else none."""
+    known = {code for code, _name in language_choices()}
+    for code in [*(request.organisation.languages or [])]:
+        if code in known:
+            return str(code)
+    preferred = (request.user.preferred_language or "").split("-")[0].lower()
+    return preferred if preferred in known else ""
+
+
+def _language_options(request: OrganisationRequest) -> list[tuple[str, str]]:
+    codes = [str(code) for code in request.organisation.languages or []]
+    own = _default_language(request)
+    if own and own not in codes:
+        codes.append(own)
+    return [(code, language_name(code)) for code in codes]
+
+
+CHOICE_FIELDS = ("caller_type", "topics", "outcome", "channel")
+
+
+def _focus(form: CallForm, default: str = "caller_type") -> str:
+    """The field to put the cursor in: the first one in error, else ``default``."""
+    name = next((name for name in form.fields if name in form.errors), default)
+    if name and name not in CHOICE_FIELDS:
+        form.fields[name].widget.attrs["autofocus"] = True
+    return name
+
+
+def _fresh_form(request: OrganisationRequest) -> CallForm:
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    return CallForm(initial={"started_at": now, "language": _default_language(request)})
+
+
+def _person_from_code(form: CallForm, request: OrganisationRequest) -> tuple[bool, Any]:
+    """(found, person): an empty code is an anonymous call; an unknown one is an error."""
+    code = form.cleaned_data.get("person_code", "")
+    if not code:
+        return True, None
+    person = access.person_by_code(request.organisation, code)
+    if person is None:
+        form.add_error("person_code", _("No person has this code here."))
+        return False, None
+    return True, person
+
+
+def _call_values(form: CallForm) -> dict[str, Any]:
+    data = form.cleaned_data
+    return {
+        "started_at": data["started_at"],
+        "duration_minutes": data["duration_minutes"],
+        "channel": data["channel"],
+        "language": data["language"].strip().lower(),
+        "caller_type": data["caller_type"],
+        "topics": list(data["topics"]),
+        "outcome": data["outcome"],
+        "follow_up_on": data["follow_up_on"],
+        "notes": data["notes"].strip(),
+    }
+
+
+def _console_context(request: OrganisationRequest, form: CallForm) -> dict[str, Any]:
+    organisation = request.organisation
+    today = timezone.localdate()
+    show_all = request.GET.get("calls") == "all"
+    today_calls = access.calls_on(organisation, today, None if show_all else request.user)
+    return {
+        "organisation": organisation,
+        "form": form,
+        "focus": _focus(form),
+        "language_options": _language_options(request),
+        "today_calls": list(today_calls[:100]),
+        "show_all": show_all,
+        "follow_ups": list(access.follow_ups_due(organisation, today)[:PAGE_SIZE]),
+        **_counts(request),
+    }
+
+
+def _counts(request: OrganisationRequest) -> dict[str, Any]:
+    today = timezone.localdate()
+    start_of_today = access.day_bounds(today)[0]
+    recent = access.day_bounds(today - datetime.timedelta(days=RECENT_DAYS - 1))[0]
+    return {
+        "count_today": access.call_counts(request.organisation, start_of_today).total,
+        "count_recent": access.call_counts(request.organisation, recent).total,
+        "recent_days": RECENT_DAYS,
+    }
+
+
+@organisation_view("helpline.log_call")
+@require_http_methods(["GET", "POST"])
+def console(request: OrganisationRequest) -> HttpResponse:
+    if request.method == "GET":
+        context = _console_context(request, _fresh_form(request))
+        return render(request, "helpline/console.html", context)
+    form = CallForm(request.POST)
+    call: HelplineCall | None = None
+    if form.is_valid():
+        found, person = _person_from_code(form, request)
+        if found:
+            try:
+                call = actions.log_call(
+                    actor=request.user,
+                    organisation=request.organisation,
+                    person=person,
+                    request=request,
+                    **_call_values(form),
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+    if call is None:
+        if _is_htmx(request):
+            context = {
+                "organisation": request.organisation,
+                "form": form,
+                "focus": _focus(form),
+                "language_options": _language_options(request),
+            }
+            return render(request, "helpline/_call_form.html", context, status=400)
+        return render(request, "helpline/console.html", _console_context(request, form), status=400)
+    if _is_htmx(request):
+        context = {
+            **_console_context(request, _fresh_form(request)),
+            "saved": call,
+        }
+        return render(request, "helpline/_console_saved.html", context)
+    messages.success(request, _("Call saved."))
+    return redirect("helpline_console", org=request.organisation.slug)
+
+
+def _add_errors(form: CallForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            form.add_error(name if name in form.fields else "person_code", errors)
+    else:
+        # Consent is about the linked person: show it beside their code.
+        form.add_error("person_code", error)
+
+
+@organisation_view("helpline.log_call")
+@require_GET
+def call_list(request: OrganisationRequest) -> HttpResponse:
+    organisation = request.organisation
+    form = CallFilterForm(request.GET or None, organisation=organisation)
+    filters = access.CallFilters()
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            data = form.cleaned_data
+            filters = access.CallFilters(
+                date_from=data["date_from"],
+                date_to=data["date_to"],
+                channel=data["channel"],
+                caller_type=data["caller_type"],
+                topic=data["topic"],
+                outcome=data["outcome"],
+                operator_id=data["operator"],
+                follow_up=data["follow_up"],
+            )
+        else:
+            status = 400
+    calls = access.filtered_calls(organisation, filters) if status == 200 else None
+    page = None
+    if calls is not None:
+        page = Paginator(calls, PAGE_SIZE).get_page(request.GET.get("page"))
+    if page is not None:
+        access.record_listing(request, len(page.object_list))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "helpline/call_list.html",
+        {
+            "organisation": organisation,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+        },
+        status=status,
+    )
+
+
+@organisation_view("helpline.log_call")
+@require_http_methods(["GET", "POST"])
+def call_detail(request: OrganisationRequest, call_id: uuid.UUID) -> HttpResponse:
+    call = access.call_for(request, call_id)
+    status = 200
+    if request.method == "POST":
+        form = CallForm(request.POST, editing=True)
+        if form.is_valid():
+            found, person = _person_from_code(form, request)
+            if found:
+                try:
+                    actions.update_call(
+                        actor=request.user,
+                        call=call,
+                        changes={**_call_values(form), "person": person},
+                        request=request,
+                    )
+                except ValidationError as error:
+                    _add_errors(form, error)
+                else:
+                    messages.success(request, _("Call saved."))
+                    return redirect("helpline_call", org=request.organisation.slug, call_id=call.pk)
+        status = 400
+    else:
+        form = CallForm(
+            initial={
+                "caller_type": call.caller_type,
+                "topics": call.topics,
+                "outcome": call.outcome,
+                "duration_minutes": call.duration_minutes,
+                "channel": call.channel,
+                "language": call.language,
+                "started_at": timezone.localtime(call.started_at),
+                "follow_up_on": call.follow_up_on,
+                "person_code": call.person.code if call.person else "",
+                "notes": call.notes,
+            },
+            editing=True,
+        )
+    return render(
+        request,
+        "helpline/call_detail.html",
+        {
+            "organisation": request.organisation,
+            "call": call,
+            "form": form,
+            "focus": _focus(form, default="") if form.is_bound else "",
+            "language_options": _language_options(request),
+        },
+        status=status,
+    )
+
+
+@organisation_view("helpline.log_call")
+@require_http_methods(["GET", "POST"])
+def follow_up_done(request: OrganisationRequest, call_id: uuid.UUID) -> HttpResponse:
+    call = access.call_in(request.organisation, call_id)
+    if request.method == "GET":
+        return render(
+            request,
+            "helpline/follow_up_done.html",
+            {"organisation": request.organisation, "call": call},
+        )
+    try:
+        actions.mark_follow_up_done(actor=request.user, call=call, request=request)
+    except ValidationError as error:
+        if _is_htmx(request):
+            return HttpResponse(" ".join(error.messages), status=400)
+        return render(
+            request,
+            "helpline/follow_up_done.html",
+            {"organisation": request.organisation, "call": call, "error": error},
+            status=400,
+        )
+    if _is_htmx(request):
+        # The console drops the row it came from.
+        return HttpResponse("")
+    messages.success(request, _("Follow-up marked as done."))
+    if request.GET.get("from") == "console":
+        return redirect("helpline_console", org=request.organisation.slug)
+    return redirect("helpline_call", org=request.organisation.slug, call_id=call.pk)
