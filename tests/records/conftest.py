@@ -66,6 +66,16 @@ def casework(north: Organisation, carol: User) -> Casework:
             code="food_parcel",
             defaults={"name": "Food parcel", "category": "basic_needs", "unit": "parcel"},
         )
+        voucher, _created = ServiceType.objects.get_or_create(
+            organisation=None,
+            code="voucher",
+            defaults={
+                "name": "Vouchers",
+                "category": "financial",
+                "unit": "voucher",
+                "counts_money": True,
+            },
+        )
         deliveries = [
             ServiceDelivery.objects.create(
                 organisation=north,
@@ -78,7 +88,7 @@ def casework(north: Organisation, carol: User) -> Casework:
             ),
             ServiceDelivery.objects.create(
                 organisation=north,
-                service_type=food,
+                service_type=voucher,
                 delivered_on=date(2026, 2, 10),
                 household=household,
                 amount=25,

@@ -54,7 +54,7 @@ def test_preview_lists_each_bad_row_with_its_column_and_writes_nothing(
             "2026-01-05,food_parcel,P-0001,,1,,,in_person,Paris",
             "2026-13-40,food_parcel,,,1,,,,",
             "2026-01-05,food_parcel,,,-3,,,,",
-            "2026-01-05,food_parcel,,,1,10,XYZ,,",
+            "2026-01-05,voucher,,,1,10,XYZ,,",
             "2026-01-05,no_such_service,,,1,,,,",
             "2026-01-05,food_parcel,P-9999,,1,,,,",
             "2099-01-05,food_parcel,,,1,,,,",
@@ -99,7 +99,7 @@ def test_a_valid_file_is_previewed_then_written_whole_on_confirmation(
         [
             SERVICES_HEADER,
             "2026-01-05,food_parcel,P-0001,,1,,,in_person,Paris",
-            "2026-01-06,food_parcel,,H-1,2.5,30,eur,phone,'=SUM(1)",
+            "2026-01-06,voucher,,H-1,2.5,30,eur,phone,'=SUM(1)",
             "2026-01-07,food_parcel,,,1,,,outreach,Lyon",
         ]
     ).encode()
@@ -185,6 +185,7 @@ def test_persons_are_imported_with_encrypted_identity_and_consent(
             "code,gender,languages,in_sex_work,casework_consent_on,casework_consent_method,given_name",
             f"P-0100,Feminine,fr;en,no,2026-01-02,verbal,{CANARY}x",
             "P-0101,,,,,,",
+            ",Masculine,,,,,",
         ]
     ).encode()
     client = client_for(carol)
@@ -198,6 +199,7 @@ def test_persons_are_imported_with_encrypted_identity_and_consent(
         assert imported.in_sex_work is False
         assert Consent.objects.filter(person=imported, purpose="casework").exists()
         assert Person.objects.filter(code="P-0101").exists()
+        assert Person.objects.filter(gender="Masculine").count() == 2, "no code allocated"
     with connection.cursor() as cursor:
         cursor.execute("SELECT given_name FROM casework_person WHERE code = 'P-0100'")
         (raw,) = cursor.fetchone()
@@ -280,3 +282,29 @@ def test_an_exported_services_file_imports_back(
     response = preview(carol, "services", data)
     assert response.status_code == 200, response.context["parsed"].errors
     assert len(response.context["parsed"].values) == 3
+
+
+@pytest.mark.parametrize(
+    ("row", "column"),
+    [
+        ("2026-01-05,food_parcel,,,1,10,EUR,,", "amount"),
+        ("2026-01-05,voucher,,,1,,EUR,,", "amount"),
+        ("2026-01-05,food_parcel,P-0002,H-1,1,,,,", "household_code"),
+        ("1999-12-31,food_parcel,,,1,,,,", "date"),
+    ],
+)
+def test_services_import_applies_the_rules_of_recording_a_service(
+    carol: User, casework: Casework, row: str, column: str
+) -> None:
+    response = preview(carol, "services", f"{SERVICES_HEADER}\n{row}\n".encode())
+    assert response.status_code == 400
+    assert [(e.row, e.column) for e in response.context["parsed"].errors] == [(2, column)]
+
+
+def test_counts_of_people_reached_are_for_deliveries_to_no_one(
+    carol: User, casework: Casework
+) -> None:
+    content = b"date,service_code,person_code,people_reached\n2026-01-05,food_parcel,P-0002,4\n"
+    response = preview(carol, "services", content)
+    assert response.status_code == 400
+    assert [(e.row, e.column) for e in response.context["parsed"].errors] == [(2, "people_reached")]

@@ -18,6 +18,7 @@ from django_scopes import scope
 from haven.accounts.models import User
 from haven.accounts.permissions import permissions_for
 from haven.accounts.tenancy import roles_in
+from haven.casework.actions import allocate_person_code
 from haven.casework.models import (
     Case,
     CaseNote,
@@ -105,7 +106,7 @@ def _write_persons(
                 created_households += 1
         person = Person(
             organisation=organisation,
-            code=row["code"],
+            code=row.get("code") or allocate_person_code(organisation),
             household=household,
             created_by=actor,
             last_activity_at=row.get("last_activity_at") or now,

@@ -63,6 +63,8 @@ from haven.records.export import (
 from haven.services.models import Channel, HiddenServiceType, ServiceType
 
 MAX_BYTES = 5 * 1024 * 1024
+EARLIEST_SERVICE_DATE = date(2000, 1, 1)
+LARGEST_COUNT = 10_000_000
 MAX_ROWS = 20_000
 MAX_CELL = 10_000
 PREVIEW_ROWS = 50
@@ -74,7 +76,7 @@ STASH_SECONDS = 30 * 60
 IGNORED_COLUMNS = {"service_label", "unit", "created_at"}
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "services": ("date", "service_code"),
-    "persons": ("code",),
+    "persons": ("code",),  # may be empty in a row: the next free code is given
 }
 IDENTITY_MAX_LENGTH = {
     "given_name": 200,
@@ -361,6 +363,7 @@ class _Context:
     household_codes: dict[str, Household]
     staff: dict[str, User]
     consented: set[uuid.UUID]
+    households_without_consent: set[uuid.UUID]
 
 
 def _context(organisation: Organisation, actor: User) -> _Context:
@@ -388,43 +391,66 @@ def _context(organisation: Organisation, actor: User) -> _Context:
             "user"
         )
     }
+    persons = list(
+        Person.objects.filter(organisation=organisation).only(
+            "id", "code", "organisation_id", "household_id", "last_activity_at"
+        )
+    )
     return _Context(
         organisation=organisation,
         actor=actor,
         service_types=service_types,
-        person_codes={
-            p.code: p
-            for p in Person.objects.filter(organisation=organisation).only(
-                "id", "code", "organisation_id", "last_activity_at"
-            )
-        },
+        person_codes={person.code: person for person in persons},
         household_codes={h.code: h for h in Household.objects.filter(organisation=organisation)},
         staff=staff,
         consented=consented,
+        households_without_consent={
+            person.household_id
+            for person in persons
+            if person.household_id is not None and person.pk not in consented
+        },
     )
 
 
 # Rows
 
 
+def _service_date(value: str) -> date:
+    # The same bounds as services.actions.record_delivery: from 2000, at most a day ahead.
+    parsed = _date(value, allow_future=True)
+    if parsed > timezone.localdate() + timedelta(days=1):
+        raise CellError(_("A service cannot be recorded more than a day ahead."))
+    if parsed < EARLIEST_SERVICE_DATE:
+        raise CellError(_("Give a date from 1 January 2000 on."))
+    return parsed
+
+
+def _reached(value: str) -> int | None:
+    number = _count(value)
+    if number is not None and not 1 <= number <= LARGEST_COUNT:
+        raise CellError(_("Give a whole number from 1 to 10,000,000."))
+    return number
+
+
 def _service_row(row: dict[str, str], context: _Context) -> dict[str, Any]:
     cleaners: dict[str, Callable[[str], Any]] = {
-        "date": lambda v: _date(v),
+        "date": _service_date,
         "quantity": lambda v: _decimal(v or "1", positive=True),
         "amount": lambda v: _decimal(v, positive=False) if v else None,
         "currency": _currency,
-        "people_reached": _count,
-        "households_reached": _count,
+        "people_reached": _reached,
+        "households_reached": _reached,
         "channel": lambda v: _choice(Channel)(v) or Channel.IN_PERSON,
         "language": _language,
         "city": _text(100),
     }
     values, errors = _clean(row, cleaners)
     code = row.get("service_code", "")
-    if code not in context.service_types:
+    service_type = context.service_types.get(code)
+    if service_type is None:
         errors["service_code"] = _("No service with this code in your catalogue.")
     else:
-        values["service_type"] = context.service_types[code]
+        values["service_type"] = service_type
     person_code = row.get("person_code", "")
     values["person"] = None
     if person_code:
@@ -441,6 +467,12 @@ def _service_row(row: dict[str, str], context: _Context) -> dict[str, Any]:
         household = context.household_codes.get(household_code)
         if household is None:
             errors["household_code"] = _("No household with this code.")
+        elif household.pk in context.households_without_consent:
+            errors["household_code"] = _(
+                "A member of this household has no casework consent in force."
+            )
+        elif person_code:
+            errors["household_code"] = _("Give a person or a household, not both.")
         values["household"] = household
     username = row.get("staff", "")
     values["staff"] = context.actor
@@ -449,8 +481,18 @@ def _service_row(row: dict[str, str], context: _Context) -> dict[str, Any]:
             errors["staff"] = _("No staff member of your organisation has this username.")
         else:
             values["staff"] = context.staff[username]
-    if values.get("amount") is not None and not values.get("currency"):
-        errors.setdefault("currency", _("Give the currency of the amount."))
+    amount, currency = values.get("amount"), values.get("currency")
+    if amount is not None:
+        if service_type is not None and not service_type.counts_money:
+            errors.setdefault("amount", _("This service does not record an amount of money."))
+        elif not currency:
+            errors.setdefault("currency", _("Give the currency of the amount."))
+    elif currency:
+        errors.setdefault("amount", _("Give the amount in this currency, or no currency."))
+    if person_code or household_code:
+        for name in ("people_reached", "households_reached"):
+            if values.get(name) is not None:
+                errors.setdefault(name, _("Counts are for services given to no one in particular."))
     if errors:
         raise _RowInvalid(errors)
     return values
@@ -486,7 +528,7 @@ def _person_row(row: dict[str, str], context: _Context, seen: set[str]) -> dict[
     code = values.get("code", "")
     if "code" not in errors:
         if not code:
-            errors["code"] = _("Give each person a code.")
+            pass  # allocated from the organisation's sequence when the rows are written
         elif code in context.person_codes:
             errors["code"] = _("A person with this code already exists.")
         elif code in seen:
