@@ -298,6 +298,14 @@ def _month_starts(start: date, end: date) -> list[date]:
     return months
 
 
+def months_back(today: date, months: int) -> date:
+    """The first day of the month ``months - 1`` months before ``today``'s."""
+    first = today.replace(day=1)
+    for _index in range(months - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    return first
+
+
 def nights_by_month(organisation: Organisation, start: date, end: date) -> list[MonthNights]:
     """Nights spent from ``start`` up to (not including) ``end``, month by month."""
     if end <= start:

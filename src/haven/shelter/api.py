@@ -382,7 +382,7 @@ def occupancy_by_month(
     request: OrganisationRequest, org: str, filters: Query[MonthQuery]
 ) -> list[MonthOut]:
     last = filters.to or timezone.localdate()
-    first = filters.from_ or (last.replace(day=1) - timedelta(days=335)).replace(day=1)
+    first = filters.from_ or access.months_back(last, 12)
     if first > last or (last - first).days > 3 * 366:
         raise ValidationError({"from": "Give from before to, at most three years apart."})
     months = access.nights_by_month(request.organisation, first, last + timedelta(days=1))

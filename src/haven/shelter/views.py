@@ -99,19 +99,12 @@ def shelter_board(request: OrganisationRequest) -> HttpResponse:
     )
 
 
-def _months_back(today: date, months: int) -> date:
-    first = today.replace(day=1)
-    for _index in range(months - 1):
-        first = (first - timedelta(days=1)).replace(day=1)
-    return first
-
-
 @organisation_view("casework.view_person")
 @require_GET
 def shelter_occupancy(request: OrganisationRequest) -> HttpResponse:
     organisation = request.organisation
     today = timezone.localdate()
-    start, end = _months_back(today, MONTHS_SHOWN), today + timedelta(days=1)
+    start, end = access.months_back(today, MONTHS_SHOWN), today + timedelta(days=1)
     months = access.nights_by_month(organisation, start, end)
     busiest = max((month.people_nights for month in months), default=0)
     return render(
