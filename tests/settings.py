@@ -4,3 +4,7 @@ from haven.settings import *  # noqa: F403
 from haven.settings import INSTALLED_APPS
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.encryption_app"]
+
+# The demo's casework (tens of thousands of rows) is tested on its own in
+# tests/test_demo_casework.py; the other demo tests only need the directory.
+HAVEN_DEMO_CASEWORK = False

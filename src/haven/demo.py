@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import transaction
 
 from haven.accounts.models import RoleAssignment, User
@@ -468,8 +469,14 @@ def _check_free(force: bool) -> None:
         raise DemoError(f"The demo was loaded already (found {', '.join(clashes[:5])}).")
 
 
-def build_demo(seed: int = DEFAULT_SEED, *, force: bool = False) -> None:
-    """Load the fictional demo networks, organisations and staff; same seed, same data."""
+def build_demo(
+    seed: int = DEFAULT_SEED, *, force: bool = False, casework: bool | None = None
+) -> None:
+    """Load the fictional demo networks, organisations and staff; same seed, same data.
+
+    ``casework`` (default: the HAVEN_DEMO_CASEWORK setting, on unless set) also loads
+    two years of casework for the frontline members (haven.demo_casework).
+    """
     rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
     with transaction.atomic():
         _check_free(force)
@@ -512,6 +519,10 @@ def build_demo(seed: int = DEFAULT_SEED, *, force: bool = False) -> None:
                 last_name=last,
             )
             RoleAssignment.objects.create(user=user, organisation=organisations[slug], role=role)
+        if casework if casework is not None else getattr(settings, "HAVEN_DEMO_CASEWORK", True):
+            from haven.demo_casework import build_casework
+
+            build_casework(seed)
         audit.record(
             "demo.loaded",
             actor=None,

@@ -171,3 +171,15 @@ def test_a_viewer_is_refused_and_an_outsider_finds_nothing(
     assert client_for(bob).get("/o/north/work/").status_code == 404
     assert api_get(victor, "/api/orgs/north/work").status_code == 403
     assert api_get(bob, "/api/orgs/north/work").status_code == 404
+
+
+def test_quick_actions_link_only_to_pages_the_role_may_open(
+    north: Organisation, carol: User, hana: User
+) -> None:
+    caseworker = client_for(carol).get("/o/north/work/").content.decode()
+    operator = client_for(hana).get("/o/north/work/").content.decode()
+
+    assert 'href="/o/north/services/record/"' in caseworker
+    assert 'href="/o/north/people/new/"' in caseworker
+    assert 'href="/o/north/helpline/"' in operator
+    assert 'href="/o/north/people/new/"' not in operator

@@ -8,27 +8,27 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from haven.accounts.tenancy import OrganisationRequest, organisation_view
+from haven.accounts.tenancy import OrganisationRequest, access_rule, organisation_view
 from haven.casework.access import person_for
 from haven.organisations.models import Organisation
 from haven.workspace import access
 
-# Links to other apps' pages, shown only when that app has the page and the user may
-# use it: (URL name, label, permission, takes a person).
-QUICK_ACTIONS: tuple[tuple[str, Any, str], ...] = (
-    ("service_record", gettext_lazy("Record a service"), "casework.record_service"),
-    ("call_new", gettext_lazy("Log a helpline call"), "helpline.log_call"),
-    ("helpline_console", gettext_lazy("Helpline console"), "helpline.log_call"),
-    ("person_create", gettext_lazy("Record a new person"), "casework.edit"),
-    ("person_search", gettext_lazy("Find a person"), "casework.view_person"),
-    ("person_list", gettext_lazy("All people"), "casework.view_person"),
-    ("shelter_board", gettext_lazy("Shelter board"), "casework.view_person"),
+# Links to other apps' pages, shown only when that app has the page and the user's
+# permissions reach it (read from the page's own access rule).
+QUICK_ACTIONS: tuple[tuple[str, Any], ...] = (
+    ("service_record", gettext_lazy("Record a service")),
+    ("service_distribution_record", gettext_lazy("Record a distribution or group session")),
+    ("helpline_console", gettext_lazy("Helpline console")),
+    ("person_create", gettext_lazy("Record a new person")),
+    ("person_list", gettext_lazy("Find a person")),
+    ("shelter_board", gettext_lazy("Shelter board")),
+    ("service_list", gettext_lazy("Services given")),
 )
 
 
@@ -42,9 +42,10 @@ def url_or_none(name: str, **kwargs: Any) -> str | None:
 
 def quick_actions(request: OrganisationRequest) -> list[tuple[str, str]]:
     links = []
-    for name, label, permission in QUICK_ACTIONS:
+    for name, label in QUICK_ACTIONS:
         url = url_or_none(name, org=request.organisation.slug)
-        if url is not None and permission in request.permissions:
+        rule = access_rule(resolve(url).func) if url is not None else None
+        if url is not None and rule is not None and rule.permission in request.permissions:
             links.append((str(label), url))
     return links
 
