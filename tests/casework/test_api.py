@@ -183,6 +183,14 @@ def test_households_through_the_api(north: Organisation, carol: User) -> None:
     removed = call(carol, "delete", f"/households/{household_id}/members/{first.pk}")
     assert [m["code"] for m in removed.json()["members"]] == [second.code]
     assert call(carol, "get", "/households").json()["count"] == 1
+    replaced = call(
+        carol,
+        "patch",
+        f"/households/{household_id}",
+        {"person_ids": [str(first.pk)], "other_members": 3},
+    )
+    assert [m["code"] for m in replaced.json()["members"]] == [first.code]
+    assert replaced.json()["other_members"] == 3
     assert (
         call(carol, "patch", f"/households/{household_id}", {"other_members": -1}).status_code
         == 400

@@ -347,22 +347,47 @@ def create_household(
 
 
 def update_household(
-    *, actor: User, household: Household, other_members: int, request: HttpRequest | None = None
-) -> None:
-    """Change the count of household members who have no record of their own."""
-    if not 0 <= other_members <= 100:
+    *,
+    actor: User,
+    household: Household,
+    other_members: int | None = None,
+    members: Iterable[Person] | None = None,
+    request: HttpRequest | None = None,
+) -> list[str]:
+    """Change the count of members without a record and, if given, who the members are."""
+    if other_members is not None and not 0 <= other_members <= 100:
         raise ValidationError({"other_members": _("Give a number from 0 to 100.")})
-    with transaction.atomic():
-        household.other_members = other_members
-        household.save(update_fields=["other_members"])
-        audit.record(
-            "household.updated",
-            actor=actor,
-            organisation=household.organisation,
-            target=household,
-            details={"fields": ["other_members"]},
-            request=request,
-        )
+    wanted = None if members is None else {person.pk: person for person in members}
+    if wanted is not None and any(
+        person.organisation_id != household.organisation_id for person in wanted.values()
+    ):
+        raise ValidationError(_("Unknown person."))
+    changed: list[str] = []
+    with transaction.atomic(), scope(organisation=household.organisation_id):
+        if other_members is not None and other_members != household.other_members:
+            household.other_members = other_members
+            household.save(update_fields=["other_members"])
+            changed.append("other_members")
+        if wanted is not None:
+            current = set(Person.objects.filter(household=household).values_list("pk", flat=True))
+            leaving = current - set(wanted)
+            for person in wanted.values():
+                if person.household_id != household.pk:
+                    person.household = household
+                    person.save(update_fields=["household", "updated_at"])
+            Person.objects.filter(pk__in=leaving).update(household=None)
+            if leaving or set(wanted) - current:
+                changed.append("members")
+        if changed:
+            audit.record(
+                "household.updated",
+                actor=actor,
+                organisation=household.organisation,
+                target=household,
+                details={"fields": changed},
+                request=request,
+            )
+    return changed
 
 
 def add_to_household(

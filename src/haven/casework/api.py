@@ -340,7 +340,10 @@ class HouseholdIn(Body):
 
 
 class HouseholdPatch(Body):
-    other_members: int = Field(..., ge=0, le=100)
+    other_members: int | None = Field(None, ge=0, le=100)
+    person_ids: list[uuid.UUID] | None = Field(
+        None, max_length=50, description="The members with a record, replacing the current ones"
+    )
 
 
 class MemberIn(Body):
@@ -404,17 +407,21 @@ def get_household(request: OrganisationRequest, org: str, household_id: uuid.UUI
 @router.patch(
     "/orgs/{org}/households/{household_id}",
     response={200: HouseholdOut, 400: Message},
-    summary="Change the count of members without a record",
+    summary="Change the count of members without a record, or the list of members",
 )
 @api_organisation_operation("casework.edit")
 def update_household(
     request: OrganisationRequest, org: str, household_id: uuid.UUID, payload: HouseholdPatch
 ) -> HouseholdOut:
     household = access.household_for(request.organisation, household_id)
+    members = None
+    if payload.person_ids is not None:
+        members = [_person_in_body(request, person_id) for person_id in payload.person_ids]
     actions.update_household(
         actor=request.user,
         household=household,
         other_members=payload.other_members,
+        members=members,
         request=request,
     )
     return _households_out(request, [household])[0]
