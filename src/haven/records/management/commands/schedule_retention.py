@@ -14,6 +14,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         when = schedule_retention()
+        if options["verbosity"] < 1:
+            return
         if when is None:
             self.stdout.write("This task backend cannot defer tasks; run apply_retention --now.")
         else:
