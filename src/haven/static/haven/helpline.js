@@ -63,6 +63,14 @@
 
   document.addEventListener("DOMContentLoaded", setUpAll);
   document.addEventListener("htmx:load", setUpAll);
+  // htmx gives focus back to the field that had it; the form says where it should go.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail && event.detail.target;
+    if (!target || target.id !== "call-form") { return; }
+    var form = document.getElementById("call-form");
+    var wanted = form && form.querySelector("[autofocus]");
+    if (wanted) { wanted.focus(); }
+  });
   // The server answers a refused call with 400 and the form with its messages: show it.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var detail = event.detail;
