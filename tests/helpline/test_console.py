@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -277,3 +278,25 @@ def test_a_call_without_follow_up_cannot_be_marked_done(north: Organisation, car
     with scopes_disabled():
         call.refresh_from_db()
     assert not call.follow_up_done
+
+
+def test_the_console_reads_a_busy_day_in_a_fixed_number_of_queries(
+    north: Organisation, carol: User, django_assert_max_num_queries: Any
+) -> None:
+    from tests.helpline.conftest import make_person
+
+    person = make_person(north, "P-1")
+    for _ in range(30):
+        make_call(north, carol, started_at=timezone.now(), person=person)
+        make_call(
+            north,
+            carol,
+            started_at=timezone.now(),
+            follow_up_on=timezone.localdate(),
+            person=person,
+        )
+    client = client_for(carol)
+    client.get(console_url(north))
+    with django_assert_max_num_queries(20):
+        page = client.get(console_url(north) + "?calls=all").content.decode()
+    assert page.count('class="call-row') == 60 + 30

@@ -124,6 +124,12 @@ class CallCounts:
         return self.total - self.linked
 
 
+def count_since(organisation: Organisation, since: datetime.datetime) -> int:
+    """How many calls started at or after ``since`` (one indexed count)."""
+    with scope(organisation=organisation):
+        return calls_of(organisation).filter(started_at__gte=since).count()
+
+
 def _grouped(calls: QuerySet[HelplineCall], name: str) -> dict[str, int]:
     rows = calls.order_by().values_list(name).annotate(n=Count("pk"))
     return {str(value): int(n) for value, n in rows}

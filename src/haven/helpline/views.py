@@ -112,8 +112,8 @@ def _counts(request: OrganisationRequest) -> dict[str, Any]:
     start_of_today = access.day_bounds(today)[0]
     recent = access.day_bounds(today - datetime.timedelta(days=RECENT_DAYS - 1))[0]
     return {
-        "count_today": access.call_counts(request.organisation, start_of_today).total,
-        "count_recent": access.call_counts(request.organisation, recent).total,
+        "count_today": access.count_since(request.organisation, start_of_today),
+        "count_recent": access.count_since(request.organisation, recent),
         "recent_days": RECENT_DAYS,
     }
 
