@@ -513,13 +513,14 @@ def _shelters(member: _Member, rows: _Rows, places: Sequence[tuple[str, int, int
 
 
 @contextmanager
-def _keys_held_during_build() -> Iterator[None]:
-    """Hold each organisation's keys in memory while the demo is written.
+def keys_held_in_memory() -> Iterator[None]:
+    """Hold each organisation's keys in memory while many rows are written at once.
 
     ``crypto`` caches a key only after its row is committed and reads the current data
     key on every encryption, which costs one query per value inside the demo's single
-    transaction (thousands of them). Nothing rotates keys during the build, so holding
-    them for its duration is safe; they are forgotten when it ends.
+    transaction (thousands of them). Nothing rotates keys during the build (or the
+    benchmark's load), so holding them for its duration is safe; they are forgotten when
+    it ends.
     """
     data_keys: dict[tuple[int, int | None], tuple[int, bytes]] = {}
     index_keys: dict[int, bytes] = {}
@@ -560,7 +561,7 @@ def build_casework(seed: int, *, today: datetime.date | None = None) -> dict[str
     types = {service.code: service for service in ServiceType.objects.filter(organisation=None)}
     rows = _Rows()
     users = {user.username: user for user in User.objects.filter(username__contains="-")}
-    with scopes_disabled(), _keys_held_during_build():
+    with scopes_disabled(), keys_held_in_memory():
         members = frontline_members()
         for organisation in members:
             networks = set(organisation.memberships.values_list("network__slug", flat=True))

@@ -36,7 +36,9 @@ if TYPE_CHECKING:
     from haven.organisations.models import Organisation
 
 PAGE_SIZE = 50
-HOME_LIST_SIZE = 50
+HOME_LIST_SIZE = 20
+# Lists name persons by code only: loading their encrypted columns would be wasted work.
+PERSON_CODE_ONLY = ("person__id", "person__code", "person__organisation_id")
 RECENT_SIZE = 10
 
 # Timeline kinds. A cursor names one of them, so they are part of the API.
@@ -94,11 +96,24 @@ def occupancy_on(organisation: Organisation, day: datetime.date) -> list[Occupan
     ]
 
 
+CASE_COLUMNS = (
+    "id",
+    "organisation_id",
+    "person_id",
+    "status",
+    "risk_level",
+    "opened_on",
+    "follow_up_on",
+    "assigned_to_id",
+)
+
+
 def my_open_cases(organisation: Organisation, user: User) -> list[Case]:
     """The user's open cases, soonest follow-up first (one page)."""
     return list(
         Case.objects.filter(organisation=organisation, assigned_to=user, status__in=OPEN_STATUSES)
         .select_related("person")
+        .only(*CASE_COLUMNS, *PERSON_CODE_ONLY)
         .order_by(F("follow_up_on").asc(nulls_last=True), "-opened_on")[:HOME_LIST_SIZE]
     )
 
@@ -112,7 +127,8 @@ def cases_due(organisation: Organisation, user: User, day: datetime.date) -> lis
             follow_up_on__lte=day,
         )
         .filter(Q(assigned_to=user) | Q(assigned_to__isnull=True))
-        .select_related("person", "assigned_to")
+        .select_related("person")
+        .only(*CASE_COLUMNS, *PERSON_CODE_ONLY)
         .order_by("follow_up_on")[:HOME_LIST_SIZE]
     )
 
@@ -123,7 +139,8 @@ def calls_due(organisation: Organisation, day: datetime.date) -> list[HelplineCa
         HelplineCall.objects.filter(
             organisation=organisation, follow_up_done=False, follow_up_on__lte=day
         )
-        .select_related("person", "operator")
+        .select_related("person")
+        .only("id", "organisation_id", "started_at", "follow_up_on", "person_id", *PERSON_CODE_ONLY)
         .order_by("follow_up_on", "started_at")[:HOME_LIST_SIZE]
     )
 
@@ -141,18 +158,29 @@ def recent_activity(organisation: Organisation, user: User) -> list[Activity]:
     services = (
         ServiceDelivery.objects.filter(organisation=organisation, staff=user)
         .select_related("service_type", "person")
+        .only("id", "organisation_id", "created_at", "service_type", "person_id", *PERSON_CODE_ONLY)
         .order_by("-created_at")[:RECENT_SIZE]
     )
     notes = (
         CaseNote.objects.filter(organisation=organisation, author=user)
         .select_related("case__person")
-        .defer("text")
+        .only(
+            "id",
+            "organisation_id",
+            "written_at",
+            "case__id",
+            "case__person_id",
+            "case__organisation_id",
+            "case__person__id",
+            "case__person__code",
+            "case__person__organisation_id",
+        )
         .order_by("-written_at")[:RECENT_SIZE]
     )
     calls = (
         HelplineCall.objects.filter(organisation=organisation, operator=user)
         .select_related("person")
-        .defer("notes")
+        .only("id", "organisation_id", "started_at", "channel", "person_id", *PERSON_CODE_ONLY)
         .order_by("-started_at")[:RECENT_SIZE]
     )
     items = [

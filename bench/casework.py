@@ -1,0 +1,514 @@
+"""Casework pages with 100,000 persons and 1,000,000 services in one organisation.
+
+Creates a database ``haven_bench`` on the PostgreSQL server of ``DATABASE_URL`` (dropped
+again at the end, whatever happens), migrates it, and loads one organisation with COPY:
+100,000 persons (given name, family name and phone encrypted with their blind indexes;
+the other identifying fields stay empty to keep loading short), 10,000 households,
+casework consent for each, 20,000 cases with 40,000 encrypted notes, 1,000,000 service
+deliveries over two years, 50,000 helpline calls and 5,000 shelter stays.
+
+Then, through Django's test client (in-process, so a figure is the server's time without
+the network), it requests each page at least 200 times as a caseworker: the caseworker
+home, the person page, the person search by code and by exact name (blind index), and
+the services list filtered by service and month. Each request runs inside a transaction
+that is rolled back, so every request meets the same data. The baseline, interleaved in
+the same run, replays the exact SQL Django issued for that request (captured with
+CaptureQueriesContext) on a bare cursor, fetching every row: what the page costs the
+database alone. Targets: p95 under 50 ms, and at most 1.5 times the baseline's p95.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/casework.py
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import random
+import signal
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from decimal import Decimal
+from itertools import islice
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+BENCH_DB = "haven_bench"
+# HAVEN_BENCH_SCALE=0.01 tries the whole run quickly on a hundredth of the data.
+SCALE = float(os.environ.get("HAVEN_BENCH_SCALE", "1"))
+PERSONS = int(100_000 * SCALE)
+HOUSEHOLDS = int(10_000 * SCALE)
+SERVICES = int(1_000_000 * SCALE)
+CASES = int(20_000 * SCALE)
+NOTES = int(40_000 * SCALE)
+CALLS = int(50_000 * SCALE)
+STAYS = int(5_000 * SCALE)
+REQUESTS = int(os.environ.get("HAVEN_BENCH_REQUESTS", "200"))
+DEADLINE_SECONDS = 40 * 60
+SLUG = "bench"
+TARGET_MS = 50.0
+TARGET_RATIO = 1.5
+
+GIVEN = ("Amina", "Ioana", "Marta", "Chloe", "Lucia", "Grace", "Nneka", "Priya", "Mei", "Ana")
+FAMILY = ("Quill", "Marrow", "Thistle", "Ember", "Larkin", "Wren", "Fable", "Solace", "Brook")
+
+
+def _database_urls() -> tuple[str, str]:
+    url = os.environ.get("DATABASE_URL", "")
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
+        raise SystemExit(
+            "bench/casework.py measures PostgreSQL only: set DATABASE_URL=postgres://… "
+            "(it creates and drops its own database, haven_bench)."
+        )
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    bench = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
+    return admin, bench
+
+
+def _admin(admin_url: str, statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(statement)
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(f"stopped by signal {signum}")
+
+
+def main() -> None:
+    admin_url, bench_url = _database_urls()
+    signal.signal(signal.SIGTERM, _stop)  # so the database is dropped on the way out
+    started = time.monotonic()
+    _admin(admin_url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+    _admin(admin_url, f"CREATE DATABASE {BENCH_DB}")
+    try:
+        os.environ["DATABASE_URL"] = bench_url
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haven.settings")
+        import django
+
+        django.setup()
+        from django.test.utils import setup_test_environment
+
+        setup_test_environment()  # the test client's "testserver" host, quick password hashing
+        _run(started)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        _admin(admin_url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        print(f"dropped {BENCH_DB}; whole run {time.monotonic() - started:.0f} s")
+
+
+def _run(started: float) -> None:
+    from django.core.management import call_command
+
+    step = time.monotonic()
+    call_command("migrate", verbosity=0)
+    print(f"migrated in {time.monotonic() - step:.0f} s", flush=True)
+    step = time.monotonic()
+    world = _load()
+    print(f"loaded in {time.monotonic() - step:.0f} s", flush=True)
+    results = _measure(world, started)
+    _report(results)
+
+
+# Loading
+
+
+class World:
+    def __init__(self) -> None:
+        self.organisation: Any = None
+        self.caseworker: Any = None
+        self.person_ids: list[uuid.UUID] = []
+        self.family_names: list[str] = []
+        self.service_type_ids: list[int] = []
+
+
+def _copy(model: Any, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """COPY rows into the model's table; other columns get their field's default."""
+    from django.db import connection, models
+    from psycopg.types.json import Jsonb
+
+    fields = {field.attname: field for field in model._meta.concrete_fields}
+    unknown = set(columns) - set(fields)
+    if unknown:
+        raise SystemExit(f"{model.__name__} has no columns {sorted(unknown)}")
+    rest = [name for name in fields if name not in columns]
+    constants: list[Any] = []
+    for name in rest:
+        field = fields[name]
+        value = field.get_default()
+        if value is None and not field.null and isinstance(field, models.DateTimeField):
+            value = datetime.datetime.now(tz=datetime.UTC)
+        constants.append(Jsonb(value) if isinstance(field, models.JSONField) else value)
+    names = ", ".join(f'"{fields[name].column}"' for name in (*columns, *rest))
+    count = 0
+    rows = iter(rows)
+    while chunk := list(islice(rows, 50_000)):
+        # Rows are made before COPY starts: making one may query (encryption keys), and
+        # the connection answers nothing else while a COPY is open.
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f'COPY "{model._meta.db_table}" ({names}) FROM STDIN') as copy,
+        ):
+            for row in chunk:
+                copy.write_row((*row, *constants))
+        count += len(chunk)
+    return count
+
+
+def _load() -> World:
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from django.db import connection
+    from django_scopes import scopes_disabled
+    from psycopg.types.json import Jsonb
+
+    from haven.accounts.models import RoleAssignment, User
+    from haven.casework.models import Case, CaseNote, Consent, Household, Person
+    from haven.demo_casework import keys_held_in_memory
+    from haven.helpline.models import HelplineCall
+    from haven.organisations.models import Organisation
+    from haven.privacy import crypto
+    from haven.services.models import ServiceDelivery, ServiceType
+    from haven.shelter.models import Facility, Stay
+
+    rng = random.Random(2026)
+    world = World()
+    today = datetime.date.today()
+    now = datetime.datetime.now(tz=datetime.UTC)
+    organisation = Organisation.objects.create(
+        slug=SLUG, name="Bench Shelter", kind="ngo", country="GB", city="Bristol"
+    )
+    world.organisation = organisation
+    staff = []
+    for index in range(10):
+        user = User.objects.create_user(username=f"bench-{index}", password="bench-password")
+        RoleAssignment.objects.create(user=user, organisation=organisation, role="caseworker")
+        TOTP.activate(user, generate_totp_secret())
+        staff.append(user.pk)
+    world.caseworker = User.objects.get(username="bench-0")
+    org_id = organisation.pk
+    crypto.data_key(org_id)  # created and committed (autocommit), so cached from now on
+    sealed_fields = ("given_name", "family_name", "phone")
+    encrypted: dict[str, Any] = {name: Person._meta.get_field(name) for name in sealed_fields}
+    indexes: dict[str, Any] = {
+        name: Person._meta.get_field(f"{name}_index") for name in sealed_fields
+    }
+
+    def seal(field_name: str, pk: uuid.UUID, value: str) -> tuple[str, str]:
+        aad = encrypted[field_name].associated_data(pk)
+        return crypto.encrypt(org_id, aad, value), indexes[field_name].digest(org_id, value)
+
+    def moment(day: datetime.date) -> datetime.datetime:
+        return datetime.datetime.combine(
+            day, datetime.time(rng.randint(8, 20), rng.randint(0, 59)), tzinfo=datetime.UTC
+        )
+
+    def day_ago(limit: int = 730) -> datetime.date:
+        return today - datetime.timedelta(days=rng.randint(0, limit))
+
+    with scopes_disabled(), keys_held_in_memory():
+        household_ids = [uuid.uuid4() for _ in range(HOUSEHOLDS)]
+        _copy(
+            Household,
+            ("id", "organisation_id", "code", "other_members", "created_at"),
+            (
+                (pk, org_id, f"H-{n:06d}", rng.randint(0, 3), now)
+                for n, pk in enumerate(household_ids)
+            ),
+        )
+        world.person_ids = [uuid.uuid4() for _ in range(PERSONS)]
+        household_of: dict[uuid.UUID, uuid.UUID] = {}
+
+        def persons() -> Iterator[tuple[Any, ...]]:
+            for number, pk in enumerate(world.person_ids):
+                family = f"{rng.choice(FAMILY)}-{number:06d}"
+                world.family_names.append(family)
+                given, given_index = seal("given_name", pk, rng.choice(GIVEN))
+                family_token, family_index = seal("family_name", pk, family)
+                phone, phone_index = seal("phone", pk, f"+000 555 {number:06d}")
+                household = rng.choice(household_ids) if rng.random() < 0.1 else None
+                if household is not None:
+                    household_of[pk] = household
+                yield (
+                    pk, org_id, f"B-{number:06d}", given, family_token, phone,
+                    given_index, family_index, phone_index, "Feminine", "25-34",
+                    Jsonb(["GB"]), Jsonb(["en"]), household, moment(day_ago()), now, now,
+                    rng.random() < 0.4,
+                )  # fmt: skip
+
+        _copy(
+            Person,
+            (
+                "id", "organisation_id", "code", "given_name", "family_name", "phone",
+                "given_name_index", "family_name_index", "phone_index", "gender", "age_band",
+                "citizenship", "languages", "household_id", "last_activity_at", "created_at",
+                "updated_at", "in_sex_work",
+            ),
+            persons(),
+        )  # fmt: skip
+        _copy(
+            Consent,
+            ("id", "organisation_id", "person_id", "purpose", "given_on", "method", "recorded_at"),
+            (
+                (uuid.uuid4(), org_id, pk, "casework", day_ago(), "written", now)
+                for pk in world.person_ids
+            ),
+        )
+        case_ids: list[uuid.UUID] = []
+        case_person: dict[uuid.UUID, uuid.UUID] = {}
+
+        def cases() -> Iterator[tuple[Any, ...]]:
+            for index in range(CASES):
+                pk, person = uuid.uuid4(), world.person_ids[index * 5]
+                case_ids.append(pk)
+                case_person[pk] = person
+                # The measured caseworker has 60 open cases; the rest are spread out.
+                assigned = staff[0] if index < 60 else rng.choice(staff[1:])
+                status = "Active" if index < 60 or rng.random() < 0.5 else "Closed"
+                opened = day_ago(700)
+                closed = today if status == "Closed" else None
+                follow_up = today - datetime.timedelta(days=rng.randint(-5, 5))
+                yield (
+                    pk, org_id, person, status, opened, closed, assigned,
+                    Jsonb(["food", "housing"]), "medium",
+                    follow_up if status == "Active" else None, now,
+                )  # fmt: skip
+
+        _copy(
+            Case,
+            (
+                "id", "organisation_id", "person_id", "status", "opened_on", "closed_on",
+                "assigned_to_id", "needs", "risk_level", "follow_up_on", "created_at",
+            ),
+            cases(),
+        )  # fmt: skip
+        text_field: Any = CaseNote._meta.get_field("text")
+
+        def notes() -> Iterator[tuple[Any, ...]]:
+            for _ in range(NOTES):
+                pk, case = uuid.uuid4(), rng.choice(case_ids)
+                token = crypto.encrypt(
+                    org_id, text_field.associated_data(pk), "Met at the drop-in; next steps agreed."
+                )
+                yield pk, org_id, case, token, rng.choice(staff), moment(day_ago())
+
+        _copy(
+            CaseNote,
+            ("id", "organisation_id", "case_id", "text", "author_id", "written_at"),
+            notes(),
+        )
+        world.service_type_ids = list(
+            ServiceType.objects.filter(organisation=None).values_list("pk", flat=True)
+        )
+        money = set(
+            ServiceType.objects.filter(organisation=None, counts_money=True).values_list(
+                "pk", flat=True
+            )
+        )
+
+        def services() -> Iterator[tuple[Any, ...]]:
+            person_ids, types = world.person_ids, world.service_type_ids
+            for _ in range(SERVICES):
+                kind = rng.random()
+                service_type = rng.choice(types)
+                person = household = people = None
+                if kind < 0.9:
+                    person = rng.choice(person_ids)
+                elif kind < 0.93:
+                    household = rng.choice(household_ids)
+                else:
+                    people = rng.randint(3, 40)
+                paid = service_type in money
+                yield (
+                    uuid.uuid4(), org_id, service_type, day_ago(), person, household,
+                    Decimal(1), Decimal(rng.randint(10, 400)) if paid else None,
+                    "GBP" if paid else "", people, None, "in_person", "en", "Bristol",
+                    rng.choice(staff), now,
+                )  # fmt: skip
+
+        _copy(
+            ServiceDelivery,
+            (
+                "id", "organisation_id", "service_type_id", "delivered_on", "person_id",
+                "household_id", "quantity", "amount", "currency", "people_reached",
+                "households_reached", "channel", "language", "city", "staff_id", "created_at",
+            ),
+            services(),
+        )  # fmt: skip
+        _copy(
+            HelplineCall,
+            (
+                "id", "organisation_id", "started_at", "duration_minutes", "channel", "language",
+                "caller_type", "topics", "outcome", "follow_up_on", "follow_up_done", "person_id",
+                "operator_id", "created_at",
+            ),
+            (
+                (
+                    uuid.uuid4(), org_id, moment(day := day_ago()), 8, "phone", "en",
+                    "person_concerned", Jsonb(["housing"]), "support_given",
+                    day + datetime.timedelta(days=2) if rng.random() < 0.05 else None,
+                    rng.random() < 0.9,
+                    rng.choice(world.person_ids) if rng.random() < 0.2 else None,
+                    rng.choice(staff), now,
+                )
+                for _ in range(CALLS)
+            ),
+        )  # fmt: skip
+        facilities = [
+            Facility.objects.create(
+                organisation=organisation, name=f"House {n}", beds=40, family_rooms=10
+            )
+            for n in range(5)
+        ]
+        _copy(
+            Stay,
+            (
+                "id", "organisation_id", "facility_id", "person_id", "accompanying",
+                "family_room", "starts_on", "ends_on", "created_at",
+            ),
+            (
+                (
+                    uuid.uuid4(), org_id, facilities[n % 5].pk, rng.choice(world.person_ids),
+                    0, False, (start := day_ago()), start + datetime.timedelta(days=1),
+                    now,
+                )
+                for n in range(STAYS)
+            ),
+        )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(
+        f"{PERSONS:,} persons, {HOUSEHOLDS:,} households, {CASES:,} cases, {NOTES:,} notes, "
+        f"{SERVICES:,} services, {CALLS:,} calls, {STAYS:,} stays",
+        flush=True,
+    )
+    return world
+
+
+# Measuring
+
+
+Page = tuple[str, Callable[[random.Random], str]]
+
+
+def _pages(world: World) -> list[Page]:
+    today = datetime.date.today()
+    people = world.person_ids
+
+    def services_filtered(rng: random.Random) -> str:
+        start = today - datetime.timedelta(days=rng.randint(30, 700))
+        end = start + datetime.timedelta(days=30)
+        service_type = rng.choice(world.service_type_ids)
+        return (
+            f"/o/{SLUG}/services/?service_type={service_type}"
+            f"&date_from={start.isoformat()}&date_to={end.isoformat()}"
+        )
+
+    return [
+        ("caseworker home", lambda rng: f"/o/{SLUG}/work/"),
+        ("person page", lambda rng: f"/o/{SLUG}/people/{rng.choice(people)}/"),
+        (
+            "search by code",
+            lambda rng: f"/o/{SLUG}/people/?code=B-{rng.randrange(len(people)):06d}",
+        ),
+        (
+            "search by exact name",
+            lambda rng: f"/o/{SLUG}/people/?name={rng.choice(world.family_names)}",
+        ),
+        ("services, filtered", services_filtered),
+    ]
+
+
+class Result:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.page: list[float] = []
+        self.baseline: list[float] = []
+        self.queries: list[int] = []
+
+
+def _replay(statements: list[str]) -> float:
+    from django.db import connection, transaction
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            raw = cursor.cursor
+            began = time.perf_counter()
+            for sql in statements:
+                raw.execute(sql)
+                if raw.description is not None:
+                    raw.fetchall()
+            elapsed = time.perf_counter() - began
+        transaction.set_rollback(True)
+    return elapsed
+
+
+def _measure(world: World, started: float) -> list[Result]:
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(world.caseworker, backend="django.contrib.auth.backends.ModelBackend")
+    rng = random.Random(7)
+    results = []
+    for name, make_path in _pages(world):
+        result = Result(name)
+        for attempt in range(REQUESTS + 10):
+            if time.monotonic() - started > DEADLINE_SECONDS:
+                raise SystemExit("bench/casework.py ran out of time; no figures")
+            path = make_path(rng)
+            with transaction.atomic():
+                with CaptureQueriesContext(connection) as captured:
+                    began = time.perf_counter()
+                    response = client.get(path)
+                    elapsed = time.perf_counter() - began
+                transaction.set_rollback(True)
+            if response.status_code != 200:
+                raise SystemExit(f"{path} answered {response.status_code}")
+            statements = [query["sql"] for query in captured.captured_queries]
+            baseline = _replay(statements)
+            if attempt >= 10:  # the first ten warm caches and connections
+                result.page.append(elapsed * 1000)
+                result.baseline.append(baseline * 1000)
+                result.queries.append(len(statements))
+        results.append(result)
+        print(f"measured {name}", flush=True)
+    return results
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def _report(results: list[Result]) -> None:
+    print()
+    header = f"{'page':<22}{'p50 ms':>8}{'p95 ms':>8}{'base p50':>10}{'base p95':>10}"
+    print(f"{header}{'ratio p95':>11}{'queries':>9}  verdict")
+    failed = False
+    for result in results:
+        p50, p95 = _percentile(result.page, 0.5), _percentile(result.page, 0.95)
+        b50, b95 = _percentile(result.baseline, 0.5), _percentile(result.baseline, 0.95)
+        ratio = p95 / b95 if b95 else float("inf")
+        ok = p95 < TARGET_MS and ratio <= TARGET_RATIO
+        failed |= not ok
+        print(
+            f"{result.name:<22}{p50:>8.1f}{p95:>8.1f}{b50:>10.1f}{b95:>10.1f}{ratio:>11.2f}"
+            f"{statistics.median(result.queries):>9.0f}  {'ok' if ok else 'MISSES TARGET'}"
+        )
+    print(
+        f"\n{REQUESTS} requests per page; targets: p95 < {TARGET_MS:.0f} ms and "
+        f"p95 ≤ {TARGET_RATIO}× the same queries replayed on a bare cursor."
+    )
+    if failed:
+        print("At least one page misses a target.", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
