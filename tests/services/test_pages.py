@@ -382,3 +382,18 @@ def test_deliveries_of_another_organisation_are_404(
     assert client_for(carol).get(edit).status_code == 404
     assert client_for(carol).post(delete).status_code == 404
     assert ServiceDelivery.objects.filter(pk=delivery.pk).exists()
+
+
+def test_the_record_form_prefills_a_household(carol: User, family: Household) -> None:
+    response = client_for(carol).get(record_url(household=str(family.pk)))
+    assert response.status_code == 200
+    assert response.context["form"].initial["household"] == "H-0001"
+
+
+def test_person_and_household_together_are_refused(
+    carol: User, pia: Person, family: Household
+) -> None:
+    response = client_for(carol).post(record_url(), form_data(person="P-0001", household="H-0001"))
+    assert response.status_code == 400
+    assert response.context["form"].errors["household"]
+    assert not ServiceDelivery.objects.exists()
