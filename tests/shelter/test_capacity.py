@@ -300,4 +300,8 @@ def test_a_facility_needs_a_name_and_some_capacity(alice: User, north: Organisat
     created = actions.create_facility(
         actor=alice, organisation=north, name="New", beds=0, family_rooms=2
     )
-    assert AuditEvent.unscoped.get(action="facility.created").object_id == str(created.pk)
+    event = AuditEvent.unscoped.get(action="facility.created")
+    assert (event.object_id, event.details) == (
+        str(created.pk),
+        {"fields": ["family_rooms", "name"]},
+    )

@@ -232,7 +232,7 @@ def create_facility(
             actor=actor,
             organisation=organisation,
             target=facility,
-            details={"beds": facility.beds, "family_rooms": facility.family_rooms},
+            details={"fields": sorted(field for field, value in values.items() if value)},
             request=request,
         )
     return facility
