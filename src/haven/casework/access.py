@@ -381,8 +381,9 @@ def search_persons(organisation: Organisation, filters: PersonFilters) -> QueryS
 
     persons = persons_of(organisation)
     if filters.code:
-        code = filters.code.strip().upper()
-        persons = persons.filter(Q(code__iexact=code) | Q(code__istartswith=code))
+        # A prefix match covers the exact code too; on PostgreSQL it uses the
+        # UPPER(code) text_pattern_ops index of migration 0003.
+        persons = persons.filter(code__istartswith=filters.code.strip())
     if filters.name:
         found: set[uuid.UUID] = set()
         for field in SEARCHABLE_IDENTITY:
