@@ -271,3 +271,28 @@ def test_retention_status_for_the_admin(alice: User, carol: User, casework: Case
     status = client_for(alice).get("/api/orgs/north/retention", **headers).json()
     assert status["person_retention_months"] == 60
     assert status["last_run"] is None
+
+
+def test_after_erasure_no_row_of_any_model_points_at_the_person(
+    dana: User, carol: User, casework: Casework
+) -> None:
+    from django.apps import apps
+
+    ana = casework.ana
+    with scopes_disabled():
+        add_history(ana, carol)
+    client_for(dana).post(erase_path(ana), {"confirm_code": "P-0001"})
+    with scopes_disabled():
+        for model in apps.get_models():
+            for field in model._meta.get_fields():
+                if field.many_to_one and field.related_model is Person:
+                    leftover = model._base_manager.filter(**{field.name: ana.pk})
+                    assert not leftover.exists(), f"{model.__name__}.{field.name} still names her"
+
+
+def test_the_person_details_page_offers_erasure_to_the_data_protection_officer_only(
+    dana: User, carol: User, casework: Casework
+) -> None:
+    details = f"/o/north/people/{casework.ana.pk}/details/"
+    assert erase_path(casework.ana) in client_for(dana).get(details).content.decode()
+    assert erase_path(casework.ana) not in client_for(carol).get(details).content.decode()
