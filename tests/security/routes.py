@@ -42,6 +42,8 @@ ALLOWED_WITHOUT_RULE: dict[str, str] = {
             "account_reset_password_from_key_done",
             "account_reset_password_from_key",
             "account_reset_password_done",
+            "account_request_reauthentication_code",
+            "account_confirm_reauthentication_code",
         ],
         _ACCOUNT,
     ),
