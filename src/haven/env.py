@@ -7,6 +7,8 @@ a default: ``HAVEN_DEBUG=yes`` is an error, not a truthy string.
 from __future__ import annotations
 
 import os
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -64,3 +66,34 @@ def choice(name: str, default: str, choices: tuple[str, ...]) -> str:
 
 def word_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_RATE = re.compile(r"^(?P<count>\d+)/(?P<span>\d*)(?P<unit>[smhd])$")
+
+
+@dataclass(frozen=True)
+class Rate:
+    """``count`` attempts per ``seconds``."""
+
+    count: int
+    seconds: int
+
+
+def parse_rate(text: str) -> Rate:
+    """Read ``"10/m"``, ``"100/h"`` or ``"5/15m"``; anything else is a ValueError."""
+    match = _RATE.match(text.strip())
+    if match is None or int(match["count"]) < 1 or match["span"] == "0":
+        raise ValueError(f"a rate looks like 10/m, 100/h or 5/15m, not {text!r}")
+    span = int(match["span"] or 1)
+    return Rate(count=int(match["count"]), seconds=span * _UNITS[match["unit"]])
+
+
+def rate(name: str, default: str) -> str:
+    """A rate limit such as ``120/10m``, checked now so a typo stops the server."""
+    value = os.environ.get(name) or default
+    try:
+        parse_rate(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}") from None
+    return value

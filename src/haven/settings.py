@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "haven.shelter",
     "haven.workspace",
     "haven.records",
+    "haven.mail",
+    "haven.abuse",
     "haven.api",
 ]
 
@@ -91,6 +93,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "haven.abuse.ratelimit.RateLimitMiddleware",
     "haven.accounts.middleware.NoStoreForAuthenticatedMiddleware",
 ]
 
@@ -227,7 +230,9 @@ CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_HSTS_SECONDS = env.integer("HAVEN_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION
-if env.boolean("HAVEN_BEHIND_PROXY", default=False):
+# Behind a proxy the client's address is the last one the proxy adds to X-Forwarded-For.
+HAVEN_BEHIND_PROXY = env.boolean("HAVEN_BEHIND_PROXY", default=False)
+if HAVEN_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 CONTENT_SECURITY_POLICY = {
@@ -285,10 +290,21 @@ if EMAIL_HOST:
     EMAIL_PORT = env.integer("HAVEN_SMTP_PORT", 587, minimum=1, maximum=65535)
     EMAIL_HOST_USER = env.string("HAVEN_SMTP_USER")
     EMAIL_HOST_PASSWORD = env.secret("HAVEN_SMTP_PASSWORD")
-    EMAIL_USE_TLS = env.boolean("HAVEN_SMTP_STARTTLS", default=True)
+    # STARTTLS on the submission port (587), or TLS from the first byte (465).
+    EMAIL_USE_SSL = env.boolean("HAVEN_SMTP_SSL", default=False)
+    EMAIL_USE_TLS = env.boolean("HAVEN_SMTP_STARTTLS", default=not EMAIL_USE_SSL)
     EMAIL_TIMEOUT = 20
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    # The demo and development keep every e-mail in the local outbox (/outbox/).
+    EMAIL_BACKEND = "haven.mail.backends.OutboxBackend"
+
+# Public endpoints (sign, register): attempts per IP address and per e-mail address, per
+# endpoint. A room of people behind one address (an event's wifi, a mobile carrier's NAT)
+# must still be able to sign together, so the per-IP limit is generous.
+HAVEN_RATE_PER_IP = env.rate("HAVEN_RATE_PER_IP", "120/10m")
+HAVEN_RATE_PER_ADDRESS = env.rate("HAVEN_RATE_PER_ADDRESS", "5/h")
+# Extra e-mail domains refused on public forms, besides the bundled throw-away domains.
+HAVEN_BLOCKED_EMAIL_DOMAINS = env.word_list("HAVEN_BLOCKED_EMAIL_DOMAINS")
 
 HAVEN_BASE_URL = env.string("HAVEN_BASE_URL", "http://127.0.0.1:8000")
 
@@ -326,6 +342,10 @@ def _refuse_unsafe_production() -> None:
         problems.append("HAVEN_SSL_REDIRECT must stay on: Haven is served over HTTPS only")
     if HAVEN_DEMO:
         problems.append("HAVEN_DEMO waives MFA and must never be on in production")
+    if not EMAIL_HOST:
+        problems.append("HAVEN_SMTP_HOST must name the SMTP server: Haven confirms by e-mail")
+    if EMAIL_HOST and EMAIL_USE_SSL and EMAIL_USE_TLS:
+        problems.append("HAVEN_SMTP_SSL and HAVEN_SMTP_STARTTLS cannot both be on")
     if problems:
         raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems))
 

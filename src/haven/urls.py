@@ -22,6 +22,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", health, name="health"),
+    path("outbox/", include("haven.mail.urls")),
     path("networks/", include(organisations_public_urls)),
     path(
         "o/<slug:org>/",

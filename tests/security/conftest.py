@@ -100,6 +100,9 @@ PARAMETER_VALUES: dict[str, Callable[[World, Organisation], object]] = {
     "token": lambda world, target: world.invitation_token,
     "membership_id": lambda world, target: world.membership.pk,
     "organisation_id": lambda world, target: world.north.pk,
+    # The outbox exists only with its backend on (never in tests): any number will do.
+    "message_id": lambda world, target: 1,
+    "index": lambda world, target: 0,
 }
 
 CASEWORK_PARAMETERS = (

@@ -39,6 +39,7 @@ def production_environment(tmp_path: Path, **overrides: str | None) -> dict[str,
         "HAVEN_ALLOWED_HOSTS": "haven.example.org",
         "HAVEN_VAR_DIR": str(tmp_path / "var"),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'haven.sqlite3'}",
+        "HAVEN_SMTP_HOST": "smtp.example.org",
     }
     for name, value in overrides.items():
         if value is None:
@@ -83,6 +84,10 @@ def test_a_complete_production_configuration_passes_the_deployment_checks(tmp_pa
         ("HAVEN_HSTS_SECONDS", "3600", "HAVEN_HSTS_SECONDS"),
         ("HAVEN_DEMO", "1", "HAVEN_DEMO"),
         ("HAVEN_ENV", "prod", "HAVEN_ENV"),
+        ("HAVEN_SMTP_HOST", None, "HAVEN_SMTP_HOST"),
+        ("HAVEN_SMTP_SSL", "maybe", "HAVEN_SMTP_SSL"),
+        ("HAVEN_RATE_PER_IP", "lots", "HAVEN_RATE_PER_IP"),
+        ("HAVEN_RATE_PER_ADDRESS", "0/h", "HAVEN_RATE_PER_ADDRESS"),
     ],
 )
 def test_production_refuses_to_start_with_a_missing_or_unsafe_setting(
@@ -92,6 +97,13 @@ def test_production_refuses_to_start_with_a_missing_or_unsafe_setting(
     assert result.returncode != 0
     assert complaint in result.stderr
     assert "ImproperlyConfigured" in result.stderr
+
+
+def test_production_refuses_tls_and_starttls_together(tmp_path):
+    environment = production_environment(tmp_path, HAVEN_SMTP_SSL="1", HAVEN_SMTP_STARTTLS="1")
+    result = check_deploy(environment)
+    assert result.returncode != 0
+    assert "HAVEN_SMTP_SSL and HAVEN_SMTP_STARTTLS cannot both be on" in result.stderr
 
 
 def test_production_cookies_are_secure_and_http_only(tmp_path):

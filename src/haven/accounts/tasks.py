@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
-from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 from django_tasks import task
 
 from haven.accounts.access import invitation_link_token
 from haven.accounts.models import Invitation
+from haven.mail.compose import absolute_url, send_templated
 
 
 @task()
@@ -26,16 +22,12 @@ def send_invitation_email(invitation_id: int, language: str) -> None:
         )
     if invitation is None:
         return
-    link = settings.HAVEN_BASE_URL + reverse(
-        "accept_invitation", kwargs={"token": invitation_link_token(invitation)}
+    link = absolute_url(
+        reverse("accept_invitation", kwargs={"token": invitation_link_token(invitation)})
     )
-    with translation.override(language):
-        context = {"invitation": invitation, "link": link}
-        send_mail(
-            subject=_("You are invited to join %(organisation)s on Haven")
-            % {"organisation": invitation.organisation.name},
-            message=render_to_string("accounts/email/invitation.txt", context),
-            html_message=render_to_string("accounts/email/invitation.html", context),
-            from_email=None,
-            recipient_list=[invitation.email],
-        )
+    send_templated(
+        "accounts/email/invitation",
+        to=[invitation.email],
+        context={"invitation": invitation, "link": link},
+        language=language,
+    )

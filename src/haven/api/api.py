@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as SchemaError
 
+from haven.abuse.ratelimit import RateLimited
 from haven.accounts.api import router as accounts_router
 from haven.api.auth import PersonalTokenAuth
 from haven.casework.api import router as casework_router
@@ -74,3 +75,10 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
         {"detail": "Send a valid personal token: Authorization: Bearer haven_…"},
         status=401,
     )
+
+
+@api.exception_handler(RateLimited)
+def rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response = api.create_response(request, {"detail": exc.message}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -52,8 +53,13 @@ def _details_digest(details: Mapping[str, Any]) -> str:
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address; behind Haven's proxy, the one the proxy saw (its last hop)."""
     if request is None:
         return None
+    if settings.HAVEN_BEHIND_PROXY:
+        forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")[-1].strip()
+        if forwarded:
+            return forwarded[:45]
     return request.META.get("REMOTE_ADDR") or None
 
 

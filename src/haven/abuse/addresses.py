@@ -1,0 +1,74 @@
+"""E-mail addresses as a person owns them: one canonical form for many spellings.
+
+``normalise_email`` is for finding duplicates (one person signs once); send mail to the
+address as the person typed it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from disposable_email_domains import blocklist as _DISPOSABLE
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from email_validator import EmailNotValidError, validate_email
+
+# Providers that deliver name+anything@ to name@ ...
+_PLUS_TAGS = {
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "msn.com",
+    "icloud.com",
+    "me.com",
+    "mac.com",
+    "proton.me",
+    "protonmail.com",
+    "pm.me",
+    "fastmail.com",
+    "yandex.com",
+    "yandex.ru",
+}
+# ... and the ones that also ignore dots in the name.
+_DOTS_IGNORED = {"gmail.com", "googlemail.com"}
+_SAME_MAILBOXES = {"googlemail.com": "gmail.com"}
+
+
+def checked_email(address: str) -> str:
+    """The address if it is well formed (domain in lower case), else a ValidationError."""
+    try:
+        result = validate_email(address.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        raise ValidationError(_("Enter a valid e-mail address."), code="invalid") from None
+    return str(result.normalized)
+
+
+def normalise_email(address: str) -> str:
+    """The canonical form of a valid address: case, dots and +tags as its provider reads them."""
+    local, _at, domain = checked_email(address).rpartition("@")
+    domain = domain.lower()
+    local = local.lower()
+    if domain in _PLUS_TAGS:
+        local = local.split("+", 1)[0]
+    if domain in _DOTS_IGNORED:
+        local = local.replace(".", "")
+    return f"{local}@{_SAME_MAILBOXES.get(domain, domain)}"
+
+
+def domain_of(address: str) -> str:
+    return address.rpartition("@")[2].lower()
+
+
+def is_blocked_domain(address: str, extra: Iterable[str] = ()) -> bool:
+    """True for throw-away e-mail domains, those in ``HAVEN_BLOCKED_EMAIL_DOMAINS`` and ``extra``.
+
+    A subdomain of a blocked domain is blocked too.
+    """
+    domain = domain_of(address)
+    blocked = {d.lower().strip() for d in [*settings.HAVEN_BLOCKED_EMAIL_DOMAINS, *extra]}
+    parts = domain.split(".")
+    candidates = {".".join(parts[i:]) for i in range(len(parts) - 1)}
+    return bool(candidates & blocked) or bool(candidates & _DISPOSABLE)
