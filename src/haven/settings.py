@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "haven.records",
     "haven.mail",
     "haven.abuse",
+    "haven.letters",
+    "haven.petitions",
     "haven.api",
 ]
 

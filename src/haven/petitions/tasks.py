@@ -1,0 +1,124 @@
+"""Background work of petitions: confirmation e-mails and the nightly anonymisation run."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+from django_scopes import scopes_disabled
+from django_tasks import TaskResultStatus, task
+
+from haven.letters.content import link_token
+from haven.mail.compose import absolute_url, send_templated
+from haven.petitions import actions
+from haven.petitions.models import Petition, PetitionStatus, Signature, SignatureStatus
+from haven.records.tasks import next_run_after
+
+CONFIRM_SALT = "haven.petitions.confirm"
+CONFIRM_DAYS = 14
+
+
+def confirmation_link(signature: Signature) -> str:
+    petition = signature.petition
+    return absolute_url(
+        reverse(
+            "petition_confirm",
+            kwargs={
+                "org": petition.owner.slug,
+                "petition": petition.slug,
+                "token": link_token(CONFIRM_SALT, signature.pk),
+            },
+        )
+    )
+
+
+@task()
+def send_confirmation(signature_id: str) -> None:
+    """E-mail the signer the link that confirms their signature (it opens a page with a
+    button, so a mail scanner following links confirms nothing)."""
+    with scopes_disabled():
+        signature = (
+            Signature.objects.select_related("petition", "petition__owner")
+            .filter(pk=signature_id, status=SignatureStatus.PENDING, anonymised_at__isnull=True)
+            .first()
+        )
+    if signature is None:
+        return
+    send_templated(
+        "petitions/email/confirm",
+        to=[signature.email],
+        context={
+            "signature": signature,
+            "petition": signature.petition,
+            "link": confirmation_link(signature),
+            "days": CONFIRM_DAYS,
+        },
+        language=signature.language,
+    )
+
+
+def close_overdue(now: datetime) -> int:
+    """Close open petitions whose closing time has passed; how many."""
+    with scopes_disabled():
+        overdue = list(
+            Petition.objects.select_related("owner").filter(
+                status=PetitionStatus.OPEN, closes_at__lte=now
+            )
+        )
+        for petition in overdue:
+            actions.move_petition(actor=None, petition=petition, move="close")
+    return len(overdue)
+
+
+def run_anonymisation(now: datetime | None = None) -> dict[str, int]:
+    """Close overdue petitions, then anonymise those whose time after closing has passed."""
+    now = now or timezone.now()
+    totals = {"closed": close_overdue(now), "petitions": 0, "signatures": 0}
+    with scopes_disabled():
+        closed = Petition.objects.select_related("owner").filter(
+            status=PetitionStatus.CLOSED, anonymised_at__isnull=True
+        )
+        for petition in closed:
+            due = actions.anonymisation_due(petition)
+            if due is not None and due <= now:
+                totals["signatures"] += actions.anonymise_petition(petition=petition)
+                totals["petitions"] += 1
+    return totals
+
+
+def pending_run() -> datetime | None:
+    """When the next queued anonymisation run is due, if one is queued (database backend)."""
+    if not anonymise_signatures.get_backend().supports_defer:
+        return None
+    from django_tasks_db.models import DBTaskResult
+
+    queued: datetime | None = (
+        DBTaskResult.objects.filter(
+            status=TaskResultStatus.READY, task_path=anonymise_signatures.module_path
+        )
+        .order_by("run_after")
+        .values_list("run_after", flat=True)
+        .first()
+    )
+    return queued
+
+
+def schedule_anonymisation(run_after: datetime | None = None) -> datetime | None:
+    """Queue the next nightly run unless one is queued; None where the backend cannot defer."""
+    if not anonymise_signatures.get_backend().supports_defer:
+        return None
+    queued = pending_run()
+    if queued is not None:
+        return queued
+    when = run_after or next_run_after(timezone.now())
+    anonymise_signatures.using(run_after=when).enqueue()
+    return when
+
+
+@task()
+def anonymise_signatures() -> dict[str, int]:
+    """Anonymise the signatures that are due, then queue tomorrow's run."""
+    totals = run_anonymisation()
+    schedule_anonymisation()
+    return totals
