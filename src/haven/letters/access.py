@@ -246,16 +246,22 @@ def membership_in_owner_network(letter: Letter, organisation: Organisation) -> M
 
 def directory_suggestions(name: str, country: str, *, limit: int = 5) -> list[Organisation]:
     """Directory entries that may be the organisation asking to sign: the exact match on
-    normalised name and country first, then entries whose name shares its longest word."""
+    normalised name and country first, then entries sharing the most of its longer words."""
     found: list[Organisation] = []
     exact = directory.same_organisation(name, country)
     if exact is not None:
         found.append(exact)
-    words = sorted((word for word in name.split() if len(word) >= 4), key=len, reverse=True)
-    if words:
-        for candidate in directory.organisations_named(words[0], limit=limit + 1):
-            if candidate not in found:
-                found.append(candidate)
+    words = sorted({word for word in name.split() if len(word) >= 4}, key=len, reverse=True)
+    shared: dict[int, tuple[int, Organisation]] = {}
+    for word in words[:4]:
+        for candidate in directory.organisations_named(word, limit=20):
+            hits, _entry = shared.get(candidate.pk, (0, candidate))
+            shared[candidate.pk] = (hits + 1, candidate)
+    ranked = sorted(
+        shared.values(),
+        key=lambda pair: (-pair[0], pair[1].country.code != country, pair[1].name),
+    )
+    found += [candidate for _hits, candidate in ranked if candidate not in found]
     return found[:limit]
 
 

@@ -465,6 +465,16 @@ def add_category(
     return category
 
 
+def _renumber(letter: Letter, moved: SignatoryCategory) -> None:
+    """Put ``moved`` at its new position and number the groups 0, 1, 2… again."""
+    others = [c for c in access.categories_of(letter) if c.pk != moved.pk]
+    others.insert(min(moved.position, len(others)), moved)
+    for index, category in enumerate(others):
+        if category.position != index or category.pk == moved.pk:
+            category.position = index
+            category.save(update_fields=["position"])
+
+
 def update_category(
     *,
     actor: User,
@@ -484,6 +494,8 @@ def update_category(
     try:
         with transaction.atomic():
             category.save(update_fields=changed)
+            if "position" in changed:
+                _renumber(letter, category)
             audit.record(
                 "letter.category_updated",
                 actor=actor,

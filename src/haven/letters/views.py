@@ -61,6 +61,13 @@ def add_errors(form: Any, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+def flash_form_errors(request: HttpRequest, form: Any) -> None:
+    """Show a form's errors as messages, for a small form posted from another page."""
+    for found in form.errors.as_data().values():
+        for refusal in found:
+            messages.error(request, " ".join(refusal.messages))
+
+
 def _refusal(request: HttpRequest, error: ValidationError) -> None:
     for message in error.messages:
         messages.error(request, message)
@@ -108,7 +115,7 @@ def _owner_context(request: OrganisationRequest, letter: Letter) -> dict[str, An
     return {
         "letter": letter,
         "text": access.text_in(letter, letter.original_language),
-        "languages": [(code, language_name(code)) for code in languages],
+        "text_languages": [(code, language_name(code)) for code in languages],
         "is_public": access.is_public(letter),
     }
 
@@ -315,9 +322,7 @@ def letter_category(request: OrganisationRequest, letter_id: int, category_id: i
         others = [code for code in access.languages_of(letter) if code != letter.original_language]
         form = CategoryForm(request.POST, languages=others, prefix=f"c{category.pk}")
         if not form.is_valid():
-            for error in form.errors.as_data().values():
-                for message in error:
-                    messages.error(request, " ".join(message.messages))
+            flash_form_errors(request, form)
             return target
         actions.update_category(
             actor=request.user, category=category, changes=form.changes(), request=request
@@ -483,7 +488,7 @@ def letter_sign(request: OrganisationRequest, letter_id: int) -> HttpResponse:
         "signature": signature,
         "form": form,
         "accepts": access.accepts_signatures(letter),
-        "languages": [(code, language_name(code)) for code in access.languages_of(letter)],
+        "text_languages": [(code, language_name(code)) for code in access.languages_of(letter)],
     }
     status = 400 if request.method == "POST" else 200
     return render(request, "letters/sign.html", context, status=status)
@@ -526,7 +531,7 @@ def _render_public(
         "addressees": [line.strip() for line in letter.addressees.splitlines() if line.strip()],
         "groups": groups,
         "count": count,
-        "languages": [(code, language_name(code)) for code in languages],
+        "text_languages": [(code, language_name(code)) for code in languages],
         "urls": urls,
         "share": share_links(urls["page"], text.title, tags),
         "hashtags": tags,
@@ -618,7 +623,7 @@ def letter_request(request: HttpRequest, org: str, letter: str) -> HttpResponse:
         "body_html": render_markdown(text.body),
         "form": form,
         "accepts": accepts,
-        "languages": [(code, language_name(code)) for code in languages],
+        "text_languages": [(code, language_name(code)) for code in languages],
         "is_public": access.is_public(found),
     }
     status = 400 if request.method == "POST" else 200

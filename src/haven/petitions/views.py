@@ -26,7 +26,7 @@ from haven.letters.content import (
     render_markdown,
     share_links,
 )
-from haven.letters.views import COUNTER_POLICY, add_errors
+from haven.letters.views import COUNTER_POLICY, add_errors, flash_form_errors
 from haven.mail.compose import absolute_url
 from haven.petitions import access, actions
 from haven.petitions.exports import signature_export
@@ -172,9 +172,7 @@ def petition_invalidate(request: OrganisationRequest, petition_id: int) -> HttpR
     form = InvalidateForm(request.POST)
     chosen = _uuids(request.POST.getlist("signature"))
     if not form.is_valid():
-        for error in form.errors.as_data().values():
-            for message in error:
-                messages.error(request, " ".join(message.messages))
+        flash_form_errors(request, form)
         return redirect("petition_detail", org=request.organisation.slug, petition_id=petition.pk)
     try:
         count = actions.invalidate_signatures(

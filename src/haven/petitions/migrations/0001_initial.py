@@ -9,86 +9,209 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('organisations', '0001_initial'),
+        ("organisations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Petition',
+            name="Petition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=60, verbose_name='identifier in addresses')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('addressee', models.CharField(blank=True, max_length=300, verbose_name='addressed to')),
-                ('summary', models.CharField(blank=True, max_length=500, verbose_name='summary')),
-                ('body', models.TextField(help_text='Markdown.', max_length=50000, verbose_name='text')),
-                ('language', models.CharField(max_length=8, verbose_name='language')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('open', 'Open'), ('closed', 'Closed')], default='draft', max_length=20, verbose_name='status')),
-                ('paused', models.BooleanField(default=False, verbose_name='signing paused')),
-                ('closes_at', models.DateTimeField(blank=True, null=True, verbose_name='closes at')),
-                ('goal', models.PositiveIntegerField(blank=True, null=True, verbose_name='goal')),
-                ('consent_text', models.CharField(blank=True, max_length=500, verbose_name='text of the consent to follow-up contact')),
-                ('blocked_domains', models.TextField(blank=True, help_text="One domain per line, on top of the installation's list.", max_length=10000, verbose_name='blocked e-mail domains')),
-                ('show_comments', models.BooleanField(default=False, verbose_name='show comments publicly')),
-                ('anonymise_after_days', models.PositiveIntegerField(default=90, verbose_name='anonymise signatures this many days after closing')),
-                ('hashtags', models.CharField(blank=True, max_length=200, verbose_name='hashtags')),
-                ('opened_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('anonymised_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organisations.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=60, verbose_name="identifier in addresses")),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                (
+                    "addressee",
+                    models.CharField(blank=True, max_length=300, verbose_name="addressed to"),
+                ),
+                ("summary", models.CharField(blank=True, max_length=500, verbose_name="summary")),
+                (
+                    "body",
+                    models.TextField(help_text="Markdown.", max_length=50000, verbose_name="text"),
+                ),
+                ("language", models.CharField(max_length=8, verbose_name="language")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("open", "Open"), ("closed", "Closed")],
+                        default="draft",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("paused", models.BooleanField(default=False, verbose_name="signing paused")),
+                (
+                    "closes_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="closes at"),
+                ),
+                ("goal", models.PositiveIntegerField(blank=True, null=True, verbose_name="goal")),
+                (
+                    "consent_text",
+                    models.CharField(
+                        blank=True,
+                        max_length=500,
+                        verbose_name="text of the consent to follow-up contact",
+                    ),
+                ),
+                (
+                    "blocked_domains",
+                    models.TextField(
+                        blank=True,
+                        help_text="One domain per line, on top of the installation's list.",
+                        max_length=10000,
+                        verbose_name="blocked e-mail domains",
+                    ),
+                ),
+                (
+                    "show_comments",
+                    models.BooleanField(default=False, verbose_name="show comments publicly"),
+                ),
+                (
+                    "anonymise_after_days",
+                    models.PositiveIntegerField(
+                        default=90, verbose_name="anonymise signatures this many days after closing"
+                    ),
+                ),
+                ("hashtags", models.CharField(blank=True, max_length=200, verbose_name="hashtags")),
+                ("opened_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("anonymised_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organisations.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'petition',
-                'verbose_name_plural': 'petitions',
-                'ordering': ['-created_at'],
+                "verbose_name": "petition",
+                "verbose_name_plural": "petitions",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Signature',
+            name="Signature",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('name', haven.privacy.fields.EncryptedTextField(max_length=200, verbose_name='name')),
-                ('email', haven.privacy.fields.EncryptedTextField(max_length=254, verbose_name='e-mail')),
-                ('email_key', models.CharField(blank=True, default='', max_length=64)),
-                ('country', django_countries.fields.CountryField(blank=True, max_length=2, verbose_name='country')),
-                ('comment', haven.privacy.fields.EncryptedTextField(blank=True, max_length=1000, verbose_name='comment')),
-                ('show_name', models.BooleanField(default=False, verbose_name='name may be shown publicly')),
-                ('contact_consent', models.BooleanField(default=False, verbose_name='agrees to follow-up contact')),
-                ('language', models.CharField(default='en', max_length=8)),
-                ('status', models.CharField(choices=[('pending', 'Waiting for e-mail confirmation'), ('confirmed', 'Confirmed'), ('invalidated', 'Invalidated')], default='pending', max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('invalidated_at', models.DateTimeField(blank=True, null=True)),
-                ('anonymised_at', models.DateTimeField(blank=True, null=True)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organisations.organisation')),
-                ('petition', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='signatures', to='petitions.petition')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "name",
+                    haven.privacy.fields.EncryptedTextField(max_length=200, verbose_name="name"),
+                ),
+                (
+                    "email",
+                    haven.privacy.fields.EncryptedTextField(max_length=254, verbose_name="e-mail"),
+                ),
+                ("email_key", models.CharField(blank=True, default="", max_length=64)),
+                (
+                    "country",
+                    django_countries.fields.CountryField(
+                        blank=True, max_length=2, verbose_name="country"
+                    ),
+                ),
+                (
+                    "comment",
+                    haven.privacy.fields.EncryptedTextField(
+                        blank=True, max_length=1000, verbose_name="comment"
+                    ),
+                ),
+                (
+                    "show_name",
+                    models.BooleanField(default=False, verbose_name="name may be shown publicly"),
+                ),
+                (
+                    "contact_consent",
+                    models.BooleanField(default=False, verbose_name="agrees to follow-up contact"),
+                ),
+                ("language", models.CharField(default="en", max_length=8)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for e-mail confirmation"),
+                            ("confirmed", "Confirmed"),
+                            ("invalidated", "Invalidated"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                ("invalidated_at", models.DateTimeField(blank=True, null=True)),
+                ("anonymised_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organisations.organisation",
+                    ),
+                ),
+                (
+                    "petition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="signatures",
+                        to="petitions.petition",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='petition',
-            constraint=models.UniqueConstraint(fields=('owner', 'slug'), name='petition_slug_unique_per_owner'),
+            model_name="petition",
+            constraint=models.UniqueConstraint(
+                fields=("owner", "slug"), name="petition_slug_unique_per_owner"
+            ),
         ),
         migrations.AddIndex(
-            model_name='signature',
-            index=models.Index(condition=models.Q(('status', 'confirmed')), fields=['petition'], name='petition_confirmed_signatures'),
+            model_name="signature",
+            index=models.Index(
+                condition=models.Q(("status", "confirmed")),
+                fields=["petition"],
+                name="petition_confirmed_signatures",
+            ),
         ),
         migrations.AddIndex(
-            model_name='signature',
-            index=models.Index(fields=['petition', '-created_at'], name='petition_signatures_recent'),
+            model_name="signature",
+            index=models.Index(
+                fields=["petition", "-created_at"], name="petition_signatures_recent"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='signature',
-            constraint=models.UniqueConstraint(condition=models.Q(('email_key', ''), _negated=True), fields=('petition', 'email_key'), name='one_signature_per_address'),
+            model_name="signature",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("email_key", ""), _negated=True),
+                fields=("petition", "email_key"),
+                name="one_signature_per_address",
+            ),
         ),
     ]
