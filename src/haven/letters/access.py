@@ -16,6 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
+from haven.letters.content import read_link_token
 from haven.letters.models import (
     Letter,
     LetterStatus,
@@ -30,6 +31,8 @@ from haven.organisations import access as directory
 from haven.organisations.models import Membership, Organisation
 
 LIVE_SIGNATURES = (SignatureStatus.PENDING, SignatureStatus.APPROVED)
+CONFIRM_SALT = "haven.letters.confirm-request"
+CONFIRM_DAYS = 7
 
 
 def letters_of(owner: Organisation) -> QuerySet[Letter]:
@@ -276,3 +279,16 @@ def live_request_from(letter: Letter, name: str, country: str) -> OrganisationSi
         if directory.normalised_name(signature.name) == wanted:
             return signature
     return None
+
+
+def signature_from_token(letter: Letter, token: str) -> OrganisationSignature | None:
+    """The request an e-mail link was made for, unless the token is forged or too old."""
+    value = read_link_token(CONFIRM_SALT, token, max_age_days=CONFIRM_DAYS)
+    if value is None:
+        return None
+    try:
+        signature_id = uuid.UUID(value)
+    except ValueError:
+        return None
+    with scope(organisation=letter.owner):
+        return OrganisationSignature.objects.filter(letter=letter, pk=signature_id).first()

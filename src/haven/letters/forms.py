@@ -27,6 +27,26 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
+class StrictCheckboxInput(forms.CheckboxInput):
+    """Hands the submitted value over as it came, so the field can refuse odd ones."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return data.get(name)
+
+
+class StrictBooleanField(forms.BooleanField):
+    """A checkbox that accepts what browsers send for it, and refuses anything else."""
+
+    widget = StrictCheckboxInput
+
+    def to_python(self, value: Any) -> bool:
+        if value in (True, "on", "true", "True", "1", 1, "yes"):
+            return True
+        if value in (None, "", False, "false", "False", "0", 0, "off", "no"):
+            return False
+        raise forms.ValidationError(_("Tick the box or leave it empty."), code="invalid")
+
+
 def country_choices(blank_label: str) -> list[tuple[str, str]]:
     return [("", blank_label), *((code, str(name)) for code, name in countries)]
 
@@ -146,7 +166,7 @@ class MoveForm(forms.Form):
 class CategoryForm(forms.Form):
     name = forms.CharField(label=_("Name of the group"), max_length=120)
     position = forms.IntegerField(label=_("Position"), min_value=0, max_value=999, required=False)
-    open_to_requests = forms.BooleanField(
+    open_to_requests = StrictBooleanField(
         label=_("Organisations outside Haven may choose it"), required=False, initial=True
     )
 
@@ -187,7 +207,7 @@ class SignForm(forms.Form):
         required=False,
         help_text=_("As it may appear to the organisers, e.g. “Executive director”."),
     )
-    agree = forms.BooleanField(
+    agree = StrictBooleanField(
         label=_("I am entitled to sign this text in my organisation's name.")
     )
 
@@ -224,7 +244,7 @@ class RequestForm(HoneypotMixin):
         max_length=254,
         help_text=_("We send a link there: the request counts once you confirm it."),
     )
-    entitled = forms.BooleanField(
+    entitled = StrictBooleanField(
         label=_("I am entitled to sign this text in my organisation's name.")
     )
 

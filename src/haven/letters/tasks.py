@@ -7,12 +7,10 @@ from django_scopes import scopes_disabled
 from django_tasks import task
 
 from haven.letters import access
+from haven.letters.access import CONFIRM_DAYS, CONFIRM_SALT
 from haven.letters.content import link_token
 from haven.letters.models import Letter, OrganisationSignature, SignatureStatus
 from haven.mail.compose import absolute_url, send_templated
-
-CONFIRM_SALT = "haven.letters.confirm-request"
-CONFIRM_DAYS = 7
 
 
 def confirmation_link(signature: OrganisationSignature) -> str:

@@ -24,7 +24,6 @@ from haven.letters import access, actions
 from haven.letters.content import (
     hashtag_list,
     plain_summary,
-    read_link_token,
     render_markdown,
     share_links,
 )
@@ -42,8 +41,7 @@ from haven.letters.forms import (
     SignForm,
     TextForm,
 )
-from haven.letters.models import Letter, LetterStatus, OrganisationSignature, SignatureStatus
-from haven.letters.tasks import CONFIRM_DAYS, CONFIRM_SALT
+from haven.letters.models import Letter, LetterStatus, SignatureStatus
 from haven.mail.compose import absolute_url
 from haven.organisations.languages import language_name
 from haven.records.export import generate_passphrase
@@ -61,16 +59,13 @@ def add_errors(form: Any, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-def flash_form_errors(request: HttpRequest, form: Any) -> None:
-    """Show a form's errors as messages, for a small form posted from another page."""
-    for found in form.errors.as_data().values():
-        for refusal in found:
-            messages.error(request, " ".join(refusal.messages))
+def form_errors(form: Any) -> list[str]:
+    return [" ".join(error.messages) for found in form.errors.as_data().values() for error in found]
 
 
-def _refusal(request: HttpRequest, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
+def refused(request: HttpRequest, errors: list[str], back: str) -> HttpResponse:
+    """The answer to a small form posted from another page that could not be acted on."""
+    return render(request, "letters/refused.html", {"errors": errors, "back": back}, status=400)
 
 
 # --- the owner's pages --------------------------------------------------------------------
@@ -180,8 +175,10 @@ def letter_add_language(request: OrganisationRequest, letter_id: int) -> HttpRes
     letter = access.letter_for(request.organisation, letter_id)
     form = AddLanguageForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose a language."))
-        return redirect("letter_detail", org=request.organisation.slug, letter_id=letter.pk)
+        back = reverse(
+            "letter_detail", kwargs={"org": request.organisation.slug, "letter_id": letter.pk}
+        )
+        return refused(request, form_errors(form), back)
     return redirect(
         "letter_text",
         org=request.organisation.slug,
@@ -235,13 +232,11 @@ def letter_text(request: OrganisationRequest, letter_id: int, lang: str) -> Http
 def letter_move(request: OrganisationRequest, letter_id: int) -> HttpResponse:
     letter = access.letter_for(request.organisation, letter_id)
     form = MoveForm(request.POST)
+    back = reverse(
+        "letter_detail", kwargs={"org": request.organisation.slug, "letter_id": letter.pk}
+    )
     if not form.is_valid():
-        return render(
-            request,
-            "letters/detail_refused.html",
-            {"letter": letter, "errors": form.errors},
-            status=400,
-        )
+        return refused(request, form_errors(form), back)
     try:
         actions.move_letter(
             actor=request.user,
@@ -252,14 +247,10 @@ def letter_move(request: OrganisationRequest, letter_id: int) -> HttpResponse:
             request=request,
         )
     except ValidationError as error:
-        _refusal(request, error)
-    else:
-        messages.success(
-            request,
-            _("The letter is now “%(status)s”.")
-            % {"status": LetterStatus(actions.MOVES[form.cleaned_data["move"]][1]).label},
-        )
-    return redirect("letter_detail", org=request.organisation.slug, letter_id=letter.pk)
+        return refused(request, error.messages, back)
+    status = LetterStatus(actions.MOVES[form.cleaned_data["move"]][1]).label
+    messages.success(request, _("The letter is now “%(status)s”.") % {"status": status})
+    return redirect(back)
 
 
 @organisation_view("advocacy.manage")
@@ -313,25 +304,25 @@ def letter_categories(request: OrganisationRequest, letter_id: int) -> HttpRespo
 def letter_category(request: OrganisationRequest, letter_id: int, category_id: int) -> HttpResponse:
     letter = access.letter_for(request.organisation, letter_id)
     category = access.category_for(letter, category_id)
-    target = redirect("letter_categories", org=request.organisation.slug, letter_id=letter.pk)
+    back = reverse(
+        "letter_categories", kwargs={"org": request.organisation.slug, "letter_id": letter.pk}
+    )
     try:
         if request.POST.get("delete"):
             actions.delete_category(actor=request.user, category=category, request=request)
             messages.success(request, _("Group removed."))
-            return target
+            return redirect(back)
         others = [code for code in access.languages_of(letter) if code != letter.original_language]
         form = CategoryForm(request.POST, languages=others, prefix=f"c{category.pk}")
         if not form.is_valid():
-            flash_form_errors(request, form)
-            return target
+            return refused(request, form_errors(form), back)
         actions.update_category(
             actor=request.user, category=category, changes=form.changes(), request=request
         )
     except ValidationError as error:
-        _refusal(request, error)
-    else:
-        messages.success(request, _("Changes saved."))
-    return target
+        return refused(request, error.messages, back)
+    messages.success(request, _("Changes saved."))
+    return redirect(back)
 
 
 @organisation_view("advocacy.manage")
@@ -467,7 +458,7 @@ def letter_sign(request: OrganisationRequest, letter_id: int) -> HttpResponse:
                 messages.success(request, _("Your signature now stands for the current text."))
                 return redirect("letter_sign", org=organisation.slug, letter_id=letter.pk)
             if step not in ("sign", "withdraw", "confirm"):
-                form.add_error(None, _("Choose what to do."))
+                messages.error(request, _("Choose what to do."))
         except ValidationError as error:
             add_errors(form, error)
     language = request.GET.get("lang", "")[:8] or request.LANGUAGE_CODE
@@ -637,23 +628,11 @@ def letter_request_sent(request: HttpRequest, org: str, letter: str) -> HttpResp
     return render(request, "letters/request_sent.html", {"letter": found})
 
 
-def _signature_from_token(letter: Letter, token: str) -> OrganisationSignature | None:
-    value = read_link_token(CONFIRM_SALT, token, max_age_days=CONFIRM_DAYS)
-    if value is None:
-        return None
-    try:
-        signature_id = uuid.UUID(value)
-    except ValueError:
-        return None
-    with scope(organisation=letter.owner):
-        return OrganisationSignature.objects.filter(letter=letter, pk=signature_id).first()
-
-
 @public_view
 @require_http_methods(["GET", "POST"])
 def letter_request_confirm(request: HttpRequest, org: str, letter: str, token: str) -> HttpResponse:
     found = access.letter_open_to_requests(org, letter)
-    signature = _signature_from_token(found, token)
+    signature = access.signature_from_token(found, token)
     if signature is None:
         return render(request, "letters/confirm_invalid.html", {"letter": found}, status=400)
     # A mail scanner that follows the link only GETs this page; the button POSTs.

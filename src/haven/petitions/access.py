@@ -16,10 +16,13 @@ from django.http import Http404
 from django.utils import timezone
 from django_scopes import scope
 
+from haven.letters.content import read_link_token
 from haven.organisations.models import Organisation
 from haven.petitions.models import Petition, PetitionStatus, Signature, SignatureStatus
 
 COUNT_SECONDS = 2
+CONFIRM_SALT = "haven.petitions.confirm"
+CONFIRM_DAYS = 14
 RECENT_PUBLIC_NAMES = 10
 
 
@@ -125,3 +128,17 @@ def public_names(petition: Petition) -> list[Signature]:
             .only("id", "organisation_id", "name", "country", "comment", "confirmed_at")
             .order_by("-confirmed_at")[:RECENT_PUBLIC_NAMES]
         )
+
+
+def signature_from_token(petition: Petition, token: str) -> Signature | None:
+    """The signature an e-mail link was made for, unless forged, too old or anonymised."""
+    value = read_link_token(CONFIRM_SALT, token, max_age_days=CONFIRM_DAYS)
+    if value is None:
+        return None
+    try:
+        signature = signature_in(petition, uuid.UUID(value))
+    except ValueError:
+        return None
+    if signature is None or signature.anonymised_at is not None:
+        return None
+    return signature

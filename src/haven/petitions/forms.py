@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from haven.abuse.addresses import checked_email, is_blocked_domain
 from haven.abuse.honeypot import HoneypotMixin
-from haven.letters.forms import DateTimeInput, ExportForm, country_choices
+from haven.letters.forms import DateTimeInput, ExportForm, StrictBooleanField, country_choices
 from haven.organisations.languages import language_choices
 from haven.petitions.actions import LARGEST_GOAL, LONGEST_RETENTION_DAYS
 from haven.petitions.models import DEFAULT_ANONYMISE_AFTER_DAYS, Petition
@@ -42,7 +42,7 @@ class PetitionForm(forms.Form):
         required=False,
         help_text=_("Signers tick it only if they wish; it is off by default."),
     )
-    show_comments = forms.BooleanField(label=_("Show comments publicly"), required=False)
+    show_comments = StrictBooleanField(label=_("Show comments publicly"), required=False)
     blocked_domains = forms.CharField(
         label=_("Blocked e-mail domains"),
         max_length=10_000,
@@ -93,8 +93,8 @@ class SignatureForm(HoneypotMixin):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    show_name = forms.BooleanField(label=_("Show my name among the signatories"), required=False)
-    contact_consent = forms.BooleanField(required=False)
+    show_name = StrictBooleanField(label=_("Show my name among the signatories"), required=False)
+    contact_consent = StrictBooleanField(required=False)
 
     def __init__(self, *args: Any, petition: Petition, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -12,11 +12,9 @@ from django_tasks import TaskResultStatus, task
 from haven.letters.content import link_token
 from haven.mail.compose import absolute_url, send_templated
 from haven.petitions import actions
+from haven.petitions.access import CONFIRM_DAYS, CONFIRM_SALT
 from haven.petitions.models import Petition, PetitionStatus, Signature, SignatureStatus
 from haven.records.tasks import next_run_after
-
-CONFIRM_SALT = "haven.petitions.confirm"
-CONFIRM_DAYS = 14
 
 
 def confirmation_link(signature: Signature) -> str:

@@ -22,11 +22,10 @@ from haven.accounts.tenancy import OrganisationRequest, organisation_view, publi
 from haven.letters.content import (
     hashtag_list,
     plain_summary,
-    read_link_token,
     render_markdown,
     share_links,
 )
-from haven.letters.views import COUNTER_POLICY, add_errors, flash_form_errors
+from haven.letters.views import COUNTER_POLICY, add_errors, form_errors, refused
 from haven.mail.compose import absolute_url
 from haven.petitions import access, actions
 from haven.petitions.exports import signature_export
@@ -38,7 +37,6 @@ from haven.petitions.forms import (
     SignatureForm,
 )
 from haven.petitions.models import Petition, PetitionStatus, SignatureStatus
-from haven.petitions.tasks import CONFIRM_DAYS, CONFIRM_SALT
 from haven.privacy import audit
 from haven.records.export import generate_passphrase
 
@@ -106,8 +104,11 @@ def petition_edit(request: OrganisationRequest, petition_id: int) -> HttpRespons
 def petition_detail(request: OrganisationRequest, petition_id: int) -> HttpResponse:
     petition = access.petition_for(request.organisation, petition_id)
     status = request.GET.get("status", "")
-    if status not in SignatureStatus.values:
-        status = ""
+    if status and status not in SignatureStatus.values:
+        back = reverse(
+            "petition_detail", kwargs={"org": petition.owner.slug, "petition_id": petition.pk}
+        )
+        return refused(request, [_("Choose one of the statuses.")], back)
     page = Paginator(access.signatures_of(petition, status), SIGNATURES_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -140,6 +141,9 @@ def petition_detail(request: OrganisationRequest, petition_id: int) -> HttpRespo
 @require_POST
 def petition_move(request: OrganisationRequest, petition_id: int) -> HttpResponse:
     petition = access.petition_for(request.organisation, petition_id)
+    back = reverse(
+        "petition_detail", kwargs={"org": petition.owner.slug, "petition_id": petition.pk}
+    )
     try:
         actions.move_petition(
             actor=request.user,
@@ -148,11 +152,9 @@ def petition_move(request: OrganisationRequest, petition_id: int) -> HttpRespons
             request=request,
         )
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("Saved."))
-    return redirect("petition_detail", org=request.organisation.slug, petition_id=petition.pk)
+        return refused(request, error.messages, back)
+    messages.success(request, _("Saved."))
+    return redirect(back)
 
 
 def _uuids(values: list[str]) -> list[uuid.UUID]:
@@ -171,9 +173,11 @@ def petition_invalidate(request: OrganisationRequest, petition_id: int) -> HttpR
     petition = access.petition_for(request.organisation, petition_id)
     form = InvalidateForm(request.POST)
     chosen = _uuids(request.POST.getlist("signature"))
+    back = reverse(
+        "petition_detail", kwargs={"org": petition.owner.slug, "petition_id": petition.pk}
+    )
     if not form.is_valid():
-        flash_form_errors(request, form)
-        return redirect("petition_detail", org=request.organisation.slug, petition_id=petition.pk)
+        return refused(request, form_errors(form), back)
     try:
         count = actions.invalidate_signatures(
             actor=request.user,
@@ -186,11 +190,9 @@ def petition_invalidate(request: OrganisationRequest, petition_id: int) -> HttpR
             request=request,
         )
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("%(count)d signatures invalidated.") % {"count": count})
-    return redirect("petition_detail", org=request.organisation.slug, petition_id=petition.pk)
+        return refused(request, error.messages, back)
+    messages.success(request, _("%(count)d signatures invalidated.") % {"count": count})
+    return redirect(back)
 
 
 @organisation_view("advocacy.manage")
@@ -304,14 +306,8 @@ def petition_counter(request: HttpRequest, org: str, petition: str) -> HttpRespo
 @require_http_methods(["GET", "POST"])
 def petition_confirm(request: HttpRequest, org: str, petition: str, token: str) -> HttpResponse:
     found = access.public_petition(org, petition)
-    value = read_link_token(CONFIRM_SALT, token, max_age_days=CONFIRM_DAYS)
-    signature = None
-    if value is not None:
-        try:
-            signature = access.signature_in(found, uuid.UUID(value))
-        except ValueError:
-            signature = None
-    if signature is None or signature.anonymised_at is not None:
+    signature = access.signature_from_token(found, token)
+    if signature is None:
         return render(request, "petitions/confirm_invalid.html", {"petition": found}, status=400)
     error = ""
     # A mail scanner that follows the link only GETs this page; the button POSTs.
