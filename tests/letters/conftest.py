@@ -3,20 +3,23 @@ an advocacy officer there; north and south are its member and partner."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from haven.accounts.models import User
 from haven.accounts.permissions import Role
 from haven.letters import actions
-from haven.privacy import crypto
-from haven.letters.models import Letter
+from haven.letters.models import Letter, OrganisationSignature
 from haven.organisations.models import Network, Organisation
+from haven.privacy import crypto
 from tests.conftest import make_organisation, make_user
 
 BODY = "We, the undersigned, call on the committee to **act**.\n\n- one\n- two"
@@ -49,7 +52,9 @@ def erin(east: Organisation) -> User:
     return make_user("erin", east, Role.ADVOCACY_OFFICER, mfa=False)
 
 
-def draft_letter(actor: User, owner: Organisation, title: str = "Letter to the committee") -> Letter:
+def draft_letter(
+    actor: User, owner: Organisation, title: str = "Letter to the committee"
+) -> Letter:
     return actions.create_letter(
         actor=actor,
         owner=owner,
@@ -71,3 +76,28 @@ def letter(ada: User, coalition: Network) -> Letter:
     """An open letter of the coalition."""
     drafted = draft_letter(ada, coalition.organisation)
     return actions.move_letter(actor=ada, letter=drafted, move="open")
+
+
+def requested(letter: Letter, **fields: Any) -> OrganisationSignature:
+    """An outside organisation's request to sign (confirmed when ``confirm``)."""
+    confirm = fields.pop("confirm", False)
+    values = {"country": "FR", "signer_name": "Signer", "signer_email": "signer@example.org"}
+    signature = actions.request_signature(letter=letter, **{**values, **fields})
+    assert signature is not None
+    return actions.confirm_request(signature=signature) if confirm else signature
+
+
+def confirmation_link(message: Any) -> str:
+    """The path and token of the confirmation link in an e-mail's plain text."""
+    found = re.search(r"https?://[^/\s]+(/\S+/confirm/(\S+)/)", str(message.body))
+    assert found is not None, message.body
+    return found.group(1)
+
+
+def token_of(message: Any) -> str:
+    return confirmation_link(message).rstrip("/").rsplit("/", 1)[1]
+
+
+def html_part(message: Any) -> str:
+    assert isinstance(message, EmailMultiAlternatives)
+    return str(message.alternatives[0][0])

@@ -4,10 +4,9 @@ approves or rejects them without ever duplicating a directory entry."""
 from __future__ import annotations
 
 import io
-import re
 
-import pyzipper
 import pytest
+import pyzipper  # type: ignore[import-untyped]
 from django.core import mail
 from django.urls import reverse
 
@@ -18,6 +17,7 @@ from haven.letters.models import OrganisationSignature, SignatureStatus
 from haven.organisations.models import Organisation
 from haven.privacy.models import AuditEvent
 from tests.conftest import client_for
+from tests.letters.conftest import confirmation_link, html_part, requested
 
 FORM = {
     "name": "Fundación Camino Claro",
@@ -39,16 +39,6 @@ def _ask(client, letter, **changes):
     return client.post(_request_url(letter), {**FORM, "category": category.pk, **changes})
 
 
-def _link_in(message) -> str:
-    found = re.search(r"http://\S+/confirm/\S+/", message.body)
-    assert found is not None, message.body
-    return found.group(0).split("testserver", 1)[-1].replace("http://127.0.0.1:8000", "")
-
-
-def _path(link: str) -> str:
-    return "/" + link.split("://", 1)[-1].split("/", 1)[1]
-
-
 def test_an_outside_organisation_asks_confirms_is_approved_and_appears_in_its_group(
     letter, ada, client, django_capture_on_commit_callbacks
 ):
@@ -59,12 +49,12 @@ def test_an_outside_organisation_asks_confirms_is_approved_and_appears_in_its_gr
     assert signature.status == SignatureStatus.UNCONFIRMED
     [message] = mail.outbox
     assert message.to == ["rosa@camino.example.org"]
-    assert message.alternatives, "an HTML part as well as the plain text"
-    confirm = _path(re.search(r"https?://\S+/confirm/\S+/", message.body).group(0))
+    assert "<html" in html_part(message), "an HTML part as well as the plain text"
+    confirm = confirmation_link(message)
     # A mail scanner following the link confirms nothing: the page has a button.
     page = client.get(confirm)
     assert page.status_code == 200
-    assert "<form method=\"post\">" in page.content.decode()
+    assert '<form method="post">' in page.content.decode()
     signature.refresh_from_db()
     assert signature.status == SignatureStatus.UNCONFIRMED
     assert client.post(confirm).status_code == 200
@@ -78,7 +68,9 @@ def test_an_outside_organisation_asks_confirms_is_approved_and_appears_in_its_gr
     assert entry.country.code == "MX"
     assert "now signs" in mail.outbox[-1].subject
     actions.move_letter(actor=ada, letter=letter, move="publish")
-    public = client.get(reverse("letter_public", kwargs={"org": "coalition", "letter": letter.slug}))
+    public = client.get(
+        reverse("letter_public", kwargs={"org": "coalition", "letter": letter.slug})
+    )
     html = public.content.decode()
     group = html.index("Domestic NGOs")
     assert html.index("Fundación Camino Claro, Mexico") > group
@@ -88,8 +80,8 @@ def test_an_outside_organisation_asks_confirms_is_approved_and_appears_in_its_gr
 def test_a_request_from_an_organisation_already_in_the_directory_links_to_it(
     letter, ada, south, django_capture_on_commit_callbacks
 ):
-    signature = actions.request_signature(
-        letter=letter,
+    signature = requested(
+        letter,
         name="south  HELPLINE",
         country="ES",
         signer_name="Someone",
@@ -105,11 +97,9 @@ def test_a_request_from_an_organisation_already_in_the_directory_links_to_it(
     assert signature.signatory == south
 
 
-def test_the_owner_may_link_a_request_to_a_suggested_entry_of_another_spelling(
-    letter, ada, north
-):
-    signature = actions.request_signature(
-        letter=letter,
+def test_the_owner_may_link_a_request_to_a_suggested_entry_of_another_spelling(letter, ada, north):
+    signature = requested(
+        letter,
         name="North Shelter Association",
         country="FR",
         signer_name="Someone",
@@ -122,25 +112,33 @@ def test_the_owner_may_link_a_request_to_a_suggested_entry_of_another_spelling(
     assert signature.signatory == north
 
 
-def test_asking_twice_adds_nothing_and_answers_the_same(letter, client, django_capture_on_commit_callbacks):
+def test_asking_twice_adds_nothing_and_answers_the_same(
+    letter, client, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         first = _ask(client, letter)
-        second = _ask(client, letter, name="FUNDACION camino claro", signer_email="other@x.example.org")
+        second = _ask(
+            client, letter, name="FUNDACION camino claro", signer_email="other@x.example.org"
+        )
     assert first.status_code == second.status_code == 302
     assert first["Location"] == second["Location"]
     assert OrganisationSignature.objects.filter(letter=letter).count() == 1
     assert len(mail.outbox) == 1
 
 
-def test_a_rejected_request_is_told_why_and_never_appears(letter, ada, client, django_capture_on_commit_callbacks):
-    signature = actions.request_signature(
-        letter=letter, name="Impostor", country="FR", signer_name="X", signer_email="x@example.org"
+def test_a_rejected_request_is_told_why_and_never_appears(
+    letter, ada, client, django_capture_on_commit_callbacks
+):
+    signature = requested(
+        letter, name="Impostor", country="FR", signer_name="X", signer_email="x@example.org"
     )
     with pytest.raises(Exception, match="confirmed requests"):
         actions.decide_request(actor=ada, signature=signature, approve=True)
     actions.confirm_request(signature=signature)
     with django_capture_on_commit_callbacks(execute=True):
-        actions.decide_request(actor=ada, signature=signature, approve=False, reason="Unknown to us.")
+        actions.decide_request(
+            actor=ada, signature=signature, approve=False, reason="Unknown to us."
+        )
     assert "Unknown to us." in mail.outbox[-1].body
     assert access.approved_count(letter) == 0
     assert AuditEvent.objects.filter(action="letter.request_rejected").count() == 1
@@ -184,8 +182,12 @@ def test_a_draft_has_no_public_request_page(ada, coalition, client):
 
 
 def test_the_owner_reviews_a_request_on_its_page(letter, ada):
-    signature = actions.request_signature(
-        letter=letter, name="Casa Luz", country="AR", signer_name="Ana", signer_email="ana@example.org"
+    signature = requested(
+        letter,
+        name="Casa Luz",
+        country="AR",
+        signer_name="Ana",
+        signer_email="ana@example.org",
     )
     actions.confirm_request(signature=signature)
     owner = client_for(ada)
@@ -201,7 +203,9 @@ def test_the_owner_reviews_a_request_on_its_page(letter, ada):
     assert (signature.status, signature.category) == (SignatureStatus.APPROVED, group)
 
 
-def test_the_export_is_an_encrypted_file_with_every_signatory_and_is_audited(letter, ada, alice, north):
+def test_the_export_is_an_encrypted_file_with_every_signatory_and_is_audited(
+    letter, ada, alice, north
+):
     actions.sign_as_organisation(actor=alice, letter=letter, organisation=north)
     owner = client_for(ada)
     url = reverse("letter_export", kwargs={"org": "coalition", "letter_id": letter.pk})
@@ -219,7 +223,9 @@ def test_the_export_is_an_encrypted_file_with_every_signatory_and_is_audited(let
 def test_the_counter_can_be_embedded_on_other_sites(letter, ada, alice, north, client):
     actions.sign_as_organisation(actor=alice, letter=letter, organisation=north)
     actions.move_letter(actor=ada, letter=letter, move="publish")
-    response = client.get(reverse("letter_counter", kwargs={"org": "coalition", "letter": letter.slug}))
+    response = client.get(
+        reverse("letter_counter", kwargs={"org": "coalition", "letter": letter.slug})
+    )
     assert response.status_code == 200
     assert "X-Frame-Options" not in response
     assert "frame-ancestors *" in response["Content-Security-Policy"]
@@ -228,7 +234,9 @@ def test_the_counter_can_be_embedded_on_other_sites(letter, ada, alice, north, c
 
 def test_the_public_page_carries_share_links_and_preview_metadata(letter, ada, client):
     actions.move_letter(actor=ada, letter=letter, move="publish")
-    html = client.get(reverse("letter_public", kwargs={"org": "coalition", "letter": letter.slug})).content.decode()
+    html = client.get(
+        reverse("letter_public", kwargs={"org": "coalition", "letter": letter.slug})
+    ).content.decode()
     assert '<meta property="og:title" content="Letter to the committee">' in html
     assert "#EndExploitation" in html
     assert "hashtags=EndExploitation%2CEquality" in html

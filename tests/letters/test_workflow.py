@@ -41,6 +41,7 @@ def test_a_member_of_the_owners_network_signs_in_one_step_into_the_members_group
 ):
     signature = actions.sign_as_organisation(actor=alice, letter=letter, organisation=north)
     assert signature.status == SignatureStatus.APPROVED
+    assert signature.category is not None
     assert signature.category.name == "Coalition and its members"
     assert signature.version == 1
     assert access.approved_count(letter) == 1
@@ -95,12 +96,15 @@ def test_editing_the_text_after_the_first_signature_makes_a_new_version_and_tell
         )
     letter.refresh_from_db()
     assert letter.version == 2
-    versions = {v.number: v.texts["en"]["body"] for v in LetterVersion.objects.filter(letter=letter)}
+    versions = {
+        v.number: v.texts["en"]["body"] for v in LetterVersion.objects.filter(letter=letter)
+    }
     assert versions[1].startswith("We, the undersigned")
     assert versions[2] == "A changed text."
     assert [m.to for m in mail.outbox] == [["alice@example.org"]]
     assert "version 2" in mail.outbox[0].subject
     signature = access.signature_of(letter, north)
+    assert signature is not None
     assert signature.version == 1
     actions.confirm_version(actor=alice, signature=signature)
     signature.refresh_from_db()
@@ -144,7 +148,9 @@ def test_a_withdrawn_letter_says_why_and_no_longer_changes(letter, ada, client):
     actions.move_letter(actor=ada, letter=letter, move="publish")
     with pytest.raises(ValidationError, match="why"):
         actions.move_letter(actor=ada, letter=letter, move="withdraw")
-    actions.move_letter(actor=ada, letter=letter, move="withdraw", reason="Superseded by a new text.")
+    actions.move_letter(
+        actor=ada, letter=letter, move="withdraw", reason="Superseded by a new text."
+    )
     letter.refresh_from_db()
     page = client.get(reverse("letter_public", kwargs={"org": "coalition", "letter": letter.slug}))
     assert page.status_code == 200
@@ -159,7 +165,9 @@ def test_a_step_that_does_not_follow_from_the_status_is_refused(letter, ada):
 
 
 def test_the_owner_renames_orders_and_removes_groups(letter, ada):
-    extra = actions.add_category(actor=ada, letter=letter, name="Supporters", translations={"fr": "Soutiens"})
+    extra = actions.add_category(
+        actor=ada, letter=letter, name="Supporters", translations={"fr": "Soutiens"}
+    )
     assert extra.position == 3
     assert extra.name_in("fr") == "Soutiens"
     actions.update_category(actor=ada, category=extra, changes={"position": 0})
@@ -172,6 +180,7 @@ def test_the_owner_renames_orders_and_removes_groups(letter, ada):
 
 def test_a_group_with_signatories_cannot_be_removed(letter, ada, alice, north):
     signature = actions.sign_as_organisation(actor=alice, letter=letter, organisation=north)
+    assert signature.category is not None
     with pytest.raises(ValidationError, match="Move this group"):
         actions.delete_category(actor=ada, category=signature.category)
 
@@ -187,6 +196,7 @@ def test_the_public_list_is_grouped_alphabetical_by_default_or_in_the_owners_ord
     letter.refresh_from_db()
     actions.arrange_signature(actor=ada, signature=first, position=0)
     second = access.signature_of(letter, north)
+    assert second is not None
     actions.arrange_signature(actor=ada, signature=second, position=5)
     [group] = access.grouped_signatories(letter, "en")
     assert [s.name for s in group.signatures] == ["South Helpline", "North Shelter"]
@@ -239,7 +249,9 @@ def test_the_owner_drafts_opens_and_publishes_in_the_browser(ada, coalition, cli
     move = reverse("letter_move", kwargs={"org": "coalition", "letter_id": letter.pk})
     assert owner.post(move, {"move": "open"}).status_code == 302
     assert owner.post(move, {"move": "publish"}).status_code == 302
-    public = client.get(reverse("letter_public", kwargs={"org": "coalition", "letter": letter.slug}))
+    public = client.get(
+        reverse("letter_public", kwargs={"org": "coalition", "letter": letter.slug})
+    )
     assert public.status_code == 200
     assert 'hreflang="fr"' in public.content.decode()
     french = client.get(

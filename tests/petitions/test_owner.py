@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
-import pyzipper
+import pyzipper  # type: ignore[import-untyped]
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,7 +18,9 @@ from tests.conftest import client_for
 def _signed(petition: Petition, *addresses: str) -> list[Signature]:
     signatures = []
     for address in addresses:
-        signature = actions.sign_petition(petition=petition, name=address.split("@")[0], email=address)
+        signature = actions.sign_petition(
+            petition=petition, name=address.split("@")[0], email=address
+        )
         assert signature is not None
         actions.confirm_signature(signature=signature)
         signatures.append(signature)
@@ -51,19 +53,29 @@ def test_the_advocacy_officer_starts_opens_and_follows_a_petition_in_the_browser
     assert "one@example.org" in page
     assert AuditEvent.objects.filter(action="petition.signatures_viewed").exists()
     edit = reverse("petition_edit", kwargs={"org": "north", "petition_id": petition.pk})
-    assert owner.post(edit, {"title": "", "body": "x", "anonymise_after_days": 30}).status_code == 400
+    assert (
+        owner.post(edit, {"title": "", "body": "x", "anonymise_after_days": 30}).status_code == 400
+    )
 
 
 def test_fraudulent_signatures_are_invalidated_in_bulk_with_one_audit_event(petition, adam):
-    chosen, *others = _signed(
-        petition, "a@bots.example", "b@bots.example", "c@sub.bots.example", "d@people.example", "e@people.example"
+    _chosen, *others = _signed(
+        petition,
+        "a@bots.example",
+        "b@bots.example",
+        "c@sub.bots.example",
+        "d@people.example",
+        "e@people.example",
     )
     assert access.confirmed_count(petition) == 5
     count = actions.invalidate_signatures(
         actor=adam, petition=petition, domain="@Bots.example", reason="bot wave"
     )
     assert count == 3
-    assert actions.invalidate_signatures(actor=adam, petition=petition, signature_ids=[others[-1].pk]) == 1
+    assert (
+        actions.invalidate_signatures(actor=adam, petition=petition, signature_ids=[others[-1].pk])
+        == 1
+    )
     assert access.confirmed_count(petition) == 1
     assert access.public_count(petition) == 1
     assert AuditEvent.objects.filter(action="petition.signatures_invalidated").count() == 2
@@ -124,7 +136,9 @@ def test_signatures_are_anonymised_the_set_time_after_closing_and_the_count_stay
     assert tasks.run_anonymisation(now=due - timedelta(minutes=1))["signatures"] == 0
     totals = tasks.run_anonymisation(now=due + timedelta(minutes=1))
     assert totals == {"closed": 0, "petitions": 1, "signatures": 2}
-    assert set(Signature.objects.values_list("name", "email", "comment", "email_key")) == {("", "", "", "")}
+    assert set(Signature.objects.values_list("name", "email", "comment", "email_key")) == {
+        ("", "", "", "")
+    }
     assert access.confirmed_count(petition) == 2
     assert AuditEvent.objects.filter(action="petition.signatures_anonymised").count() == 1
     assert tasks.run_anonymisation(now=due + timedelta(days=1))["petitions"] == 0
