@@ -16,6 +16,7 @@ import nh3
 from django.core import signing
 from django.db import models
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from markdown_it import MarkdownIt
@@ -127,6 +128,14 @@ def share_links(url: str, title: str, hashtags: Sequence[str]) -> list[ShareLink
         ),
         ShareLink("WhatsApp", "https://wa.me/?" + urlencode({"text": f"{text} {url}"})),
     ]
+
+
+def embed_code(counter_url: str, title: str) -> str:
+    """The HTML another site pastes to show a counter (escaped again by the template)."""
+    return (
+        f'<iframe src="{escape(counter_url)}" title="{escape(title)}" '
+        'width="320" height="110" style="border:0"></iframe>'
+    )
 
 
 def free_slug(model: type[models.Model], owner: Any, title: str) -> str:

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 from django_scopes import ScopedManager
 
@@ -30,7 +31,7 @@ class LetterKind(models.TextChoices):
 class LetterStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     OPEN = "open", _("Open for signatures")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("letter status", "Closed")
     PUBLISHED = "published", _("Published")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 

@@ -22,6 +22,7 @@ from haven.abuse.ratelimit import check_public_submission
 from haven.accounts.tenancy import OrganisationRequest, organisation_view, public_view
 from haven.letters import access, actions
 from haven.letters.content import (
+    embed_code,
     hashtag_list,
     plain_summary,
     render_markdown,
@@ -525,6 +526,7 @@ def _render_public(
         "text_languages": [(code, language_name(code)) for code in languages],
         "urls": urls,
         "share": share_links(urls["page"], text.title, tags),
+        "embed_code": embed_code(urls["counter"], text.title),
         "hashtags": tags,
         "summary": plain_summary(text.body),
         "preview": preview,

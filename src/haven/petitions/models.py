@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 from django_scopes import ScopedManager
 
@@ -24,8 +25,8 @@ from haven.privacy.fields import EncryptedTextField
 
 class PetitionStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    OPEN = "open", pgettext_lazy("petition status", "Open")
+    CLOSED = "closed", pgettext_lazy("petition status", "Closed")
 
 
 DEFAULT_ANONYMISE_AFTER_DAYS = 90

@@ -20,6 +20,7 @@ from haven.abuse.addresses import normalise_email
 from haven.abuse.ratelimit import check_public_submission
 from haven.accounts.tenancy import OrganisationRequest, organisation_view, public_view
 from haven.letters.content import (
+    embed_code,
     hashtag_list,
     plain_summary,
     render_markdown,
@@ -228,6 +229,7 @@ def petition_export(request: OrganisationRequest, petition_id: int) -> HttpRespo
 def _public_context(petition: Petition) -> dict[str, Any]:
     kwargs = {"org": petition.owner.slug, "petition": petition.slug}
     page_url = absolute_url(reverse("petition_public", kwargs=kwargs))
+    counter_url = absolute_url(reverse("petition_counter", kwargs=kwargs))
     tags = hashtag_list(petition.hashtags)
     count = access.public_count(petition)
     return {
@@ -237,8 +239,9 @@ def _public_context(petition: Petition) -> dict[str, Any]:
         "percent": min(100, round(100 * count / petition.goal)) if petition.goal else None,
         "accepts": access.accepts_signatures(petition),
         "page_url": page_url,
-        "counter_url": absolute_url(reverse("petition_counter", kwargs=kwargs)),
+        "counter_url": counter_url,
         "share": share_links(page_url, petition.title, tags),
+        "embed_code": embed_code(counter_url, petition.title),
         "hashtags": tags,
         "summary": petition.summary or plain_summary(petition.body),
         "names": access.public_names(petition),
