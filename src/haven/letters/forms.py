@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -47,8 +49,16 @@ class StrictBooleanField(forms.BooleanField):
         raise forms.ValidationError(_("Tick the box or leave it empty."), code="invalid")
 
 
-def country_choices(blank_label: str) -> list[tuple[str, str]]:
-    return [("", blank_label), *((code, str(name)) for code, name in countries)]
+@functools.cache
+def _countries_in(language: str) -> tuple[tuple[str, str], ...]:
+    return tuple((code, str(name)) for code, name in countries)
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Every country in the current language after an empty "Choose a country"; built once
+    per language, since public forms are built on every signature."""
+    language = get_language() or "en"
+    return [("", str(_("Choose a country"))), *_countries_in(language)]
 
 
 class LetterDetailsForm(forms.Form):
@@ -230,7 +240,7 @@ class RequestForm(HoneypotMixin):
     """An organisation outside Haven asks to sign."""
 
     name = forms.CharField(label=_("Name of the organisation"), max_length=200)
-    country = forms.ChoiceField(label=_("Country"), choices=())
+    country = forms.ChoiceField(label=_("Country"), choices=country_choices)
     category = CategoryChoiceField(
         label=_("Group"), queryset=SignatoryCategory.objects.none(), empty_label=None
     )
@@ -252,7 +262,6 @@ class RequestForm(HoneypotMixin):
         self, *args: Any, categories: list[SignatoryCategory], language: str, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = country_choices(str(_("Choose a country")))  # type: ignore[attr-defined]
         category_field = self.fields["category"]
         assert isinstance(category_field, CategoryChoiceField)
         ids = [category.pk for category in categories]

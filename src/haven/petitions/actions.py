@@ -10,12 +10,13 @@ each other.
 from __future__ import annotations
 
 import copy
+from contextlib import nullcontext
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -257,11 +258,13 @@ def sign_petition(
     )
     from haven.petitions.tasks import send_confirmation
 
+    # One INSERT in autocommit, no transaction around it: signers never wait on each
+    # other, and a repeat address fails on the unique index alone.
     try:
-        with transaction.atomic():
+        # Inside a caller's transaction (a test, a bulk import) a savepoint keeps a refused
+        # INSERT from aborting it.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
             signature.save(force_insert=True)
-            signature_id = str(signature.pk)
-            transaction.on_commit(lambda: send_confirmation.enqueue(signature_id))
     except IntegrityError:
         existing = (
             Signature.objects.filter(
@@ -271,8 +274,11 @@ def sign_petition(
             .first()
         )
         if existing is not None:
-            transaction.on_commit(lambda: send_confirmation.enqueue(str(existing)))
+            pending_id = str(existing)
+            transaction.on_commit(lambda: send_confirmation.enqueue(pending_id))
         return None
+    signature_id = str(signature.pk)
+    transaction.on_commit(lambda: send_confirmation.enqueue(signature_id))
     return signature
 
 

@@ -86,7 +86,7 @@ class SignatureForm(HoneypotMixin):
         max_length=254,
         help_text=_("We send you a link: your signature counts once you confirm it."),
     )
-    country = forms.ChoiceField(label=_("Country"), choices=(), required=False)
+    country = forms.ChoiceField(label=_("Country"), choices=country_choices, required=False)
     comment = forms.CharField(
         label=_("Comment (optional)"),
         max_length=1000,
@@ -99,7 +99,6 @@ class SignatureForm(HoneypotMixin):
     def __init__(self, *args: Any, petition: Petition, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.petition = petition
-        self.fields["country"].choices = country_choices(str(_("Choose a country")))  # type: ignore[attr-defined]
         self.fields["contact_consent"].label = petition.consent_text or _(
             "I agree to be contacted about this petition."
         )
