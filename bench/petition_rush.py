@@ -10,7 +10,8 @@ default 32) then runs, for ``HAVEN_BENCH_SECONDS`` each (default 15), bounded in
    through the same middleware, gunicorn and database;
 2. signatures: the real petition form (CSRF token, honeypot, rate limits, e-mail
    normalisation and blocklist, encryption of name and address, one INSERT of the
-   signature and one of the confirmation e-mail's task), each with a new address; a few
+   signature; the confirmation e-mails are queued as one dispatch task per rush), each with
+   a new address; a few
    readers fetch the public page (and its count) at the same time;
 3. baseline again, then signatures again (the machine is shared: interleaving keeps the
    ratio honest);

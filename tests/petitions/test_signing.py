@@ -68,6 +68,7 @@ def test_one_person_signs_once_whatever_the_spelling_and_the_answer_is_the_same(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         first = _sign(client, petition)
+    with django_capture_on_commit_callbacks(execute=True):
         again = _sign(client, petition, email="Jo.Ex.Ample+petition@googlemail.com", name="J")
     assert first.status_code == again.status_code == 302
     assert first["Location"] == again["Location"]
@@ -206,3 +207,23 @@ def test_the_embeddable_counter_shows_the_confirmed_count(petition, client):
     response = client.get(_url(petition, "petition_counter"))
     assert "frame-ancestors *" in response["Content-Security-Policy"]
     assert ">1<" in response.content.decode()
+
+
+def test_a_rush_of_signatures_queues_one_dispatch_that_sends_every_e_mail(
+    petition, settings, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from haven.petitions.tasks import send_confirmations
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        for number in range(5):
+            actions.sign_petition(petition=petition, name="N", email=f"n{number}@example.org")
+    assert DBTaskResult.objects.count() == 1
+    assert send_confirmations.call() == 5
+    assert sorted(m.to[0] for m in mail.outbox) == [f"n{number}@example.org" for number in range(5)]
+    assert not Signature.objects.filter(confirmation_sent_at__isnull=True).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.sign_petition(petition=petition, name="N", email="later@example.org")
+    assert DBTaskResult.objects.count() == 2, "the dispatcher cleared its flag when it started"

@@ -21,6 +21,9 @@ from haven.organisations.models import Organisation
 from haven.petitions.models import Petition, PetitionStatus, Signature, SignatureStatus
 
 COUNT_SECONDS = 2
+# A public petition is read from the cache on the hot path; every change by its owner
+# forgets it at once (``forget_petition``), so this only bounds an unseen edit elsewhere.
+PETITION_SECONDS = 10
 CONFIRM_SALT = "haven.petitions.confirm"
 CONFIRM_DAYS = 14
 RECENT_PUBLIC_NAMES = 10
@@ -46,18 +49,33 @@ def petition_for(owner: Organisation, petition_id: int) -> Petition:
     return petition
 
 
+def _petition_key(org: str, slug: str) -> str:
+    return f"haven:petitions:public:{org}:{slug}"
+
+
+def forget_petition(petition: Petition) -> None:
+    """Drop the cached public petition after its owner changed it (pause takes effect now)."""
+    cache.delete(_petition_key(petition.owner.slug, petition.slug))
+
+
 def public_petition(org: str, slug: str) -> Petition:
     """An open or closed petition by its owner's slug and its own, or 404 (drafts too)."""
-    # One query on the hot path: the owner is found by its slug through the join.
+    org, slug = org[:60], slug[:60]
+    key = _petition_key(org, slug)
+    cached = cache.get(key)
+    if isinstance(cached, Petition):
+        return cached
+    # The owner is found by its slug through the join: one query, then none for a while.
     with scopes_disabled():
         petition = (
             Petition.objects.select_related("owner")
-            .filter(owner__slug=org[:60], slug=slug[:60])
+            .filter(owner__slug=org, slug=slug)
             .exclude(status=PetitionStatus.DRAFT)
             .first()
         )
     if petition is None:
         raise Http404
+    cache.set(key, petition, timeout=PETITION_SECONDS)
     return petition
 
 

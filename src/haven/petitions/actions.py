@@ -10,8 +10,8 @@ each other.
 from __future__ import annotations
 
 import copy
-from contextlib import nullcontext
 from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -67,6 +67,12 @@ def email_key(petition_id: int, address: str) -> str:
     return salted_hmac(
         "haven.petitions.email", f"{petition_id}:{normalise_email(address)}", algorithm="sha256"
     ).hexdigest()
+
+
+def _forget(petition: Petition) -> None:
+    # Now, and again once committed: a request in between may have cached the old state.
+    access.forget_petition(petition)
+    transaction.on_commit(lambda: access.forget_petition(petition))
 
 
 def _clean_values(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -172,6 +178,7 @@ def update_petition(
         setattr(candidate, name, values[name])
     with transaction.atomic():
         candidate.save(update_fields=[*changed, "updated_at"])
+        _forget(candidate)
         audit.record(
             "petition.updated",
             actor=actor,
@@ -208,6 +215,7 @@ def move_petition(
             petition.status, petition.closed_at = PetitionStatus.CLOSED, now
             fields += ["status", "closed_at"]
         petition.save(update_fields=fields)
+        _forget(petition)
         audit.record(
             f"petition.{move}",
             actor=actor,
@@ -256,7 +264,7 @@ def sign_petition(
         contact_consent=contact_consent,
         language=language,
     )
-    from haven.petitions.tasks import send_confirmation
+    from haven.petitions.tasks import dispatch_confirmations
 
     # One INSERT in autocommit, no transaction around it: signers never wait on each
     # other, and a repeat address fails on the unique index alone.
@@ -266,19 +274,13 @@ def sign_petition(
         with transaction.atomic() if connection.in_atomic_block else nullcontext():
             signature.save(force_insert=True)
     except IntegrityError:
-        existing = (
-            Signature.objects.filter(
-                petition=petition, email_key=signature.email_key, status=SignatureStatus.PENDING
-            )
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if existing is not None:
-            pending_id = str(existing)
-            transaction.on_commit(lambda: send_confirmation.enqueue(pending_id))
+        # A waiting signature gets its e-mail again.
+        if Signature.objects.filter(
+            petition=petition, email_key=signature.email_key, status=SignatureStatus.PENDING
+        ).update(confirmation_sent_at=None):
+            dispatch_confirmations()
         return None
-    signature_id = str(signature.pk)
-    transaction.on_commit(lambda: send_confirmation.enqueue(signature_id))
+    dispatch_confirmations()
     return signature
 
 
@@ -396,6 +398,7 @@ def anonymise_petition(*, petition: Petition, actor: User | None = None) -> int:
             name="", email="", comment="", email_key="", anonymised_at=timezone.now()
         )
         Petition.objects.filter(pk=petition.pk).update(anonymised_at=timezone.now())
+        _forget(petition)
         audit.record(
             "petition.signatures_anonymised",
             actor=actor,

@@ -116,6 +116,8 @@ class Signature(models.Model):
         max_length=20, choices=SignatureStatus.choices, default=SignatureStatus.PENDING
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the confirmation e-mail went out; empty while it waits for the dispatcher.
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     invalidated_at = models.DateTimeField(null=True, blank=True)
     anonymised_at = models.DateTimeField(null=True, blank=True)
@@ -132,6 +134,12 @@ class Signature(models.Model):
                 name="petition_confirmed_signatures",
             ),
             models.Index(fields=["petition", "-created_at"], name="petition_signatures_recent"),
+            # What the confirmation dispatcher still has to send.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status="pending", confirmation_sent_at__isnull=True),
+                name="petition_confirmations_to_send",
+            ),
         ]
         constraints: ClassVar = [
             models.UniqueConstraint(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.core.cache import cache
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -31,18 +33,19 @@ def confirmation_link(signature: Signature) -> str:
     )
 
 
-@task()
-def send_confirmation(signature_id: str) -> None:
-    """E-mail the signer the link that confirms their signature (it opens a page with a
-    button, so a mail scanner following links confirms nothing)."""
-    with scopes_disabled():
-        signature = (
-            Signature.objects.select_related("petition", "petition__owner")
-            .filter(pk=signature_id, status=SignatureStatus.PENDING, anonymised_at__isnull=True)
-            .first()
-        )
-    if signature is None:
-        return
+# Set while a dispatch is queued, so a rush of signatures queues one task, not one each.
+DISPATCH_FLAG = "haven:petitions:dispatch-queued"
+DISPATCH_FLAG_SECONDS = 60
+BATCH = 50
+
+
+def dispatch_confirmations() -> None:
+    """Make sure a dispatcher will send the waiting confirmation e-mails (after commit)."""
+    if cache.add(DISPATCH_FLAG, 1, timeout=DISPATCH_FLAG_SECONDS):
+        transaction.on_commit(send_confirmations.enqueue)
+
+
+def _send_one(signature: Signature) -> None:
     send_templated(
         "petitions/email/confirm",
         to=[signature.email],
@@ -54,6 +57,37 @@ def send_confirmation(signature_id: str) -> None:
         },
         language=signature.language,
     )
+
+
+@task()
+def send_confirmations() -> int:
+    """Send every waiting confirmation e-mail (the link opens a page with a button, so a
+    mail scanner following links confirms nothing); how many were sent.
+
+    Signatures made while this runs queue another run: the flag is cleared first.
+    """
+    cache.delete(DISPATCH_FLAG)
+    sent = 0
+    while True:
+        with scopes_disabled(), transaction.atomic():
+            batch = list(
+                Signature.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("petition", "petition__owner")
+                .filter(
+                    status=SignatureStatus.PENDING,
+                    confirmation_sent_at__isnull=True,
+                    anonymised_at__isnull=True,
+                )
+                .order_by("created_at")[:BATCH]
+            )
+            for signature in batch:
+                _send_one(signature)
+            Signature.objects.filter(pk__in=[s.pk for s in batch]).update(
+                confirmation_sent_at=timezone.now()
+            )
+        sent += len(batch)
+        if len(batch) < BATCH:
+            return sent
 
 
 def close_overdue(now: datetime) -> int:
