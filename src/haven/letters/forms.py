@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -52,6 +56,29 @@ class StrictBooleanField(forms.BooleanField):
 @functools.cache
 def _countries_in(language: str) -> tuple[tuple[str, str], ...]:
     return tuple((code, str(name)) for code, name in countries)
+
+
+@functools.cache
+def _country_options(language: str, blank: str) -> str:
+    return "".join(
+        format_html('<option value="{}">{}</option>', code, name)
+        for code, name in [("", blank), *_countries_in(language)]
+    )
+
+
+class CountrySelect(forms.Select):
+    """The country list, rendered once per language: a public form is rendered on every
+    visit, and 250 options through the widget templates cost tens of milliseconds."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        language = get_language() or "en"
+        options = _country_options(language, str(_("Choose a country")))
+        if isinstance(value, str) and re.fullmatch(r"[A-Z]{2}", value):
+            options = options.replace(f'value="{value}"', f'value="{value}" selected', 1)
+        final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        return format_html("<select{}>{}</select>", flatatt(final), mark_safe(options))  # noqa: S308
 
 
 def country_choices() -> list[tuple[str, str]]:
@@ -240,7 +267,7 @@ class RequestForm(HoneypotMixin):
     """An organisation outside Haven asks to sign."""
 
     name = forms.CharField(label=_("Name of the organisation"), max_length=200)
-    country = forms.ChoiceField(label=_("Country"), choices=country_choices)
+    country = forms.ChoiceField(label=_("Country"), choices=country_choices, widget=CountrySelect)
     category = CategoryChoiceField(
         label=_("Group"), queryset=SignatoryCategory.objects.none(), empty_label=None
     )
