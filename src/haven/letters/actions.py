@@ -572,7 +572,12 @@ def sign_as_organisation(
     membership = access.membership_in_owner_network(letter, organisation)
     trusted = organisation.pk == letter.owner_id or membership is not None
     if category is None:
-        membership_category = membership.category if membership else MembershipCategory.DOMESTIC_NGO
+        if organisation.pk == letter.owner_id:
+            membership_category: str = MembershipCategory.MEMBER
+        elif membership is not None:
+            membership_category = membership.category
+        else:
+            membership_category = MembershipCategory.DOMESTIC_NGO
         category = _category_for_membership(letter, membership_category)
     now = timezone.now()
     signature = OrganisationSignature(
