@@ -17,6 +17,7 @@ def test_the_confirmation_e_mail_travels_through_smtp_in_the_signers_language_an
         response = client.post(url, {"name": "Camille", "email": "camille@example.org"})
     assert response.status_code == 302
     [(sender, recipients, message)] = smtp_server.messages
+    assert sender == "haven@example.org"
     assert recipients == ["camille@example.org"]
     assert message["Content-Language"] == "fr"
     assert message["Subject"].startswith("Confirmez votre signature")
