@@ -166,3 +166,17 @@ def test_another_organisation_never_reaches_the_petition(petition, bob):
     assert client_for(bob).get(url).status_code == 404
     own = reverse("petition_detail", kwargs={"org": "south", "petition_id": petition.pk})
     assert client_for(bob).get(own).status_code == 404
+
+
+def test_the_commands_queue_the_nightly_run_or_run_it_now(petition, adam, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    out = StringIO()
+    call_command("schedule_anonymisation", stdout=out)
+    assert "Anonymisation run queued for" in out.getvalue()
+    out = StringIO()
+    call_command("schedule_anonymisation", now=True, stdout=out)
+    assert "anonymised 0 signatures" in out.getvalue()
