@@ -4,7 +4,8 @@ Creates the database ``haven_bench_petitions`` on the server of ``DATABASE_URL``
 again at the end, whatever happens), migrates it, opens one petition, and starts gunicorn
 on 127.0.0.1 (sync workers, ``HAVEN_BENCH_WORKERS``, default 4). A load generator in this
 process (asyncio, raw HTTP/1.1 on loopback, ``HAVEN_BENCH_USERS`` concurrent clients,
-default 32) then runs, for ``HAVEN_BENCH_SECONDS`` each (default 15), bounded in time:
+default twice the workers) then runs, for ``HAVEN_BENCH_SECONDS`` each (default 15),
+bounded in time:
 
 1. baseline: POST to a minimal Django view that does one INSERT (bench/rush_urls.py),
    through the same middleware, gunicorn and database;
@@ -51,7 +52,7 @@ BENCH_DB = "haven_bench_petitions"
 ROOT = Path(__file__).resolve().parent.parent
 PORT = int(os.environ.get("HAVEN_BENCH_PORT", "8431"))
 WORKERS = int(os.environ.get("HAVEN_BENCH_WORKERS", "4"))
-USERS = int(os.environ.get("HAVEN_BENCH_USERS", "32"))
+USERS = int(os.environ.get("HAVEN_BENCH_USERS", str(2 * WORKERS)))
 READERS = max(1, USERS // 16)
 SECONDS = float(os.environ.get("HAVEN_BENCH_SECONDS", "15"))
 WARM_UP_SECONDS = 3.0
@@ -378,6 +379,37 @@ def _database_counts() -> dict[str, int]:
     return counts
 
 
+def _count_timing(rows: int = 100_000, repeats: int = 50) -> tuple[int, float, float]:
+    """Median and worst milliseconds of the exact count with ``rows`` more confirmed rows."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO petitions_signature (id, petition_id, organisation_id, name, email, "
+            "email_key, country, comment, show_name, contact_consent, language, status, "
+            "created_at, confirmed_at) "
+            "SELECT gen_random_uuid(), p.id, p.owner_id, 'x', 'x', md5(g::text), 'FR', '', "
+            "false, false, 'en', 'confirmed', now(), now() "
+            "FROM petitions_petition p, generate_series(1, %s) g WHERE p.slug = %s",
+            [rows, SLUG],
+        )
+        cursor.execute("VACUUM ANALYZE petitions_signature")
+        cursor.execute("SELECT id FROM petitions_petition WHERE slug = %s", [SLUG])
+        petition_id = cursor.fetchone()[0]
+        timings = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            cursor.execute(
+                "SELECT count(*) FROM petitions_signature "
+                "WHERE petition_id = %s AND status = 'confirmed'",
+                [petition_id],
+            )
+            total = int(cursor.fetchone()[0])
+            timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    return total, timings[len(timings) // 2], timings[-1]
+
+
 def _public_count() -> int:
     import json
     import urllib.request
@@ -512,6 +544,11 @@ def main() -> None:
             f"confirmations answered 200: {confirming.ok(200):,} of {len(tokens):,} tokens; "
             f"public count {public:,} == confirmed rows {counts['confirmed']:,}: "
             f"{public == counts['confirmed']}; accepted {accepted:,}, lost {lost}"
+        )
+        total, median, worst = _count_timing()
+        print(
+            f"exact count of {total:,} confirmed signatures (partial index, after VACUUM): "
+            f"median {median:.1f} ms, worst {worst:.1f} ms of 50"
         )
         print()
         print(_profile())
