@@ -385,10 +385,10 @@ def _count_timing(rows: int = 100_000, repeats: int = 50) -> tuple[int, float, f
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO petitions_signature (id, petition_id, organisation_id, name, email, "
-            "email_key, country, comment, show_name, contact_consent, language, status, "
+            "INSERT INTO petitions_signature (id, petition_id, organisation_id, personal, "
+            "email_key, country, show_name, contact_consent, language, status, "
             "created_at, confirmed_at) "
-            "SELECT gen_random_uuid(), p.id, p.owner_id, 'x', 'x', md5(g::text), 'FR', '', "
+            "SELECT gen_random_uuid(), p.id, p.owner_id, 'x', md5(g::text), 'FR', "
             "false, false, 'en', 'confirmed', now(), now() "
             "FROM petitions_petition p, generate_series(1, %s) g WHERE p.slug = %s",
             [rows, SLUG],

@@ -141,7 +141,7 @@ def public_names(petition: Petition) -> list[Signature]:
                 show_name=True,
                 anonymised_at__isnull=True,
             )
-            .only("id", "organisation_id", "name", "country", "comment", "confirmed_at")
+            .only("id", "organisation_id", "personal", "country", "confirmed_at")
             .order_by("-confirmed_at")[:RECENT_PUBLIC_NAMES]
         )
 

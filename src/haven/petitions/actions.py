@@ -255,15 +255,13 @@ def sign_petition(
     signature = Signature(
         petition=petition,
         organisation_id=petition.owner_id,
-        name=name,
-        email=email,
         email_key=email_key(petition.pk, email),
         country=country,
-        comment=comment,
         show_name=show_name,
         contact_consent=contact_consent,
         language=language,
     )
+    signature.set_personal(name=name, email=email, comment=comment)
     from haven.petitions.tasks import dispatch_confirmations
 
     # One INSERT in autocommit, no transaction around it: signers never wait on each
@@ -333,7 +331,7 @@ def invalidate_signatures(
             # The domain is inside the encrypted address: read each one, as the owner's key allows.
             chosen = [
                 row.pk
-                for row in live.only("id", "organisation_id", "email")
+                for row in live.only("id", "organisation_id", "personal")
                 if domain_of(row.email) == domain or domain_of(row.email).endswith("." + domain)
             ]
             live = Signature.objects.filter(pk__in=chosen)
@@ -395,7 +393,7 @@ def anonymise_petition(*, petition: Petition, actor: User | None = None) -> int:
     """Blank the names, addresses and comments of every signature; the count stays."""
     with transaction.atomic():
         count = Signature.objects.filter(petition=petition, anonymised_at__isnull=True).update(
-            name="", email="", comment="", email_key="", anonymised_at=timezone.now()
+            personal="", email_key="", anonymised_at=timezone.now()
         )
         Petition.objects.filter(pk=petition.pk).update(anonymised_at=timezone.now())
         _forget(petition)
