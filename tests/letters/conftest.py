@@ -28,11 +28,13 @@ BODY = "We, the undersigned, call on the committee to **act**.\n\n- one\n- two"
 @pytest.fixture(autouse=True)
 def _unscoped_by_default(db: None) -> Iterator[None]:
     # Tests read models directly to check what requests did; views set their own scope.
-    # Executed on-commit callbacks cache data keys of rows that the test then rolls back.
+    # Executed on-commit callbacks cache the data keys of organisations that the test then
+    # rolls back: forget them before and after, or a later test with the same ids fails.
     cache.clear()
     crypto.clear_key_cache()
     with scopes_disabled():
         yield
+    crypto.clear_key_cache()
 
 
 @pytest.fixture
