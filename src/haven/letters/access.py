@@ -45,6 +45,7 @@ def letters_of(owner: Organisation) -> QuerySet[Letter]:
             ),
             request_count=Count("signatures", filter=Q(signatures__status=SignatureStatus.PENDING)),
         )
+        .prefetch_related("texts")
         .order_by("-created_at")
     )
 
