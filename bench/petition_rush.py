@@ -274,6 +274,8 @@ async def _run(step: Step, users: int, seconds: float, *, prepare_csrf: bool = T
             except (ConnectionError, asyncio.IncompleteReadError, OSError):
                 await connection.close()
                 status = 599
+            if status == 0:  # the step has no more work (every token used)
+                break
             tally.add(status, time.perf_counter() - started)
         await connection.close()
 
@@ -345,10 +347,7 @@ async def _confirm_all(tokens: list[str], seconds: float) -> Tally:
         status, _h, content = await connection.request("POST", path, _form(connection, {}), FORM)
         return status if b"your signature counts" in content else 598
 
-    tally = await _run(confirm, USERS, seconds)
-    done = tally.statuses.pop(0, 0)
-    tally.latencies = tally.latencies[: len(tally.latencies) - done]
-    return tally
+    return await _run(confirm, USERS, seconds)
 
 
 # --- checks, profile, report --------------------------------------------------------------
