@@ -252,3 +252,22 @@ def test_markdown_keeps_formatting_and_drops_anything_that_could_run():
     assert "<script" not in html
     assert 'href="javascript' not in html
     assert 'href="https://ok.example"' in html
+
+
+def test_anyone_downloads_the_published_list_of_signatories_without_contact_details(
+    letter, ada, alice, north, client
+):
+    actions.sign_as_organisation(actor=alice, letter=letter, organisation=north)
+    csv_url = reverse("letter_signatories_csv", kwargs={"org": "coalition", "letter": letter.slug})
+    assert client.get(csv_url).status_code == 404, "not before publication"
+    actions.move_letter(actor=ada, letter=letter, move="publish")
+    content = client.get(csv_url).content.decode("utf-8-sig")
+    assert content.splitlines() == [
+        "group,organisation,country",
+        "Coalition and its members,North Shelter,France",
+    ]
+    assert "alice" not in content
+    xlsx = client.get(
+        reverse("letter_signatories_xlsx", kwargs={"org": "coalition", "letter": letter.slug})
+    )
+    assert xlsx.content[:2] == b"PK"

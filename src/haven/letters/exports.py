@@ -7,6 +7,7 @@ from django_scopes import scope
 from haven.letters import access
 from haven.letters.content import ExportedFile, Format, export_table
 from haven.letters.models import Letter, SignatureStatus
+from haven.records.export import csv_bytes, xlsx_bytes
 
 SIGNATORY_COLUMNS = (
     "group",
@@ -59,6 +60,23 @@ def signatory_rows(letter: Letter) -> list[list[str | int | None]]:
             ]
             for signature in signatures
         ]
+
+
+PUBLIC_COLUMNS = ("group", "organisation", "country")
+
+
+def public_signatory_file(letter: Letter, language: str, file_format: Format) -> tuple[str, bytes]:
+    """What the public page lists, as a plain CSV or XLSX: group, organisation, country."""
+    with scope(organisation=letter.owner):
+        rows: list[list[str | int | None]] = [
+            [group.label, signature.name, str(signature.country.name) if signature.country else ""]
+            for group in access.grouped_signatories(letter, language)
+            for signature in group.signatures
+        ]
+    name = f"{letter.owner.slug}-{letter.slug}-signatories.{file_format}"
+    if file_format == "csv":
+        return name, csv_bytes(PUBLIC_COLUMNS, rows)
+    return name, xlsx_bytes("signatories", PUBLIC_COLUMNS, rows)
 
 
 def signatory_export(letter: Letter, *, file_format: Format, passphrase: str) -> ExportedFile:

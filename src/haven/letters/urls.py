@@ -44,6 +44,18 @@ public_urlpatterns: list[URLPattern] = [
     ),
     path("<slug:org>/<slug:letter>/counter/", views.letter_counter, name="letter_counter"),
     path(
+        "<slug:org>/<slug:letter>/signatories.csv",
+        views.letter_signatories_file,
+        {"file_format": "csv"},
+        name="letter_signatories_csv",
+    ),
+    path(
+        "<slug:org>/<slug:letter>/signatories.xlsx",
+        views.letter_signatories_file,
+        {"file_format": "xlsx"},
+        name="letter_signatories_xlsx",
+    ),
+    path(
         "<slug:org>/<slug:letter>/<slug:lang>/",
         views.letter_public_language,
         name="letter_public_language",

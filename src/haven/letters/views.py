@@ -22,13 +22,14 @@ from haven.abuse.ratelimit import check_public_submission
 from haven.accounts.tenancy import OrganisationRequest, organisation_view, public_view
 from haven.letters import access, actions
 from haven.letters.content import (
+    Format,
     embed_code,
     hashtag_list,
     plain_summary,
     render_markdown,
     share_links,
 )
-from haven.letters.exports import signatory_export
+from haven.letters.exports import public_signatory_file, signatory_export
 from haven.letters.forms import (
     AddLanguageForm,
     ArrangeForm,
@@ -48,6 +49,7 @@ from haven.organisations.languages import language_name
 from haven.records.export import generate_passphrase
 
 # An embedded counter may sit on any site; it shows a number and a link, nothing else.
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COUNTER_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *"
 
 
@@ -499,6 +501,8 @@ def _public_urls(letter: Letter, language: str | None = None) -> dict[str, str]:
     return {
         "page": absolute_url(page),
         "counter": absolute_url(reverse("letter_counter", kwargs=kwargs)),
+        "csv": reverse("letter_signatories_csv", kwargs=kwargs),
+        "xlsx": reverse("letter_signatories_xlsx", kwargs=kwargs),
         "request": absolute_url(reverse("letter_request", kwargs=kwargs)),
     }
 
@@ -568,6 +572,19 @@ def letter_counter(request: HttpRequest, org: str, letter: str) -> HttpResponse:
     )
     response["Content-Security-Policy"] = COUNTER_POLICY
     response["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+@public_view
+@require_GET
+def letter_signatories_file(
+    request: HttpRequest, org: str, letter: str, file_format: Format
+) -> HttpResponse:
+    found = access.public_letter(org, letter)
+    name, content = public_signatory_file(found, found.original_language, file_format)
+    kind = "text/csv; charset=utf-8" if file_format == "csv" else XLSX_TYPE
+    response = HttpResponse(content, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
