@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "haven.accounts.middleware.IdleSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -210,9 +211,10 @@ MFA_TOTP_ISSUER = "Haven"
 # Browsers allow WebAuthn on http://localhost only; everything else needs HTTPS.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 
-# Idle sessions expire: the cookie lives HAVEN_SESSION_IDLE_MINUTES past the last request.
+# Idle sessions expire HAVEN_SESSION_IDLE_MINUTES after the last request; the deadline is
+# renewed at most once a minute (accounts.middleware.IdleSessionMiddleware).
 SESSION_COOKIE_AGE = 60 * env.integer("HAVEN_SESSION_IDLE_MINUTES", 30, minimum=5, maximum=720)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # --- Security headers ---------------------------------------------------------------------
