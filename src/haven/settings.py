@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "django_countries",
     "ninja",
     "django_tasks",
@@ -99,6 +100,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "haven.urls"
+# Form widgets render through TEMPLATES below, so templates/django/forms/ can draw them
+# faster (haven/widgets.py); "django.forms" in INSTALLED_APPS supplies the rest.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "haven.wsgi.application"
 
 TEMPLATES = [
@@ -114,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "haven.accounts.context_processors.haven",
             ],
+            "libraries": {"haven_widgets": "haven.widgets"},
         },
     },
 ]
