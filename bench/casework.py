@@ -430,6 +430,44 @@ class Result:
         self.page: list[float] = []
         self.baseline: list[float] = []
         self.queries: list[int] = []
+        # Where each request's time went: waiting on the database, rendering templates.
+        self.in_sql: list[float] = []
+        self.in_templates: list[float] = []
+
+
+class Stopwatch:
+    """Adds up the time a request spends in SQL (cursor.execute and its fetch) and in
+    rendering templates (the outermost render only, so includes count once)."""
+
+    def __init__(self) -> None:
+        self.sql = 0.0
+        self.templates = 0.0
+        self._depth = 0
+
+    def __call__(
+        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.sql += time.perf_counter() - began
+
+    def timing_render(self, render: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(template: Any, *args: Any, **kwargs: Any) -> Any:
+            self._depth += 1
+            began = time.perf_counter()
+            try:
+                return render(template, *args, **kwargs)
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    self.templates += time.perf_counter() - began
+
+        return timed
+
+    def reset(self) -> None:
+        self.sql = self.templates = 0.0
 
 
 def _replay(statements: list[str]) -> float:
@@ -450,6 +488,7 @@ def _replay(statements: list[str]) -> float:
 
 def _measure(world: World, started: float) -> list[Result]:
     from django.db import connection, transaction
+    from django.template.backends.django import Template as BackendTemplate
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
@@ -457,6 +496,8 @@ def _measure(world: World, started: float) -> list[Result]:
     client.force_login(world.caseworker, backend="django.contrib.auth.backends.ModelBackend")
     rng = random.Random(7)
     results = []
+    stopwatch = Stopwatch()
+    BackendTemplate.render = stopwatch.timing_render(BackendTemplate.render)  # type: ignore[method-assign]
     for name, make_path in _pages(world):
         result = Result(name)
         for attempt in range(REQUESTS + 10):
@@ -465,7 +506,8 @@ def _measure(world: World, started: float) -> list[Result]:
             path = make_path(rng)
             # CaptureQueriesContext indexes Django's query log, which keeps 9,000 entries.
             connection.queries_log.clear()
-            with transaction.atomic():
+            stopwatch.reset()
+            with transaction.atomic(), connection.execute_wrapper(stopwatch):
                 with CaptureQueriesContext(connection) as captured:
                     began = time.perf_counter()
                     response = client.get(path)
@@ -479,6 +521,8 @@ def _measure(world: World, started: float) -> list[Result]:
                 result.page.append(elapsed * 1000)
                 result.baseline.append(baseline * 1000)
                 result.queries.append(len(statements))
+                result.in_sql.append(stopwatch.sql * 1000)
+                result.in_templates.append(stopwatch.templates * 1000)
         results.append(result)
         print(f"measured {name}", flush=True)
     return results
@@ -508,6 +552,16 @@ def _report(results: list[Result]) -> None:
         f"\n{REQUESTS} requests per page; targets: p95 < {TARGET_MS:.0f} ms and "
         f"p95 ≤ {TARGET_RATIO}× the same queries replayed on a bare cursor."
     )
+    print("\nWhere a page's median request goes (ms): SQL through Django's cursor (driver and")
+    print("round trips included), template rendering, and everything else in Python (middleware,")
+    print("session, tenancy, building querysets and model objects, the audit event, the view).")
+    print(f"{'page':<22}{'total':>8}{'SQL':>8}{'templates':>11}{'other':>8}")
+    for result in results:
+        total = statistics.median(result.page)
+        sql = statistics.median(result.in_sql)
+        templates = statistics.median(result.in_templates)
+        other = total - sql - templates
+        print(f"{result.name:<22}{total:>8.1f}{sql:>8.1f}{templates:>11.1f}{other:>8.1f}")
     if failed:
         print("At least one page misses a target.", file=sys.stderr)
 

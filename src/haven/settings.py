@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "django_countries",
     "ninja",
     "django_tasks",
@@ -88,6 +89,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "haven.accounts.middleware.IdleSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -100,6 +102,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "haven.urls"
+# Form widgets render through TEMPLATES below, so templates/django/forms/ can draw them
+# faster (haven/widgets.py); "django.forms" in INSTALLED_APPS supplies the rest.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "haven.wsgi.application"
 
 TEMPLATES = [
@@ -115,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "haven.accounts.context_processors.haven",
             ],
+            "libraries": {"haven_widgets": "haven.widgets"},
         },
     },
 ]
@@ -212,9 +218,10 @@ MFA_TOTP_ISSUER = "Haven"
 # Browsers allow WebAuthn on http://localhost only; everything else needs HTTPS.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 
-# Idle sessions expire: the cookie lives HAVEN_SESSION_IDLE_MINUTES past the last request.
+# Idle sessions expire HAVEN_SESSION_IDLE_MINUTES after the last request; the deadline is
+# renewed at most once a minute (accounts.middleware.IdleSessionMiddleware).
 SESSION_COOKIE_AGE = 60 * env.integer("HAVEN_SESSION_IDLE_MINUTES", 30, minimum=5, maximum=720)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # --- Security headers ---------------------------------------------------------------------

@@ -7,6 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -334,6 +336,19 @@ def test_the_list_shows_fifty_a_page(carol: User, north: Organisation) -> None:
     assert len(first.context["rows"]) == 50
     assert first.context["rows"][0][0].delivered_on == date(2025, 2, 24)
     assert len(client.get(url, {"page": 2}).context["rows"]) == 5
+    assert first.context["page"].paginator.num_pages == 2
+
+
+def test_the_list_counts_the_filtered_deliveries_once_for_totals_and_pages(
+    carol: User, north: Organisation
+) -> None:
+    for day in range(3):
+        make_delivery(north, delivered_on=date(2025, 1, 1) + timedelta(day))
+    with CaptureQueriesContext(connection) as queries:
+        response = client_for(carol).get(reverse("service_list", kwargs={"org": "north"}))
+    assert response.context["page"].paginator.count == 3
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"] and "servicedelivery" in q["sql"]]
+    assert len(counts) == 1, counts
 
 
 def test_admin_and_dpo_see_the_list_but_the_viewer_does_not(

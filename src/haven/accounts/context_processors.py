@@ -14,7 +14,7 @@ def haven(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     context: dict[str, Any] = {"haven_demo": settings.HAVEN_DEMO}
     if user is not None and user.is_authenticated:
-        context["my_organisations"] = organisations_of(user)
+        context["my_organisations"] = organisations_of(user, request)
         context["current_organisation"] = getattr(request, "organisation", None)
         context["current_permissions"] = getattr(request, "permissions", frozenset())
     return context

@@ -1,7 +1,8 @@
-"""Response headers that keep a signed-in user's pages out of caches."""
+"""Session renewal and the response headers that keep a signed-in user's pages out of caches."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
@@ -20,4 +21,27 @@ class NoStoreForAuthenticatedMiddleware:
         if (user is not None and user.is_authenticated) or request.path.startswith("/api/"):
             add_never_cache_headers(response)
             patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+# The idle deadline moves at most once a minute: saving the session on every request
+# would write a row per page view for no one's benefit.
+SESSION_RENEWED_KEY = "_haven_renewed_at"
+RENEW_AFTER_SECONDS = 60
+
+
+class IdleSessionMiddleware:
+    """Push a session's idle deadline (SESSION_COOKIE_AGE) forward, at most once a minute."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and not session.is_empty():
+            now = int(time.time())
+            if now - int(session.get(SESSION_RENEWED_KEY, 0)) >= RENEW_AFTER_SECONDS:
+                # Marks the session modified: SessionMiddleware saves it with a new expiry.
+                session[SESSION_RENEWED_KEY] = now
         return response

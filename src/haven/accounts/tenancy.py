@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -66,8 +67,66 @@ def _mark(view: View, rule: AccessRule) -> View:
     return view
 
 
+@dataclass(frozen=True)
+class Standing:
+    """A user's roles in each organisation and whether they have a second factor.
+
+    Read once per request (``standing_of``), fresh from the database: a role taken away
+    stops working on the next request.
+    """
+
+    organisations: tuple[Organisation, ...]
+    roles: dict[int, frozenset[str]]
+    has_second_factor: bool
+
+    def roles_in(self, organisation: Organisation) -> frozenset[str]:
+        return self.roles.get(organisation.pk, frozenset())
+
+    def find(self, slug: str) -> Organisation | None:
+        return next((o for o in self.organisations if o.slug == slug), None)
+
+
+_STANDING_ATTRIBUTE = "_haven_standing"
+
+
+def _read_standing(user: User) -> Standing:
+    second_factor = Authenticator.objects.filter(
+        user=OuterRef("user_id"), type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+    )
+    assignments = (
+        RoleAssignment.objects.filter(user=user)
+        .select_related("organisation")
+        .annotate(second_factor=Exists(second_factor))
+        .order_by("organisation__name", "organisation_id")
+    )
+    organisations: dict[int, Organisation] = {}
+    roles: dict[int, set[str]] = {}
+    enrolled = False
+    for assignment in assignments:
+        organisations.setdefault(assignment.organisation_id, assignment.organisation)
+        roles.setdefault(assignment.organisation_id, set()).add(assignment.role)
+        enrolled = enrolled or bool(assignment.second_factor)
+    return Standing(
+        organisations=tuple(organisations.values()),
+        roles={pk: frozenset(names) for pk, names in roles.items()},
+        has_second_factor=enrolled,
+    )
+
+
+def standing_of(request: HttpRequest | None, user: User) -> Standing:
+    """The user's standing, read with one query and kept for the rest of the request."""
+    if request is None:
+        return _read_standing(user)
+    kept: tuple[int, Standing] | None = getattr(request, _STANDING_ATTRIBUTE, None)
+    if kept is not None and kept[0] == user.pk:
+        return kept[1]
+    standing = _read_standing(user)
+    setattr(request, _STANDING_ATTRIBUTE, (user.pk, standing))
+    return standing
+
+
 def roles_in(user: User, organisation: Organisation) -> frozenset[str]:
-    """The user's roles in one organisation, read fresh on every request."""
+    """The user's roles in one organisation, read fresh."""
     return frozenset(
         RoleAssignment.objects.filter(user=user, organisation=organisation).values_list(
             "role", flat=True
@@ -75,9 +134,9 @@ def roles_in(user: User, organisation: Organisation) -> frozenset[str]:
     )
 
 
-def organisations_of(user: User) -> list[Organisation]:
-    """The organisations where the user holds at least one role."""
-    return list(Organisation.objects.filter(role_assignments__user=user).distinct())
+def organisations_of(user: User, request: HttpRequest | None = None) -> list[Organisation]:
+    """The organisations where the user holds at least one role, by name."""
+    return list(standing_of(request, user).organisations)
 
 
 def has_second_factor(user: User) -> bool:
@@ -87,33 +146,36 @@ def has_second_factor(user: User) -> bool:
     return enrolled
 
 
-def must_enrol_mfa(user: User) -> bool:
+def must_enrol_mfa(user: User, request: HttpRequest | None = None) -> bool:
     """True for a user whose roles see persons and who has no second factor yet."""
     if settings.HAVEN_DEMO:
         return False
-    roles = RoleAssignment.objects.filter(user=user).values_list("role", flat=True)
-    if MFA_PERMISSION not in permissions_for(roles):
+    standing = standing_of(request, user)
+    every_role = {role for names in standing.roles.values() for role in names}
+    if MFA_PERMISSION not in permissions_for(every_role):
         return False
-    needs_second_factor: bool = not has_second_factor(user)
-    return needs_second_factor
+    return not standing.has_second_factor
 
 
 def authorise(
     request: HttpRequest, user: User, slug: str, permission: str
 ) -> tuple[Organisation, frozenset[str], frozenset[str]]:
     """The organisation named in the URL if the user may act there, else 404 or 403."""
-    organisation = Organisation.objects.filter(slug=slug).first() if len(slug) <= 60 else None
-    roles = roles_in(user, organisation) if organisation is not None else frozenset()
-    if organisation is None or not roles:
+    standing = standing_of(request, user)
+    organisation = standing.find(slug)
+    if organisation is None:
+        # Only now look the slug up, so the refusal names the organisation it was aimed at.
+        known = Organisation.objects.filter(slug=slug).first() if len(slug) <= 60 else None
         audit.record(
             "access.refused",
             actor=user,
-            organisation=organisation,
+            organisation=known,
             outcome="not_found",
             details={"path": request.path[:200]},
             request=request,
         )
         raise Http404
+    roles = standing.roles_in(organisation)
     granted = permissions_for(roles)
     if permission not in granted:
         audit.record(
@@ -149,7 +211,7 @@ def organisation_view(permission: str) -> Callable[[View], View]:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             user = request.user
-            if must_enrol_mfa(user):
+            if must_enrol_mfa(user, request):
                 return _mfa_redirect(request)
             organisation, roles, granted = authorise(request, user, org, permission)
             scoped = cast(OrganisationRequest, request)
@@ -169,7 +231,7 @@ def user_view(view: View) -> View:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if must_enrol_mfa(request.user):
+        if must_enrol_mfa(request.user, request):
             return _mfa_redirect(request)
         return cast(HttpResponse, view(request, *args, **kwargs))
 
@@ -190,7 +252,7 @@ def api_organisation_operation(permission: str) -> Callable[[View], View]:
         def wrapper(request: HttpRequest, *args: Any, org: str, **kwargs: Any) -> Any:
             # The API's token authentication has run, so this is a real user.
             user = cast(User, request.user)
-            if must_enrol_mfa(user):
+            if must_enrol_mfa(user, request):
                 raise PermissionDenied(
                     _("Set up two-factor authentication before you use the API.")
                 )

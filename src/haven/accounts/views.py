@@ -32,7 +32,7 @@ from haven.organisations.models import Network, Organisation
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        organisations = organisations_of(request.user)
+        organisations = organisations_of(request.user, request)
         if organisations:
             return redirect("organisation_dashboard", org=organisations[0].slug)
     networks = Network.objects.select_related("organisation").annotate(
@@ -45,7 +45,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def switch_organisation(request: UserRequest) -> HttpResponse:
     slug = request.GET.get("org", "")
-    if not any(organisation.slug == slug for organisation in organisations_of(request.user)):
+    if not any(
+        organisation.slug == slug for organisation in organisations_of(request.user, request)
+    ):
         raise Http404
     return redirect("organisation_dashboard", org=slug)
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from haven.accounts.tenancy import OrganisationRequest, organisation_view
 from haven.casework.terminology import people_words
+from haven.pagination import Paginator
 from haven.services import access, actions
 from haven.services.forms import (
     DeliveryFilterForm,
@@ -152,7 +152,10 @@ def delivery_list(request: OrganisationRequest) -> HttpResponse:
     filters = form.filters()
     deliveries = access.deliveries_matching(organisation, filters)
     totals = access.totals_of(deliveries)
-    page = Paginator(deliveries, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The totals already counted the deliveries: the paginator need not count them again.
+    page = Paginator(deliveries, PAGE_SIZE, known_count=totals.count).get_page(
+        request.GET.get("page")
+    )
     rows = [(delivery, access.service_label(delivery.service_type)) for delivery in page]
     access.note_listing(
         actor=request.user,
