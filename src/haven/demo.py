@@ -16,6 +16,7 @@ from django.db import transaction
 
 from haven.accounts.models import RoleAssignment, User
 from haven.accounts.permissions import Role
+from haven.demo_advocacy import build_advocacy
 from haven.organisations.models import (
     Membership,
     MembershipCategory,
@@ -523,6 +524,7 @@ def build_demo(
             from haven.demo_casework import build_casework
 
             build_casework(seed)
+        build_advocacy(seed=seed, network_slug=GLOBAL, frontline_slug=FRONTLINE)
         audit.record(
             "demo.loaded",
             actor=None,

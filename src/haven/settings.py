@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "haven.records",
     "haven.mail",
     "haven.abuse",
+    "haven.letters",
+    "haven.petitions",
     "haven.api",
 ]
 
@@ -155,7 +157,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 _REDIS_URL = env.secret("HAVEN_REDIS_URL")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS_URL}
+        {"BACKEND": "haven.redis_cache.RedisCache", "LOCATION": _REDIS_URL}
         if _REDIS_URL
         else {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",

@@ -8,8 +8,12 @@ from haven.accounts.urls import organisation_urlpatterns as accounts_organisatio
 from haven.api.api import api
 from haven.casework.urls import organisation_urlpatterns as casework_organisation_urls
 from haven.helpline.urls import organisation_urlpatterns as helpline_organisation_urls
+from haven.letters.urls import organisation_urlpatterns as letters_organisation_urls
+from haven.letters.urls import public_urlpatterns as letters_public_urls
 from haven.organisations.urls import organisation_urlpatterns as organisations_organisation_urls
 from haven.organisations.urls import public_urlpatterns as organisations_public_urls
+from haven.petitions.urls import organisation_urlpatterns as petitions_organisation_urls
+from haven.petitions.urls import public_urlpatterns as petitions_public_urls
 from haven.privacy.urls import organisation_urlpatterns as privacy_organisation_urls
 from haven.records.urls import organisation_urlpatterns as records_organisation_urls
 from haven.services.urls import organisation_urlpatterns as services_organisation_urls
@@ -24,6 +28,8 @@ urlpatterns = [
     path("healthz", health, name="health"),
     path("outbox/", include("haven.mail.urls")),
     path("networks/", include(organisations_public_urls)),
+    path("letters/", include(letters_public_urls)),
+    path("petitions/", include(petitions_public_urls)),
     path(
         "o/<slug:org>/",
         include(
@@ -36,6 +42,8 @@ urlpatterns = [
             + helpline_organisation_urls
             + shelter_organisation_urls
             + records_organisation_urls
+            + letters_organisation_urls
+            + petitions_organisation_urls
         ),
     ),
     path("api/", api.urls),

@@ -24,6 +24,7 @@ from haven.accounts.models import ApiToken, Invitation, User
 from haven.accounts.permissions import ROLE_PERMISSIONS, Role, assignable_roles
 from haven.organisations.models import Membership, Network, Organisation
 from tests.conftest import client_for, make_user
+from tests.letters.world import ADVOCACY_PARAMETERS, advocacy_objects
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Response
@@ -124,6 +125,7 @@ def _casework_value(name: str) -> Callable[[World, Organisation], object]:
 
 
 PARAMETER_VALUES.update({name: _casework_value(name) for name in CASEWORK_PARAMETERS})
+PARAMETER_VALUES.update({name: _casework_value(name) for name in ADVOCACY_PARAMETERS})
 
 # Parameters naming an object that belongs to one user (alice): anyone else gets 404.
 USER_OWNED_PARAMETERS = {"token_id"}
@@ -153,6 +155,7 @@ def world(
     owner_token, _secret = actions.create_api_token(actor=alice, name="owned by alice")
     with scopes_disabled():
         casework = casework_objects(north, alice)
+        casework.update(advocacy_objects(north, alice))
     return World(
         north=north,
         south=south,

@@ -11,7 +11,9 @@ from haven.accounts.api import router as accounts_router
 from haven.api.auth import PersonalTokenAuth
 from haven.casework.api import router as casework_router
 from haven.helpline.api import router as helpline_router
+from haven.letters.api import router as letters_router
 from haven.organisations.api import router as organisations_router
+from haven.petitions.api import router as petitions_router
 from haven.privacy.api import router as privacy_router
 from haven.records.api import router as records_router
 from haven.services.api import router as services_router
@@ -38,6 +40,8 @@ api.add_router("/", services_router)
 api.add_router("/", helpline_router)
 api.add_router("/", shelter_router)
 api.add_router("/", records_router)
+api.add_router("/", letters_router)
+api.add_router("/", petitions_router)
 
 
 @api.exception_handler(PermissionDenied)

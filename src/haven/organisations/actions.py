@@ -385,3 +385,32 @@ def end_membership(
             request=request,
         )
     return membership
+
+
+def create_organisation(
+    *,
+    actor: User,
+    acting_organisation: Organisation,
+    organisation_values: Mapping[str, Any],
+    request: HttpRequest | None = None,
+) -> Organisation:
+    """Add an organisation to the directory without making it a member of anything.
+
+    For organisations that sign a letter from outside Haven; refused with
+    ``DuplicateOrganisation`` when the directory already holds it.
+    """
+    values = _normalise_organisation_values(organisation_values)
+    values.setdefault("kind", OrganisationKind.NGO)
+    organisation = Organisation(**values)
+    _check_organisation(organisation)
+    with transaction.atomic():
+        _save_new_organisation(organisation)
+        audit.record(
+            "directory.organisation_created",
+            actor=actor,
+            organisation=acting_organisation,
+            target=organisation,
+            details={"fields": sorted(field for field, value in values.items() if value)},
+            request=request,
+        )
+    return organisation

@@ -241,7 +241,7 @@ def _capped(rows: Iterable[list[Cell]]) -> list[list[Cell]]:
     return kept
 
 
-def _csv(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
+def csv_bytes(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
@@ -251,7 +251,7 @@ def _csv(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def _xlsx(title: str, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
+def xlsx_bytes(title: str, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title)
     sheet.append(list(header))
@@ -284,6 +284,6 @@ def build_export(organisation: Organisation, wanted: ExportRequest, passphrase: 
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     inner = f"{organisation.slug}-{wanted.kind}-{stamp}.{wanted.format}"
     is_csv = wanted.format == "csv"
-    content = _csv(header, table) if is_csv else _xlsx(wanted.kind, header, table)
+    content = csv_bytes(header, table) if is_csv else xlsx_bytes(wanted.kind, header, table)
     archive = encrypted_zip(inner, content, passphrase)
     return ExportFile(filename=f"{inner}.zip", content=archive, rows=len(table))

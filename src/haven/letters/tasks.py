@@ -1,0 +1,116 @@
+"""E-mails of the letters app, sent from tasks that load their rows and rebuild their links."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django_scopes import scopes_disabled
+from django_tasks import task
+
+from haven.letters import access
+from haven.letters.access import CONFIRM_DAYS, CONFIRM_SALT
+from haven.letters.content import link_token
+from haven.letters.models import Letter, OrganisationSignature, SignatureStatus
+from haven.mail.compose import absolute_url, send_templated
+
+
+def confirmation_link(signature: OrganisationSignature) -> str:
+    letter = signature.letter
+    return absolute_url(
+        reverse(
+            "letter_request_confirm",
+            kwargs={
+                "org": letter.owner.slug,
+                "letter": letter.slug,
+                "token": link_token(CONFIRM_SALT, signature.pk),
+            },
+        )
+    )
+
+
+def _signature(signature_id: str, *statuses: str) -> OrganisationSignature | None:
+    with scopes_disabled():
+        return (
+            OrganisationSignature.objects.select_related("letter", "letter__owner")
+            .filter(pk=signature_id, status__in=statuses)
+            .first()
+        )
+
+
+def _title(letter: Letter, language: str) -> str:
+    with scopes_disabled():
+        return access.text_in(letter, language).title
+
+
+@task()
+def send_request_confirmation(signature_id: str) -> None:
+    """Ask the signer of an outside organisation's request to confirm it."""
+    signature = _signature(signature_id, SignatureStatus.UNCONFIRMED)
+    if signature is None:
+        return
+    send_templated(
+        "letters/email/confirm_request",
+        to=[signature.signer_email],
+        context={
+            "signature": signature,
+            "title": _title(signature.letter, signature.language),
+            "owner": signature.letter.owner.name,
+            "link": confirmation_link(signature),
+            "days": CONFIRM_DAYS,
+        },
+        language=signature.language,
+    )
+
+
+@task()
+def send_decision(signature_id: str) -> None:
+    """Tell the signer whether the owner approved their organisation's signature."""
+    signature = _signature(signature_id, SignatureStatus.APPROVED, SignatureStatus.REJECTED)
+    if signature is None:
+        return
+    letter = signature.letter
+    send_templated(
+        "letters/email/decision",
+        to=[signature.signer_email],
+        context={
+            "signature": signature,
+            "approved": signature.status == SignatureStatus.APPROVED,
+            "title": _title(letter, signature.language),
+            "owner": letter.owner.name,
+            "link": absolute_url(
+                reverse("letter_request", kwargs={"org": letter.owner.slug, "letter": letter.slug})
+            ),
+        },
+        language=signature.language,
+    )
+
+
+@task()
+def notify_text_changed(letter_id: int, version: int) -> int:
+    """Tell every signatory that the text they signed changed; how many were told."""
+    with scopes_disabled():
+        letter = Letter.objects.select_related("owner").filter(pk=letter_id).first()
+        if letter is None or letter.version != version:
+            return 0
+        signatures = list(
+            OrganisationSignature.objects.filter(
+                letter=letter, status__in=access.LIVE_SIGNATURES, version__lt=version
+            )
+        )
+    link = absolute_url(
+        reverse("letter_request", kwargs={"org": letter.owner.slug, "letter": letter.slug})
+    )
+    for signature in signatures:
+        send_templated(
+            "letters/email/text_changed",
+            to=[signature.signer_email],
+            context={
+                "signature": signature,
+                "title": _title(letter, signature.language),
+                "owner": letter.owner.name,
+                "version": version,
+                "link": link,
+                "member": signature.signed_by_id is not None,
+            },
+            language=signature.language,
+        )
+    return len(signatures)

@@ -1,0 +1,160 @@
+"""Lookups of petitions: the owner's own, the public's open and closed ones, and the count.
+
+The public count is ``COUNT(*)`` of confirmed signatures over a partial index, kept in the
+shared cache for ``COUNT_SECONDS`` so a rush of readers does not repeat it; nothing writes
+a counter (docs/decisions/0011).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from haven.letters.content import read_link_token
+from haven.organisations.models import Organisation
+from haven.petitions.models import Petition, PetitionStatus, Signature, SignatureStatus
+
+COUNT_SECONDS = 2
+# A public petition is read from the cache on the hot path; every change by its owner
+# forgets it at once (``forget_petition``), so this only bounds an unseen edit elsewhere.
+PETITION_SECONDS = 10
+CONFIRM_SALT = "haven.petitions.confirm"
+CONFIRM_DAYS = 14
+RECENT_PUBLIC_NAMES = 10
+
+
+def petitions_of(owner: Organisation) -> QuerySet[Petition]:
+    """The owner's petitions, newest first, with their confirmed and waiting signatures."""
+    return (
+        Petition.objects.filter(owner=owner)
+        .annotate(
+            confirmed=Count("signatures", filter=Q(signatures__status=SignatureStatus.CONFIRMED)),
+            waiting=Count("signatures", filter=Q(signatures__status=SignatureStatus.PENDING)),
+        )
+        .order_by("-created_at")
+    )
+
+
+def petition_for(owner: Organisation, petition_id: int) -> Petition:
+    """One of the owner's petitions, or 404."""
+    petition = Petition.objects.filter(owner=owner, pk=petition_id).first()
+    if petition is None:
+        raise Http404
+    return petition
+
+
+def _petition_key(org: str, slug: str) -> str:
+    return f"haven:petitions:public:{org}:{slug}"
+
+
+def forget_petition(petition: Petition) -> None:
+    """Drop the cached public petition after its owner changed it (pause takes effect now)."""
+    cache.delete(_petition_key(petition.owner.slug, petition.slug))
+
+
+def public_petition(org: str, slug: str) -> Petition:
+    """An open or closed petition by its owner's slug and its own, or 404 (drafts too)."""
+    org, slug = org[:60], slug[:60]
+    key = _petition_key(org, slug)
+    cached = cache.get(key)
+    if isinstance(cached, Petition):
+        return cached
+    # The owner is found by its slug through the join: one query, then none for a while.
+    with scopes_disabled():
+        petition = (
+            Petition.objects.select_related("owner")
+            .filter(owner__slug=org, slug=slug)
+            .exclude(status=PetitionStatus.DRAFT)
+            .first()
+        )
+    if petition is None:
+        raise Http404
+    cache.set(key, petition, timeout=PETITION_SECONDS)
+    return petition
+
+
+def closes_at(petition: Petition) -> datetime | None:
+    """When signing ended or ends: the closing step, else the announced closing time."""
+    return petition.closed_at or petition.closes_at
+
+
+def accepts_signatures(petition: Petition, now: datetime | None = None) -> bool:
+    """Open, not paused, and before its closing time."""
+    moment = now or timezone.now()
+    if petition.status != PetitionStatus.OPEN or petition.paused:
+        return False
+    return petition.closes_at is None or petition.closes_at > moment
+
+
+def confirmed_count(petition: Petition) -> int:
+    """The exact number of confirmed signatures, counted now."""
+    with scope(organisation=petition.owner_id):
+        return Signature.objects.filter(petition=petition, status=SignatureStatus.CONFIRMED).count()
+
+
+def _count_key(petition_id: int) -> str:
+    return f"haven:petitions:count:{petition_id}"
+
+
+def public_count(petition: Petition) -> int:
+    """The confirmed count as the public sees it: exact, at most ``COUNT_SECONDS`` old."""
+    key = _count_key(petition.pk)
+    cached = cache.get(key)
+    if isinstance(cached, int):
+        return cached
+    count = confirmed_count(petition)
+    cache.set(key, count, timeout=COUNT_SECONDS)
+    return count
+
+
+def forget_count(petition: Petition) -> None:
+    """Drop the cached count after a bulk change, so the owner sees it at once."""
+    cache.delete(_count_key(petition.pk))
+
+
+def signatures_of(petition: Petition, status: str = "") -> QuerySet[Signature]:
+    signatures = Signature.objects.filter(petition=petition)
+    if status:
+        signatures = signatures.filter(status=status)
+    return signatures.order_by("-created_at")
+
+
+def signature_in(petition: Petition, signature_id: uuid.UUID) -> Signature | None:
+    """A signature of this petition (for the e-mail link), or None."""
+    with scope(organisation=petition.owner_id):
+        return Signature.objects.filter(petition=petition, pk=signature_id).first()
+
+
+def public_names(petition: Petition) -> list[Signature]:
+    """The latest confirmed signers who agreed to show their name."""
+    with scope(organisation=petition.owner_id):
+        return list(
+            Signature.objects.filter(
+                petition=petition,
+                status=SignatureStatus.CONFIRMED,
+                show_name=True,
+                anonymised_at__isnull=True,
+            )
+            .only("id", "organisation_id", "personal", "country", "confirmed_at")
+            .order_by("-confirmed_at")[:RECENT_PUBLIC_NAMES]
+        )
+
+
+def signature_from_token(petition: Petition, token: str) -> Signature | None:
+    """The signature an e-mail link was made for, unless forged, too old or anonymised."""
+    value = read_link_token(CONFIRM_SALT, token, max_age_days=CONFIRM_DAYS)
+    if value is None:
+        return None
+    try:
+        signature = signature_in(petition, uuid.UUID(value))
+    except ValueError:
+        return None
+    if signature is None or signature.anonymised_at is not None:
+        return None
+    return signature

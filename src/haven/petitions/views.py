@@ -1,0 +1,337 @@
+"""Pages of petitions: the owner's, and the public page where people sign and confirm."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_scopes import scope
+
+from haven.abuse.addresses import normalise_email
+from haven.abuse.ratelimit import check_public_submission
+from haven.accounts.tenancy import OrganisationRequest, organisation_view, public_view
+from haven.letters.content import (
+    embed_code,
+    hashtag_list,
+    plain_summary,
+    render_markdown,
+    share_links,
+)
+from haven.letters.views import COUNTER_POLICY, add_errors, form_errors, refused
+from haven.mail.compose import absolute_url
+from haven.petitions import access, actions
+from haven.petitions.exports import signature_export
+from haven.petitions.forms import (
+    ExportForm,
+    InvalidateForm,
+    PetitionCreateForm,
+    PetitionForm,
+    SignatureForm,
+)
+from haven.petitions.models import Petition, PetitionStatus, SignatureStatus
+from haven.privacy import audit
+from haven.records.export import generate_passphrase
+
+SIGNATURES_PER_PAGE = 100
+
+
+@organisation_view("advocacy.manage")
+@require_GET
+def petition_list(request: OrganisationRequest) -> HttpResponse:
+    petitions = list(access.petitions_of(request.organisation))
+    return render(request, "petitions/list.html", {"petitions": petitions})
+
+
+@organisation_view("advocacy.manage")
+@require_http_methods(["GET", "POST"])
+def petition_create(request: OrganisationRequest) -> HttpResponse:
+    form = PetitionCreateForm(request.POST or None, initial={"language": request.LANGUAGE_CODE})
+    if request.method == "POST" and form.is_valid():
+        try:
+            petition = actions.create_petition(
+                actor=request.user,
+                owner=request.organisation,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                language=form.cleaned_data["language"],
+                values=form.values(),
+                request=request,
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("Draft saved."))
+            return redirect(
+                "petition_detail", org=request.organisation.slug, petition_id=petition.pk
+            )
+    status = 400 if form.is_bound else 200
+    return render(request, "petitions/form.html", {"form": form, "petition": None}, status=status)
+
+
+@organisation_view("advocacy.manage")
+@require_http_methods(["GET", "POST"])
+def petition_edit(request: OrganisationRequest, petition_id: int) -> HttpResponse:
+    petition = access.petition_for(request.organisation, petition_id)
+    form = PetitionForm(request.POST or None, initial=PetitionForm.initial_for(petition))
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_petition(
+                actor=request.user, petition=petition, changes=form.cleaned_data, request=request
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect(
+                "petition_detail", org=request.organisation.slug, petition_id=petition.pk
+            )
+    status = 400 if form.is_bound else 200
+    return render(
+        request, "petitions/form.html", {"form": form, "petition": petition}, status=status
+    )
+
+
+@organisation_view("advocacy.manage")
+@require_GET
+def petition_detail(request: OrganisationRequest, petition_id: int) -> HttpResponse:
+    petition = access.petition_for(request.organisation, petition_id)
+    status = request.GET.get("status", "")
+    if status and status not in SignatureStatus.values:
+        back = reverse(
+            "petition_detail", kwargs={"org": petition.owner.slug, "petition_id": petition.pk}
+        )
+        return refused(request, [_("Choose one of the statuses.")], back)
+    page = Paginator(access.signatures_of(petition, status), SIGNATURES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    audit.record(
+        "petition.signatures_viewed",
+        actor=request.user,
+        organisation=request.organisation,
+        target=petition,
+        details={"count": len(page.object_list), "status": status},
+        request=request,
+    )
+    kwargs = {"org": petition.owner.slug, "petition": petition.slug}
+    context = {
+        "petition": petition,
+        "count": access.confirmed_count(petition),
+        "waiting": access.signatures_of(petition, SignatureStatus.PENDING).count(),
+        "page": page,
+        "status": status,
+        "status_query": f"status={status}" if status else "",
+        "statuses": SignatureStatus.choices,
+        "invalidate_form": InvalidateForm(),
+        "public_url": absolute_url(reverse("petition_public", kwargs=kwargs)),
+        "accepts": access.accepts_signatures(petition),
+        "anonymise_on": actions.anonymisation_due(petition),
+    }
+    return render(request, "petitions/detail.html", context)
+
+
+@organisation_view("advocacy.manage")
+@require_POST
+def petition_move(request: OrganisationRequest, petition_id: int) -> HttpResponse:
+    petition = access.petition_for(request.organisation, petition_id)
+    back = reverse(
+        "petition_detail", kwargs={"org": petition.owner.slug, "petition_id": petition.pk}
+    )
+    try:
+        actions.move_petition(
+            actor=request.user,
+            petition=petition,
+            move=request.POST.get("move", "")[:20],
+            request=request,
+        )
+    except ValidationError as error:
+        return refused(request, error.messages, back)
+    messages.success(request, _("Saved."))
+    return redirect(back)
+
+
+def _uuids(values: list[str]) -> list[uuid.UUID]:
+    found = []
+    for value in values[:SIGNATURES_PER_PAGE]:
+        try:
+            found.append(uuid.UUID(value[:40]))
+        except ValueError:
+            continue
+    return found
+
+
+@organisation_view("advocacy.manage")
+@require_POST
+def petition_invalidate(request: OrganisationRequest, petition_id: int) -> HttpResponse:
+    petition = access.petition_for(request.organisation, petition_id)
+    form = InvalidateForm(request.POST)
+    chosen = _uuids(request.POST.getlist("signature"))
+    back = reverse(
+        "petition_detail", kwargs={"org": petition.owner.slug, "petition_id": petition.pk}
+    )
+    if not form.is_valid():
+        return refused(request, form_errors(form), back)
+    try:
+        count = actions.invalidate_signatures(
+            actor=request.user,
+            petition=petition,
+            signature_ids=chosen,
+            domain=form.cleaned_data["domain"],
+            created_from=form.cleaned_data["created_from"],
+            created_to=form.cleaned_data["created_to"],
+            reason=form.cleaned_data["reason"],
+            request=request,
+        )
+    except ValidationError as error:
+        return refused(request, error.messages, back)
+    messages.success(request, _("%(count)d signatures invalidated.") % {"count": count})
+    return redirect(back)
+
+
+@organisation_view("advocacy.manage")
+@require_http_methods(["GET", "POST"])
+def petition_export(request: OrganisationRequest, petition_id: int) -> HttpResponse:
+    petition = access.petition_for(request.organisation, petition_id)
+    form = ExportForm(request.POST or None, initial={"passphrase": generate_passphrase()})
+    if request.method == "POST" and form.is_valid():
+        exported = signature_export(
+            petition,
+            file_format=form.cleaned_data["file_format"],
+            passphrase=form.cleaned_data["passphrase"],
+        )
+        actions.note_export(
+            actor=request.user,
+            petition=petition,
+            rows=exported.rows,
+            file_format=form.cleaned_data["file_format"],
+            request=request,
+        )
+        response = HttpResponse(exported.content, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
+        return response
+    status = 400 if form.is_bound else 200
+    return render(
+        request, "petitions/export.html", {"form": form, "petition": petition}, status=status
+    )
+
+
+# --- public pages -------------------------------------------------------------------------
+
+
+def _public_context(petition: Petition) -> dict[str, Any]:
+    kwargs = {"org": petition.owner.slug, "petition": petition.slug}
+    page_url = absolute_url(reverse("petition_public", kwargs=kwargs))
+    counter_url = absolute_url(reverse("petition_counter", kwargs=kwargs))
+    tags = hashtag_list(petition.hashtags)
+    count = access.public_count(petition)
+    return {
+        "petition": petition,
+        "body_html": render_markdown(petition.body),
+        "count": count,
+        "percent": min(100, round(100 * count / petition.goal)) if petition.goal else None,
+        "accepts": access.accepts_signatures(petition),
+        "page_url": page_url,
+        "counter_url": counter_url,
+        "share": share_links(page_url, petition.title, tags),
+        "embed_code": embed_code(counter_url, petition.title),
+        "hashtags": tags,
+        "summary": petition.summary or plain_summary(petition.body),
+        "names": access.public_names(petition),
+    }
+
+
+@public_view
+@require_http_methods(["GET", "POST"])
+def petition_public(request: HttpRequest, org: str, petition: str) -> HttpResponse:
+    found = access.public_petition(org, petition)
+    accepts = access.accepts_signatures(found)
+    form = SignatureForm(
+        request.POST if request.method == "POST" and accepts else None, petition=found
+    )
+    if request.method == "POST" and accepts:
+        if form.is_valid():
+            data = form.cleaned_data
+            check_public_submission(
+                request, scope="petition-sign", address=normalise_email(data["email"])
+            )
+            with scope(organisation=found.owner):
+                try:
+                    actions.sign_petition(
+                        petition=found,
+                        name=data["name"],
+                        email=data["email"],
+                        country=data["country"],
+                        comment=data["comment"],
+                        show_name=data["show_name"],
+                        contact_consent=data["contact_consent"],
+                        language=request.LANGUAGE_CODE,
+                    )
+                except ValidationError as error:
+                    add_errors(form, error)
+                else:
+                    return redirect("petition_sent", org=found.owner.slug, petition=found.slug)
+        else:
+            check_public_submission(request, scope="petition-sign")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "petitions/public.html", {**_public_context(found), "form": form}, status=status
+    )
+
+
+@public_view
+@require_GET
+def petition_sent(request: HttpRequest, org: str, petition: str) -> HttpResponse:
+    found = access.public_petition(org, petition)
+    return render(request, "petitions/sent.html", {"petition": found})
+
+
+@public_view
+@xframe_options_exempt
+@require_GET
+def petition_counter(request: HttpRequest, org: str, petition: str) -> HttpResponse:
+    found = access.public_petition(org, petition)
+    context = _public_context(found)
+    response = render(request, "petitions/counter.html", context)
+    response["Content-Security-Policy"] = COUNTER_POLICY
+    response["Cache-Control"] = "public, max-age=30"
+    return response
+
+
+@public_view
+@require_http_methods(["GET", "POST"])
+def petition_confirm(request: HttpRequest, org: str, petition: str, token: str) -> HttpResponse:
+    found = access.public_petition(org, petition)
+    signature = access.signature_from_token(found, token)
+    if signature is None:
+        return render(request, "petitions/confirm_invalid.html", {"petition": found}, status=400)
+    error = ""
+    # A mail scanner that follows the link only GETs this page; the button POSTs.
+    if request.method == "POST":
+        with scope(organisation=found.owner):
+            try:
+                actions.confirm_signature(signature=signature)
+            except ValidationError as refusal:
+                error = " ".join(refusal.messages)
+            else:
+                signature.status = SignatureStatus.CONFIRMED
+    confirmed = signature.status == SignatureStatus.CONFIRMED
+    return render(
+        request,
+        "petitions/confirm.html",
+        {
+            "petition": found,
+            "confirmed": confirmed,
+            "invalidated": signature.status == SignatureStatus.INVALIDATED,
+            "error": error,
+            "closed": found.status == PetitionStatus.CLOSED,
+        },
+        status=400 if error else 200,
+    )

@@ -1,0 +1,182 @@
+"""Through the API: a letter from draft to published with 85 co-signatories in three groups."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core import mail
+from django.test import Client
+
+from haven.accounts.permissions import Role
+from haven.letters.models import OrganisationSignature
+from haven.organisations.models import Membership
+from tests.conftest import bearer, make_organisation, make_user
+from tests.letters.conftest import token_of
+
+
+def _json(response):
+    return json.loads(response.content)
+
+
+def _post(client: Client, path: str, body: dict[str, Any], **headers: Any):
+    return client.post(path, json.dumps(body), content_type="application/json", **headers)
+
+
+def test_a_letter_goes_from_draft_to_published_with_85_signatories_through_the_api(
+    ada, coalition, north, alice, django_capture_on_commit_callbacks
+):
+    client = Client()
+    owner: dict[str, Any] = bearer(ada)
+    created = _post(
+        client,
+        "/api/orgs/coalition/letters",
+        {
+            "language": "en",
+            "title": "Letter from 85 NGOs",
+            "body": "Dear Delegates,\n\nWe welcome the standard setting process.",
+            "addressees": "Delegates of the Standard Setting Committee",
+            "contact_name": "Gaia Example",
+            "contact_email": "gaia@coalition.example.org",
+        },
+        **owner,
+    )
+    assert created.status_code == 201, created.content
+    letter = _json(created)
+    base = f"/api/orgs/coalition/letters/{letter['id']}"
+    annex = client.put(
+        f"{base}/texts/en",
+        json.dumps({"annex": "I- A system of exploitation\n\nEvidence follows."}),
+        content_type="application/json",
+        **owner,
+    )
+    assert annex.status_code == 200
+    french = client.put(
+        f"{base}/texts/fr",
+        json.dumps({"title": "Lettre de 85 ONG", "body": "Mesdames et Messieurs les délégués,"}),
+        content_type="application/json",
+        **owner,
+    )
+    assert french.status_code == 200
+    assert _json(_post(client, f"{base}/status", {"move": "open"}, **owner))["status"] == "open"
+    groups = {group["name"]: group["id"] for group in letter["categories"]}
+
+    # Group 1: the network and its members (north and 39 more); group 2: international networks.
+    members = [north]
+    for number in range(39):
+        members.append(
+            make_organisation(f"member-{number}", name=f"Member {number:02d}", country="FR")
+        )
+        Membership.objects.create(network=coalition, organisation=members[-1], category="member")
+    networks = []
+    for number in range(6):
+        networks.append(
+            make_organisation(f"network-{number}", name=f"Network {number}", kind="network")
+        )
+        Membership.objects.create(
+            network=coalition, organisation=networks[-1], category="international_network"
+        )
+    for organisation in [*members, *networks]:
+        signer = (
+            alice
+            if organisation == north
+            else make_user(
+                f"signer-{organisation.slug}", organisation, Role.ADVOCACY_OFFICER, mfa=False
+            )
+        )
+        signed = _post(
+            client,
+            f"/api/orgs/{organisation.slug}/letters-to-sign/{letter['id']}/signature",
+            {"signer_role": "Director"},
+            **bearer(signer),
+        )
+        assert signed.status_code == 201, signed.content
+        assert _json(signed)["status"] == "approved"
+
+    # Group 3: 39 domestic NGOs outside Haven ask, confirm by e-mail, and are approved.
+    public = f"/api/letters/coalition/{letter['slug']}"
+    for number in range(39):
+        with django_capture_on_commit_callbacks(execute=True):
+            asked = _post(
+                client,
+                f"{public}/requests",
+                {
+                    "name": f"Domestic NGO {number:02d}",
+                    "country": "SE",
+                    "category_id": groups["Domestic NGOs"],
+                    "signer_name": "Signer",
+                    "signer_role": "Chair",
+                    "signer_email": f"chair{number}@ngo{number}.example.org",
+                },
+            )
+        assert asked.status_code == 202, asked.content
+        token = token_of(mail.outbox[-1])
+        assert _post(client, f"{public}/requests/confirm", {"token": token}).status_code == 200
+    waiting = client.get(f"{base}/signatures?status=pending", **owner)
+    assert len(_json(waiting)) == 39
+    for signature in _json(waiting):
+        decided = _post(
+            client, f"{base}/signatures/{signature['id']}/decision", {"approve": True}, **owner
+        )
+        assert decided.status_code == 200
+        assert _json(decided)["organisation_id"] is not None
+
+    assert client.get(public).status_code == 404, "not public before publication"
+    published = _post(client, f"{base}/status", {"move": "publish"}, **owner)
+    assert _json(published)["signatures"] == 85
+    shown = _json(client.get(public))
+    assert shown["count"] == 85
+    assert [(group["name"], len(group["signatories"])) for group in shown["groups"]] == [
+        ("Coalition and its members", 40),
+        ("International networks", 6),
+        ("Domestic NGOs", 39),
+    ]
+    assert shown["groups"][2]["signatories"][0] == {"name": "Domestic NGO 00", "country": "SE"}
+    french_page = _json(client.get(f"{public}?lang=fr"))
+    assert french_page["title"] == "Lettre de 85 ONG"
+    assert (
+        OrganisationSignature.objects.filter(letter_id=letter["id"], status="approved").count()
+        == 85
+    )
+
+
+def test_an_outsider_token_reaches_no_letter_of_another_organisation(letter, bob):
+    outsider: dict[str, Any] = bearer(bob)
+    response = Client().get(f"/api/orgs/coalition/letters/{letter.pk}", **outsider)
+    assert response.status_code == 404
+
+
+def test_the_public_request_answers_the_same_for_a_repeat_and_refuses_bad_input(letter):
+    client = Client()
+    body = {
+        "name": "Casa Luz",
+        "country": "AR",
+        "signer_name": "Ana",
+        "signer_role": "Chair",
+        "signer_email": "ana@casaluz.example.org",
+    }
+    path = f"/api/letters/coalition/{letter.slug}/requests"
+    first = _post(client, path, body)
+    again = _post(client, path, {**body, "name": "CASA  LUZ"})
+    assert first.status_code == again.status_code == 202
+    assert _json(first) == _json(again)
+    assert OrganisationSignature.objects.filter(letter=letter).count() == 1
+    assert _post(client, path, {**body, "country": "Argentina"}).status_code == 400
+    assert _post(client, path, {**body, "signer_email": "x@mailinator.com"}).status_code == 400
+
+
+def test_the_public_request_is_rate_limited_with_a_429(letter, settings):
+    settings.HAVEN_RATE_PER_IP = "1/10m"
+    client = Client()
+    body = {
+        "name": "One",
+        "country": "AR",
+        "signer_name": "Ana",
+        "signer_role": "Chair",
+        "signer_email": "ana@one.example.org",
+    }
+    path = f"/api/letters/coalition/{letter.slug}/requests"
+    assert _post(client, path, body).status_code == 202
+    limited = _post(client, path, {**body, "name": "Two"})
+    assert limited.status_code == 429
+    assert "Too many attempts" in _json(limited)["detail"]

@@ -1,0 +1,273 @@
+"""Organisations outside Haven ask to sign on a public page, confirm by e-mail, and the owner
+approves or rejects them without ever duplicating a directory entry."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import pyzipper  # type: ignore[import-untyped]
+from django.core import mail
+from django.urls import reverse
+
+from haven.abuse.honeypot import HONEYPOT_FIELD
+from haven.letters import access, actions
+from haven.letters.content import render_markdown
+from haven.letters.models import OrganisationSignature, SignatureStatus
+from haven.organisations.models import Organisation
+from haven.privacy.models import AuditEvent
+from tests.conftest import client_for
+from tests.letters.conftest import confirmation_link, html_part, requested
+
+FORM = {
+    "name": "Fundación Camino Claro",
+    "country": "MX",
+    "website": "https://camino.example.org",
+    "signer_name": "Rosa Example",
+    "signer_role": "Director",
+    "signer_email": "rosa@camino.example.org",
+    "entitled": "on",
+}
+
+
+def _request_url(letter) -> str:
+    return reverse("letter_request", kwargs={"org": letter.owner.slug, "letter": letter.slug})
+
+
+def _ask(client, letter, **changes):
+    category = access.categories_of(letter)[2]
+    return client.post(_request_url(letter), {**FORM, "category": category.pk, **changes})
+
+
+def test_an_outside_organisation_asks_confirms_is_approved_and_appears_in_its_group(
+    letter, ada, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = _ask(client, letter)
+    assert sent.status_code == 302
+    signature = OrganisationSignature.objects.get(letter=letter)
+    assert signature.status == SignatureStatus.UNCONFIRMED
+    [message] = mail.outbox
+    assert message.to == ["rosa@camino.example.org"]
+    assert "<html" in html_part(message), "an HTML part as well as the plain text"
+    confirm = confirmation_link(message)
+    # A mail scanner following the link confirms nothing: the page has a button.
+    page = client.get(confirm)
+    assert page.status_code == 200
+    assert '<form method="post">' in page.content.decode()
+    signature.refresh_from_db()
+    assert signature.status == SignatureStatus.UNCONFIRMED
+    assert client.post(confirm).status_code == 200
+    signature.refresh_from_db()
+    assert signature.status == SignatureStatus.PENDING
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.decide_request(actor=ada, signature=signature, approve=True)
+    signature.refresh_from_db()
+    entry = Organisation.objects.get(name="Fundación Camino Claro")
+    assert signature.signatory == entry
+    assert entry.country.code == "MX"
+    assert "now signs" in mail.outbox[-1].subject
+    actions.move_letter(actor=ada, letter=letter, move="publish")
+    public = client.get(
+        reverse("letter_public", kwargs={"org": "coalition", "letter": letter.slug})
+    )
+    html = public.content.decode()
+    group = html.index("Domestic NGOs")
+    assert html.index("Fundación Camino Claro, Mexico") > group
+    assert "from 1 organisation" in html
+
+
+def test_a_request_from_an_organisation_already_in_the_directory_links_to_it(
+    letter, ada, south, django_capture_on_commit_callbacks
+):
+    signature = requested(
+        letter,
+        name="south  HELPLINE",
+        country="ES",
+        signer_name="Someone",
+        signer_email="someone@south.example.org",
+        category=access.categories_of(letter)[0],
+    )
+    actions.confirm_request(signature=signature)
+    assert access.directory_suggestions(signature.name, "ES")[0] == south
+    before = Organisation.objects.count()
+    actions.decide_request(actor=ada, signature=signature, approve=True)
+    assert Organisation.objects.count() == before
+    signature.refresh_from_db()
+    assert signature.signatory == south
+
+
+def test_the_owner_may_link_a_request_to_a_suggested_entry_of_another_spelling(letter, ada, north):
+    signature = requested(
+        letter,
+        name="North Shelter Association",
+        country="FR",
+        signer_name="Someone",
+        signer_email="someone@north.example.org",
+    )
+    actions.confirm_request(signature=signature)
+    assert north in access.directory_suggestions(signature.name, "FR")
+    actions.decide_request(actor=ada, signature=signature, approve=True, directory_entry=north)
+    signature.refresh_from_db()
+    assert signature.signatory == north
+
+
+def test_asking_twice_adds_nothing_and_answers_the_same(
+    letter, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _ask(client, letter)
+        second = _ask(
+            client, letter, name="FUNDACION camino claro", signer_email="other@x.example.org"
+        )
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert OrganisationSignature.objects.filter(letter=letter).count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_a_rejected_request_is_told_why_and_never_appears(
+    letter, ada, client, django_capture_on_commit_callbacks
+):
+    signature = requested(
+        letter, name="Impostor", country="FR", signer_name="X", signer_email="x@example.org"
+    )
+    with pytest.raises(Exception, match="confirmed requests"):
+        actions.decide_request(actor=ada, signature=signature, approve=True)
+    actions.confirm_request(signature=signature)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.decide_request(
+            actor=ada, signature=signature, approve=False, reason="Unknown to us."
+        )
+    assert "Unknown to us." in mail.outbox[-1].body
+    assert access.approved_count(letter) == 0
+    assert AuditEvent.objects.filter(action="letter.request_rejected").count() == 1
+
+
+def test_the_honeypot_refuses_a_bot_and_stores_nothing(letter, client):
+    response = _ask(client, letter, **{HONEYPOT_FIELD: "http://spam.example"})
+    assert response.status_code == 400
+    assert not OrganisationSignature.objects.exists()
+
+
+def test_a_throw_away_address_is_refused(letter, client):
+    response = _ask(client, letter, signer_email="someone@mailinator.com")
+    assert response.status_code == 400
+    assert "throw-away" in response.content.decode()
+
+
+def test_too_many_requests_get_a_429_with_a_clear_message(letter, client, settings):
+    settings.HAVEN_RATE_PER_IP = "2/10m"
+    for _ in range(2):
+        _ask(client, letter, name="Bad input", country="")
+    response = _ask(client, letter)
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()
+    assert not OrganisationSignature.objects.exists()
+
+
+def test_a_forged_or_foreign_confirmation_link_does_nothing(letter, client):
+    url = reverse(
+        "letter_request_confirm",
+        kwargs={"org": "coalition", "letter": letter.slug, "token": "forged:token"},
+    )
+    assert client.post(url).status_code == 400
+
+
+def test_a_draft_has_no_public_request_page(ada, coalition, client):
+    from tests.letters.conftest import draft_letter
+
+    draft = draft_letter(ada, coalition.organisation)
+    assert client.get(_request_url(draft)).status_code == 404
+
+
+def test_the_owner_reviews_a_request_on_its_page(letter, ada):
+    signature = requested(
+        letter,
+        name="Casa Luz",
+        country="AR",
+        signer_name="Ana",
+        signer_email="ana@example.org",
+    )
+    actions.confirm_request(signature=signature)
+    owner = client_for(ada)
+    url = reverse(
+        "letter_signature",
+        kwargs={"org": "coalition", "letter_id": letter.pk, "signature_id": signature.pk},
+    )
+    assert "ana@example.org" in owner.get(url).content.decode()
+    group = access.categories_of(letter)[1]
+    decided = owner.post(url, {"decision": "approve", "category": group.pk, "directory_entry": ""})
+    assert decided.status_code == 302
+    signature.refresh_from_db()
+    assert (signature.status, signature.category) == (SignatureStatus.APPROVED, group)
+
+
+def test_the_export_is_an_encrypted_file_with_every_signatory_and_is_audited(
+    letter, ada, alice, north
+):
+    actions.sign_as_organisation(actor=alice, letter=letter, organisation=north)
+    owner = client_for(ada)
+    url = reverse("letter_export", kwargs={"org": "coalition", "letter_id": letter.pk})
+    assert owner.get(url).status_code == 200
+    response = owner.post(url, {"file_format": "csv", "passphrase": "correct horse battery"})
+    assert response["Content-Type"] == "application/zip"
+    with pyzipper.AESZipFile(io.BytesIO(response.content)) as archive:
+        archive.setpassword(b"correct horse battery")
+        content = archive.read(archive.namelist()[0]).decode("utf-8-sig")
+    assert "North Shelter" in content
+    assert "alice@example.org" in content
+    assert AuditEvent.objects.filter(action="letter.signatures_exported").count() == 1
+
+
+def test_the_counter_can_be_embedded_on_other_sites(letter, ada, alice, north, client):
+    actions.sign_as_organisation(actor=alice, letter=letter, organisation=north)
+    actions.move_letter(actor=ada, letter=letter, move="publish")
+    response = client.get(
+        reverse("letter_counter", kwargs={"org": "coalition", "letter": letter.slug})
+    )
+    assert response.status_code == 200
+    assert "X-Frame-Options" not in response
+    assert "frame-ancestors *" in response["Content-Security-Policy"]
+    assert ">1<" in response.content.decode()
+
+
+def test_the_public_page_carries_share_links_and_preview_metadata(letter, ada, client):
+    actions.move_letter(actor=ada, letter=letter, move="publish")
+    html = client.get(
+        reverse("letter_public", kwargs={"org": "coalition", "letter": letter.slug})
+    ).content.decode()
+    assert '<meta property="og:title" content="Letter to the committee">' in html
+    assert "#EndExploitation" in html
+    assert "hashtags=EndExploitation%2CEquality" in html
+    assert "gaia@example.org" in html
+
+
+def test_markdown_keeps_formatting_and_drops_anything_that_could_run():
+    html = render_markdown(
+        "# Title\n\n**bold** <script>alert(1)</script> [x](javascript:alert(1)) [ok](https://ok.example)"
+    )
+    assert "<h2>Title</h2>" in html
+    assert "<strong>bold</strong>" in html
+    assert "<script" not in html
+    assert 'href="javascript' not in html
+    assert 'href="https://ok.example"' in html
+
+
+def test_anyone_downloads_the_published_list_of_signatories_without_contact_details(
+    letter, ada, alice, north, client
+):
+    actions.sign_as_organisation(actor=alice, letter=letter, organisation=north)
+    csv_url = reverse("letter_signatories_csv", kwargs={"org": "coalition", "letter": letter.slug})
+    assert client.get(csv_url).status_code == 404, "not before publication"
+    actions.move_letter(actor=ada, letter=letter, move="publish")
+    content = client.get(csv_url).content.decode("utf-8-sig")
+    assert content.splitlines() == [
+        "group,organisation,country",
+        "Coalition and its members,North Shelter,France",
+    ]
+    assert "alice" not in content
+    xlsx = client.get(
+        reverse("letter_signatories_xlsx", kwargs={"org": "coalition", "letter": letter.slug})
+    )
+    assert xlsx.content[:2] == b"PK"

@@ -1,0 +1,275 @@
+"""A letter from draft to published: groups, signatures by members and others, versions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from haven.letters import access, actions
+from haven.letters.models import LetterStatus, LetterVersion, SignatureStatus
+from haven.privacy.models import AuditEvent
+from tests.conftest import client_for
+from tests.letters.conftest import draft_letter
+
+
+def test_a_new_letter_is_a_draft_with_the_default_groups_of_signatories(ada, coalition):
+    letter = draft_letter(ada, coalition.organisation)
+    assert letter.status == LetterStatus.DRAFT
+    assert letter.slug == "letter-to-the-committee"
+    assert [c.name for c in access.categories_of(letter)] == [
+        "Coalition and its members",
+        "International networks",
+        "Domestic NGOs",
+    ]
+    assert letter.hashtags == "#EndExploitation #Equality"
+    assert AuditEvent.objects.filter(action="letter.created", object_id=str(letter.pk)).exists()
+
+
+def test_a_second_letter_with_the_same_title_gets_its_own_address(ada, coalition):
+    first = draft_letter(ada, coalition.organisation)
+    second = draft_letter(ada, coalition.organisation)
+    assert (first.slug, second.slug) == ("letter-to-the-committee", "letter-to-the-committee-2")
+
+
+def test_a_member_of_the_owners_network_signs_in_one_step_into_the_members_group(
+    letter, alice, north
+):
+    signature = actions.sign_as_organisation(actor=alice, letter=letter, organisation=north)
+    assert signature.status == SignatureStatus.APPROVED
+    assert signature.category is not None
+    assert signature.category.name == "Coalition and its members"
+    assert signature.version == 1
+    assert access.approved_count(letter) == 1
+
+
+def test_an_organisation_signs_a_letter_only_once(letter, alice, north):
+    actions.sign_as_organisation(actor=alice, letter=letter, organisation=north)
+    with pytest.raises(ValidationError, match="already signed"):
+        actions.sign_as_organisation(actor=alice, letter=letter, organisation=north)
+    assert access.approved_count(letter) == 1
+
+
+def test_an_organisation_in_haven_outside_the_network_waits_for_the_owners_approval(
+    letter, erin, east, ada
+):
+    signature = actions.sign_as_organisation(actor=erin, letter=letter, organisation=east)
+    assert signature.status == SignatureStatus.PENDING
+    assert access.approved_count(letter) == 0
+    actions.decide_request(actor=ada, signature=signature, approve=True)
+    signature.refresh_from_db()
+    assert signature.status == SignatureStatus.APPROVED
+    assert signature.signatory == east
+
+
+def test_nobody_signs_a_draft_a_closed_letter_or_after_the_deadline(ada, coalition, alice, north):
+    letter = draft_letter(ada, coalition.organisation)
+    with pytest.raises(ValidationError, match="not open"):
+        actions.sign_as_organisation(actor=alice, letter=letter, organisation=north)
+    actions.move_letter(actor=ada, letter=letter, move="open")
+    letter.refresh_from_db()
+    actions.update_letter(
+        actor=ada,
+        letter=letter,
+        changes={"signature_deadline": timezone.now() - timedelta(minutes=1)},
+    )
+    letter.refresh_from_db()
+    with pytest.raises(ValidationError, match="not open"):
+        actions.sign_as_organisation(actor=alice, letter=letter, organisation=north)
+
+
+def test_editing_the_text_after_the_first_signature_makes_a_new_version_and_tells_signatories(
+    letter, alice, north, ada, django_capture_on_commit_callbacks
+):
+    actions.save_text(actor=ada, letter=letter, language="en", values={"title": "Before anyone"})
+    letter.refresh_from_db()
+    assert letter.version == 1
+    actions.sign_as_organisation(actor=alice, letter=letter, organisation=north)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.save_text(
+            actor=ada, letter=letter, language="en", values={"body": "A changed text."}
+        )
+    letter.refresh_from_db()
+    assert letter.version == 2
+    versions = {
+        v.number: v.texts["en"]["body"] for v in LetterVersion.objects.filter(letter=letter)
+    }
+    assert versions[1].startswith("We, the undersigned")
+    assert versions[2] == "A changed text."
+    assert [m.to for m in mail.outbox] == [["alice@example.org"]]
+    assert "version 2" in mail.outbox[0].subject
+    signature = access.signature_of(letter, north)
+    assert signature is not None
+    assert signature.version == 1
+    actions.confirm_version(actor=alice, signature=signature)
+    signature.refresh_from_db()
+    assert signature.version == 2
+
+
+def test_a_translation_is_a_full_text_of_its_own(letter, ada):
+    actions.save_text(
+        actor=ada,
+        letter=letter,
+        language="fr",
+        values={"title": "Lettre au comité", "body": "Nous, soussignées…"},
+    )
+    assert access.languages_of(letter) == ["en", "fr"]
+    assert access.text_in(letter, "fr").title == "Lettre au comité"
+    assert access.text_in(letter, "de").title == "Letter to the committee"
+
+
+def test_a_new_translation_needs_a_title_and_a_text(letter, ada):
+    with pytest.raises(ValidationError) as refused:
+        actions.save_text(actor=ada, letter=letter, language="es", values={"title": "Carta"})
+    assert "body" in refused.value.message_dict
+
+
+def test_publishing_closes_signatures_and_an_embargo_keeps_the_page_hidden_until_its_date(
+    letter, ada, alice, north, client
+):
+    actions.sign_as_organisation(actor=alice, letter=letter, organisation=north)
+    later = timezone.now() + timedelta(days=2)
+    actions.move_letter(actor=ada, letter=letter, move="publish", publish_at=later)
+    letter.refresh_from_db()
+    assert letter.status == LetterStatus.PUBLISHED
+    assert letter.closed_at is not None
+    url = reverse("letter_public", kwargs={"org": "coalition", "letter": letter.slug})
+    assert client.get(url).status_code == 404
+    assert not access.is_public(letter)
+    assert access.is_public(letter, now=later + timedelta(seconds=1))
+
+
+def test_a_withdrawn_letter_says_why_and_no_longer_changes(letter, ada, client):
+    actions.move_letter(actor=ada, letter=letter, move="publish")
+    with pytest.raises(ValidationError, match="why"):
+        actions.move_letter(actor=ada, letter=letter, move="withdraw")
+    actions.move_letter(
+        actor=ada, letter=letter, move="withdraw", reason="Superseded by a new text."
+    )
+    letter.refresh_from_db()
+    page = client.get(reverse("letter_public", kwargs={"org": "coalition", "letter": letter.slug}))
+    assert page.status_code == 200
+    assert "Superseded by a new text." in page.content.decode()
+    with pytest.raises(ValidationError, match="withdrawn"):
+        actions.save_text(actor=ada, letter=letter, language="en", values={"title": "Again"})
+
+
+def test_a_step_that_does_not_follow_from_the_status_is_refused(letter, ada):
+    with pytest.raises(ValidationError, match="cannot take this step"):
+        actions.move_letter(actor=ada, letter=letter, move="open")
+
+
+def test_the_owner_renames_orders_and_removes_groups(letter, ada):
+    extra = actions.add_category(
+        actor=ada, letter=letter, name="Supporters", translations={"fr": "Soutiens"}
+    )
+    assert extra.position == 3
+    assert extra.name_in("fr") == "Soutiens"
+    actions.update_category(actor=ada, category=extra, changes={"position": 0})
+    assert access.categories_of(letter)[0] == extra
+    with pytest.raises(ValidationError, match="already has a group"):
+        actions.add_category(actor=ada, letter=letter, name="Supporters")
+    actions.delete_category(actor=ada, category=extra)
+    assert len(access.categories_of(letter)) == 3
+
+
+def test_a_group_with_signatories_cannot_be_removed(letter, ada, alice, north):
+    signature = actions.sign_as_organisation(actor=alice, letter=letter, organisation=north)
+    assert signature.category is not None
+    with pytest.raises(ValidationError, match="Move this group"):
+        actions.delete_category(actor=ada, category=signature.category)
+
+
+def test_the_public_list_is_grouped_alphabetical_by_default_or_in_the_owners_order(
+    letter, ada, alice, north, south, bob
+):
+    first = actions.sign_as_organisation(actor=bob, letter=letter, organisation=south)
+    actions.sign_as_organisation(actor=alice, letter=letter, organisation=north)
+    [group] = access.grouped_signatories(letter, "en")
+    assert [s.name for s in group.signatures] == ["North Shelter", "South Helpline"]
+    actions.update_letter(actor=ada, letter=letter, changes={"signatory_order": "chosen"})
+    letter.refresh_from_db()
+    actions.arrange_signature(actor=ada, signature=first, position=0)
+    second = access.signature_of(letter, north)
+    assert second is not None
+    actions.arrange_signature(actor=ada, signature=second, position=5)
+    [group] = access.grouped_signatories(letter, "en")
+    assert [s.name for s in group.signatures] == ["South Helpline", "North Shelter"]
+
+
+def test_a_member_signs_through_the_page_and_sees_the_version_signed(letter, alice, north):
+    client = client_for(alice)
+    url = reverse("letter_sign", kwargs={"org": "north", "letter_id": letter.pk})
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Letter to the committee" in page.content.decode()
+    refused = client.post(url, {"step": "sign"})
+    assert refused.status_code == 400
+    signed = client.post(url, {"step": "sign", "agree": "on", "signer_role": "Director"})
+    assert signed.status_code == 302
+    page = client.get(url)
+    assert "North Shelter signed version 1" in page.content.decode()
+    listing = client.get(reverse("letters_to_sign", kwargs={"org": "north"}))
+    assert "Letter to the committee" in listing.content.decode()
+    withdrawn = client.post(url, {"step": "withdraw"})
+    assert withdrawn.status_code == 302
+    assert access.approved_count(letter) == 0
+
+
+def test_a_member_without_the_signing_permission_cannot_sign(letter, carol):
+    url = reverse("letter_sign", kwargs={"org": "north", "letter_id": letter.pk})
+    assert client_for(carol).get(url).status_code == 403
+
+
+def test_the_owner_drafts_opens_and_publishes_in_the_browser(ada, coalition, client):
+    owner = client_for(ada)
+    created = owner.post(
+        reverse("letter_create", kwargs={"org": "coalition"}),
+        {
+            "kind": "statement",
+            "language": "en",
+            "title": "Joint statement on 17 December",
+            "body": "Today we call for an end to violence.",
+            "signatory_order": "alphabetical",
+        },
+    )
+    assert created.status_code == 302
+    letter = access.letters_of(coalition.organisation).get()
+    detail = reverse("letter_detail", kwargs={"org": "coalition", "letter_id": letter.pk})
+    assert owner.get(detail).status_code == 200
+    text = reverse("letter_text", kwargs={"org": "coalition", "letter_id": letter.pk, "lang": "fr"})
+    assert owner.get(text).status_code == 200
+    saved = owner.post(text, {"title": "Déclaration commune", "body": "Aujourd'hui…"})
+    assert saved.status_code == 302
+    move = reverse("letter_move", kwargs={"org": "coalition", "letter_id": letter.pk})
+    assert owner.post(move, {"move": "open"}).status_code == 302
+    assert owner.post(move, {"move": "publish"}).status_code == 302
+    public = client.get(
+        reverse("letter_public", kwargs={"org": "coalition", "letter": letter.slug})
+    )
+    assert public.status_code == 200
+    assert 'hreflang="fr"' in public.content.decode()
+    french = client.get(
+        reverse(
+            "letter_public_language",
+            kwargs={"org": "coalition", "letter": letter.slug, "lang": "fr"},
+        )
+    )
+    assert "Déclaration commune" in french.content.decode()
+    missing = reverse(
+        "letter_public_language", kwargs={"org": "coalition", "letter": letter.slug, "lang": "de"}
+    )
+    assert client.get(missing).status_code == 404
+
+
+def test_an_unknown_step_or_language_is_a_clear_refusal(letter, ada):
+    owner = client_for(ada)
+    move = reverse("letter_move", kwargs={"org": "coalition", "letter_id": letter.pk})
+    assert owner.post(move, {"move": "explode"}).status_code == 400
+    text = reverse("letter_text", kwargs={"org": "coalition", "letter_id": letter.pk, "lang": "zz"})
+    assert owner.get(text).status_code == 404

@@ -1,0 +1,98 @@
+"""Petitions through the API: the owner's operations and the public's signature."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core import mail
+from django.test import Client
+
+from haven.petitions.models import Signature
+from haven.privacy.models import AuditEvent
+from tests.conftest import bearer
+from tests.letters.conftest import token_of
+
+
+def _post(client, path, body, **headers):
+    return client.post(path, json.dumps(body), content_type="application/json", **headers)
+
+
+def test_the_owner_runs_a_petition_and_the_public_signs_it_through_the_api(
+    adam, north, django_capture_on_commit_callbacks
+):
+    client = Client()
+    owner: dict[str, Any] = bearer(adam)
+    created = _post(
+        client,
+        "/api/orgs/north/petitions",
+        {"language": "en", "title": "Fund shelters", "body": "Now.", "goal": 10},
+        **owner,
+    )
+    assert created.status_code == 201, created.content
+    petition = json.loads(created.content)
+    base = f"/api/orgs/north/petitions/{petition['id']}"
+    public = f"/api/petitions/north/{petition['slug']}"
+    assert client.get(public).status_code == 404
+    assert (
+        json.loads(_post(client, f"{base}/status", {"move": "open"}, **owner).content)["status"]
+        == "open"
+    )
+    for number in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            signed = _post(
+                client,
+                f"{public}/signatures",
+                {
+                    "name": f"Person {number}",
+                    "email": f"person.{number}@example.org",
+                    "country": "fr",
+                },
+            )
+        assert signed.status_code == 202, signed.content
+        token = token_of(mail.outbox[-1])
+        assert _post(client, f"{public}/confirmations", {"token": token}).status_code == 200
+    repeat = _post(client, f"{public}/signatures", {"name": "P", "email": "person.0@example.org"})
+    assert repeat.status_code == 202
+    assert Signature.objects.count() == 3
+    assert json.loads(client.get(public).content)["count"] == 3
+    listed = json.loads(client.get(f"{base}/signatures?status=confirmed", **owner).content)
+    assert listed["count"] == 3
+    assert {item["email"] for item in listed["items"]} >= {"person.1@example.org"}
+    gone = _post(
+        client, f"{base}/invalidations", {"signature_ids": [listed["items"][0]["id"]]}, **owner
+    )
+    assert json.loads(gone.content) == {"invalidated": 1}
+    assert json.loads(client.get(base, **owner).content)["confirmed"] == 2
+    paused = _post(client, f"{base}/status", {"move": "pause"}, **owner)
+    assert json.loads(paused.content)["paused"] is True
+    refused = _post(client, f"{public}/signatures", {"name": "Late", "email": "late@example.org"})
+    assert refused.status_code == 400
+    assert AuditEvent.objects.filter(action="petition.signatures_invalidated").count() == 1
+
+
+def test_a_public_signature_with_a_bad_token_or_address_is_refused(petition):
+    client = Client()
+    public = f"/api/petitions/north/{petition.slug}"
+    assert _post(client, f"{public}/confirmations", {"token": "nope"}).status_code == 400
+    assert (
+        _post(
+            client, f"{public}/signatures", {"name": "X", "email": "x@mailinator.com"}
+        ).status_code
+        == 400
+    )
+    assert (
+        _post(client, f"{public}/signatures", {"name": "X", "email": "not-an-address"}).status_code
+        == 400
+    )
+    assert not Signature.objects.exists()
+
+
+def test_the_public_signature_is_rate_limited_with_a_429(petition, settings):
+    settings.HAVEN_RATE_PER_ADDRESS = "1/h"
+    client = Client()
+    public = f"/api/petitions/north/{petition.slug}/signatures"
+    assert _post(client, public, {"name": "X", "email": "x.y@gmail.com"}).status_code == 202
+    limited = _post(client, public, {"name": "X", "email": "X.Y+again@gmail.com"})
+    assert limited.status_code == 429
+    assert limited["Retry-After"]

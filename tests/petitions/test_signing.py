@@ -1,0 +1,235 @@
+"""The public signs a petition: double opt-in, one signature per person, abuse controls, and
+answers that never reveal whether an address has signed."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from haven.abuse.honeypot import HONEYPOT_FIELD
+from haven.petitions import access, actions
+from haven.petitions.models import Signature, SignatureStatus
+from haven.privacy.models import AuditEvent
+from tests.letters.conftest import confirmation_link, html_part
+
+FORM = {"name": "Jo Example", "email": "jo.example@gmail.com", "country": "FR"}
+
+
+def _url(petition, name="petition_public", **extra):
+    return reverse(name, kwargs={"org": petition.owner.slug, "petition": petition.slug, **extra})
+
+
+def _sign(client, petition, **changes):
+    return client.post(_url(petition), {**FORM, **changes})
+
+
+def test_a_signature_counts_only_after_the_button_behind_the_e_mail_link(
+    petition, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _sign(client, petition, contact_consent="on", show_name="on")
+    assert response.status_code == 302
+    assert response["Location"] == _url(petition, "petition_sent")
+    signature = Signature.objects.get()
+    assert signature.status == SignatureStatus.PENDING
+    assert (signature.contact_consent, signature.show_name) == (True, True)
+    assert access.confirmed_count(petition) == 0
+    [message] = mail.outbox
+    assert message.to == ["jo.example@gmail.com"]
+    assert "<html" in html_part(message)
+    confirm = confirmation_link(message)
+    # Link scanners only GET: the page shows a button and confirms nothing.
+    assert "Confirm my signature" in client.get(confirm).content.decode()
+    assert access.confirmed_count(petition) == 0
+    assert "your signature counts" in client.post(confirm).content.decode()
+    assert access.confirmed_count(petition) == 1
+    page = client.get(_url(petition)).content.decode()
+    assert "1 signature" in page
+    assert "Jo Example" in page
+
+
+def test_consent_to_follow_up_contact_is_off_unless_ticked(petition, client):
+    _sign(client, petition)
+    assert Signature.objects.get().contact_consent is False
+    html = client.get(_url(petition)).content.decode()
+    box = re.search(r'<input type="checkbox" name="contact_consent"[^>]*>', html)
+    assert box is not None
+    assert "checked" not in box.group(0)
+
+
+def test_one_person_signs_once_whatever_the_spelling_and_the_answer_is_the_same(
+    petition, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _sign(client, petition)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = _sign(client, petition, email="Jo.Ex.Ample+petition@googlemail.com", name="J")
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"]
+    assert Signature.objects.count() == 1
+    # A waiting signature gets its link again; nothing tells the sender it existed.
+    assert len(mail.outbox) == 2
+    client.post(confirmation_link(mail.outbox[0]))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        third = _sign(client, petition)
+    assert third["Location"] == first["Location"]
+    assert mail.outbox == []
+    assert access.confirmed_count(petition) == 1
+
+
+def test_an_address_of_another_provider_keeps_its_dots_and_tags(petition):
+    actions.sign_petition(petition=petition, name="A", email="a.b+x@example.org")
+    assert actions.sign_petition(petition=petition, name="A", email="ab@example.org") is not None
+    assert Signature.objects.count() == 2
+
+
+def test_the_honeypot_refuses_a_bot_and_stores_nothing(petition, client):
+    response = _sign(client, petition, **{HONEYPOT_FIELD: "spam"})
+    assert response.status_code == 400
+    assert not Signature.objects.exists()
+
+
+def test_throw_away_and_blocked_domains_are_refused(petition, client, adam):
+    assert _sign(client, petition, email="x@mailinator.com").status_code == 400
+    actions.update_petition(
+        actor=adam, petition=petition, changes={"blocked_domains": "Spam.example\n"}
+    )
+    petition.refresh_from_db()
+    response = _sign(client, petition, email="x@mail.spam.example")
+    assert response.status_code == 400
+    assert "throw-away" in response.content.decode()
+    assert not Signature.objects.exists()
+
+
+def test_too_many_signatures_from_one_address_get_a_429_with_a_clear_message(
+    petition, client, settings
+):
+    settings.HAVEN_RATE_PER_ADDRESS = "2/h"
+    for _ in range(2):
+        assert _sign(client, petition).status_code == 302
+    response = _sign(client, petition, email="JO.EXAMPLE@gmail.com")
+    assert response.status_code == 429
+    assert "Too many attempts. Please wait" in response.content.decode()
+    assert response["Retry-After"]
+
+
+def test_too_many_attempts_from_one_ip_address_get_a_429(petition, client, settings):
+    settings.HAVEN_RATE_PER_IP = "3/10m"
+    for number in range(3):
+        _sign(client, petition, email=f"person{number}@example.org")
+    assert _sign(client, petition, email="late@example.org").status_code == 429
+    assert Signature.objects.count() == 3
+
+
+def test_bad_input_gets_a_clear_message_and_stores_nothing(petition, client):
+    response = _sign(client, petition, email="not an address", name="")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Enter a valid email address" in html or "valid e-mail" in html
+    assert not Signature.objects.exists()
+
+
+def test_the_owner_pauses_signing_and_a_paused_petition_takes_no_signature(petition, adam, client):
+    actions.move_petition(actor=adam, petition=petition, move="pause")
+    petition.refresh_from_db()
+    response = _sign(client, petition)
+    assert response.status_code == 400
+    assert "paused" in response.content.decode()
+    assert not Signature.objects.exists()
+    actions.move_petition(actor=adam, petition=petition, move="resume")
+    petition.refresh_from_db()
+    assert _sign(client, petition).status_code == 302
+
+
+def test_a_closed_petition_no_longer_confirms_signatures(
+    petition, adam, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _sign(client, petition)
+    actions.move_petition(actor=adam, petition=petition, move="close")
+    response = client.post(confirmation_link(mail.outbox[0]))
+    assert response.status_code == 400
+    assert access.confirmed_count(petition) == 0
+
+
+def test_a_petition_past_its_closing_time_takes_no_signature(petition, adam):
+    actions.update_petition(
+        actor=adam, petition=petition, changes={"closes_at": timezone.now() - timedelta(seconds=1)}
+    )
+    petition.refresh_from_db()
+    with pytest.raises(ValidationError):
+        actions.sign_petition(petition=petition, name="Late", email="late@example.org")
+
+
+def test_a_draft_has_no_public_page(adam, north, client):
+    from tests.petitions.conftest import draft_petition
+
+    draft = draft_petition(adam, north)
+    assert client.get(_url(draft)).status_code == 404
+
+
+def test_a_forged_link_confirms_nothing(petition, client):
+    assert client.post(_url(petition, "petition_confirm", token="abc:def")).status_code == 400
+
+
+def test_signing_and_confirming_write_no_audit_event(
+    petition, client, django_capture_on_commit_callbacks
+):
+    before = AuditEvent.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        _sign(client, petition)
+    client.post(confirmation_link(mail.outbox[0]))
+    assert AuditEvent.objects.count() == before
+
+
+def test_names_addresses_and_comments_are_encrypted_at_rest(petition):
+    actions.sign_petition(
+        petition=petition, name="Jo Example", email="jo@example.org", comment="Yes"
+    )
+    stored = Signature.objects.values_list("personal", "email_key").get()
+    assert "Jo" not in stored[0]
+    assert "jo@" not in stored[0]
+    assert "Yes" not in stored[0]
+    assert len(stored[1]) == 64
+    signature = Signature.objects.get()
+    assert (signature.name, signature.email, signature.comment) == (
+        "Jo Example",
+        "jo@example.org",
+        "Yes",
+    )
+
+
+def test_the_embeddable_counter_shows_the_confirmed_count(petition, client):
+    signature = actions.sign_petition(petition=petition, name="A", email="a@example.org")
+    assert signature is not None
+    actions.confirm_signature(signature=signature)
+    response = client.get(_url(petition, "petition_counter"))
+    assert "frame-ancestors *" in response["Content-Security-Policy"]
+    assert ">1<" in response.content.decode()
+
+
+def test_a_rush_of_signatures_queues_one_dispatch_that_sends_every_e_mail(
+    petition, settings, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from haven.petitions.tasks import send_confirmations
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        for number in range(5):
+            actions.sign_petition(petition=petition, name="N", email=f"n{number}@example.org")
+    assert DBTaskResult.objects.count() == 1
+    assert send_confirmations.call() == 5
+    assert sorted(m.to[0] for m in mail.outbox) == [f"n{number}@example.org" for number in range(5)]
+    assert not Signature.objects.filter(confirmation_sent_at__isnull=True).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.sign_petition(petition=petition, name="N", email="later@example.org")
+    assert DBTaskResult.objects.count() == 2, "the dispatcher cleared its flag when it started"
