@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "haven.shelter",
     "haven.workspace",
     "haven.records",
+    "haven.reporting",
     "haven.api",
 ]
 

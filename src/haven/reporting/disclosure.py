@@ -1,0 +1,357 @@
+"""Disclosure control: small-cell suppression with complementary suppression, and the
+differential privacy noise each member adds before its figures leave it.
+
+Suppression works on a ``Grid`` (categories by columns, with row and column totals). A
+cell below the threshold is withheld (primary suppression); then, as long as some
+withheld cell could be worked out from the published totals, another cell is withheld
+(complementary suppression). Each cell of the grid, totals included, lies on one row and
+one column, and each line says "the cells add up to the total": withheld cells are edges
+of a graph between lines, and a withheld cell can be worked out exactly when its edge is
+a bridge of that graph (it lies on no cycle). So complementary suppression runs until
+no withheld cell is a bridge. See docs/decisions/0031.
+
+Noise is discrete Laplace noise from OpenDP (``make_laplace`` over integers): a person
+adds at most ``PERSON_CONTRIBUTION`` to a member's private tables, so noise of scale
+``PERSON_CONTRIBUTION / ε`` makes one sending ε-differentially private.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+
+import opendp.prelude as dp
+
+from haven.reporting.schema import PERSON_CONTRIBUTION, Cell, Figures, table
+
+TOTAL = ""
+Position = tuple[str, str]
+
+dp.enable_features("contrib")
+
+
+# --- Suppression ---------------------------------------------------------------------
+
+
+@dataclass
+class Grid:
+    """A table of counts: ``rows`` by ``columns``, with totals (the ``TOTAL`` row and column).
+
+    Missing cells are zero. ``values`` may hold the totals too (noised figures need not add
+    up); otherwise they are the sums of the cells.
+    """
+
+    rows: list[str]
+    columns: list[str]
+    values: dict[Position, Decimal] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for row in self.rows:
+            if (row, TOTAL) not in self.values:
+                self.values[row, TOTAL] = sum(
+                    (self.values.get((row, column), Decimal(0)) for column in self.columns),
+                    Decimal(0),
+                )
+        for column in [*self.columns, TOTAL]:
+            if (TOTAL, column) not in self.values:
+                self.values[TOTAL, column] = sum(
+                    (self.values.get((row, column), Decimal(0)) for row in self.rows),
+                    Decimal(0),
+                )
+
+    def value(self, position: Position) -> Decimal:
+        return self.values.get(position, Decimal(0))
+
+    def positions(self) -> list[Position]:
+        return [(row, column) for row in [*self.rows, TOTAL] for column in [*self.columns, TOTAL]]
+
+
+def _bridges(edges: Iterable[Position]) -> set[Position]:
+    """Edges (row line, column line) of the graph that lie on no cycle."""
+    adjacent: dict[tuple[str, str], list[tuple[tuple[str, str], Position]]] = {}
+    for row, column in edges:
+        a, b = ("r", row), ("c", column)
+        adjacent.setdefault(a, []).append((b, (row, column)))
+        adjacent.setdefault(b, []).append((a, (row, column)))
+    order: dict[tuple[str, str], int] = {}
+    low: dict[tuple[str, str], int] = {}
+    found: set[Position] = set()
+    counter = 0
+    for root in adjacent:
+        if root in order:
+            continue
+        order[root] = low[root] = counter
+        counter += 1
+        # Iterative depth-first search: (vertex, edge used to reach it, neighbour iterator).
+        stack = [(root, None, iter(adjacent[root]))]
+        while stack:
+            vertex, via, neighbours = stack[-1]
+            advanced = False
+            for neighbour, edge in neighbours:
+                if edge == via:
+                    continue
+                if neighbour in order:
+                    low[vertex] = min(low[vertex], order[neighbour])
+                    continue
+                order[neighbour] = low[neighbour] = counter
+                counter += 1
+                stack.append((neighbour, edge, iter(adjacent[neighbour])))
+                advanced = True
+                break
+            if advanced:
+                continue
+            stack.pop()
+            if stack and via is not None:
+                parent = stack[-1][0]
+                low[parent] = min(low[parent], low[vertex])
+                if low[vertex] > order[parent]:
+                    found.add(via)
+    return found
+
+
+def _component(edges: set[Position], start: tuple[str, str], without: Position) -> set[object]:
+    adjacent: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for row, column in edges:
+        if (row, column) == without:
+            continue
+        adjacent.setdefault(("r", row), []).append(("c", column))
+        adjacent.setdefault(("c", column), []).append(("r", row))
+    seen: set[object] = {start}
+    todo = [start]
+    while todo:
+        for neighbour in adjacent.get(todo.pop(), []):
+            if neighbour not in seen:
+                seen.add(neighbour)
+                todo.append(neighbour)
+    return seen
+
+
+def suppress(
+    grid: Grid, threshold: int, *, forced: Iterable[Position] = (), zero_is_small: bool = False
+) -> set[Position]:
+    """The positions to withhold so that none of them follows from what is published."""
+    withheld = {
+        position
+        for position in grid.positions()
+        if grid.value(position) < threshold and (zero_is_small or grid.value(position) != 0)
+    }
+    withheld |= set(forced)
+    while True:
+        bridges = sorted(_bridges(withheld))
+        if not bridges:
+            return withheld
+        candidates: list[tuple[int, int, Decimal, Position]] = []
+        for row, column in bridges:
+            row_side = _component(withheld, ("r", row), (row, column))
+            column_side = _component(withheld, ("c", column), (row, column))
+            for other in [*grid.columns, TOTAL]:
+                if (row, other) not in withheld:
+                    closes = ("c", other) in column_side
+                    candidates.append(_rank(grid, (row, other), closes))
+            for other in [*grid.rows, TOTAL]:
+                if (other, column) not in withheld:
+                    closes = ("r", other) in row_side
+                    candidates.append(_rank(grid, (other, column), closes))
+        if not candidates:  # cannot happen: a full grid of two lines or more has no bridge
+            raise AssertionError("complementary suppression found no cell to withhold")
+        withheld.add(min(candidates)[3])
+
+
+def _rank(grid: Grid, position: Position, closes: bool) -> tuple[int, int, Decimal, Position]:
+    value = grid.value(position)
+    grand_total = position == (TOTAL, TOTAL)
+    # Prefer a cell that closes a cycle at once, then one that is not zero (a zero next to a
+    # small cell protects little), never the grand total unless nothing else is left, and
+    # then the smallest, so that as little as possible is lost.
+    return (int(grand_total) * 2 + int(not closes), int(value == 0), abs(value), position)
+
+
+def grid_for(table_key: str, columns: Mapping[str, Figures], rows: list[str]) -> Grid:
+    """The grid of one table: ``rows`` (categories), one column per key of ``columns``."""
+    values: dict[Position, Decimal] = {}
+    for column, figures in columns.items():
+        for row in rows:
+            value = figures.get((table_key, row))
+            if value is not None:
+                values[row, column] = value
+    return Grid(rows=list(rows), columns=list(columns), values=values)
+
+
+@dataclass
+class Controlled:
+    """A grid after suppression: what may be shown, by position."""
+
+    grid: Grid
+    withheld: set[Position]
+    threshold: int
+
+    def shown(self, position: Position) -> Decimal | None:
+        return None if position in self.withheld else self.grid.value(position)
+
+
+def control(grids: Mapping[str, Grid], threshold: int) -> dict[str, Controlled]:
+    """Suppression for several tables' grids at once.
+
+    Tables of one group count the same persons or calls, so they share their column totals:
+    a column total withheld in one is withheld in all of them (repeated until they agree).
+    Volume tables withhold exactly what the count table they follow withholds.
+    """
+    result: dict[str, Controlled] = {}
+    counts = {key: grid for key, grid in grids.items() if table(key).kind == "count"}
+    groups: dict[str, list[str]] = {}
+    for key in counts:
+        groups.setdefault(table(key).group or key, []).append(key)
+    for members in groups.values():
+        forced: set[Position] = set()
+        while True:
+            withheld = {key: suppress(counts[key], threshold, forced=forced) for key in members}
+            shared = {
+                position for key in members for position in withheld[key] if position[0] == TOTAL
+            }
+            if shared <= forced:
+                break
+            forced |= shared
+        for key in members:
+            result[key] = Controlled(counts[key], withheld[key], threshold)
+    for key, grid in grids.items():
+        table_ = table(key)
+        if table_.kind != "volume":
+            continue
+        followed = result.get(table_.follows)
+        withheld_volume: set[Position] = set()
+        for position in grid.positions():
+            row, column = position
+            if row == TOTAL:
+                continue  # volume tables publish no column totals
+            source = (_followed(table_.key, row), column)
+            if followed is None or source in followed.withheld:
+                withheld_volume.add(position)
+        result[key] = Controlled(grid, withheld_volume, threshold)
+    return result
+
+
+def _followed(table_key: str, row: str) -> str:
+    from haven.reporting.schema import followed_category
+
+    return followed_category(table(table_key), row)
+
+
+# --- Differential privacy ------------------------------------------------------------
+
+
+def noise_scale(epsilon: Decimal) -> Decimal:
+    """The scale of the discrete Laplace noise that makes one sending ε-private."""
+    return (Decimal(PERSON_CONTRIBUTION) / epsilon).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class Noised:
+    figures: Figures
+    scale: Decimal
+    epsilon: Decimal
+
+
+def add_noise(figures: Figures, epsilon: Decimal) -> Noised:
+    """The figures with OpenDP's discrete Laplace noise on every private cell.
+
+    The measurement is built over the vector of private cells with the L1 distance; its
+    privacy map is checked: a person's at most ``PERSON_CONTRIBUTION`` must cost at most ε.
+    Other cells are returned unchanged.
+    """
+    scale = noise_scale(epsilon)
+    private = sorted(set(private_domain()) | {cell for cell in figures if table(cell[0]).private})
+    space = dp.vector_domain(dp.atom_domain(T=int)), dp.l1_distance(T=int)
+    measurement = dp.m.make_laplace(*space, scale=float(scale))
+    spent = Decimal(str(measurement.map(d_in=PERSON_CONTRIBUTION)))
+    if spent > epsilon:
+        raise AssertionError(f"noise of scale {scale} costs {spent}, more than ε = {epsilon}")
+    noised = measurement([int(figures.get(cell, 0)) for cell in private])
+    result = dict(figures)
+    for cell, value in zip(private, noised, strict=True):
+        result[cell] = Decimal(int(value))
+    return Noised(figures=result, scale=scale, epsilon=epsilon)
+
+
+ALPHA = 0.05
+EXACT_UP_TO = 30
+
+
+@lru_cache(maxsize=512)
+def accuracy(scale: float, contributions: int) -> int:
+    """Half-width ``a`` such that a sum of ``contributions`` independent discrete Laplace
+    noises of this scale lies within ±a with probability at least 95%.
+
+    One discrete Laplace noise is the difference of two geometric variables, so a sum of n
+    of them is the difference of two negative binomial ones; the probability of each value
+    follows from that exactly, and ``a`` is the smallest integer that reaches 95%. For one
+    contribution this is OpenDP's own ``discrete_laplacian_scale_to_accuracy``; beyond
+    ``EXACT_UP_TO``, the normal approximation.
+    """
+    if contributions <= 0 or scale <= 0:
+        return 0
+    if contributions == 1:
+        return math.ceil(dp.discrete_laplacian_scale_to_accuracy(scale=scale, alpha=ALPHA))
+    q = math.exp(-1.0 / scale)
+    n = contributions
+    if n > EXACT_UP_TO:
+        # The exact sum costs time in n; past this many, the normal approximation (the sum
+        # of 30 such noises is within a fraction of a percent of normal) is used.
+        variance = n * 2 * q / (1 - q) ** 2
+        return math.ceil(1.959964 * math.sqrt(variance))
+    log_q, log_p = math.log(q), math.log1p(-q)
+    # Negative binomial probabilities P(X = j), far enough into the tail to be exact here.
+    mean = n * q / (1 - q)
+    spread = math.sqrt(n * q) / (1 - q)
+    limit = int(mean + 40 * spread + 50)
+    weights = [
+        math.exp(math.lgamma(j + n) - math.lgamma(j + 1) - math.lgamma(n) + n * log_p + j * log_q)
+        for j in range(limit)
+    ]
+
+    def probability(k: int) -> float:
+        return sum(weights[j + k] * weights[j] for j in range(limit - k))
+
+    covered = probability(0)
+    a = 0
+    while covered < 1 - ALPHA and a < limit - 1:
+        a += 1
+        covered += 2 * probability(a)
+    return a
+
+
+def cell_accuracy(scales: Iterable[Decimal]) -> Decimal | None:
+    """The 95% accuracy of a sum of noised figures, one per scale given (None: no noise).
+
+    Figures noised with different scales are counted as if all had the largest one, which
+    can only widen the interval.
+    """
+    noised = [scale for scale in scales if scale > 0]
+    if not noised:
+        return None
+    return Decimal(accuracy(float(max(noised)), len(noised)))
+
+
+@lru_cache(maxsize=1)
+def private_domain() -> tuple[Cell, ...]:
+    """Every cell of the private tables, the open ones over all their possible categories.
+
+    Noise goes on every one of them, zeros included: leaving out a zero, or a country
+    nobody had, would tell which cells are empty.
+    """
+    from django_countries import countries
+
+    from haven.reporting.schema import TABLES
+
+    cells: list[Cell] = []
+    for table_ in TABLES:
+        if not table_.private:
+            continue
+        if table_.open_category == "country":
+            codes = [str(code) for code, _name in countries] + ["unknown"]
+        else:
+            codes = table_.category_codes()
+        cells.extend((table_.key, code) for code in codes)
+    return tuple(cells)
