@@ -12,6 +12,8 @@ from haven.organisations.urls import organisation_urlpatterns as organisations_o
 from haven.organisations.urls import public_urlpatterns as organisations_public_urls
 from haven.privacy.urls import organisation_urlpatterns as privacy_organisation_urls
 from haven.records.urls import organisation_urlpatterns as records_organisation_urls
+from haven.reporting.urls import organisation_urlpatterns as reporting_organisation_urls
+from haven.reporting.urls import public_urlpatterns as reporting_public_urls
 from haven.services.urls import organisation_urlpatterns as services_organisation_urls
 from haven.shelter.urls import organisation_urlpatterns as shelter_organisation_urls
 from haven.views import health, set_language
@@ -23,6 +25,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", health, name="health"),
     path("networks/", include(organisations_public_urls)),
+    path("networks/", include(reporting_public_urls)),
     path(
         "o/<slug:org>/",
         include(
@@ -35,6 +38,7 @@ urlpatterns = [
             + helpline_organisation_urls
             + shelter_organisation_urls
             + records_organisation_urls
+            + reporting_organisation_urls
         ),
     ),
     path("api/", api.urls),

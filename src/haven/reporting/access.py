@@ -179,6 +179,8 @@ def member_statuses(period: ReportingPeriod) -> list[MemberStatus]:
 # --- A coordinator's: sent figures, aggregated ----------------------------------------------
 
 Column = Literal["member", "country", "period", "network"]
+# The one column of figures summed over the whole network.
+NETWORK_COLUMN = "all"
 
 
 @dataclass
@@ -254,7 +256,7 @@ def _column(by: Column, organisation_id: object, country: object, period_id: obj
         return str(country or "??")
     if by == "period":
         return str(period_id)
-    return ""
+    return NETWORK_COLUMN
 
 
 # --- Publications ---------------------------------------------------------------------------

@@ -91,12 +91,22 @@ def from_form(data: Mapping[str, str]) -> Entry:
         if name.startswith("cell:"):
             table_key, _bar, category = name[5:].partition("|")
             cells.append((table_key, category, value))
-    for name, category in data.items():
-        if name.startswith("open:") and name.endswith(":category") and category.strip():
-            stem = name[: -len(":category")]
-            table_key = stem[5:].rpartition(":")[0]
-            cells.append((table_key, category, data.get(f"{stem}:value", "")))
-    return from_cells(cells)
+    orphans: list[EntryError] = []
+    for name, value in data.items():
+        if not (name.startswith("open:") and name.endswith(":value")):
+            continue
+        stem = name[: -len(":value")]
+        category = data.get(f"{stem}:category", "")
+        table_key = stem[5:].rpartition(":")[0]
+        if category.strip():
+            cells.append((table_key, category, value))
+        elif value.strip():
+            orphans.append(
+                EntryError(0, table_key[:60], _("Give the category of this value, or clear it."))
+            )
+    checked = from_cells(cells)
+    checked.errors.extend(orphans)
+    return checked
 
 
 def _complete(entry: Entry) -> Entry:

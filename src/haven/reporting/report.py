@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from django_countries import countries
 
 from haven.reporting.access import Sent
@@ -35,6 +36,8 @@ class TableView:
     columns: list[tuple[str, str]]
     cells: dict[Position, Shown]
     threshold: int
+    # False where a total across the columns means nothing (persons across periods).
+    row_totals: bool = True
 
     def cell(self, row: str, column: str) -> Shown:
         return self.cells.get((row, column), Shown(Decimal(0)))
@@ -56,7 +59,9 @@ class TableView:
 
 
 def country_name(code: str) -> str:
-    return str(countries.name(code)) if code in countries else code
+    if code in countries:
+        return str(countries.name(code))
+    return _("Country not given") if code == "??" else code
 
 
 def build_views(
