@@ -26,7 +26,7 @@ from tests.reporting.conftest import build_casework
 pytestmark = pytest.mark.django_db
 
 
-def _consenting(organisation) -> set:
+def _consenting(organisation) -> set[object]:
     today = timezone.localdate()
     return {
         consent.person_id
@@ -38,7 +38,7 @@ def _consenting(organisation) -> set:
 
 def independent_count(
     organisation, start: datetime.date, end: datetime.date
-) -> tuple[Figures, dict]:
+) -> tuple[Figures, dict[str, int]]:
     figures = empty_figures()
     with scopes_disabled():
         consenting = _consenting(organisation)
@@ -49,7 +49,7 @@ def independent_count(
         calls = list(HelplineCall.objects.filter(organisation=organisation))
         stays = list(Stay.objects.filter(organisation=organisation))
         cases = list(Case.objects.filter(organisation=organisation))
-    household_members: dict = {}
+    household_members: dict[object, list[object]] = {}
     for person in persons:
         if person.household_id:
             household_members.setdefault(person.household_id, []).append(person.pk)
@@ -75,7 +75,7 @@ def independent_count(
                 return True
         return False
 
-    left_out = Counter()
+    left_out: Counter[str] = Counter()
     for person in persons:
         if not active(person, start, end):
             continue
@@ -96,8 +96,8 @@ def independent_count(
         for kind in person.exploitation_types[:2] or ["none"]:
             figures["persons.exploitation", kind] += 1
 
-    served_persons: dict[str, set] = {}
-    served_households: dict[str, set] = {}
+    served_persons: dict[str, set[object]] = {}
+    served_households: dict[str, set[object]] = {}
     for delivery in deliveries:
         if not start <= delivery.delivered_on <= end:
             continue

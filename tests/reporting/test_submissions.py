@@ -164,6 +164,7 @@ def test_an_uploaded_csv_in_the_download_shape_becomes_the_draft(period, north, 
 def test_an_uploaded_xlsx_is_read_too(period, north, alice):
     workbook = Workbook()
     sheet = workbook.active
+    assert sheet is not None
     sheet.append(["table", "category", "value"])
     sheet.append(["persons.status", "new", 9])
     sheet.append(["calls.channel", "sms", 3])

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
 import opendp.prelude as dp
 
@@ -86,7 +87,9 @@ def _bridges(edges: Iterable[Position]) -> set[Position]:
         order[root] = low[root] = counter
         counter += 1
         # Iterative depth-first search: (vertex, edge used to reach it, neighbour iterator).
-        stack = [(root, None, iter(adjacent[root]))]
+        stack: list[tuple[tuple[str, str], Position | None, Any]] = [
+            (root, None, iter(adjacent[root]))
+        ]
         while stack:
             vertex, via, neighbours = stack[-1]
             advanced = False
@@ -265,7 +268,7 @@ def add_noise(figures: Figures, epsilon: Decimal) -> Noised:
     private = sorted(set(private_domain()) | {cell for cell in figures if table(cell[0]).private})
     space = dp.vector_domain(dp.atom_domain(T=int)), dp.l1_distance(T=int)
     measurement = dp.m.make_laplace(*space, scale=float(scale))
-    spent = Decimal(str(measurement.map(d_in=PERSON_CONTRIBUTION)))
+    spent = Decimal(str(measurement.map(d_in=PERSON_CONTRIBUTION)))  # type: ignore[no-untyped-call]
     if spent > epsilon:
         raise AssertionError(f"noise of scale {scale} costs {spent}, more than ε = {epsilon}")
     noised = measurement([int(figures.get(cell, 0)) for cell in private])
@@ -293,7 +296,8 @@ def accuracy(scale: float, contributions: int) -> int:
     if contributions <= 0 or scale <= 0:
         return 0
     if contributions == 1:
-        return math.ceil(dp.discrete_laplacian_scale_to_accuracy(scale=scale, alpha=ALPHA))
+        found: float = dp.discrete_laplacian_scale_to_accuracy(scale=scale, alpha=ALPHA)
+        return math.ceil(found)
     q = math.exp(-1.0 / scale)
     n = contributions
     if n > EXACT_UP_TO:

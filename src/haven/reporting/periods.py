@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from haven.reporting.models import PeriodKind
 
-_MONTHS = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 3, PeriodKind.YEAR: 12}
+_MONTHS: dict[str, int] = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 3, PeriodKind.YEAR: 12}
 
 
 def _add_months(day: datetime.date, months: int) -> datetime.date:

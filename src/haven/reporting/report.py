@@ -4,7 +4,6 @@ by country, member or period, suppressed, and each noised figure with its 95% ac
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -132,8 +131,8 @@ def round_down(number: int) -> int:
     """Down to two significant figures: 15,234 → 15,000; 987 → 980; 64 → 64."""
     if number <= 0:
         return 0
-    digits = int(math.log10(number)) + 1
+    digits = len(str(number))
     if digits <= 2:
         return number
-    unit = 10 ** (digits - 2)
+    unit: int = 10 ** (digits - 2)
     return number // unit * unit

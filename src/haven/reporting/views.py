@@ -21,7 +21,7 @@ from haven.reporting.charts import bar_chart
 from haven.reporting.dashboard import Dashboard, build_dashboard, public_figures
 from haven.reporting.forms import DashboardForm, PeriodForm, PublishForm, SendForm, UploadForm
 from haven.reporting.models import PublicationStatus, Source, Submission, SubmissionStatus
-from haven.reporting.report import TableView, build_views
+from haven.reporting.report import TableView, build_views, country_name
 from haven.reporting.schema import SECTIONS, TABLES, categories_of, label_of
 
 OPEN_ROWS = 4
@@ -401,10 +401,12 @@ def period_create(request: OrganisationRequest) -> HttpResponse:
 
 def _review_views(period: Any, by: str) -> list[TableView]:
     sent = access.sent_figures([period], by="member" if by == "member" else "country")
-    label = (lambda key: sent.labels.get(key, key)) if by == "member" else None
-    from haven.reporting.report import country_name
 
-    return build_views(sent, TABLES, period.threshold, column_label=label or country_name)
+    def member_name(key: str) -> str:
+        return sent.labels.get(key, key)
+
+    label = member_name if by == "member" else country_name
+    return build_views(sent, TABLES, period.threshold, column_label=label)
 
 
 @organisation_view("reporting.coordinate")
