@@ -326,8 +326,9 @@ def accuracy(scale: float, contributions: int) -> int:
     return a
 
 
-def cell_accuracy(scales: Iterable[Decimal]) -> Decimal | None:
-    """The 95% accuracy of a sum of noised figures, one per scale given (None: no noise).
+def cell_accuracy(scales: Iterable[Decimal], cells: int = 1) -> Decimal | None:
+    """The 95% accuracy of a sum of noised figures: ``cells`` cells of each revision whose
+    noise scale is given (None: no noise).
 
     Figures noised with different scales are counted as if all had the largest one, which
     can only widen the interval.
@@ -335,7 +336,12 @@ def cell_accuracy(scales: Iterable[Decimal]) -> Decimal | None:
     noised = [scale for scale in scales if scale > 0]
     if not noised:
         return None
-    return Decimal(accuracy(float(max(noised)), len(noised)))
+    return Decimal(accuracy(float(max(noised)), len(noised) * cells))
+
+
+def domain_size(table_key: str) -> int:
+    """How many noised cells of one revision a table's total adds up."""
+    return sum(1 for key, _category in private_domain() if key == table_key)
 
 
 @lru_cache(maxsize=1)

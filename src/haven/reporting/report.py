@@ -12,7 +12,14 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from haven.reporting.access import Sent
-from haven.reporting.disclosure import TOTAL, Grid, Position, cell_accuracy, control
+from haven.reporting.disclosure import (
+    TOTAL,
+    Grid,
+    Position,
+    cell_accuracy,
+    control,
+    domain_size,
+)
 from haven.reporting.schema import TABLES, Table, categories_of, label_of
 
 
@@ -100,10 +107,13 @@ def build_views(
         for position in result.grid.positions():
             if position[0] == TOTAL and not table_.has_column_totals:
                 continue
-            column = position[1]
+            row, column = position
             accuracy = None
             if table_.private:
-                accuracy = cell_accuracy(sent.scales.get(column, []) if column else all_scales)
+                # A total adds the noise of every cell of its table, shown or not.
+                summed = domain_size(table_.key) if row == TOTAL else 1
+                scales = sent.scales.get(column, []) if column else all_scales
+                accuracy = cell_accuracy(scales, summed)
             cells[position] = Shown(result.shown(position), accuracy)
         views.append(
             TableView(
