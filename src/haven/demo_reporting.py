@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from haven.accounts.models import User
+from haven.organisations.access import member_countries
 from haven.organisations.models import Network, Organisation
 from haven.privacy import audit
 from haven.reporting import actions, publishing
@@ -154,6 +155,7 @@ def build_reporting(
         by_hand = set(rng.sample([m.pk for m in members], k=min(BY_HAND, len(members) // 4)))
         late = set(rng.sample([m.pk for m in members], k=min(LATE, len(members))))
         now = timezone.now()
+        countries = member_countries(network)
         for period in periods:
             latest = period is periods[-1]
             submissions = Submission.objects.filter(period=period).select_related("organisation")
@@ -182,7 +184,7 @@ def build_reporting(
                     continue
                 submission.status = SubmissionStatus.SENT
                 submission.save()
-                noised = add_noise(figures, period.epsilon)
+                noised = add_noise(figures, period.epsilon, countries)
                 revision = Revision.objects.create(
                     organisation=organisation,
                     submission=submission,

@@ -170,13 +170,19 @@ def test_volume_figures_are_withheld_where_their_counts_are() -> None:
 def test_noise_is_added_to_every_private_cell_and_nowhere_else() -> None:
     figures = empty_figures()
     figures["services.deliveries", "food_parcel"] = Decimal(500)
-    noised = add_noise(figures, Decimal("0.5"))
+    figures["persons.citizenship", "VN"] = Decimal(12)
+    figures["persons.citizenship", "FR"] = Decimal(30)
+    noised = add_noise(figures, Decimal("0.5"), ["FR", "ES"])
+    domain = private_domain(("ES", "FR"))
     assert noised.scale == Decimal(PERSON_CONTRIBUTION * 2)
-    assert set(private_domain()) <= set(noised.figures)
+    assert set(domain) == {cell for cell in noised.figures if cell[0].startswith("persons.")}
     assert noised.figures["services.deliveries", "food_parcel"] == 500
-    changed = sum(1 for cell in private_domain() if noised.figures[cell] != 0)
+    changed = sum(1 for cell in domain if noised.figures[cell] != 0)
     # Noise of scale 18 leaves a cell at exactly zero rarely (about 3% of the time).
-    assert changed > len(private_domain()) * 0.8
+    assert changed > len(domain) * 0.8
+    # A country outside the network's counts as "other" before the noise; none is named.
+    assert ("persons.citizenship", "VN") not in noised.figures
+    assert ("persons.citizenship", "other") in noised.figures
 
 
 def test_one_sending_costs_exactly_its_epsilon_by_opendps_own_privacy_map() -> None:

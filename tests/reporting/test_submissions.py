@@ -290,8 +290,10 @@ def test_sending_under_differential_privacy_noises_every_person_count_and_spends
     assert sent["services.deliveries", "food_parcel"] == 120
     assert sent["services.amount", "emergency_rent:EUR"] == Decimal("4500.50")
     person_cells = [cell for cell in sent if cell[0].startswith("persons.")]
-    assert len(person_cells) > 200
-    assert any(cell[0] == "persons.citizenship" for cell in person_cells)
+    assert len(person_cells) > 45  # of 62 cells, a few noised to exactly 0 (not stored)
+    citizenship = {cell[1] for cell in person_cells if cell[0] == "persons.citizenship"}
+    # The countries of the network's members, then everyone else.
+    assert citizenship <= {"FR", "ES", "BE", "other", "unknown"}
 
 
 def test_when_the_privacy_budget_is_spent_no_further_correction_leaves(period, north, alice):

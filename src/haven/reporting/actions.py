@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
 from haven.accounts.models import User
+from haven.organisations.access import member_countries
 from haven.organisations.models import MembershipCategory, Network, Organisation
 from haven.privacy import audit
 from haven.reporting import access
@@ -306,7 +307,8 @@ def send_submission(
         epsilon = scale = Decimal(0)
         if period.private:
             spend_budget(organisation=locked.organisation, period=period, epsilon=period.epsilon)
-            noised = add_noise(figures, period.epsilon)
+            countries = member_countries(period.network)
+            noised = add_noise(figures, period.epsilon, countries)
             figures, epsilon, scale = noised.figures, noised.epsilon, noised.scale
         with scope(organisation=locked.organisation_id):
             Revision.objects.filter(submission=locked, is_current=True).update(is_current=False)

@@ -29,6 +29,8 @@ import opendp.prelude as dp
 from haven.reporting.schema import PERSON_CONTRIBUTION, Cell, Figures, table
 
 TOTAL = ""
+CITIZENSHIP = "persons.citizenship"
+OTHER = "other"
 Position = tuple[str, str]
 
 dp.enable_features("contrib")
@@ -257,25 +259,39 @@ class Noised:
     epsilon: Decimal
 
 
-def add_noise(figures: Figures, epsilon: Decimal) -> Noised:
-    """The figures with OpenDP's discrete Laplace noise on every private cell.
+def add_noise(figures: Figures, epsilon: Decimal, countries: Iterable[str]) -> Noised:
+    """The figures with OpenDP's discrete Laplace noise on every cell of the private tables.
 
-    The measurement is built over the vector of private cells with the L1 distance; its
-    privacy map is checked: a person's at most ``PERSON_CONTRIBUTION`` must cost at most ε.
-    Other cells are returned unchanged.
+    Citizenship is released over a fixed domain, ``countries`` (those of the network's
+    members, which depend on no person) with "other" and "unknown": a person's country
+    outside it counts as "other" first. The measurement is built over the vector of private
+    cells with the L1 distance, and its privacy map is checked: a person's at most
+    ``PERSON_CONTRIBUTION`` must cost at most ε. Other cells are returned unchanged.
     """
     scale = noise_scale(epsilon)
-    private = sorted(set(private_domain()) | {cell for cell in figures if table(cell[0]).private})
+    domain = private_domain(tuple(sorted(set(countries))))
+    folded = fold_countries(figures, domain)
     space = dp.vector_domain(dp.atom_domain(T=int)), dp.l1_distance(T=int)
     measurement = dp.m.make_laplace(*space, scale=float(scale))
     spent = Decimal(str(measurement.map(d_in=PERSON_CONTRIBUTION)))  # type: ignore[no-untyped-call]
     if spent > epsilon:
         raise AssertionError(f"noise of scale {scale} costs {spent}, more than ε = {epsilon}")
-    noised = measurement([int(figures.get(cell, 0)) for cell in private])
-    result = dict(figures)
-    for cell, value in zip(private, noised, strict=True):
+    noised = measurement([int(folded.get(cell, 0)) for cell in domain])
+    result = {cell: value for cell, value in folded.items() if not table(cell[0]).private}
+    for cell, value in zip(domain, noised, strict=True):
         result[cell] = Decimal(int(value))
     return Noised(figures=result, scale=scale, epsilon=epsilon)
+
+
+def fold_countries(figures: Figures, domain: Iterable[Cell]) -> Figures:
+    """Citizenship outside the domain's countries counted as "other"."""
+    inside = {category for key, category in domain if key == CITIZENSHIP}
+    folded: Figures = {}
+    for (key, category), value in figures.items():
+        if key == CITIZENSHIP and category not in inside:
+            category = OTHER
+        folded[key, category] = folded.get((key, category), Decimal(0)) + value
+    return folded
 
 
 ALPHA = 0.05
@@ -339,20 +355,20 @@ def cell_accuracy(scales: Iterable[Decimal], cells: int = 1) -> Decimal | None:
     return Decimal(accuracy(float(max(noised)), len(noised) * cells))
 
 
-def domain_size(table_key: str) -> int:
-    """How many noised cells of one revision a table's total adds up."""
-    return sum(1 for key, _category in private_domain() if key == table_key)
+def domain_size(table_key: str, rows: int) -> int:
+    """How many noised cells of one revision a table's total adds up (for citizenship, the
+    categories the revisions hold: every cell of its domain, as noised, that is not 0)."""
+    table_ = table(table_key)
+    return rows if table_.open_category == "country" else len(table_.category_codes())
 
 
-@lru_cache(maxsize=1)
-def private_domain() -> tuple[Cell, ...]:
-    """Every cell of the private tables, the open ones over all their possible categories.
+@lru_cache(maxsize=64)
+def private_domain(countries: tuple[str, ...]) -> tuple[Cell, ...]:
+    """Every cell of the private tables, citizenship over ``countries``, "other", "unknown".
 
     Noise goes on every one of them, zeros included: leaving out a zero, or a country
     nobody had, would tell which cells are empty.
     """
-    from django_countries import countries
-
     from haven.reporting.schema import TABLES
 
     cells: list[Cell] = []
@@ -360,7 +376,7 @@ def private_domain() -> tuple[Cell, ...]:
         if not table_.private:
             continue
         if table_.open_category == "country":
-            codes = [str(code) for code, _name in countries] + ["unknown"]
+            codes = [*countries, OTHER, "unknown"]
         else:
             codes = table_.category_codes()
         cells.extend((table_.key, code) for code in codes)

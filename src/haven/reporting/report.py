@@ -111,7 +111,7 @@ def build_views(
             accuracy = None
             if table_.private:
                 # A total adds the noise of every cell of its table, shown or not.
-                summed = domain_size(table_.key) if row == TOTAL else 1
+                summed = domain_size(table_.key, len(rows_of[table_.key])) if row == TOTAL else 1
                 scales = sent.scales.get(column, []) if column else all_scales
                 accuracy = cell_accuracy(scales, summed)
             cells[position] = Shown(result.shown(position), accuracy)

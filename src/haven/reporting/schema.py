@@ -294,11 +294,11 @@ def clean_category(table_: Table, category: str) -> str:
     category = category.strip()
     if table_.open_category == "country":
         code = category.upper()
-        if code == "UNKNOWN":
-            return "unknown"
+        if code in ("UNKNOWN", "OTHER"):
+            return code.lower()
         if code not in countries:
             raise CellError(
-                _("“%(value)s” is not an ISO 3166 country code (or “unknown”).")
+                _("“%(value)s” is not an ISO 3166 country code (or “other”, “unknown”).")
                 % {"value": category[:60]}
             )
         return code
@@ -348,6 +348,8 @@ def label_of(table_: Table, category: str) -> str:
     if table_.categories is not None:
         return dict(table_.categories()).get(category, category)
     if table_.open_category == "country":
+        if category == "other":
+            return _("Other countries")
         return str(countries.name(category)) if category != "unknown" else _("Unknown")
     service, _colon, currency = category.partition(":")
     return f"{dict(_services()).get(service, service)} ({currency})"
@@ -358,7 +360,9 @@ def categories_of(table_: Table, figures: Mapping[Cell, Decimal]) -> list[str]:
     if table_.categories is not None:
         return table_.category_codes()
     present = sorted({category for key, category in figures if key == table_.key})
-    return sorted(present, key=lambda code: (code == "unknown", label_of(table_, code)))
+    return sorted(
+        present, key=lambda code: (code in ("other", "unknown"), code, label_of(table_, code))
+    )
 
 
 def followed_category(table_: Table, category: str) -> str:
