@@ -72,36 +72,56 @@ class Grid:
         return [(row, column) for row in [*self.rows, TOTAL] for column in [*self.columns, TOTAL]]
 
 
-def _bridges(edges: Iterable[Position]) -> set[Position]:
-    """Edges (row line, column line) of the graph that lie on no cycle."""
-    adjacent: dict[tuple[str, str], list[tuple[tuple[str, str], Position]]] = {}
+Vertex = tuple[str, str]
+
+
+@dataclass
+class _Search:
+    """A depth-first search of the withheld cells' graph: its bridges, and for each bridge
+    the child end, whose subtree (by discovery order) is one side of the bridge."""
+
+    bridges: dict[Position, Vertex] = field(default_factory=dict)
+    order: dict[Vertex, int] = field(default_factory=dict)
+    size: dict[Vertex, int] = field(default_factory=dict)
+    root: dict[Vertex, Vertex] = field(default_factory=dict)
+
+    def beyond(self, bridge: Position, vertex: Vertex) -> bool | None:
+        """True if ``vertex`` is on the bridge's child side, False on the other, None if it
+        is in another component (or in none)."""
+        child = self.bridges[bridge]
+        if vertex not in self.order or self.root[vertex] != self.root[child]:
+            return None
+        return self.order[child] <= self.order[vertex] < self.order[child] + self.size[child]
+
+
+def _search(edges: Iterable[Position]) -> _Search:
+    adjacent: dict[Vertex, list[tuple[Vertex, Position]]] = {}
     for row, column in edges:
         a, b = ("r", row), ("c", column)
         adjacent.setdefault(a, []).append((b, (row, column)))
         adjacent.setdefault(b, []).append((a, (row, column)))
-    order: dict[tuple[str, str], int] = {}
-    low: dict[tuple[str, str], int] = {}
-    found: set[Position] = set()
+    found = _Search()
+    low: dict[Vertex, int] = {}
     counter = 0
-    for root in adjacent:
-        if root in order:
+    for start in adjacent:
+        if start in found.order:
             continue
-        order[root] = low[root] = counter
+        found.order[start] = low[start] = counter
+        found.root[start] = start
         counter += 1
         # Iterative depth-first search: (vertex, edge used to reach it, neighbour iterator).
-        stack: list[tuple[tuple[str, str], Position | None, Any]] = [
-            (root, None, iter(adjacent[root]))
-        ]
+        stack: list[tuple[Vertex, Position | None, Any]] = [(start, None, iter(adjacent[start]))]
         while stack:
             vertex, via, neighbours = stack[-1]
             advanced = False
             for neighbour, edge in neighbours:
                 if edge == via:
                     continue
-                if neighbour in order:
-                    low[vertex] = min(low[vertex], order[neighbour])
+                if neighbour in found.order:
+                    low[vertex] = min(low[vertex], found.order[neighbour])
                     continue
-                order[neighbour] = low[neighbour] = counter
+                found.order[neighbour] = low[neighbour] = counter
+                found.root[neighbour] = start
                 counter += 1
                 stack.append((neighbour, edge, iter(adjacent[neighbour])))
                 advanced = True
@@ -109,29 +129,18 @@ def _bridges(edges: Iterable[Position]) -> set[Position]:
             if advanced:
                 continue
             stack.pop()
+            found.size[vertex] = counter - found.order[vertex]
             if stack and via is not None:
                 parent = stack[-1][0]
                 low[parent] = min(low[parent], low[vertex])
-                if low[vertex] > order[parent]:
-                    found.add(via)
+                if low[vertex] > found.order[parent]:
+                    found.bridges[via] = vertex
     return found
 
 
-def _component(edges: set[Position], start: tuple[str, str], without: Position) -> set[object]:
-    adjacent: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for row, column in edges:
-        if (row, column) == without:
-            continue
-        adjacent.setdefault(("r", row), []).append(("c", column))
-        adjacent.setdefault(("c", column), []).append(("r", row))
-    seen: set[object] = {start}
-    todo = [start]
-    while todo:
-        for neighbour in adjacent.get(todo.pop(), []):
-            if neighbour not in seen:
-                seen.add(neighbour)
-                todo.append(neighbour)
-    return seen
+def _bridges(edges: Iterable[Position]) -> set[Position]:
+    """Edges (row line, column line) of the graph that lie on no cycle."""
+    return set(_search(edges).bridges)
 
 
 def suppress(
@@ -145,20 +154,25 @@ def suppress(
     }
     withheld |= set(forced)
     while True:
-        bridges = sorted(_bridges(withheld))
-        if not bridges:
+        search = _search(withheld)
+        if not search.bridges:
             return withheld
         candidates: list[tuple[int, int, Decimal, Position]] = []
-        for row, column in bridges:
-            row_side = _component(withheld, ("r", row), (row, column))
-            column_side = _component(withheld, ("c", column), (row, column))
+        for bridge in sorted(search.bridges):
+            row, column = bridge
+            # Withholding (row, other) closes a cycle through the bridge when the other
+            # column's line is on the far side of the bridge from this row's line.
+            row_beyond = search.beyond(bridge, ("r", row))
             for other in [*grid.columns, TOTAL]:
                 if (row, other) not in withheld:
-                    closes = ("c", other) in column_side
+                    side = search.beyond(bridge, ("c", other))
+                    closes = side is not None and side != row_beyond
                     candidates.append(_rank(grid, (row, other), closes))
+            column_beyond = search.beyond(bridge, ("c", column))
             for other in [*grid.rows, TOTAL]:
                 if (other, column) not in withheld:
-                    closes = ("r", other) in row_side
+                    side = search.beyond(bridge, ("r", other))
+                    closes = side is not None and side != column_beyond
                     candidates.append(_rank(grid, (other, column), closes))
         if not candidates:  # cannot happen: a full grid of two lines or more has no bridge
             raise AssertionError("complementary suppression found no cell to withhold")

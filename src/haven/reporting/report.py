@@ -52,16 +52,47 @@ class TableView:
     def total(self) -> Shown:
         return self.cell(TOTAL, TOTAL)
 
-    def lines(self) -> list[tuple[str, str, list[Shown], Shown]]:
-        """Each category: code, label, its cell in each column, and its total."""
+    def lines(self) -> list[tuple[str, list[tuple[str, bool]], tuple[str, bool]]]:
+        """Each category's label, its cells as (text, withheld), and its total, formatted
+        here rather than cell by cell in the template (large tables render much faster)."""
         return [
-            (code, label, [self.cell(code, column) for column, _name in self.columns],
-             self.cell(code, TOTAL))
+            (label, [self.text(code, column) for column, _name in self.columns],
+             self.text(code, TOTAL))
             for code, label in self.rows
         ]  # fmt: skip
 
+    def footer(self) -> list[tuple[str, bool]]:
+        return [self.text(TOTAL, column) for column, _name in self.columns]
+
+    def text(self, row: str, column: str) -> tuple[str, bool]:
+        shown = self.cell(row, column)
+        return format_figure(shown, self.threshold), shown.withheld
+
     def column_totals(self) -> list[Shown]:
         return [self.cell(TOTAL, column) for column, _name in self.columns]
+
+
+def format_number(value: Decimal | int | None) -> str:
+    from django.contrib.humanize.templatetags.humanize import intcomma
+
+    if value is None:
+        return ""
+    if isinstance(value, Decimal) and value != value.to_integral_value():
+        return str(intcomma(f"{value:.2f}"))
+    return str(intcomma(int(value)))
+
+
+def format_figure(shown: Shown, threshold: int = 10) -> str:
+    """ "1,234 ± 28", "1,234", or "<10" for a withheld figure."""
+    if shown.value is None:
+        return f"<{threshold}"
+    text = format_number(shown.value)
+    if shown.accuracy:
+        text = _("%(value)s ± %(accuracy)s") % {
+            "value": text,
+            "accuracy": format_number(shown.accuracy),
+        }
+    return text
 
 
 def country_name(code: str) -> str:

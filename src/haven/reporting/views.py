@@ -399,14 +399,15 @@ def period_create(request: OrganisationRequest) -> HttpResponse:
     )
 
 
-def _review_views(period: Any, by: str) -> list[TableView]:
+def _review_views(period: Any, by: str, section: str) -> list[TableView]:
     sent = access.sent_figures([period], by="member" if by == "member" else "country")
 
     def member_name(key: str) -> str:
         return sent.labels.get(key, key)
 
     label = member_name if by == "member" else country_name
-    return build_views(sent, TABLES, period.threshold, column_label=label)
+    tables = [table_ for table_ in TABLES if table_.section == section]
+    return build_views(sent, tables, period.threshold, column_label=label)
 
 
 @organisation_view("reporting.coordinate")
@@ -415,8 +416,11 @@ def period_review(request: OrganisationRequest, period_id: int) -> HttpResponse:
     network = _network(request)
     period = access.period_for(network, period_id)
     by = "member" if request.GET.get("by") == "member" else "country"
+    section = request.GET.get("section", "persons")
+    if section not in SECTIONS:
+        section = "persons"
     statuses = access.member_statuses(period)
-    views = _review_views(period, by) if any(status.revision for status in statuses) else []
+    sent_any = any(status.revision for status in statuses)
     return render(
         request,
         "reporting/period_review.html",
@@ -425,8 +429,10 @@ def period_review(request: OrganisationRequest, period_id: int) -> HttpResponse:
             "period": period,
             "statuses": statuses,
             "sent_count": sum(1 for status in statuses if status.revision),
-            "views": views,
+            "views": _review_views(period, by, section) if sent_any else [],
             "by": by,
+            "section": section,
+            "sections": [(key, str(title)) for key, title in SECTIONS.items()],
             "publish_form": PublishForm(),
             "publications": list(access.publications_of(network).filter(period=period)),
             "organisation": request.organisation,
