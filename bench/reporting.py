@@ -80,6 +80,7 @@ def _run(started: float) -> None:
 
     step = time.monotonic()
     call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
     print(f"migrated in {time.monotonic() - step:.0f} s", flush=True)
     step = time.monotonic()
     world = _load()

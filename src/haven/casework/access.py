@@ -452,6 +452,13 @@ def open_case_filter(organisation: Organisation, start: datetime.date, end: date
     )
 
 
+def case_opened_before(organisation: Organisation, day: datetime.date) -> Q:
+    """Persons with a case opened before ``day`` (one lookup per person)."""
+    with scope(organisation=organisation):
+        earlier = Case.objects.filter(organisation=organisation, opened_on__lt=day)
+    return Q(Exists(earlier.filter(person_id=OuterRef("pk"))))
+
+
 # The dimensions persons are counted by, with the value a blank field counts as.
 PERSON_DIMENSIONS: dict[str, str] = {
     "gender": "NonSpecifiedUnknown",

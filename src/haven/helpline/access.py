@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django_scopes import scope
@@ -232,6 +232,15 @@ def called_filter(organisation: Organisation, start: datetime.date, end: datetim
     """Persons with a helpline call linked to them from ``start`` to ``end``."""
     linked = _calls_between(organisation, start, end).filter(person__isnull=False)
     return Q(pk__in=linked.values("person_id"))
+
+
+def called_before(organisation: Organisation, day: datetime.date) -> Q:
+    """Persons with a helpline call linked to them before ``day`` (one lookup per person)."""
+    with scope(organisation=organisation):
+        earlier = HelplineCall.objects.filter(
+            organisation=organisation, started_at__lt=day_bounds(day)[0]
+        )
+    return Q(Exists(earlier.filter(person_id=OuterRef("pk"))))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Literal
 from django.http import HttpRequest
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from haven.accounts.tenancy import (
     OrganisationRequest,
@@ -124,14 +124,16 @@ class MemberStatusOut(Schema):
     late: bool
 
 
-class ShownOut(Schema):
+# Plain pydantic models: a table has thousands of cells, and ninja's Schema wraps each one
+# in a getter for Django objects these do not need.
+class ShownOut(BaseModel):
     category: str
     column: str
     value: Decimal | None = Field(description="None when withheld")
     accuracy: Decimal | None = Field(description="Half-width of the 95% interval of the noise")
 
 
-class TableOut(Schema):
+class TableOut(BaseModel):
     table: str
     title: str
     cells: list[ShownOut]

@@ -21,9 +21,6 @@ from haven.reporting.schema import Figures, empty_figures
 from haven.services import access as services
 from haven.shelter import access as shelter
 
-# "Earlier" support, for telling new persons from continuing ones, starts here.
-EARLIEST = datetime.date(1900, 1, 1)
-
 # Submission tables fed by each person dimension of casework.access.person_counts.
 _PERSON_TABLES = {
     "trafficking_status": "persons.trafficking",
@@ -54,17 +51,25 @@ def _support_filters(
     ]
 
 
+def _earlier_filters(organisation: Organisation, start: datetime.date) -> list[Q]:
+    return [
+        services.served_before(organisation, start),
+        helpline.called_before(organisation, start),
+        shelter.sheltered_before(organisation, start),
+        casework.case_opened_before(organisation, start),
+    ]
+
+
 def compute_figures(
     organisation: Organisation, start: datetime.date, end: datetime.date
 ) -> Computed:
     """The member's figures from ``start`` to ``end`` (both included), consent enforced."""
     figures = empty_figures()
     with scope(organisation=organisation):
-        before = start - datetime.timedelta(days=1)
         persons = casework.person_counts(
             organisation,
             supported=_support_filters(organisation, start, end),
-            earlier=_support_filters(organisation, EARLIEST, before),
+            earlier=_earlier_filters(organisation, start),
         )
         given = services.service_figures(organisation, start, end)
         calls = helpline.call_figures(organisation, start, end)

@@ -3,6 +3,7 @@ publications and dashboard, and the network's public figures."""
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -592,23 +594,36 @@ def dashboard_export(request: OrganisationRequest) -> HttpResponse:
 # --- The public's ---------------------------------------------------------------------
 
 
-@public_view
-@require_GET
-def network_figures(request: HttpRequest, network: str) -> HttpResponse:
-    found = network_by_slug(network)
-    publications = list(access.published(found)[:60])
-    latest = publications[0] if publications else None
+def _published_page(
+    request: HttpRequest, network: Any, publication: Any, *, with_trend: bool
+) -> HttpResponse:
+    publications = list(access.published(network)[:60])
+    # Published figures never change, so the page's figures are cached by the set of
+    # publications in force (a new or withdrawn one changes the key) and the language;
+    # they are computed only when the cache misses.
+    version = hashlib.sha256(",".join(str(p.pk) for p in publications).encode()).hexdigest()[:16]
     return render(
         request,
         "reporting/public_figures.html",
         {
-            "network": found,
-            "publication": latest,
+            "network": network,
+            "publication": publication,
             "publications": publications,
-            "figures": public_figures(latest) if latest else None,
-            "trend": _trend_chart(found),
+            "figures": SimpleLazyObject(lambda: public_figures(publication))
+            if publication
+            else None,
+            "trend": SimpleLazyObject(lambda: _trend_chart(network)) if with_trend else None,
+            "version": version,
+            "with_trend": with_trend,
         },
     )
+
+
+@public_view
+@require_GET
+def network_figures(request: HttpRequest, network: str) -> HttpResponse:
+    found = network_by_slug(network)
+    return _published_page(request, found, access.published(found).first(), with_trend=True)
 
 
 def _trend_chart(network: Any) -> Any:
@@ -629,17 +644,7 @@ def _trend_chart(network: Any) -> Any:
 def network_publication(request: HttpRequest, network: str, publication_id: int) -> HttpResponse:
     found = network_by_slug(network)
     publication = access.public_publication(found, publication_id)
-    return render(
-        request,
-        "reporting/public_figures.html",
-        {
-            "network": found,
-            "publication": publication,
-            "publications": list(access.published(found)[:60]),
-            "figures": public_figures(publication),
-            "trend": None,
-        },
-    )
+    return _published_page(request, found, publication, with_trend=False)
 
 
 @public_view

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404, HttpRequest
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -377,6 +377,19 @@ def served_filter(organisation: Organisation, start: date, end: date) -> Q:
     deliveries = _delivered_between(organisation, start, end)
     return Q(pk__in=deliveries.filter(person__isnull=False).values("person_id")) | Q(
         household_id__in=deliveries.filter(household__isnull=False).values("household_id")
+    )
+
+
+def served_before(organisation: Organisation, day: date) -> Q:
+    """Persons given a service before ``day``, themselves or with their household.
+
+    Correlated (one index lookup per person) rather than a list of every person ever
+    served, which would read the whole history of a large organisation.
+    """
+    with scope(organisation=organisation):
+        earlier = ServiceDelivery.objects.filter(organisation=organisation, delivered_on__lt=day)
+    return Q(Exists(earlier.filter(person_id=OuterRef("pk")))) | Q(
+        Exists(earlier.filter(household_id=OuterRef("household_id")))
     )
 
 

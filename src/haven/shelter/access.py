@@ -15,10 +15,12 @@ from typing import Any
 from django.db.models import (
     Count,
     DateField,
+    Exists,
     ExpressionWrapper,
     F,
     Func,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -384,6 +386,13 @@ def sheltered_filter(organisation: Organisation, start: date, end: date) -> Q:
     with scope(organisation=organisation):
         stays = Stay.objects.filter(organisation=organisation)
     return Q(pk__in=stays.filter(overlapping(start, end + timedelta(days=1))).values("person_id"))
+
+
+def sheltered_before(organisation: Organisation, day: date) -> Q:
+    """Persons who spent a night in a shelter before ``day`` (one lookup per person)."""
+    with scope(organisation=organisation):
+        earlier = Stay.objects.filter(organisation=organisation, starts_on__lt=day)
+    return Q(Exists(earlier.filter(person_id=OuterRef("pk"))))
 
 
 @dataclass(frozen=True)
