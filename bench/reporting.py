@@ -85,6 +85,8 @@ def _run(started: float) -> None:
     step = time.monotonic()
     world = _load()
     print(f"loaded in {time.monotonic() - step:.0f} s", flush=True)
+    if os.environ.get("HAVEN_BENCH_PROFILE"):
+        _profile(world)
     quarters = _submissions(world, started)
     baseline, checked = _baseline(world)
     views = _views(world, started)
@@ -276,6 +278,32 @@ def _load() -> World:
 
 
 # --- Submissions ---------------------------------------------------------------------------
+
+
+def _profile(world: World) -> None:
+    """HAVEN_BENCH_PROFILE=1: the slowest queries of one member's computation, explained."""
+    from django.db import connection
+
+    from haven.reporting.compute import compute_figures
+    from haven.reporting.periods import period_end, previous_periods
+
+    start = previous_periods("quarter", datetime.date.today(), 1)[0]
+    timed: list[tuple[float, str, Any]] = []
+
+    def timer(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            timed.append((time.perf_counter() - began, sql, params))
+
+    with connection.execute_wrapper(timer):
+        compute_figures(world.members[0], start, period_end("quarter", start))
+    for elapsed, sql, params in sorted(timed, key=lambda row: row[0], reverse=True)[:4]:
+        print(f"{elapsed * 1000:.1f} ms: {sql[:300]}")
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN ANALYZE " + sql, params)
+            print("\n".join(row[0] for row in cursor.fetchall()[:40]))
 
 
 def _submissions(world: World, started: float) -> list[float]:

@@ -33,6 +33,7 @@ from haven.reporting.models import (
     Submission,
     SubmissionStatus,
 )
+from haven.reporting.periods import short_queries
 from haven.reporting.schema import Figures
 
 # --- A member's own ----------------------------------------------------------------------
@@ -197,7 +198,7 @@ class Sent:
 def sent_figures(periods: Iterable[ReportingPeriod], by: Column) -> Sent:
     """Current sent figures of the periods, summed by ``by`` (crosses members: sent only)."""
     period_ids = [period.pk for period in periods]
-    with scopes_disabled():
+    with scopes_disabled(), short_queries():
         revisions = list(
             Revision.objects.filter(period_id__in=period_ids, is_current=True).values(
                 "pk",

@@ -17,6 +17,7 @@ from django_scopes import scope
 from haven.casework import access as casework
 from haven.helpline import access as helpline
 from haven.organisations.models import Organisation
+from haven.reporting.periods import short_queries
 from haven.reporting.schema import Figures, empty_figures
 from haven.services import access as services
 from haven.shelter import access as shelter
@@ -65,7 +66,7 @@ def compute_figures(
 ) -> Computed:
     """The member's figures from ``start`` to ``end`` (both included), consent enforced."""
     figures = empty_figures()
-    with scope(organisation=organisation):
+    with scope(organisation=organisation), short_queries():
         persons = casework.person_counts(
             organisation,
             supported=_support_filters(organisation, start, end),
