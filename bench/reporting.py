@@ -326,16 +326,23 @@ def _submissions(world: World, started: float) -> list[float]:
         )
         world.periods.append(period)
         began = time.perf_counter()
+        computing = 0.0
         for member in world.members:
             admin = world.admins[member.pk]
             with scope(organisation=member):
                 submission = Submission.objects.select_related("period", "organisation").get(
                     organisation=member, period=period
                 )
+            computed = time.perf_counter()
             actions.prepare_from_casework(actor=admin, submission=submission)
+            computing += time.perf_counter() - computed
             actions.send_submission(actor=admin, submission=submission)
         timings.append(time.perf_counter() - began)
-        print(f"quarter from {start}: 50 submissions in {timings[-1]:.2f} s", flush=True)
+        print(
+            f"quarter from {start}: 50 submissions in {timings[-1]:.2f} s "
+            f"({computing:.2f} s computing, the rest noising and sending)",
+            flush=True,
+        )
     return timings
 
 

@@ -21,12 +21,12 @@ from haven.casework import actions as casework
 from haven.casework.models import Household, Person
 from haven.helpline import actions as helpline
 from haven.organisations.models import Network, Organisation
-from haven.reporting import actions
-from haven.reporting.models import ReportingPeriod, Submission
+from haven.reporting.models import ReportingPeriod
 from haven.reporting.periods import period_end, previous_periods
 from haven.services import actions as services
 from haven.services.models import ServiceType
 from haven.shelter import actions as shelter
+from tests.reporting.helpers import open_period
 
 LONG_AGO = datetime.date(2024, 1, 8)
 
@@ -46,14 +46,7 @@ def period(
     cora: User, coalition: Network, quarter: tuple[datetime.date, datetime.date]
 ) -> ReportingPeriod:
     """Last quarter, asked of the coalition's members (north; south is only a partner)."""
-    start, end = quarter
-    return actions.create_period(
-        actor=cora,
-        network=coalition,
-        kind="quarter",
-        starts_on=start,
-        deadline=end + datetime.timedelta(days=30),
-    )
+    return open_period(cora, coalition, quarter[0])
 
 
 @pytest.fixture
@@ -61,23 +54,7 @@ def plain_period(
     cora: User, coalition: Network, quarter: tuple[datetime.date, datetime.date]
 ) -> ReportingPeriod:
     """Last quarter without differential privacy: figures leave as computed."""
-    start, end = quarter
-    return actions.create_period(
-        actor=cora,
-        network=coalition,
-        kind="quarter",
-        starts_on=start,
-        deadline=end + datetime.timedelta(days=30),
-        epsilon=Decimal(0),
-        budget=Decimal(0),
-    )
-
-
-def submission_of(organisation: Organisation, period: ReportingPeriod) -> Submission:
-    with scope(organisation=organisation):
-        return Submission.objects.select_related("period", "organisation").get(
-            organisation=organisation, period=period
-        )
+    return open_period(cora, coalition, quarter[0], epsilon=Decimal(0), budget=Decimal(0))
 
 
 @dataclass

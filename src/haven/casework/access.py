@@ -513,16 +513,17 @@ def person_counts(
 
     with scope(organisation=organisation):
         persons = Person.objects.filter(organisation=organisation).filter(_either(supported))
-        left_out = persons.exclude(statistics_consent()).count()
+        # One pass: persons without consent come out as their own rows, counted only.
         rows = (
-            persons.filter(statistics_consent())
-            .annotate(
+            persons.annotate(
+                consented=ExpressionWrapper(Q(statistics_consent()), output_field=BooleanField()),
                 first_citizenship=KeyTextTransform("0", "citizenship"),
                 first_type=KeyTextTransform("0", "exploitation_types"),
                 second_type=KeyTextTransform("1", "exploitation_types"),
                 returning=ExpressionWrapper(_either(earlier), output_field=BooleanField()),
             )
             .values(
+                "consented",
                 "gender",
                 "age_band",
                 "trafficking_status",
@@ -537,7 +538,7 @@ def person_counts(
             .order_by()
         )
         by: dict[str, dict[str, int]] = {name: {} for name in PERSON_DIMENSIONS}
-        total = new = 0
+        total = new = left_out = 0
 
         def add(dimension: str, value: object, n: int) -> None:
             if value is None or value == "":
@@ -551,6 +552,9 @@ def person_counts(
 
         for row in rows:
             n = int(row["n"])
+            if not row["consented"]:
+                left_out += n
+                continue
             total += n
             if not row["returning"]:
                 new += n

@@ -398,9 +398,7 @@ def request_publication(
     if len(note) > 2000:
         raise ValidationError({"note": _("At most 2,000 characters.")})
     with transaction.atomic():
-        if not access.member_statuses(period) or not any(
-            status.revision for status in access.member_statuses(period)
-        ):
+        if not any(status.revision for status in access.member_statuses(period)):
             raise ValidationError(_("No member has sent figures for this period yet."))
         publication = Publication.objects.create(
             network=period.network,

@@ -240,6 +240,26 @@ def _refused(checked: entry.Entry) -> Status[EntryRefused]:
     )
 
 
+def _keep(
+    request: OrganisationRequest,
+    submission: Submission,
+    checked: entry.Entry,
+    source: str,
+    checksum: str = "",
+) -> Status[SubmissionOut] | Status[EntryRefused]:
+    if not checked.valid:
+        return _refused(checked)
+    saved = actions.save_figures(
+        actor=request.user,
+        submission=submission,
+        figures=checked.figures,
+        source=source,
+        checksum=checksum,
+        request=request,
+    )
+    return Status(200, _submission_out(saved))
+
+
 # --- A member's submissions -------------------------------------------------------------
 
 
@@ -285,16 +305,7 @@ def put_figures(
 ) -> Status[SubmissionOut] | Status[EntryRefused]:
     submission = access.submission_for(request.organisation, submission_id)
     checked = entry.from_cells((c.table, c.category, c.value) for c in payload.cells)
-    if not checked.valid:
-        return _refused(checked)
-    saved = actions.save_figures(
-        actor=request.user,
-        submission=submission,
-        figures=checked.figures,
-        source=Source.MANUAL,
-        request=request,
-    )
-    return Status(200, _submission_out(saved))
+    return _keep(request, submission, checked, Source.MANUAL)
 
 
 @router.post(
@@ -320,17 +331,7 @@ def upload_figures(
         checked = entry.from_file(content)
     except ImportRefused as refused:
         return Status(400, Message(detail=" ".join(refused.messages)))
-    if not checked.valid:
-        return _refused(checked)
-    saved = actions.save_figures(
-        actor=request.user,
-        submission=submission,
-        figures=checked.figures,
-        source=Source.UPLOAD,
-        checksum=checksum_of(content),
-        request=request,
-    )
-    return Status(200, _submission_out(saved))
+    return _keep(request, submission, checked, Source.UPLOAD, checksum_of(content))
 
 
 @router.post(

@@ -10,7 +10,6 @@ counts twice; every page says so.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -242,10 +241,6 @@ def public_figures(publication: Publication) -> PublicFigures:
         views=views,
         sections=[(str(SECTIONS[key]), found) for key, found in sections.items()],
     )
-
-
-def iter_tables(keys: Iterable[str]) -> list[str]:
-    return [key for key in keys if key in BY_KEY]
 
 
 def headline_text(publication: Publication) -> str:

@@ -412,17 +412,20 @@ def _review_views(period: Any, by: str, section: str) -> list[TableView]:
     return build_views(sent, tables, period.threshold, column_label=label)
 
 
-@organisation_view("reporting.coordinate")
-@require_GET
-def period_review(request: OrganisationRequest, period_id: int) -> HttpResponse:
-    network = _network(request)
-    period = access.period_for(network, period_id)
+def _review_page(
+    request: OrganisationRequest,
+    period: Any,
+    *,
+    publish_form: PublishForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    network = period.network
     by = "member" if request.GET.get("by") == "member" else "country"
     section = request.GET.get("section", "persons")
     if section not in SECTIONS:
         section = "persons"
     statuses = access.member_statuses(period)
-    sent_any = any(status.revision for status in statuses)
+    sent_any = any(member.revision for member in statuses)
     return render(
         request,
         "reporting/period_review.html",
@@ -430,23 +433,29 @@ def period_review(request: OrganisationRequest, period_id: int) -> HttpResponse:
             "network": network,
             "period": period,
             "statuses": statuses,
-            "sent_count": sum(1 for status in statuses if status.revision),
+            "sent_count": sum(1 for member in statuses if member.revision),
             "views": _review_views(period, by, section) if sent_any else [],
             "by": by,
             "section": section,
             "sections": [(key, str(title)) for key, title in SECTIONS.items()],
-            "publish_form": PublishForm(),
+            "publish_form": publish_form or PublishForm(),
             "publications": list(access.publications_of(network).filter(period=period)),
             "organisation": request.organisation,
         },
+        status=status,
     )
+
+
+@organisation_view("reporting.coordinate")
+@require_GET
+def period_review(request: OrganisationRequest, period_id: int) -> HttpResponse:
+    return _review_page(request, access.period_for(_network(request), period_id))
 
 
 @organisation_view("reporting.coordinate")
 @require_POST
 def period_publish(request: OrganisationRequest, period_id: int) -> HttpResponse:
-    network = _network(request)
-    period = access.period_for(network, period_id)
+    period = access.period_for(_network(request), period_id)
     form = PublishForm(request.POST)
     if form.is_valid():
         try:
@@ -465,23 +474,7 @@ def period_publish(request: OrganisationRequest, period_id: int) -> HttpResponse
                 org=request.organisation.slug,
                 publication_id=publication.pk,
             )
-    statuses = access.member_statuses(period)
-    return render(
-        request,
-        "reporting/period_review.html",
-        {
-            "network": network,
-            "period": period,
-            "statuses": statuses,
-            "sent_count": sum(1 for status in statuses if status.revision),
-            "views": [],
-            "by": "country",
-            "publish_form": form,
-            "publications": list(access.publications_of(network).filter(period=period)),
-            "organisation": request.organisation,
-        },
-        status=400,
-    )
+    return _review_page(request, period, publish_form=form, status=400)
 
 
 def _publication_context(request: OrganisationRequest, publication_id: int) -> dict[str, Any]:
@@ -545,13 +538,11 @@ def _dashboard(request: OrganisationRequest) -> tuple[Dashboard | None, Dashboar
     return dashboard, form, 200
 
 
-@organisation_view("reporting.coordinate")
-@require_GET
-def dashboard(request: OrganisationRequest) -> HttpResponse:
+def _dashboard_page(request: OrganisationRequest, template: str) -> HttpResponse:
     found, form, status = _dashboard(request)
     return render(
         request,
-        "reporting/dashboard.html",
+        template,
         {
             "dashboard": found,
             "form": form,
@@ -565,18 +556,14 @@ def dashboard(request: OrganisationRequest) -> HttpResponse:
 
 @organisation_view("reporting.coordinate")
 @require_GET
+def dashboard(request: OrganisationRequest) -> HttpResponse:
+    return _dashboard_page(request, "reporting/dashboard.html")
+
+
+@organisation_view("reporting.coordinate")
+@require_GET
 def dashboard_print(request: OrganisationRequest) -> HttpResponse:
-    found, _form, status = _dashboard(request)
-    return render(
-        request,
-        "reporting/dashboard_print.html",
-        {
-            "dashboard": found,
-            "network": _network(request),
-            "organisation": request.organisation,
-        },
-        status=status,
-    )
+    return _dashboard_page(request, "reporting/dashboard_print.html")
 
 
 @organisation_view("reporting.coordinate")

@@ -12,7 +12,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.http import Http404, HttpRequest
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -416,24 +425,26 @@ def service_figures(organisation: Organisation, start: date, end: date) -> Servi
         Q(household__isnull=True) | household_consents_to_statistics("household_id")
     )
     with scope(organisation=organisation):
-        left_out = deliveries.exclude(counted).count()
-        kept = deliveries.filter(counted)
+        # One pass over the period's deliveries; those not counted are only counted as such.
         totals = list(
-            kept.values("service_type__code", "service_type__organisation_id").annotate(
-                n=Count("pk"),
-                quantity=Sum("quantity"),
-                persons=Count("person", distinct=True),
-                households=Count("household", distinct=True),
-                people=Sum("people_reached"),
-                reached=Sum("households_reached"),
+            deliveries.annotate(kept=ExpressionWrapper(counted, output_field=BooleanField()))
+            .values("service_type__code", "service_type__organisation_id")
+            .annotate(
+                n=Count("pk", filter=Q(kept=True)),
+                left_out=Count("pk", filter=Q(kept=False)),
+                quantity=Sum("quantity", filter=Q(kept=True)),
+                persons=Count("person", distinct=True, filter=Q(kept=True)),
+                households=Count("household", distinct=True, filter=Q(kept=True)),
+                people=Sum("people_reached", filter=Q(kept=True)),
+                reached=Sum("households_reached", filter=Q(kept=True)),
             )
         )
         amounts = list(
-            kept.filter(amount__isnull=False)
+            deliveries.filter(counted, amount__isnull=False)
             .values("service_type__code", "service_type__organisation_id", "currency")
             .annotate(total=Sum("amount"))
         )
-    figures = ServiceFigures({}, {}, {}, {}, {}, {}, {}, left_out)
+    figures = ServiceFigures({}, {}, {}, {}, {}, {}, {}, sum(int(r["left_out"]) for r in totals))
 
     def code_of(row: dict[str, Any]) -> str:
         if row["service_type__organisation_id"] is None:
