@@ -87,6 +87,8 @@ def _run(started: float) -> None:
     print(f"loaded in {time.monotonic() - step:.0f} s", flush=True)
     if os.environ.get("HAVEN_BENCH_PROFILE"):
         _profile(world)
+        if os.environ["HAVEN_BENCH_PROFILE"] == "only":
+            return
     quarters = _submissions(world, started)
     baseline, checked = _baseline(world)
     views = _views(world, started)
@@ -281,7 +283,8 @@ def _load() -> World:
 
 
 def _profile(world: World) -> None:
-    """HAVEN_BENCH_PROFILE=1: the slowest queries of one member's computation, explained."""
+    """HAVEN_BENCH_PROFILE=1 (or "only", to stop there): the slowest queries of one
+    member's computation, explained."""
     from django.db import connection
 
     from haven.reporting.compute import compute_figures
@@ -299,6 +302,7 @@ def _profile(world: World) -> None:
 
     with connection.execute_wrapper(timer):
         compute_figures(world.members[0], start, period_end("quarter", start))
+    print(f"{len(timed)} queries, {sum(row[0] for row in timed) * 1000:.0f} ms in all")
     for elapsed, sql, params in sorted(timed, key=lambda row: row[0], reverse=True)[:4]:
         print(f"{elapsed * 1000:.1f} ms: {sql[:300]}")
         with connection.cursor() as cursor:

@@ -427,20 +427,29 @@ def search_persons(organisation: Organisation, filters: PersonFilters) -> QueryS
 # expressions over persons, evaluated inside the organisation's own query.
 
 
-def statistics_consent(person_ref: str = "pk") -> Exists:
-    """True where the person named by ``person_ref`` has statistics consent in force today."""
+def statistics_consent(organisation: Organisation, person_ref: str = "pk") -> Q:
+    """True where the person named by ``person_ref`` has statistics consent in force today.
+
+    One list of the organisation's consenting persons, which the database hashes once,
+    rather than a lookup per row: these filters run over tens of thousands of rows.
+    """
     today = timezone.localdate()
-    # The outer query is scoped to one organisation; the consent follows its person.
-    consents = Consent.objects.filter(
-        person_id=OuterRef(person_ref), purpose=ConsentPurpose.STATISTICS, given_on__lte=today
-    )
-    return Exists(consents.filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today)))
+    with scope(organisation=organisation):
+        consents = Consent.objects.filter(
+            organisation=organisation, purpose=ConsentPurpose.STATISTICS, given_on__lte=today
+        ).filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
+    return Q(**{f"{person_ref}__in": consents.values("person_id")})
 
 
-def household_consents_to_statistics(household_ref: str = "household_id") -> Q:
+def household_consents_to_statistics(
+    organisation: Organisation, household_ref: str = "household_id"
+) -> Q:
     """True where every recorded member of the household has statistics consent."""
-    refusing = Person.objects.filter(household_id=OuterRef(household_ref))
-    return ~Q(Exists(refusing.exclude(statistics_consent())))
+    with scope(organisation=organisation):
+        refusing = Person.objects.filter(
+            organisation=organisation, household__isnull=False
+        ).exclude(statistics_consent(organisation))
+    return ~Q(**{f"{household_ref}__in": refusing.values("household_id")})
 
 
 def open_case_filter(organisation: Organisation, start: datetime.date, end: datetime.date) -> Q:
@@ -516,7 +525,9 @@ def person_counts(
         # One pass: persons without consent come out as their own rows, counted only.
         rows = (
             persons.annotate(
-                consented=ExpressionWrapper(Q(statistics_consent()), output_field=BooleanField()),
+                consented=ExpressionWrapper(
+                    statistics_consent(organisation), output_field=BooleanField()
+                ),
                 first_citizenship=KeyTextTransform("0", "citizenship"),
                 first_type=KeyTextTransform("0", "exploitation_types"),
                 second_type=KeyTextTransform("1", "exploitation_types"),

@@ -262,7 +262,7 @@ def call_figures(
     from haven.casework.access import statistics_consent
 
     calls = _calls_between(organisation, start, end).order_by()
-    counted = Q(person__isnull=True) | Q(statistics_consent("person_id"))
+    counted = Q(person__isnull=True) | statistics_consent(organisation, "person_id")
     aggregates: dict[str, Any] = {
         "total": Count("pk", filter=counted),
         "left_out": Count("pk", filter=~counted),

@@ -421,8 +421,8 @@ class ServiceFigures:
 def service_figures(organisation: Organisation, start: date, end: date) -> ServiceFigures:
     """Deliveries from ``start`` to ``end`` counted for coalition statistics, consent enforced."""
     deliveries = _delivered_between(organisation, start, end).order_by()
-    counted = (Q(person__isnull=True) | Q(statistics_consent("person_id"))) & (
-        Q(household__isnull=True) | household_consents_to_statistics("household_id")
+    counted = (Q(person__isnull=True) | statistics_consent(organisation, "person_id")) & (
+        Q(household__isnull=True) | household_consents_to_statistics(organisation)
     )
     with scope(organisation=organisation):
         # One pass over the period's deliveries; those not counted are only counted as such.

@@ -412,7 +412,7 @@ def shelter_figures(organisation: Organisation, start: date, end: date) -> Shelt
     from haven.casework.access import statistics_consent
 
     in_period, nights = _nights_in(start, end + timedelta(days=1))
-    counted = Q(statistics_consent("person_id"))
+    counted = statistics_consent(organisation, "person_id")
     with scope(organisation=organisation):
         row = (
             Stay.objects.filter(organisation=organisation)
