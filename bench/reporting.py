@@ -45,7 +45,7 @@ from bench.postgres import copy, throwaway
 
 BENCH_DB = "haven_bench_reporting"
 SCALE = float(os.environ.get("HAVEN_BENCH_SCALE", "1"))
-MEMBERS = 50
+MEMBERS = int(os.environ.get("HAVEN_BENCH_MEMBERS", "50"))  # fewer only to profile quickly
 PERSONS = int(10_000 * SCALE)  # per member
 HOUSEHOLDS = int(500 * SCALE)
 DELIVERIES = int(200_000 * SCALE)
@@ -343,7 +343,7 @@ def _submissions(world: World, started: float) -> list[float]:
             actions.send_submission(actor=admin, submission=submission)
         timings.append(time.perf_counter() - began)
         print(
-            f"quarter from {start}: 50 submissions in {timings[-1]:.2f} s "
+            f"quarter from {start}: {MEMBERS} submissions in {timings[-1]:.2f} s "
             f"({computing:.2f} s computing, the rest noising and sending)",
             flush=True,
         )

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django_scopes import scope
@@ -263,21 +263,27 @@ def call_figures(
 
     calls = _calls_between(organisation, start, end).order_by()
     counted = Q(person__isnull=True) | statistics_consent(organisation, "person_id")
-    aggregates: dict[str, Any] = {
-        "total": Count("pk", filter=counted),
-        "left_out": Count("pk", filter=~counted),
-    }
+    # Consent is one grouping column, evaluated once per call; in each FILTER below it
+    # would be evaluated once per aggregate.
+    aggregates: dict[str, Any] = {"total": Count("pk")}
     for value in CallChannel.values:
-        aggregates[f"channel:{value}"] = Count("pk", filter=counted & Q(channel=value))
+        aggregates[f"channel:{value}"] = Count("pk", filter=Q(channel=value))
     for value in CallerType.values:
-        aggregates[f"caller:{value}"] = Count("pk", filter=counted & Q(caller_type=value))
+        aggregates[f"caller:{value}"] = Count("pk", filter=Q(caller_type=value))
     for value in CallTopic.values:
         # As in filtered_calls: the quoted code cannot match a longer one.
-        aggregates[f"topic:{value}"] = Count(
-            "pk", filter=counted & Q(topics__icontains=f'"{value}"')
-        )
+        aggregates[f"topic:{value}"] = Count("pk", filter=Q(topics__icontains=f'"{value}"'))
     with scope(organisation=organisation):
-        row = calls.aggregate(**aggregates)
+        grouped = {
+            found.pop("kept"): found
+            for found in calls.annotate(
+                kept=ExpressionWrapper(counted, output_field=BooleanField())
+            )
+            .values("kept")
+            .annotate(**aggregates)
+        }
+    row = grouped.get(True) or dict.fromkeys(aggregates, 0)
+    row["left_out"] = (grouped.get(False) or {}).get("total", 0)
 
     def part(prefix: str) -> dict[str, int]:
         return {

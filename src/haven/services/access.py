@@ -425,18 +425,19 @@ def service_figures(organisation: Organisation, start: date, end: date) -> Servi
         Q(household__isnull=True) | household_consents_to_statistics(organisation)
     )
     with scope(organisation=organisation):
-        # One pass over the period's deliveries; those not counted are only counted as such.
-        totals = list(
+        # Consent is one grouping column, evaluated once per delivery (in each aggregate's
+        # FILTER it would be evaluated once per aggregate); deliveries not counted are
+        # only counted as such.
+        rows = list(
             deliveries.annotate(kept=ExpressionWrapper(counted, output_field=BooleanField()))
-            .values("service_type__code", "service_type__organisation_id")
+            .values("kept", "service_type__code", "service_type__organisation_id")
             .annotate(
-                n=Count("pk", filter=Q(kept=True)),
-                left_out=Count("pk", filter=Q(kept=False)),
-                quantity=Sum("quantity", filter=Q(kept=True)),
-                persons=Count("person", distinct=True, filter=Q(kept=True)),
-                households=Count("household", distinct=True, filter=Q(kept=True)),
-                people=Sum("people_reached", filter=Q(kept=True)),
-                reached=Sum("households_reached", filter=Q(kept=True)),
+                n=Count("pk"),
+                quantity=Sum("quantity"),
+                persons=Count("person", distinct=True),
+                households=Count("household", distinct=True),
+                people=Sum("people_reached"),
+                reached=Sum("households_reached"),
             )
         )
         amounts = list(
@@ -444,7 +445,9 @@ def service_figures(organisation: Organisation, start: date, end: date) -> Servi
             .values("service_type__code", "service_type__organisation_id", "currency")
             .annotate(total=Sum("amount"))
         )
-    figures = ServiceFigures({}, {}, {}, {}, {}, {}, {}, sum(int(r["left_out"]) for r in totals))
+    left_out = sum(int(row["n"]) for row in rows if not row["kept"])
+    totals = [row for row in rows if row["kept"]]
+    figures = ServiceFigures({}, {}, {}, {}, {}, {}, {}, left_out)
 
     def code_of(row: dict[str, Any]) -> str:
         if row["service_type__organisation_id"] is None:

@@ -414,21 +414,15 @@ def shelter_figures(organisation: Organisation, start: date, end: date) -> Shelt
     in_period, nights = _nights_in(start, end + timedelta(days=1))
     counted = statistics_consent(organisation, "person_id")
     with scope(organisation=organisation):
-        row = (
-            Stay.objects.filter(organisation=organisation)
-            .filter(in_period)
-            .aggregate(
-                people_nights=Coalesce(
-                    Sum(
-                        ExpressionWrapper(nights * _party(), output_field=IntegerField()),
-                        filter=counted,
-                    ),
-                    Value(0),
-                ),
-                households=Count("person", filter=counted, distinct=True),
-                left_out=Count("pk", filter=~counted),
-            )
+        stays = Stay.objects.filter(organisation=organisation).filter(in_period)
+        row = stays.filter(counted).aggregate(
+            people_nights=Coalesce(
+                Sum(ExpressionWrapper(nights * _party(), output_field=IntegerField())),
+                Value(0),
+            ),
+            households=Count("person", distinct=True),
         )
+        row["left_out"] = stays.exclude(counted).count()
     return ShelterFigures(
         people_nights=int(row["people_nights"]),
         households=int(row["households"]),
