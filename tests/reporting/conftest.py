@@ -24,6 +24,7 @@ from haven.organisations.models import Network, Organisation
 from haven.reporting.models import ReportingPeriod
 from haven.reporting.periods import period_end, previous_periods
 from haven.services import actions as services
+from haven.services.catalogue import DEFAULT_SERVICES
 from haven.services.models import ServiceType
 from haven.shelter import actions as shelter
 from tests.reporting.helpers import open_period
@@ -57,6 +58,23 @@ def plain_period(
     return open_period(cora, coalition, quarter[0], epsilon=Decimal(0), budget=Decimal(0))
 
 
+def default_type(code: str) -> ServiceType:
+    """A service of the default catalogue; it comes from a data migration, which the flush
+    after a transactional (browser) test empties, so it is put back if need be."""
+    service = next(service for service in DEFAULT_SERVICES if service.code == code)
+    found, _created = ServiceType.objects.get_or_create(
+        organisation=None,
+        code=code,
+        defaults={
+            "name": str(service.name),
+            "category": service.category,
+            "unit": service.unit,
+            "counts_money": service.counts_money,
+        },
+    )
+    return found
+
+
 @dataclass
 class Casework:
     persons: list[Person] = field(default_factory=list)
@@ -84,9 +102,9 @@ def build_casework(
     ages = ["18-24", "25-34", "35-49", ""]
     kinds = [[], ["SexualExploitation"], ["ForcedLabour", "Servitude"],
              ["ForcedLabour", "ForcedBegging", "Other"]]  # fmt: skip
-    food = ServiceType.objects.get(organisation=None, code="food_parcel")
-    rent = ServiceType.objects.get(organisation=None, code="emergency_rent")
-    group = ServiceType.objects.get(organisation=None, code="support_group")
+    food, rent, group = (
+        default_type(code) for code in ("food_parcel", "emergency_rent", "support_group")
+    )
     own = services.create_service_type(
         actor=staff, organisation=organisation, name="Bike repair", category="other", unit="bike"
     )
