@@ -16,7 +16,7 @@ the same run, replays the exact SQL Django issued for that request (captured wit
 CaptureQueriesContext) on a bare cursor, fetching every row: what the page costs the
 database alone. Targets: p95 under 50 ms, and at most 1.5 times the baseline's p95.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/casework.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python -m bench.casework
 """
 
 from __future__ import annotations
@@ -24,16 +24,15 @@ from __future__ import annotations
 import datetime
 import os
 import random
-import signal
 import statistics
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from decimal import Decimal
-from itertools import islice
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from bench.postgres import copy, throwaway
 
 BENCH_DB = "haven_bench"
 # HAVEN_BENCH_SCALE=0.01 tries the whole run quickly on a hundredth of the data.
@@ -55,52 +54,9 @@ GIVEN = ("Amina", "Ioana", "Marta", "Chloe", "Lucia", "Grace", "Nneka", "Priya",
 FAMILY = ("Quill", "Marrow", "Thistle", "Ember", "Larkin", "Wren", "Fable", "Solace", "Brook")
 
 
-def _database_urls() -> tuple[str, str]:
-    url = os.environ.get("DATABASE_URL", "")
-    parts = urlsplit(url)
-    if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
-        raise SystemExit(
-            "bench/casework.py measures PostgreSQL only: set DATABASE_URL=postgres://… "
-            "(it creates and drops its own database, haven_bench)."
-        )
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    bench = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-    return admin, bench
-
-
-def _admin(admin_url: str, statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(statement)
-
-
-def _stop(signum: int, frame: object) -> None:
-    raise SystemExit(f"stopped by signal {signum}")
-
-
 def main() -> None:
-    admin_url, bench_url = _database_urls()
-    signal.signal(signal.SIGTERM, _stop)  # so the database is dropped on the way out
     started = time.monotonic()
-    _admin(admin_url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-    _admin(admin_url, f"CREATE DATABASE {BENCH_DB}")
-    try:
-        os.environ["DATABASE_URL"] = bench_url
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haven.settings")
-        import django
-
-        django.setup()
-        from django.test.utils import setup_test_environment
-
-        setup_test_environment()  # the test client's "testserver" host, quick password hashing
-        _run(started)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        _admin(admin_url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        print(f"dropped {BENCH_DB}; whole run {time.monotonic() - started:.0f} s")
+    throwaway(BENCH_DB, "bench/casework.py", lambda: _run(started))
 
 
 def _run(started: float) -> None:
@@ -126,39 +82,6 @@ class World:
         self.person_ids: list[uuid.UUID] = []
         self.family_names: list[str] = []
         self.service_type_ids: list[int] = []
-
-
-def _copy(model: Any, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """COPY rows into the model's table; other columns get their field's default."""
-    from django.db import connection, models
-    from psycopg.types.json import Jsonb
-
-    fields = {field.attname: field for field in model._meta.concrete_fields}
-    unknown = set(columns) - set(fields)
-    if unknown:
-        raise SystemExit(f"{model.__name__} has no columns {sorted(unknown)}")
-    rest = [name for name in fields if name not in columns]
-    constants: list[Any] = []
-    for name in rest:
-        field = fields[name]
-        value = field.get_default()
-        if value is None and not field.null and isinstance(field, models.DateTimeField):
-            value = datetime.datetime.now(tz=datetime.UTC)
-        constants.append(Jsonb(value) if isinstance(field, models.JSONField) else value)
-    names = ", ".join(f'"{fields[name].column}"' for name in (*columns, *rest))
-    count = 0
-    rows = iter(rows)
-    while chunk := list(islice(rows, 50_000)):
-        # Rows are made before COPY starts: making one may query (encryption keys), and
-        # the connection answers nothing else while a COPY is open.
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f'COPY "{model._meta.db_table}" ({names}) FROM STDIN') as copy,
-        ):
-            for row in chunk:
-                copy.write_row((*row, *constants))
-        count += len(chunk)
-    return count
 
 
 def _load() -> World:
@@ -213,7 +136,7 @@ def _load() -> World:
 
     with scopes_disabled(), keys_held_in_memory():
         household_ids = [uuid.uuid4() for _ in range(HOUSEHOLDS)]
-        _copy(
+        copy(
             Household,
             ("id", "organisation_id", "code", "other_members", "created_at"),
             (
@@ -241,7 +164,7 @@ def _load() -> World:
                     rng.random() < 0.4,
                 )  # fmt: skip
 
-        _copy(
+        copy(
             Person,
             (
                 "id", "organisation_id", "code", "given_name", "family_name", "phone",
@@ -251,7 +174,7 @@ def _load() -> World:
             ),
             persons(),
         )  # fmt: skip
-        _copy(
+        copy(
             Consent,
             ("id", "organisation_id", "person_id", "purpose", "given_on", "method", "recorded_at"),
             (
@@ -279,7 +202,7 @@ def _load() -> World:
                     follow_up if status == "Active" else None, now,
                 )  # fmt: skip
 
-        _copy(
+        copy(
             Case,
             (
                 "id", "organisation_id", "person_id", "status", "opened_on", "closed_on",
@@ -297,7 +220,7 @@ def _load() -> World:
                 )
                 yield pk, org_id, case, token, rng.choice(staff), moment(day_ago())
 
-        _copy(
+        copy(
             CaseNote,
             ("id", "organisation_id", "case_id", "text", "author_id", "written_at"),
             notes(),
@@ -331,7 +254,7 @@ def _load() -> World:
                     rng.choice(staff), now,
                 )  # fmt: skip
 
-        _copy(
+        copy(
             ServiceDelivery,
             (
                 "id", "organisation_id", "service_type_id", "delivered_on", "person_id",
@@ -340,7 +263,7 @@ def _load() -> World:
             ),
             services(),
         )  # fmt: skip
-        _copy(
+        copy(
             HelplineCall,
             (
                 "id", "organisation_id", "started_at", "duration_minutes", "channel", "language",
@@ -365,7 +288,7 @@ def _load() -> World:
             )
             for n in range(5)
         ]
-        _copy(
+        copy(
             Stay,
             (
                 "id", "organisation_id", "facility_id", "person_id", "accompanying",

@@ -17,6 +17,7 @@ from django.db import transaction
 from haven.accounts.models import RoleAssignment, User
 from haven.accounts.permissions import Role
 from haven.demo_advocacy import build_advocacy
+from haven.demo_reporting import build_reporting
 from haven.organisations.models import (
     Membership,
     MembershipCategory,
@@ -520,11 +521,15 @@ def build_demo(
                 last_name=last,
             )
             RoleAssignment.objects.create(user=user, organisation=organisations[slug], role=role)
-        if casework if casework is not None else getattr(settings, "HAVEN_DEMO_CASEWORK", True):
+        with_casework = (
+            casework if casework is not None else getattr(settings, "HAVEN_DEMO_CASEWORK", True)
+        )
+        if with_casework:
             from haven.demo_casework import build_casework
 
             build_casework(seed)
         build_advocacy(seed=seed, network_slug=GLOBAL, frontline_slug=FRONTLINE)
+        build_reporting(seed, months=24 if with_casework else 3)
         audit.record(
             "demo.loaded",
             actor=None,

@@ -16,6 +16,8 @@ from haven.petitions.urls import organisation_urlpatterns as petitions_organisat
 from haven.petitions.urls import public_urlpatterns as petitions_public_urls
 from haven.privacy.urls import organisation_urlpatterns as privacy_organisation_urls
 from haven.records.urls import organisation_urlpatterns as records_organisation_urls
+from haven.reporting.urls import organisation_urlpatterns as reporting_organisation_urls
+from haven.reporting.urls import public_urlpatterns as reporting_public_urls
 from haven.services.urls import organisation_urlpatterns as services_organisation_urls
 from haven.shelter.urls import organisation_urlpatterns as shelter_organisation_urls
 from haven.views import health, set_language
@@ -30,6 +32,7 @@ urlpatterns = [
     path("networks/", include(organisations_public_urls)),
     path("letters/", include(letters_public_urls)),
     path("petitions/", include(petitions_public_urls)),
+    path("networks/", include(reporting_public_urls)),
     path(
         "o/<slug:org>/",
         include(
@@ -44,6 +47,7 @@ urlpatterns = [
             + records_organisation_urls
             + letters_organisation_urls
             + petitions_organisation_urls
+            + reporting_organisation_urls
         ),
     ),
     path("api/", api.urls),

@@ -127,6 +127,23 @@ def _casework_value(name: str) -> Callable[[World, Organisation], object]:
 PARAMETER_VALUES.update({name: _casework_value(name) for name in CASEWORK_PARAMETERS})
 PARAMETER_VALUES.update({name: _casework_value(name) for name in ADVOCACY_PARAMETERS})
 
+REPORTING_PARAMETERS = ("period_id", "submission_id", "publication_id")
+
+
+def _reporting_value(name: str) -> Callable[[World, Organisation], object]:
+    def value(world: World, target: Organisation) -> object:
+        # Built on first use (outside the rolled-back requests), then kept on the world.
+        if not hasattr(world, "reporting"):
+            from tests.reporting.helpers import reporting_objects
+
+            world.reporting = reporting_objects(world.network, world.north, world.cora, world.alice)  # type: ignore[attr-defined]
+        return world.reporting[name]  # type: ignore[attr-defined]
+
+    return value
+
+
+PARAMETER_VALUES.update({name: _reporting_value(name) for name in REPORTING_PARAMETERS})
+
 # Parameters naming an object that belongs to one user (alice): anyone else gets 404.
 USER_OWNED_PARAMETERS = {"token_id"}
 

@@ -39,6 +39,8 @@ PERMISSIONS: dict[str, str] = {
     "helpline.log_call": "Log helpline calls",
     "advocacy.manage": "Draft letters, petitions and events",
     "advocacy.sign_for_organisation": "Sign joint letters in the organisation's name",
+    "reporting.submit": "Prepare and send the organisation's reports to its networks",
+    "reporting.coordinate": "Run the network's reporting periods and publish its figures",
 }
 
 _EVERYONE = {"organisation.view_dashboard"}
@@ -68,6 +70,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "casework.manage_settings",
             "casework.import",
             "advocacy.sign_for_organisation",
+            "reporting.submit",
         }
     ),
     Role.ADVOCACY_OFFICER: frozenset(
@@ -84,7 +87,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     Role.VIEWER: frozenset(_EVERYONE),
-    Role.NETWORK_COORDINATOR: frozenset(_EVERYONE | {"network.manage_members"}),
+    Role.NETWORK_COORDINATOR: frozenset(
+        _EVERYONE | {"network.manage_members", "reporting.coordinate"}
+    ),
 }
 
 # Roles that can see persons must use a second factor (DESIGN.md, Authentication).

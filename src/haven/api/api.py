@@ -16,6 +16,7 @@ from haven.organisations.api import router as organisations_router
 from haven.petitions.api import router as petitions_router
 from haven.privacy.api import router as privacy_router
 from haven.records.api import router as records_router
+from haven.reporting.api import router as reporting_router
 from haven.services.api import router as services_router
 from haven.shelter.api import router as shelter_router
 from haven.workspace.api import router as workspace_router
@@ -42,6 +43,7 @@ api.add_router("/", shelter_router)
 api.add_router("/", records_router)
 api.add_router("/", letters_router)
 api.add_router("/", petitions_router)
+api.add_router("/", reporting_router)
 
 
 @api.exception_handler(PermissionDenied)

@@ -418,3 +418,161 @@ def search_persons(organisation: Organisation, filters: PersonFilters) -> QueryS
     if filters.active_to:
         persons = persons.filter(last_activity_at__date__lte=filters.active_to)
     return persons
+
+
+# Coalition statistics: numbers only, and only of persons who consented to them.
+#
+# Reporting (haven.reporting) composes these with the services, helpline and shelter
+# helpers of the same kind; none of them returns a person. The filters are SQL
+# expressions over persons, evaluated inside the organisation's own query.
+
+
+def statistics_consent(organisation: Organisation, person_ref: str = "pk") -> Q:
+    """True where the person named by ``person_ref`` has statistics consent in force today.
+
+    One list of the organisation's consenting persons, which the database hashes once,
+    rather than a lookup per row: these filters run over tens of thousands of rows.
+    """
+    today = timezone.localdate()
+    with scope(organisation=organisation):
+        consents = Consent.objects.filter(
+            organisation=organisation, purpose=ConsentPurpose.STATISTICS, given_on__lte=today
+        ).filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
+    return Q(**{f"{person_ref}__in": consents.values("person_id")})
+
+
+def household_consents_to_statistics(
+    organisation: Organisation, household_ref: str = "household_id"
+) -> Q:
+    """True where every recorded member of the household has statistics consent."""
+    with scope(organisation=organisation):
+        refusing = Person.objects.filter(
+            organisation=organisation, household__isnull=False
+        ).exclude(statistics_consent(organisation))
+    return ~Q(**{f"{household_ref}__in": refusing.values("household_id")})
+
+
+def open_case_filter(organisation: Organisation, start: datetime.date, end: datetime.date) -> Q:
+    """Persons with a case open on at least one day from ``start`` to ``end``."""
+    with scope(organisation=organisation):
+        cases = Case.objects.filter(organisation=organisation, opened_on__lte=end)
+    return Q(
+        pk__in=cases.filter(Q(closed_on__isnull=True) | Q(closed_on__gte=start)).values("person_id")
+    )
+
+
+def case_opened_before(organisation: Organisation, day: datetime.date) -> Q:
+    """Persons with a case opened before ``day`` (one lookup per person)."""
+    with scope(organisation=organisation):
+        earlier = Case.objects.filter(organisation=organisation, opened_on__lt=day)
+    return Q(Exists(earlier.filter(person_id=OuterRef("pk"))))
+
+
+# The dimensions persons are counted by, with the value a blank field counts as.
+PERSON_DIMENSIONS: dict[str, str] = {
+    "gender": "NonSpecifiedUnknown",
+    "age_band": "unknown",
+    "trafficking_status": "unrecorded",
+    "in_sex_work": "unrecorded",
+    "sector": "unrecorded",
+    "citizenship": "unknown",
+    "exploitation": "none",
+}
+# A person counts under at most this many of their recorded types of exploitation (the
+# first ones recorded), so one person adds at most this much to that table.
+EXPLOITATION_TYPES_COUNTED = 2
+
+
+@dataclass(frozen=True)
+class PersonCounts:
+    """How many consenting persons were supported in a period, in all and by dimension."""
+
+    total: int
+    new: int
+    by: dict[str, dict[str, int]]
+    # Persons supported in the period who are not counted, for want of statistics consent.
+    left_out: int
+
+    @property
+    def continuing(self) -> int:
+        return self.total - self.new
+
+
+def _either(filters: list[Q]) -> Q:
+    combined = Q(pk__in=[])
+    for one in filters:
+        combined |= one
+    return combined
+
+
+def person_counts(
+    organisation: Organisation,
+    *,
+    supported: list[Q],
+    earlier: list[Q],
+) -> PersonCounts:
+    """Counts of the persons matching any ``supported`` filter; new if none of ``earlier``.
+
+    Only persons with statistics consent in force are counted; the others are counted
+    in ``left_out`` and nowhere else. Each person adds one to every dimension but
+    exploitation, where they add one for each of their first two recorded types.
+    """
+    from django.db.models import BooleanField, Count, ExpressionWrapper
+    from django.db.models.fields.json import KeyTextTransform
+
+    with scope(organisation=organisation):
+        persons = Person.objects.filter(organisation=organisation).filter(_either(supported))
+        # One pass: persons without consent come out as their own rows, counted only.
+        rows = (
+            persons.annotate(
+                consented=ExpressionWrapper(
+                    statistics_consent(organisation), output_field=BooleanField()
+                ),
+                first_citizenship=KeyTextTransform("0", "citizenship"),
+                first_type=KeyTextTransform("0", "exploitation_types"),
+                second_type=KeyTextTransform("1", "exploitation_types"),
+                returning=ExpressionWrapper(_either(earlier), output_field=BooleanField()),
+            )
+            .values(
+                "consented",
+                "gender",
+                "age_band",
+                "trafficking_status",
+                "in_sex_work",
+                "sector",
+                "first_citizenship",
+                "first_type",
+                "second_type",
+                "returning",
+            )
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        by: dict[str, dict[str, int]] = {name: {} for name in PERSON_DIMENSIONS}
+        total = new = left_out = 0
+
+        def add(dimension: str, value: object, n: int) -> None:
+            if value is None or value == "":
+                key = PERSON_DIMENSIONS[dimension]
+            elif isinstance(value, bool):
+                key = "yes" if value else "no"
+            else:
+                key = str(value)
+            counts = by[dimension]
+            counts[key] = counts.get(key, 0) + n
+
+        for row in rows:
+            n = int(row["n"])
+            if not row["consented"]:
+                left_out += n
+                continue
+            total += n
+            if not row["returning"]:
+                new += n
+            for dimension in ("gender", "age_band", "trafficking_status", "in_sex_work", "sector"):
+                add(dimension, row[dimension], n)
+            add("citizenship", (row["first_citizenship"] or "").upper(), n)
+            types = [t for t in (row["first_type"], row["second_type"]) if t]
+            for kind in types[:EXPLOITATION_TYPES_COUNTED] or [None]:
+                add("exploitation", kind, n)
+    return PersonCounts(total=total, new=new, by=by, left_out=left_out)

@@ -10,14 +10,14 @@ import datetime
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django_scopes import scope
 
-from haven.helpline.models import HelplineCall
+from haven.helpline.models import CallChannel, CallerType, CallTopic, HelplineCall
 from haven.privacy import audit
 
 if TYPE_CHECKING:
@@ -212,3 +212,88 @@ def person_by_code(organisation: Organisation, code: str) -> Person | None:
 
     with scope(organisation=organisation):
         return persons_of(organisation).filter(code__iexact=code.strip()).first()
+
+
+# Coalition statistics: numbers only (see casework.access for the person counts).
+
+
+def _calls_between(
+    organisation: Organisation, start: datetime.date, end: datetime.date
+) -> QuerySet[HelplineCall]:
+    with scope(organisation=organisation):
+        return HelplineCall.objects.filter(
+            organisation=organisation,
+            started_at__gte=day_bounds(start)[0],
+            started_at__lt=day_bounds(end)[1],
+        )
+
+
+def called_filter(organisation: Organisation, start: datetime.date, end: datetime.date) -> Q:
+    """Persons with a helpline call linked to them from ``start`` to ``end``."""
+    linked = _calls_between(organisation, start, end).filter(person__isnull=False)
+    return Q(pk__in=linked.values("person_id"))
+
+
+def called_before(organisation: Organisation, day: datetime.date) -> Q:
+    """Persons with a helpline call linked to them before ``day`` (one lookup per person)."""
+    with scope(organisation=organisation):
+        earlier = HelplineCall.objects.filter(
+            organisation=organisation, started_at__lt=day_bounds(day)[0]
+        )
+    return Q(Exists(earlier.filter(person_id=OuterRef("pk"))))
+
+
+@dataclass(frozen=True)
+class CallFigures:
+    """Calls of a period by channel, caller type and topic (a call may have several topics)."""
+
+    total: int
+    by_channel: dict[str, int]
+    by_caller_type: dict[str, int]
+    by_topic: dict[str, int]
+    # Calls linked to a person without statistics consent: not counted anywhere.
+    left_out: int
+
+
+def call_figures(
+    organisation: Organisation, start: datetime.date, end: datetime.date
+) -> CallFigures:
+    """Calls from ``start`` to ``end`` counted for coalition statistics, in one query."""
+    from haven.casework.access import statistics_consent
+
+    calls = _calls_between(organisation, start, end).order_by()
+    counted = Q(person__isnull=True) | statistics_consent(organisation, "person_id")
+    # Consent is one grouping column, evaluated once per call; in each FILTER below it
+    # would be evaluated once per aggregate.
+    aggregates: dict[str, Any] = {"total": Count("pk")}
+    for value in CallChannel.values:
+        aggregates[f"channel:{value}"] = Count("pk", filter=Q(channel=value))
+    for value in CallerType.values:
+        aggregates[f"caller:{value}"] = Count("pk", filter=Q(caller_type=value))
+    for value in CallTopic.values:
+        # As in filtered_calls: the quoted code cannot match a longer one.
+        aggregates[f"topic:{value}"] = Count("pk", filter=Q(topics__icontains=f'"{value}"'))
+    with scope(organisation=organisation):
+        grouped = {
+            found.pop("kept"): found
+            for found in calls.annotate(
+                kept=ExpressionWrapper(counted, output_field=BooleanField())
+            )
+            .values("kept")
+            .annotate(**aggregates)
+        }
+    row = grouped.get(True) or dict.fromkeys(aggregates, 0)
+    row["left_out"] = (grouped.get(False) or {}).get("total", 0)
+
+    def part(prefix: str) -> dict[str, int]:
+        return {
+            key.split(":", 1)[1]: int(n) for key, n in row.items() if key.startswith(prefix) and n
+        }
+
+    return CallFigures(
+        total=int(row["total"]),
+        by_channel=part("channel:"),
+        by_caller_type=part("caller:"),
+        by_topic=part("topic:"),
+        left_out=int(row["left_out"]),
+    )

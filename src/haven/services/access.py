@@ -12,12 +12,23 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.http import Http404, HttpRequest
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django_scopes import scope
 
 from haven.accounts.models import User
+from haven.casework.access import household_consents_to_statistics, statistics_consent
 from haven.casework.models import Household, Person
 from haven.organisations.models import Organisation
 from haven.privacy import audit
@@ -353,3 +364,108 @@ def note_listing(
         details={"count": count, "filters": filters.applied()},
         request=request,
     )
+
+
+# Coalition statistics: numbers only (see casework.access for the person counts).
+
+# Deliveries of an organisation's own service types count under this code.
+OWN_SERVICE_CODE = "other"
+
+
+def _delivered_between(
+    organisation: Organisation, start: date, end: date
+) -> QuerySet[ServiceDelivery]:
+    with scope(organisation=organisation):
+        return ServiceDelivery.objects.filter(
+            organisation=organisation, delivered_on__gte=start, delivered_on__lte=end
+        )
+
+
+def served_filter(organisation: Organisation, start: date, end: date) -> Q:
+    """Persons given a service from ``start`` to ``end``, themselves or with their household."""
+    deliveries = _delivered_between(organisation, start, end)
+    return Q(pk__in=deliveries.filter(person__isnull=False).values("person_id")) | Q(
+        household_id__in=deliveries.filter(household__isnull=False).values("household_id")
+    )
+
+
+def served_before(organisation: Organisation, day: date) -> Q:
+    """Persons given a service before ``day``, themselves or with their household.
+
+    Correlated (one index lookup per person) rather than a list of every person ever
+    served, which would read the whole history of a large organisation.
+    """
+    with scope(organisation=organisation):
+        earlier = ServiceDelivery.objects.filter(organisation=organisation, delivered_on__lt=day)
+    return Q(Exists(earlier.filter(person_id=OuterRef("pk")))) | Q(
+        Exists(earlier.filter(household_id=OuterRef("household_id")))
+    )
+
+
+@dataclass(frozen=True)
+class ServiceFigures:
+    """What was given in a period, by service code (an organisation's own ones as "other")."""
+
+    deliveries: dict[str, int]
+    quantity: dict[str, Decimal]
+    # By "<code>:<currency>".
+    amount: dict[str, Decimal]
+    persons: dict[str, int]
+    households: dict[str, int]
+    people_reached: dict[str, int]
+    households_reached: dict[str, int]
+    # Deliveries not counted: to a person, or a household member, without statistics consent.
+    left_out: int
+
+
+def service_figures(organisation: Organisation, start: date, end: date) -> ServiceFigures:
+    """Deliveries from ``start`` to ``end`` counted for coalition statistics, consent enforced."""
+    deliveries = _delivered_between(organisation, start, end).order_by()
+    counted = (Q(person__isnull=True) | statistics_consent(organisation, "person_id")) & (
+        Q(household__isnull=True) | household_consents_to_statistics(organisation)
+    )
+    with scope(organisation=organisation):
+        # Consent is one grouping column, evaluated once per delivery (in each aggregate's
+        # FILTER it would be evaluated once per aggregate); deliveries not counted are
+        # only counted as such.
+        rows = list(
+            deliveries.annotate(kept=ExpressionWrapper(counted, output_field=BooleanField()))
+            .values("kept", "service_type__code", "service_type__organisation_id")
+            .annotate(
+                n=Count("pk"),
+                quantity=Sum("quantity"),
+                persons=Count("person", distinct=True),
+                households=Count("household", distinct=True),
+                people=Sum("people_reached"),
+                reached=Sum("households_reached"),
+            )
+        )
+        amounts = list(
+            deliveries.filter(counted, amount__isnull=False)
+            .values("service_type__code", "service_type__organisation_id", "currency")
+            .annotate(total=Sum("amount"))
+        )
+    left_out = sum(int(row["n"]) for row in rows if not row["kept"])
+    totals = [row for row in rows if row["kept"]]
+    figures = ServiceFigures({}, {}, {}, {}, {}, {}, {}, left_out)
+
+    def code_of(row: dict[str, Any]) -> str:
+        if row["service_type__organisation_id"] is None:
+            return str(row["service_type__code"])
+        return OWN_SERVICE_CODE
+
+    def add(table: dict[str, Any], key: str, value: Any) -> None:
+        if value:
+            table[key] = table.get(key, 0) + value
+
+    for row in totals:
+        code = code_of(row)
+        add(figures.deliveries, code, int(row["n"]))
+        add(figures.quantity, code, row["quantity"] or Decimal(0))
+        add(figures.persons, code, int(row["persons"]))
+        add(figures.households, code, int(row["households"]))
+        add(figures.people_reached, code, int(row["people"] or 0))
+        add(figures.households_reached, code, int(row["reached"] or 0))
+    for row in amounts:
+        add(figures.amount, f"{code_of(row)}:{row['currency']}", row["total"] or Decimal(0))
+    return figures

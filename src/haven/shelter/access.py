@@ -15,10 +15,12 @@ from typing import Any
 from django.db.models import (
     Count,
     DateField,
+    Exists,
     ExpressionWrapper,
     F,
     Func,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -26,6 +28,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Greatest, Least
 from django.http import Http404
+from django_scopes import scope
 
 from haven.casework.models import Person
 from haven.organisations.models import Organisation
@@ -306,6 +309,17 @@ def months_back(today: date, months: int) -> date:
     return first
 
 
+def _nights_in(first: date, following: date) -> tuple[Q, Any]:
+    """Stays with a night from ``first`` up to ``following``, and how many nights each has."""
+    first_value = Value(first, output_field=DateField())
+    following_value = Value(following, output_field=DateField())
+    nights = _DaysBetween(
+        Least(Coalesce(F("ends_on"), following_value), following_value),
+        Greatest(F("starts_on"), first_value),
+    )
+    return overlapping(first, following), nights
+
+
 def nights_by_month(organisation: Organisation, start: date, end: date) -> list[MonthNights]:
     """Nights spent from ``start`` up to (not including) ``end``, month by month."""
     if end <= start:
@@ -315,15 +329,7 @@ def nights_by_month(organisation: Organisation, start: date, end: date) -> list[
     for index, month in enumerate(months):
         first = max(month, start)
         following = min((month + timedelta(days=32)).replace(day=1), end)
-        in_month = overlapping(first, following)
-        first_value, following_value = (
-            Value(first, output_field=DateField()),
-            Value(following, output_field=DateField()),
-        )
-        nights = _DaysBetween(
-            Least(Coalesce(F("ends_on"), following_value), following_value),
-            Greatest(F("starts_on"), first_value),
-        )
+        in_month, nights = _nights_in(first, following)
         aggregates[f"n{index}"] = Coalesce(Sum(nights, filter=in_month), Value(0))
         aggregates[f"p{index}"] = Coalesce(
             Sum(
@@ -369,4 +375,56 @@ def stays_overlapping(
         .filter(overlapping(start, end))
         .exclude(pk__in=list(excluding))
         .values_list("starts_on", "ends_on", "accompanying", "family_room")
+    )
+
+
+# Coalition statistics: numbers only (see casework.access for the person counts).
+
+
+def sheltered_filter(organisation: Organisation, start: date, end: date) -> Q:
+    """Persons who spent at least one night from ``start`` to ``end`` in a shelter."""
+    with scope(organisation=organisation):
+        stays = Stay.objects.filter(organisation=organisation)
+    return Q(pk__in=stays.filter(overlapping(start, end + timedelta(days=1))).values("person_id"))
+
+
+def sheltered_before(organisation: Organisation, day: date) -> Q:
+    """Persons who spent a night in a shelter before ``day`` (one lookup per person)."""
+    with scope(organisation=organisation):
+        earlier = Stay.objects.filter(organisation=organisation, starts_on__lt=day)
+    return Q(Exists(earlier.filter(person_id=OuterRef("pk"))))
+
+
+@dataclass(frozen=True)
+class ShelterFigures:
+    """Nights spent in shelters from ``start`` to ``end``, and who spent them."""
+
+    # Nights of everyone sheltered: a person and two children for a night are three.
+    people_nights: int
+    # Persons sheltered, each with the household members who came with them.
+    households: int
+    # Stays of persons without statistics consent: not counted anywhere.
+    left_out: int
+
+
+def shelter_figures(organisation: Organisation, start: date, end: date) -> ShelterFigures:
+    """Shelter nights and households of the nights ``start`` to ``end``, consent enforced."""
+    from haven.casework.access import statistics_consent
+
+    in_period, nights = _nights_in(start, end + timedelta(days=1))
+    counted = statistics_consent(organisation, "person_id")
+    with scope(organisation=organisation):
+        stays = Stay.objects.filter(organisation=organisation).filter(in_period)
+        row = stays.filter(counted).aggregate(
+            people_nights=Coalesce(
+                Sum(ExpressionWrapper(nights * _party(), output_field=IntegerField())),
+                Value(0),
+            ),
+            households=Count("person", distinct=True),
+        )
+        row["left_out"] = stays.exclude(counted).count()
+    return ShelterFigures(
+        people_nights=int(row["people_nights"]),
+        households=int(row["households"]),
+        left_out=int(row["left_out"]),
     )

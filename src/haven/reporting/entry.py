@@ -1,0 +1,161 @@
+"""Figures typed in or uploaded by a member, checked cell by cell before anything is kept.
+
+A file has the columns ``table``, ``category`` and ``value`` (the shape of the CSV and
+XLSX a submission exports to; its ``label`` column is read and ignored). It is read with
+the records app's reader, so the limits and messages are those of every import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from haven.records.imports import ImportRefused, read_table
+from haven.reporting.schema import (
+    BY_KEY,
+    Cell,
+    CellError,
+    Figures,
+    clean_category,
+    clean_value,
+    empty_figures,
+)
+
+COLUMNS = ("table", "category", "value")
+IGNORED = ("label",)
+MAX_ROWS = 2_000
+
+
+@dataclass(frozen=True)
+class EntryError:
+    """What is wrong, where: a row of a file (0 for a form), a cell, and why."""
+
+    row: int
+    cell: str
+    message: str
+
+
+@dataclass
+class Entry:
+    figures: Figures = field(default_factory=dict)
+    errors: list[EntryError] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+def _add(entry: Entry, row: int, table_key: str, category: str, value: object) -> None:
+    label = f"{table_key}|{category}"[:120]
+    table_ = BY_KEY.get(table_key.strip())
+    if table_ is None:
+        entry.errors.append(EntryError(row, label, _("There is no table of this name.")))
+        return
+    try:
+        code = clean_category(table_, category)
+        number = clean_value(table_, value)
+    except CellError as error:
+        entry.errors.append(EntryError(row, label, error.message))
+        return
+    cell: Cell = (table_.key, code)
+    if cell in entry.figures and row:
+        entry.errors.append(EntryError(row, label, _("This cell appears twice.")))
+        return
+    entry.figures[cell] = number
+
+
+def from_cells(cells: Iterable[tuple[str, str, object]]) -> Entry:
+    """Check (table, category, value) triples, as a form or the API sends them."""
+    entry = Entry(figures={})
+    seen: set[tuple[str, str]] = set()
+    for table_key, category, value in cells:
+        key = (table_key, category)
+        if key in seen:
+            entry.errors.append(
+                EntryError(0, f"{table_key}|{category}"[:120], _("This cell appears twice."))
+            )
+            continue
+        seen.add(key)
+        _add(entry, 0, table_key, category, value)
+    return _complete(entry)
+
+
+def from_form(data: Mapping[str, str]) -> Entry:
+    """Check the cells of the entry form: fields ``cell:<table>|<category>``, and open rows
+    ``open:<table>:<n>:category`` with ``open:<table>:<n>:value``."""
+    cells: list[tuple[str, str, object]] = []
+    for name, value in data.items():
+        if name.startswith("cell:"):
+            table_key, _bar, category = name[5:].partition("|")
+            cells.append((table_key, category, value))
+    orphans: list[EntryError] = []
+    for name, value in data.items():
+        if not (name.startswith("open:") and name.endswith(":value")):
+            continue
+        stem = name[: -len(":value")]
+        category = data.get(f"{stem}:category", "")
+        table_key = stem[5:].rpartition(":")[0]
+        if category.strip():
+            cells.append((table_key, category, value))
+        elif value.strip():
+            orphans.append(
+                EntryError(0, table_key[:60], _("Give the category of this value, or clear it."))
+            )
+    checked = from_cells(cells)
+    checked.errors.extend(orphans)
+    return checked
+
+
+def _complete(entry: Entry) -> Entry:
+    if entry.valid:
+        figures = empty_figures()
+        figures.update(entry.figures)
+        entry.figures = figures
+    return entry
+
+
+def from_file(content: bytes) -> Entry:
+    """Check every row of an uploaded CSV or XLSX file; ImportRefused if it is unreadable."""
+    _format, rows = read_table(content)
+    header_row = next(rows, None)
+    if header_row is None:
+        raise ImportRefused(_("The file is empty."))
+    header = [cell.strip().lower() for cell in header_row]
+    while header and not header[-1]:
+        header.pop()
+    entry = Entry(figures={})
+    missing = [column for column in COLUMNS if column not in header]
+    unknown = [column for column in header if column not in (*COLUMNS, *IGNORED)]
+    for column in missing:
+        entry.errors.append(EntryError(1, column, _("This column is missing.")))
+    for column in unknown:
+        entry.errors.append(EntryError(1, column[:60] or "?", _("Unknown column.")))
+    if not entry.valid:
+        return entry
+    where = {column: header.index(column) for column in COLUMNS}
+    count = 0
+    for number, cells in enumerate(rows, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        count += 1
+        if count > MAX_ROWS:
+            raise ImportRefused(
+                _("The file has more than %(rows)d rows; a submission has far fewer cells.")
+                % {"rows": MAX_ROWS}
+            )
+
+        def cell_at(column: str, cells: list[str] = cells) -> str:
+            index = where[column]
+            return cells[index].strip()[:200] if index < len(cells) else ""
+
+        _add(entry, number, cell_at("table"), cell_at("category"), cell_at("value"))
+    if not count:
+        entry.errors.append(EntryError(2, "", _("The file has no rows under its header.")))
+    return _complete(entry)
+
+
+def nonzero(figures: Figures) -> Figures:
+    return {cell: value for cell, value in figures.items() if value != Decimal(0)}

@@ -1,0 +1,74 @@
+"""Generating a publication: the period's sent figures by country, with disclosure control.
+
+Run by the ``generate_publication`` task. Progress is written as it goes (outside the
+final transaction) so the coordinator's page can show it; the figures themselves are
+written in one transaction with the publication's status, so the public never sees half.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from haven.privacy import audit
+from haven.reporting import access
+from haven.reporting.disclosure import TOTAL
+from haven.reporting.models import Publication, PublicationStatus, PublishedFigure
+from haven.reporting.report import build_views, country_name, headline_persons
+from haven.reporting.schema import BY_KEY
+
+
+def generate(publication: Publication) -> Publication:
+    """Compute and store every published cell of the publication, then publish it."""
+    period = publication.period
+    keys = [key for key in publication.tables if key in BY_KEY]
+    if "persons.status" not in keys:
+        keys.insert(0, "persons.status")  # the headline needs it; published with the rest
+    sent = access.sent_figures([period], by="country")
+    network = access.sent_figures([period], by="network")
+    rows: list[PublishedFigure] = []
+    views = []
+    for index, key in enumerate(keys, start=1):
+        views.extend(build_views(sent, [BY_KEY[key]], period.threshold, column_label=country_name))
+        Publication.objects.filter(pk=publication.pk).update(
+            progress=min(95, round(90 * index / len(keys)))
+        )
+    for view in views:
+        for (row, column), shown in view.cells.items():
+            rows.append(
+                PublishedFigure(
+                    publication=publication,
+                    table=view.table.key,
+                    category=row,
+                    column=column if column != TOTAL else "",
+                    value=shown.value,
+                    accuracy=shown.accuracy,
+                )
+            )
+    members = set().union(*network.members.values()) if network.members else set()
+    persons_view = next(view for view in views if view.table.key == "persons.status")
+    with transaction.atomic():
+        locked = Publication.objects.select_for_update().get(pk=publication.pk)
+        PublishedFigure.objects.filter(publication=locked).delete()
+        PublishedFigure.objects.bulk_create(rows, batch_size=2000)
+        locked.members = len(members)
+        locked.countries = len([code for code in sent.columns if code != "??"])
+        locked.persons = headline_persons(persons_view)
+        locked.status = PublicationStatus.PUBLISHED
+        locked.progress = 100
+        locked.published_at = timezone.now()
+        if keys != locked.tables:
+            locked.tables = keys
+        locked.save()
+        audit.record(
+            "reporting.publication_generated",
+            actor=locked.requested_by,
+            organisation=locked.network.organisation,
+            target=locked,
+            details={"period": period.pk, "figures": len(rows), "members": len(members)},
+        )
+    return locked
+
+
+def fail(publication_id: int) -> None:
+    Publication.objects.filter(pk=publication_id).update(status=PublicationStatus.FAILED)

@@ -1,0 +1,179 @@
+"""Sent figures turned into the tables a coordinator reviews and the public reads: summed
+by country, member or period, suppressed, and each noised figure with its 95% accuracy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from django_countries import countries
+
+from haven.reporting.access import Sent
+from haven.reporting.disclosure import (
+    TOTAL,
+    Grid,
+    Position,
+    cell_accuracy,
+    control,
+    domain_size,
+)
+from haven.reporting.schema import TABLES, Table, categories_of, label_of
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One cell as it may be shown: its value (None when withheld) and 95% accuracy."""
+
+    value: Decimal | None
+    accuracy: Decimal | None = None
+
+    @property
+    def withheld(self) -> bool:
+        return self.value is None
+
+
+@dataclass
+class TableView:
+    table: Table
+    rows: list[tuple[str, str]]
+    columns: list[tuple[str, str]]
+    cells: dict[Position, Shown]
+    threshold: int
+    # False where a total across the columns means nothing (persons across periods).
+    row_totals: bool = True
+
+    def cell(self, row: str, column: str) -> Shown:
+        return self.cells.get((row, column), Shown(Decimal(0)))
+
+    @property
+    def total(self) -> Shown:
+        return self.cell(TOTAL, TOTAL)
+
+    def lines(self) -> list[tuple[str, list[tuple[str, bool]], tuple[str, bool]]]:
+        """Each category's label, its cells as (text, withheld), and its total, formatted
+        here rather than cell by cell in the template (large tables render much faster)."""
+        return [
+            (label, [self.text(code, column) for column, _name in self.columns],
+             self.text(code, TOTAL))
+            for code, label in self.rows
+        ]  # fmt: skip
+
+    def footer(self) -> list[tuple[str, bool]]:
+        return [self.text(TOTAL, column) for column, _name in self.columns]
+
+    def text(self, row: str, column: str) -> tuple[str, bool]:
+        shown = self.cell(row, column)
+        return format_figure(shown, self.threshold), shown.withheld
+
+    def column_totals(self) -> list[Shown]:
+        return [self.cell(TOTAL, column) for column, _name in self.columns]
+
+
+def format_number(value: Decimal | int | None) -> str:
+    from django.contrib.humanize.templatetags.humanize import intcomma
+
+    if value is None:
+        return ""
+    if isinstance(value, Decimal) and value != value.to_integral_value():
+        return str(intcomma(f"{value:.2f}"))
+    return str(intcomma(int(value)))
+
+
+def format_figure(shown: Shown, threshold: int = 10) -> str:
+    """ "1,234 ± 28", "1,234", or "<10" for a withheld figure."""
+    if shown.value is None:
+        return f"<{threshold}"
+    text = format_number(shown.value)
+    if shown.accuracy:
+        text = _("%(value)s ± %(accuracy)s") % {
+            "value": text,
+            "accuracy": format_number(shown.accuracy),
+        }
+    return text
+
+
+def country_name(code: str) -> str:
+    if code in countries:
+        return str(countries.name(code))
+    return _("Country not given") if code == "??" else code
+
+
+def build_views(
+    sent: Sent,
+    tables: Iterable[Table],
+    threshold: int,
+    *,
+    column_label: Callable[[str], str] | None = None,
+) -> list[TableView]:
+    """The tables of ``sent`` with disclosure control, one column per column of ``sent``."""
+    chosen = list(tables)
+    column_keys = sorted(sent.columns, key=lambda key: (column_label or str)(key))
+    grids: dict[str, Grid] = {}
+    rows_of: dict[str, list[str]] = {}
+    everything = {
+        cell: value for figures in sent.columns.values() for cell, value in figures.items()
+    }
+    needed = {table_.key for table_ in chosen} | {t.follows for t in chosen if t.follows}
+    for table_ in TABLES:
+        if table_.key not in needed:
+            continue
+        rows = categories_of(table_, everything)
+        rows_of[table_.key] = rows
+        values = {
+            (row, column): figures[table_.key, row]
+            for column, figures in sent.columns.items()
+            for row in rows
+            if (table_.key, row) in figures
+        }
+        grids[table_.key] = Grid(rows=rows, columns=column_keys, values=values)
+    controlled = control(grids, threshold)
+    all_scales = [scale for scales in sent.scales.values() for scale in scales]
+    views = []
+    for table_ in chosen:
+        result = controlled[table_.key]
+        cells: dict[Position, Shown] = {}
+        for position in result.grid.positions():
+            if position[0] == TOTAL and not table_.has_column_totals:
+                continue
+            row, column = position
+            accuracy = None
+            if table_.private:
+                # A total adds the noise of every cell of its table, shown or not.
+                summed = domain_size(table_.key, len(rows_of[table_.key])) if row == TOTAL else 1
+                scales = sent.scales.get(column, []) if column else all_scales
+                accuracy = cell_accuracy(scales, summed)
+            cells[position] = Shown(result.shown(position), accuracy)
+        views.append(
+            TableView(
+                table=table_,
+                rows=[(code, label_of(table_, code)) for code in rows_of[table_.key]],
+                columns=[(key, (column_label or str)(key)) for key in column_keys],
+                cells=cells,
+                threshold=threshold,
+            )
+        )
+    return views
+
+
+def headline_persons(view: TableView) -> int:
+    """The persons figure of the headline: the total less its 95% accuracy, rounded down to
+    two significant figures ("more than 15,000" for 15,234 ± 60). 0 when withheld."""
+    total = view.total
+    if total.value is None:
+        return 0
+    lower = int(total.value - (total.accuracy or 0))
+    return round_down(lower)
+
+
+def round_down(number: int) -> int:
+    """Down to two significant figures: 15,234 → 15,000; 987 → 980; 64 → 64."""
+    if number <= 0:
+        return 0
+    digits = len(str(number))
+    if digits <= 2:
+        return number
+    unit: int = 10 ** (digits - 2)
+    return number // unit * unit
