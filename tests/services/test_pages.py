@@ -412,3 +412,18 @@ def test_person_and_household_together_are_refused(
     assert response.status_code == 400
     assert response.context["form"].errors["household"]
     assert not ServiceDelivery.objects.exists()
+
+
+def test_the_list_loads_no_identifying_field_of_the_people_it_shows(
+    carol: User, pia: Person
+) -> None:
+    make_delivery(pia.organisation, person=pia)
+    with CaptureQueriesContext(connection) as queries:
+        response = client_for(carol).get(reverse("service_list", kwargs={"org": "north"}))
+    assert pia.code in response.content.decode()
+    page_query = next(
+        q["sql"] for q in queries if "casework_person" in q["sql"] and "LIMIT" in q["sql"]
+    )
+    assert '"casework_person"."code"' in page_query
+    assert "given_name" not in page_query
+    assert "phone" not in page_query

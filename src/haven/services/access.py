@@ -212,6 +212,29 @@ def household_for(organisation: Organisation, household_id: uuid.UUID) -> Househ
     return found
 
 
+def _columns(model: Any, prefix: str = "") -> list[str]:
+    return [f"{prefix}{field.name}" for field in model._meta.concrete_fields]
+
+
+def for_listing(deliveries: QuerySet[ServiceDelivery]) -> QuerySet[ServiceDelivery]:
+    """Deliveries as lists show them: who got a service by code and staff by name only.
+
+    Lists never load a person's or household's identifying (encrypted) fields, which
+    would cost a decryption-ready object each for nothing on the page.
+    """
+    return deliveries.only(
+        *_columns(ServiceDelivery),
+        *_columns(ServiceType, "service_type__"),
+        "person__id",
+        "person__organisation_id",
+        "person__code",
+        "household__id",
+        "household__organisation_id",
+        "household__code",
+        *(f"staff__{name}" for name in ("id", "username", "first_name", "last_name")),
+    )
+
+
 def _deliveries(organisation: Organisation) -> QuerySet[ServiceDelivery]:
     return ServiceDelivery.objects.filter(organisation=organisation).select_related(
         "service_type", "person", "household", "staff"

@@ -368,7 +368,7 @@ def list_deliveries(
     )
     deliveries = access.deliveries_matching(request.organisation, filters)
     totals = access.totals_of(deliveries)
-    page = list(deliveries[query.offset : query.offset + query.limit])
+    page = list(access.for_listing(deliveries)[query.offset : query.offset + query.limit])
     access.note_listing(
         actor=request.user,
         organisation=request.organisation,

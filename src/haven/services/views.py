@@ -153,9 +153,8 @@ def delivery_list(request: OrganisationRequest) -> HttpResponse:
     deliveries = access.deliveries_matching(organisation, filters)
     totals = access.totals_of(deliveries)
     # The totals already counted the deliveries: the paginator need not count them again.
-    page = Paginator(deliveries, PAGE_SIZE, known_count=totals.count).get_page(
-        request.GET.get("page")
-    )
+    listed = access.for_listing(deliveries)
+    page = Paginator(listed, PAGE_SIZE, known_count=totals.count).get_page(request.GET.get("page"))
     rows = [(delivery, access.service_label(delivery.service_type)) for delivery in page]
     access.note_listing(
         actor=request.user,
