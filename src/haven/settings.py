@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "haven.abuse",
     "haven.letters",
     "haven.petitions",
+    "haven.events",
     "haven.reporting",
     "haven.api",
 ]

@@ -7,6 +7,8 @@ from django.urls import include, path
 from haven.accounts.urls import organisation_urlpatterns as accounts_organisation_urls
 from haven.api.api import api
 from haven.casework.urls import organisation_urlpatterns as casework_organisation_urls
+from haven.events.urls import organisation_urlpatterns as events_organisation_urls
+from haven.events.urls import public_urlpatterns as events_public_urls
 from haven.helpline.urls import organisation_urlpatterns as helpline_organisation_urls
 from haven.letters.urls import organisation_urlpatterns as letters_organisation_urls
 from haven.letters.urls import public_urlpatterns as letters_public_urls
@@ -32,6 +34,7 @@ urlpatterns = [
     path("networks/", include(organisations_public_urls)),
     path("letters/", include(letters_public_urls)),
     path("petitions/", include(petitions_public_urls)),
+    path("events/", include(events_public_urls)),
     path("networks/", include(reporting_public_urls)),
     path(
         "o/<slug:org>/",
@@ -47,6 +50,7 @@ urlpatterns = [
             + records_organisation_urls
             + letters_organisation_urls
             + petitions_organisation_urls
+            + events_organisation_urls
             + reporting_organisation_urls
         ),
     ),

@@ -24,6 +24,7 @@ from haven.accounts.models import ApiToken, Invitation, User
 from haven.accounts.permissions import ROLE_PERMISSIONS, Role, assignable_roles
 from haven.organisations.models import Membership, Network, Organisation
 from tests.conftest import client_for, make_user
+from tests.events.world import EVENT_PARAMETERS, event_objects
 from tests.letters.world import ADVOCACY_PARAMETERS, advocacy_objects
 
 if TYPE_CHECKING:
@@ -126,6 +127,7 @@ def _casework_value(name: str) -> Callable[[World, Organisation], object]:
 
 PARAMETER_VALUES.update({name: _casework_value(name) for name in CASEWORK_PARAMETERS})
 PARAMETER_VALUES.update({name: _casework_value(name) for name in ADVOCACY_PARAMETERS})
+PARAMETER_VALUES.update({name: _casework_value(name) for name in EVENT_PARAMETERS})
 
 REPORTING_PARAMETERS = ("period_id", "submission_id", "publication_id")
 
@@ -173,6 +175,7 @@ def world(
     with scopes_disabled():
         casework = casework_objects(north, alice)
         casework.update(advocacy_objects(north, alice))
+        casework.update(event_objects(north, alice))
     return World(
         north=north,
         south=south,

@@ -20,6 +20,7 @@ class Role(models.TextChoices):
     DATA_PROTECTION_OFFICER = "data_protection_officer", _("Data protection officer")
     VIEWER = "viewer", _("Viewer")
     NETWORK_COORDINATOR = "network_coordinator", _("Network coordinator")
+    DOOR_STAFF = "door_staff", _("Door staff")
 
 
 PERMISSIONS: dict[str, str] = {
@@ -39,6 +40,7 @@ PERMISSIONS: dict[str, str] = {
     "helpline.log_call": "Log helpline calls",
     "advocacy.manage": "Draft letters, petitions and events",
     "advocacy.sign_for_organisation": "Sign joint letters in the organisation's name",
+    "events.check_in": "Check registrants in at the door of the organisation's events",
     "reporting.submit": "Prepare and send the organisation's reports to its networks",
     "reporting.coordinate": "Run the network's reporting periods and publish its figures",
 }
@@ -74,7 +76,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     Role.ADVOCACY_OFFICER: frozenset(
-        _EVERYONE | {"advocacy.manage", "advocacy.sign_for_organisation"}
+        _EVERYONE | {"advocacy.manage", "advocacy.sign_for_organisation", "events.check_in"}
     ),
     Role.DATA_PROTECTION_OFFICER: frozenset(
         _EVERYONE
@@ -87,6 +89,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     Role.VIEWER: frozenset(_EVERYONE),
+    Role.DOOR_STAFF: frozenset(_EVERYONE | {"events.check_in"}),
     Role.NETWORK_COORDINATOR: frozenset(
         _EVERYONE | {"network.manage_members", "reporting.coordinate"}
     ),

@@ -1,0 +1,248 @@
+"""Lookups of events: the owner's own, the public's published ones, and a registrant's by link.
+
+A registrant holds two links: the manage link (their ticket, accepting an offered place,
+cancelling) and, for an online event, the join link. Both are signed tokens of the
+registration and its ``link_nonce``; revoking rotates the nonce, so old links stop working.
+The ticket code is a keyed digest of the same pair, so only its SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import datetime
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django_scopes import scope, scopes_disabled
+
+from haven.events.models import (
+    HOLDS_PLACE,
+    Event,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+    Session,
+    SessionSpeaker,
+    Speaker,
+)
+from haven.letters.content import link_token, read_link_token
+from haven.organisations.models import Organisation
+
+MANAGE_SALT = "haven.events.manage"
+JOIN_SALT = "haven.events.join"
+TICKET_SALT = "haven.events.ticket"
+# Links stay valid for as long as anyone plausibly registers ahead of an event.
+LINK_DAYS = 730
+ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING, RegistrationStatus.OFFERED)
+
+
+def events_of(owner: Organisation) -> QuerySet[Event]:
+    """The owner's events, soonest first, with their counts of registrants."""
+    return (
+        Event.objects.filter(owner=owner)
+        .annotate(
+            registered=Count(
+                "registrations", filter=Q(registrations__status=RegistrationStatus.CONFIRMED)
+            ),
+            waiting=Count(
+                "registrations", filter=Q(registrations__status=RegistrationStatus.WAITING)
+            ),
+            checked_in=Count("registrations", filter=Q(registrations__checked_in_at__isnull=False)),
+        )
+        .order_by("-starts_at")
+    )
+
+
+def event_for(owner: Organisation, event_id: int) -> Event:
+    """One of the owner's events, or 404."""
+    event = Event.objects.filter(owner=owner, pk=event_id).select_related("owner").first()
+    if event is None:
+        raise Http404
+    return event
+
+
+def speakers_of(owner: Organisation) -> QuerySet[Speaker]:
+    """The owner's speakers, by name, with their organisation in the directory."""
+    return Speaker.objects.filter(owner=owner).select_related("organisation").order_by("name")
+
+
+def speaker_for(owner: Organisation, speaker_id: int) -> Speaker:
+    """One of the owner's speakers, or 404."""
+    speaker = speakers_of(owner).filter(pk=speaker_id).first()
+    if speaker is None:
+        raise Http404
+    return speaker
+
+
+def programme_of(event: Event) -> list[Session]:
+    """The event's sessions in time order, each with its speakers and their organisations."""
+    speakers = SessionSpeaker.objects.select_related("speaker", "speaker__organisation")
+    return list(
+        Session.objects.filter(event=event)
+        .prefetch_related(Prefetch("speakers", queryset=speakers))
+        .order_by("starts_at", "pk")
+    )
+
+
+def session_for(event: Event, session_id: int) -> Session:
+    """A session of this event, or 404."""
+    session = Session.objects.filter(event=event, pk=session_id).first()
+    if session is None:
+        raise Http404
+    return session
+
+
+def registrations_of(event: Event, status: str = "") -> QuerySet[Registration]:
+    """The event's registrations, oldest first, optionally of one status."""
+    with scope(organisation=event.owner_id):
+        registrations = Registration.objects.filter(event=event)
+        if status:
+            registrations = registrations.filter(status=status)
+        return registrations.order_by("created_at", "pk")
+
+
+def registration_for(event: Event, registration_id: uuid.UUID | str) -> Registration:
+    """A registration of this event, or 404."""
+    try:
+        key = uuid.UUID(str(registration_id))
+    except ValueError as error:
+        raise Http404 from error
+    with scope(organisation=event.owner_id):
+        registration = Registration.objects.filter(event=event, pk=key).first()
+    if registration is None:
+        raise Http404
+    return registration
+
+
+def group_of(registration: Registration) -> list[Registration]:
+    """Everyone registered together with this registration, booker first."""
+    with scope(organisation=registration.organisation_id):
+        return list(
+            Registration.objects.filter(event_id=registration.event_id, group=registration.group)
+            .select_related("event")
+            .order_by("-booker", "created_at", "pk")
+        )
+
+
+def counts(event: Event) -> dict[str, int]:
+    """Live counts: registered, waiting, offered, checked in (one query)."""
+    with scope(organisation=event.owner_id):
+        row = Registration.objects.filter(event=event).aggregate(
+            registered=Count("pk", filter=Q(status=RegistrationStatus.CONFIRMED)),
+            waiting=Count("pk", filter=Q(status=RegistrationStatus.WAITING)),
+            offered=Count("pk", filter=Q(status=RegistrationStatus.OFFERED)),
+            cancelled=Count("pk", filter=Q(status=RegistrationStatus.CANCELLED)),
+            checked_in=Count("pk", filter=Q(checked_in_at__isnull=False)),
+        )
+    return {name: int(value or 0) for name, value in row.items()}
+
+
+def places_held(event: Event) -> int:
+    """The places held by registrations, counted from the rows (``places_taken`` must agree)."""
+    with scope(organisation=event.owner_id):
+        return Registration.objects.filter(event=event, status__in=HOLDS_PLACE).count()
+
+
+# --- the public's view --------------------------------------------------------------------
+
+
+def published_events(now: datetime | None = None, *, past: bool = False) -> QuerySet[Event]:
+    """Every published or cancelled event of the installation: upcoming, or past when asked."""
+    moment = now or timezone.now()
+    with scopes_disabled():
+        events = Event.objects.select_related("owner").filter(
+            status__in=(EventStatus.PUBLISHED, EventStatus.CANCELLED)
+        )
+        if past:
+            return events.filter(ends_at__lt=moment).order_by("-starts_at")
+        return events.filter(ends_at__gte=moment).order_by("starts_at")
+
+
+def public_event(org: str, slug: str) -> Event:
+    """A published (or cancelled) event by its owner's slug and its own, or 404 (drafts too)."""
+    with scopes_disabled():
+        event = (
+            Event.objects.select_related("owner")
+            .filter(owner__slug=org[:60], slug=slug[:60])
+            .exclude(status=EventStatus.DRAFT)
+            .first()
+        )
+    if event is None:
+        raise Http404
+    return event
+
+
+def accepts_registrations(event: Event, now: datetime | None = None) -> bool:
+    """Published, registration open, before its deadline and before the event ends."""
+    moment = now or timezone.now()
+    if event.status != EventStatus.PUBLISHED or not event.registration_open:
+        return False
+    if event.registration_closes_at is not None and event.registration_closes_at <= moment:
+        return False
+    return event.ends_at > moment
+
+
+# --- links and tickets --------------------------------------------------------------------
+
+
+def _link_value(registration: Registration) -> str:
+    return f"{registration.pk}:{registration.link_nonce}"
+
+
+def manage_token(registration: Registration) -> str:
+    """The signed token of the registrant's own page (ticket, offer, cancellation)."""
+    return link_token(MANAGE_SALT, _link_value(registration))
+
+
+def join_token(registration: Registration) -> str:
+    """The signed token of the registrant's personal joining link."""
+    return link_token(JOIN_SALT, _link_value(registration))
+
+
+def ticket_code(registration: Registration) -> str:
+    """What the QR code on the ticket carries: unguessable, and changed by a revocation."""
+    return salted_hmac(TICKET_SALT, _link_value(registration), algorithm="sha256").hexdigest()[:32]
+
+
+def ticket_digest(code: str) -> str:
+    """The SHA-256 the database keeps of a ticket code (the door computes it the same way)."""
+    return hashlib.sha256(code.strip().lower().encode()).hexdigest()
+
+
+def _from_token(event: Event, salt: str, token: str) -> Registration | None:
+    value = read_link_token(salt, token, max_age_days=LINK_DAYS)
+    if value is None or ":" not in value:
+        return None
+    registration_id, nonce = value.split(":", 1)
+    try:
+        key = uuid.UUID(registration_id)
+    except ValueError:
+        return None
+    with scope(organisation=event.owner_id):
+        registration = Registration.objects.filter(event=event, pk=key).first()
+    if registration is None or registration.link_nonce != nonce:
+        return None
+    if registration.anonymised_at is not None:
+        return None
+    return registration
+
+
+def registration_from_manage_token(event: Event, token: str) -> Registration | None:
+    """The registration a manage link was made for, unless forged, revoked or anonymised."""
+    return _from_token(event, MANAGE_SALT, token)
+
+
+def registration_from_join_token(event: Event, token: str) -> Registration | None:
+    """The registration a joining link was made for, unless forged, revoked or anonymised."""
+    return _from_token(event, JOIN_SALT, token)
+
+
+def registration_by_ticket(event: Event, code: str) -> Registration | None:
+    """The registration of this event whose ticket carries ``code``, or None."""
+    if not code or len(code) > 200:
+        return None
+    with scope(organisation=event.owner_id):
+        return Registration.objects.filter(event=event, ticket_digest=ticket_digest(code)).first()

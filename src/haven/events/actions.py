@@ -1,0 +1,1219 @@
+"""Every change to events, their programme, registrations and check-ins.
+
+Places are counted on the event row: a registration takes its places with one
+conditional UPDATE (``places_taken + n <= capacity``) in the same short transaction as
+its INSERT, so two registrations racing for the last place cannot both win, on
+PostgreSQL or SQLite (docs/decisions/0020). Cancelling gives the places back and offers
+them to the waiting list in the same transaction. A check-in is one conditional UPDATE
+of the registration (``checked_in_at IS NULL``): a ticket is never admitted twice.
+
+The owner's actions and every admission at the door are audited. A public registration
+is not: the audit trail's head row would serialise every registrant (as for petitions,
+docs/decisions/0011); the registration row itself records when and how.
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+import zoneinfo
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+from django_countries import countries
+
+from haven.abuse.addresses import normalise_email
+from haven.accounts.models import User
+from haven.events import access
+from haven.events.models import (
+    HOLDS_PLACE,
+    CheckInAttempt,
+    CheckInResult,
+    Event,
+    EventKind,
+    EventPartner,
+    EventSecret,
+    EventStatus,
+    EventText,
+    InvitationCode,
+    PartnerRole,
+    Question,
+    QuestionKind,
+    Registration,
+    RegistrationStatus,
+    Session,
+    SessionKind,
+    SessionSpeaker,
+    Speaker,
+    SpeakerRole,
+    Visibility,
+)
+from haven.letters.actions import check_language
+from haven.letters.content import clean_hashtags, free_slug
+from haven.organisations.languages import validate_language_codes
+from haven.organisations.models import Organisation
+from haven.privacy import audit
+
+EVENT_FIELDS = (
+    "kind",
+    "title",
+    "description",
+    "starts_at",
+    "ends_at",
+    "timezone",
+    "in_person",
+    "online",
+    "venue_name",
+    "venue_address",
+    "room",
+    "city",
+    "country",
+    "languages",
+    "interpretation",
+    "visibility",
+    "registration_open",
+    "registration_closes_at",
+    "capacity",
+    "waiting_list",
+    "offer_hours",
+    "group_size",
+    "id_check",
+    "recording_url",
+    "report_url",
+    "hashtags",
+    "anonymise_after_days",
+)
+_TEXT_LIMITS = {
+    "title": 300,
+    "description": 20_000,
+    "venue_name": 200,
+    "venue_address": 300,
+    "room": 100,
+    "city": 100,
+    "recording_url": 500,
+    "report_url": 500,
+}
+_FLAGS = ("in_person", "online", "registration_open", "waiting_list", "id_check")
+# Changes registrants must hear about: when and where.
+NOTIFIED_FIELDS = frozenset(
+    {"starts_at", "ends_at", "timezone", "in_person", "online", "venue_name", "venue_address"}
+    | {"room", "city", "country"}
+)
+LARGEST_CAPACITY = 1_000_000
+LARGEST_GROUP = 50
+LONGEST_OFFER_HOURS = 24 * 14
+LONGEST_RETENTION_DAYS = 3650
+MOVES: dict[str, tuple[str, ...]] = {
+    "publish": (EventStatus.DRAFT,),
+    "cancel": (EventStatus.DRAFT, EventStatus.PUBLISHED),
+}
+
+
+def _bounded_int(name: str, value: Any, low: int, high: int, message: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationError({name: message})
+    return value
+
+
+def _clean_url(name: str, value: Any) -> str:
+    text = "" if value is None else str(value).strip()
+    if text:
+        try:
+            URLValidator(schemes=["https", "http"])(text)
+        except ValidationError as error:
+            raise ValidationError(
+                {name: _("Give a web address starting with https://.")}
+            ) from error
+    return text
+
+
+def _clean_event_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(values) - set(EVENT_FIELDS))
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(unknown)})
+    cleaned: dict[str, Any] = {}
+    for name, value in values.items():
+        if name in ("recording_url", "report_url"):
+            cleaned[name] = _clean_url(name, value)
+        elif name in _TEXT_LIMITS:
+            text = "" if value is None else str(value).strip()
+            if len(text) > _TEXT_LIMITS[name]:
+                raise ValidationError(
+                    {
+                        name: _("At most %(limit)d characters, please.")
+                        % {"limit": _TEXT_LIMITS[name]}
+                    }
+                )
+            cleaned[name] = text
+        elif name in _FLAGS:
+            cleaned[name] = bool(value)
+        elif name == "kind":
+            if value not in EventKind.values:
+                raise ValidationError({"kind": _("Choose one of the types of event.")})
+            cleaned[name] = value
+        elif name == "visibility":
+            if value not in Visibility.values:
+                raise ValidationError({"visibility": _("Choose public or invitation only.")})
+            cleaned[name] = value
+        elif name == "timezone":
+            zone = str(value or "").strip()
+            if zone not in zoneinfo.available_timezones():
+                raise ValidationError({"timezone": _("Choose a time zone such as Europe/Paris.")})
+            cleaned[name] = zone
+        elif name == "country":
+            code = str(value or "").strip().upper()
+            if code and code not in dict(countries):
+                raise ValidationError({"country": _("Choose a country from the list.")})
+            cleaned[name] = code
+        elif name in ("languages", "interpretation"):
+            codes = [str(code).strip().lower() for code in (value or []) if str(code).strip()]
+            try:
+                validate_language_codes(codes)
+            except ValidationError as error:
+                raise ValidationError({name: error.messages}) from error
+            cleaned[name] = list(dict.fromkeys(codes))
+        elif name in ("starts_at", "ends_at", "registration_closes_at"):
+            if value is not None and not isinstance(value, datetime):
+                raise ValidationError({name: _("Give a date and time.")})
+            if value is not None and timezone.is_naive(value):
+                raise ValidationError({name: _("Give the time with its time zone.")})
+            if value is None and name != "registration_closes_at":
+                raise ValidationError({name: _("Give a date and time.")})
+            cleaned[name] = value
+        elif name == "capacity":
+            cleaned[name] = (
+                None
+                if value is None
+                else _bounded_int(
+                    name, value, 1, LARGEST_CAPACITY, _("Give a capacity of at least 1, or none.")
+                )
+            )
+        elif name == "group_size":
+            cleaned[name] = _bounded_int(
+                name, value, 1, LARGEST_GROUP, _("Give a number from 1 to 50.")
+            )
+        elif name == "offer_hours":
+            cleaned[name] = _bounded_int(
+                name, value, 1, LONGEST_OFFER_HOURS, _("Give a number of hours from 1 to 336.")
+            )
+        elif name == "anonymise_after_days":
+            cleaned[name] = _bounded_int(
+                name, value, 1, LONGEST_RETENTION_DAYS, _("Give a number of days from 1 to 3650.")
+            )
+        elif name == "hashtags":
+            cleaned[name] = clean_hashtags(str(value or ""))
+    if "title" in cleaned and not cleaned["title"]:
+        raise ValidationError({"title": _("Give the event a title.")})
+    return cleaned
+
+
+def _check_event(event: Event) -> None:
+    """The rules that span fields, on the event as it would be saved."""
+    if event.ends_at < event.starts_at:
+        raise ValidationError({"ends_at": _("The event ends before it starts.")})
+    if event.ends_at - event.starts_at > timedelta(days=60):
+        raise ValidationError({"ends_at": _("An event lasts at most 60 days.")})
+    if not event.in_person and not event.online:
+        raise ValidationError({"online": _("An event takes place in person, online, or both.")})
+    if event.registration_closes_at is not None and event.registration_closes_at > event.ends_at:
+        raise ValidationError(
+            {"registration_closes_at": _("Registration cannot close after the event ends.")}
+        )
+    if event.capacity is not None and event.capacity < event.places_taken:
+        raise ValidationError(
+            {
+                "capacity": _("%(taken)d places are already taken: the capacity cannot be lower.")
+                % {"taken": event.places_taken}
+            }
+        )
+
+
+def create_event(
+    *,
+    actor: User,
+    owner: Organisation,
+    title: str,
+    language: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    values: Mapping[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> Event:
+    """Start a draft event."""
+    language = check_language(language)
+    cleaned = _clean_event_values(
+        {**(values or {}), "title": title, "starts_at": starts_at, "ends_at": ends_at}
+    )
+    event = Event(owner=owner, language=language, created_by=actor, **cleaned)
+    if not event.languages:
+        event.languages = [language]
+    _check_event(event)
+    for _attempt in range(3):
+        event.slug = free_slug(Event, owner, cleaned["title"])
+        try:
+            with transaction.atomic():
+                event.save()
+                EventSecret.objects.create(event=event, organisation=owner)
+                audit.record(
+                    "event.created",
+                    actor=actor,
+                    organisation=owner,
+                    target=event,
+                    details={"kind": event.kind},
+                    request=request,
+                )
+        except IntegrityError:
+            event.pk = None
+            continue
+        return event
+    raise ValidationError(_("Could not give this event an address; try again."))
+
+
+def update_event(
+    *,
+    actor: User,
+    event: Event,
+    changes: Mapping[str, Any],
+    request: HttpRequest | None = None,
+) -> Event:
+    """Change the event; registrants hear of a change of time or place, and places freed
+    by a larger capacity go to the waiting list."""
+    values = _clean_event_values(changes)
+    changed = sorted(name for name, value in values.items() if getattr(event, name) != value)
+    if not changed:
+        return event
+    if event.status == EventStatus.CANCELLED:
+        raise ValidationError(_("A cancelled event can no longer change."))
+    with transaction.atomic():
+        current = Event.objects.select_for_update().get(pk=event.pk)
+        candidate = copy.copy(current)
+        for name in changed:
+            setattr(candidate, name, values[name])
+        _check_event(candidate)
+        candidate.save(update_fields=[*changed, "updated_at"])
+        audit.record(
+            "event.updated",
+            actor=actor,
+            organisation=event.owner,
+            target=event,
+            details={"fields": changed},
+            request=request,
+        )
+        if "capacity" in changed or "waiting_list" in changed:
+            _offer_free_places(candidate)
+        notify = sorted(NOTIFIED_FIELDS & set(changed))
+        if notify and candidate.status == EventStatus.PUBLISHED:
+            from haven.events.tasks import send_event_update
+
+            transaction.on_commit(lambda: send_event_update.enqueue(candidate.pk, notify))
+    candidate.owner = event.owner
+    return candidate
+
+
+def move_event(
+    *,
+    actor: User,
+    event: Event,
+    move: str,
+    reason: str = "",
+    request: HttpRequest | None = None,
+) -> Event:
+    """Publish the event, or cancel it (everyone registered is told, with the reason)."""
+    if move not in MOVES:
+        raise ValidationError({"move": _("Unknown step.")})
+    reason = reason.strip()[:500]
+    if move == "cancel" and not reason:
+        raise ValidationError({"reason": _("Say why the event is cancelled: registrants read it.")})
+    with transaction.atomic():
+        event = Event.objects.select_for_update().select_related("owner").get(pk=event.pk)
+        if event.status not in MOVES[move]:
+            raise ValidationError(
+                _("An event that is “%(status)s” cannot take this step.")
+                % {"status": EventStatus(event.status).label}
+            )
+        now = timezone.now()
+        if move == "publish":
+            event.status, event.published_at = EventStatus.PUBLISHED, now
+            event.save(update_fields=["status", "published_at", "updated_at"])
+        else:
+            was_published = event.status == EventStatus.PUBLISHED
+            event.status, event.cancelled_at, event.cancel_reason = (
+                EventStatus.CANCELLED,
+                now,
+                reason,
+            )
+            event.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
+            if was_published:
+                from haven.events.tasks import send_event_cancelled
+
+                event_id = event.pk
+                transaction.on_commit(lambda: send_event_cancelled.enqueue(event_id))
+        audit.record(
+            f"event.{move}",
+            actor=actor,
+            organisation=event.owner,
+            target=event,
+            details={"reason": reason} if reason else {},
+            request=request,
+        )
+    return event
+
+
+def set_text(
+    *,
+    actor: User,
+    event: Event,
+    language: str,
+    title: str,
+    description: str = "",
+    request: HttpRequest | None = None,
+) -> EventText | None:
+    """Add or replace the title and description in one more language; an empty title
+    removes that translation. The original language is edited on the event itself."""
+    language = check_language(language)
+    if language == event.language:
+        raise ValidationError({"language": _("This is the event's original language.")})
+    title, description = title.strip(), description.strip()
+    if len(title) > 300 or len(description) > 20_000:
+        raise ValidationError(_("The title or description is too long."))
+    with transaction.atomic():
+        if not title:
+            EventText.objects.filter(event=event, language=language).delete()
+            text = None
+        else:
+            text, _created = EventText.objects.update_or_create(
+                event=event,
+                language=language,
+                defaults={"title": title, "description": description},
+            )
+        audit.record(
+            "event.text_set",
+            actor=actor,
+            organisation=event.owner,
+            target=event,
+            details={"language": language, "removed": text is None},
+            request=request,
+        )
+    return text
+
+
+def set_secret(
+    *,
+    actor: User,
+    event: Event,
+    meeting_url: str,
+    joining_details: str = "",
+    request: HttpRequest | None = None,
+) -> EventSecret:
+    """Set the shared meeting link and joining details that registrants receive."""
+    url = _clean_url("meeting_url", meeting_url)
+    if len(url) > 1000 or len(joining_details) > 2000:
+        raise ValidationError(_("The link or the details are too long."))
+    with transaction.atomic():
+        secret, _created = EventSecret.objects.get_or_create(
+            event=event, defaults={"organisation": event.owner}
+        )
+        secret.meeting_url, secret.joining_details = url, joining_details.strip()
+        secret.save()
+        audit.record(
+            "event.meeting_link_set",
+            actor=actor,
+            organisation=event.owner,
+            target=event,
+            details={"has_link": bool(url)},
+            request=request,
+        )
+    return secret
+
+
+def secret_of(event: Event) -> EventSecret:
+    """The event's meeting link and details (created empty when missing)."""
+    secret, _created = EventSecret.objects.get_or_create(
+        event=event, defaults={"organisation_id": event.owner_id}
+    )
+    return secret
+
+
+# --- partners and the programme -----------------------------------------------------------
+
+
+def add_partner(
+    *,
+    actor: User,
+    event: Event,
+    organisation: Organisation,
+    role: str,
+    request: HttpRequest | None = None,
+) -> EventPartner:
+    """Name a directory organisation on the event as co-organiser, co-sponsor, …"""
+    if role not in PartnerRole.values:
+        raise ValidationError({"role": _("Choose one of the roles.")})
+    if organisation.pk == event.owner_id:
+        raise ValidationError({"organisation": _("The owner organises the event already.")})
+    with transaction.atomic():
+        position = EventPartner.objects.filter(event=event, role=role).count()
+        partner, created = EventPartner.objects.get_or_create(
+            event=event, organisation=organisation, role=role, defaults={"position": position}
+        )
+        if created:
+            audit.record(
+                "event.partner_added",
+                actor=actor,
+                organisation=event.owner,
+                target=event,
+                details={"organisation": organisation.pk, "role": role},
+                request=request,
+            )
+    return partner
+
+
+def remove_partner(
+    *, actor: User, event: Event, partner_id: int, request: HttpRequest | None = None
+) -> None:
+    """Take an organisation off the event."""
+    with transaction.atomic():
+        deleted, _rows = EventPartner.objects.filter(event=event, pk=partner_id).delete()
+        if not deleted:
+            raise ValidationError(_("This organisation is not named on the event."))
+        audit.record(
+            "event.partner_removed",
+            actor=actor,
+            organisation=event.owner,
+            target=event,
+            details={"partner": partner_id},
+            request=request,
+        )
+
+
+def save_speaker(
+    *,
+    actor: User,
+    owner: Organisation,
+    name: str,
+    title: str = "",
+    organisation: Organisation | None = None,
+    affiliation: str = "",
+    speaker: Speaker | None = None,
+    request: HttpRequest | None = None,
+) -> Speaker:
+    """Add a speaker to the owner's list, or correct one."""
+    name, title, affiliation = name.strip(), title.strip(), affiliation.strip()
+    if not name:
+        raise ValidationError({"name": _("Give the speaker's name.")})
+    if len(name) > 200 or len(title) > 300 or len(affiliation) > 200:
+        raise ValidationError(_("The name, title or organisation is too long."))
+    with transaction.atomic():
+        if speaker is None:
+            speaker = Speaker(owner=owner)
+        speaker.name, speaker.title = name, title
+        speaker.organisation = organisation
+        speaker.affiliation = "" if organisation is not None else affiliation
+        created = speaker.pk is None
+        speaker.save()
+        audit.record(
+            "event.speaker_created" if created else "event.speaker_updated",
+            actor=actor,
+            organisation=owner,
+            target=speaker,
+            request=request,
+        )
+    return speaker
+
+
+def _clean_session(event: Event, values: Mapping[str, Any]) -> dict[str, Any]:
+    kind = values.get("kind", SessionKind.PANEL)
+    if kind not in SessionKind.values:
+        raise ValidationError({"kind": _("Choose one of the types of session.")})
+    title = str(values.get("title") or "").strip()
+    if not title:
+        raise ValidationError({"title": _("Give the session a title.")})
+    starts_at, ends_at = values.get("starts_at"), values.get("ends_at")
+    if not isinstance(starts_at, datetime) or not isinstance(ends_at, datetime):
+        raise ValidationError({"starts_at": _("Give when the session starts and ends.")})
+    if ends_at < starts_at:
+        raise ValidationError({"ends_at": _("The session ends before it starts.")})
+    if starts_at < event.starts_at or ends_at > event.ends_at:
+        raise ValidationError({"starts_at": _("The session must lie within the event's times.")})
+    description = str(values.get("description") or "").strip()
+    room = str(values.get("room") or "").strip()
+    if len(title) > 300 or len(description) > 5000 or len(room) > 100:
+        raise ValidationError(_("The title, description or room is too long."))
+    return {
+        "kind": kind,
+        "title": title,
+        "description": description,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "room": room,
+    }
+
+
+def save_session(
+    *,
+    actor: User,
+    event: Event,
+    values: Mapping[str, Any],
+    session: Session | None = None,
+    request: HttpRequest | None = None,
+) -> Session:
+    """Add a session to the programme, or change one."""
+    cleaned = _clean_session(event, values)
+    with transaction.atomic():
+        if session is None:
+            session = Session(event=event)
+        for name, value in cleaned.items():
+            setattr(session, name, value)
+        created = session.pk is None
+        session.save()
+        audit.record(
+            "event.session_added" if created else "event.session_updated",
+            actor=actor,
+            organisation=event.owner,
+            target=event,
+            details={"session": session.pk},
+            request=request,
+        )
+    return session
+
+
+def remove_session(
+    *, actor: User, event: Event, session: Session, request: HttpRequest | None = None
+) -> None:
+    """Take a session out of the programme."""
+    with transaction.atomic():
+        session_id = session.pk
+        session.delete()
+        audit.record(
+            "event.session_removed",
+            actor=actor,
+            organisation=event.owner,
+            target=event,
+            details={"session": session_id},
+            request=request,
+        )
+
+
+def add_session_speaker(
+    *,
+    actor: User,
+    session: Session,
+    speaker: Speaker,
+    role: str = SpeakerRole.SPEAKER,
+    talk_title: str = "",
+    request: HttpRequest | None = None,
+) -> SessionSpeaker:
+    """Put one of the owner's speakers in a session, in a role, with a talk title."""
+    event = session.event
+    if speaker.owner_id != event.owner_id:
+        raise ValidationError({"speaker": _("Choose one of your organisation's speakers.")})
+    if role not in SpeakerRole.values:
+        raise ValidationError({"role": _("Choose one of the roles.")})
+    talk_title = talk_title.strip()
+    if len(talk_title) > 300:
+        raise ValidationError({"talk_title": _("At most 300 characters, please.")})
+    with transaction.atomic():
+        position = SessionSpeaker.objects.filter(session=session).count()
+        try:
+            with transaction.atomic():
+                placed = SessionSpeaker.objects.create(
+                    session=session,
+                    speaker=speaker,
+                    role=role,
+                    talk_title=talk_title,
+                    position=position,
+                )
+        except IntegrityError as error:
+            raise ValidationError(
+                {"speaker": _("This speaker already has this role in the session.")}
+            ) from error
+        audit.record(
+            "event.session_speaker_added",
+            actor=actor,
+            organisation=event.owner,
+            target=event,
+            details={"session": session.pk, "speaker": speaker.pk, "role": role},
+            request=request,
+        )
+    return placed
+
+
+def remove_session_speaker(
+    *, actor: User, session: Session, placement_id: int, request: HttpRequest | None = None
+) -> None:
+    """Take a speaker out of a session."""
+    with transaction.atomic():
+        deleted, _rows = SessionSpeaker.objects.filter(session=session, pk=placement_id).delete()
+        if not deleted:
+            raise ValidationError(_("This speaker is not in the session."))
+        audit.record(
+            "event.session_speaker_removed",
+            actor=actor,
+            organisation=session.event.owner,
+            target=session.event,
+            details={"session": session.pk, "placement": placement_id},
+            request=request,
+        )
+
+
+# --- registration questions and invitation codes ------------------------------------------
+
+
+def save_question(
+    *,
+    actor: User,
+    event: Event,
+    label: str,
+    kind: str = QuestionKind.TEXT,
+    required: bool = False,
+    help_text: str = "",
+    choices: str = "",
+    show_at_door: bool = False,
+    question: Question | None = None,
+    request: HttpRequest | None = None,
+) -> Question:
+    """Add a question to the registration form, or change one."""
+    label, help_text = label.strip(), help_text.strip()
+    if not label:
+        raise ValidationError({"label": _("Write the question.")})
+    if kind not in QuestionKind.values:
+        raise ValidationError({"kind": _("Choose one of the types of answer.")})
+    if len(label) > 200 or len(help_text) > 300 or len(choices) > 5000:
+        raise ValidationError(_("The question, its help or its choices are too long."))
+    lines = [line.strip() for line in choices.splitlines() if line.strip()]
+    if kind == QuestionKind.CHOICE and len(lines) < 2:
+        raise ValidationError({"choices": _("Give at least two choices, one per line.")})
+    if kind == QuestionKind.LANGUAGE and not event.interpretation:
+        raise ValidationError(
+            {"kind": _("Say first which languages are interpreted, on the event itself.")}
+        )
+    with transaction.atomic():
+        if question is None:
+            question = Question(event=event, position=Question.objects.filter(event=event).count())
+        question.label, question.kind, question.required = label, kind, bool(required)
+        question.help_text, question.choices = help_text, "\n".join(lines)
+        question.show_at_door = bool(show_at_door)
+        created = question.pk is None
+        question.save()
+        audit.record(
+            "event.question_added" if created else "event.question_updated",
+            actor=actor,
+            organisation=event.owner,
+            target=event,
+            details={"question": question.pk},
+            request=request,
+        )
+    return question
+
+
+def remove_question(
+    *, actor: User, event: Event, question_id: int, request: HttpRequest | None = None
+) -> None:
+    """Stop asking a question (answers already given stay with the registrations)."""
+    with transaction.atomic():
+        deleted, _rows = Question.objects.filter(event=event, pk=question_id).delete()
+        if not deleted:
+            raise ValidationError(_("This question is not on the form."))
+        audit.record(
+            "event.question_removed",
+            actor=actor,
+            organisation=event.owner,
+            target=event,
+            details={"question": question_id},
+            request=request,
+        )
+
+
+def create_invitation_code(
+    *,
+    actor: User,
+    event: Event,
+    label: str = "",
+    uses_allowed: int = 1,
+    request: HttpRequest | None = None,
+) -> InvitationCode:
+    """A new code for invitees of an invitation-only event."""
+    uses_allowed = _bounded_int(
+        "uses_allowed", uses_allowed, 1, 10_000, _("Give a number of uses from 1 to 10,000.")
+    )
+    with transaction.atomic():
+        code = InvitationCode.objects.create(
+            event=event,
+            code=secrets.token_urlsafe(9).replace("-", "x").replace("_", "y"),
+            label=label.strip()[:200],
+            uses_allowed=uses_allowed,
+        )
+        audit.record(
+            "event.invitation_code_created",
+            actor=actor,
+            organisation=event.owner,
+            target=event,
+            details={"code": code.pk, "uses_allowed": uses_allowed},
+            request=request,
+        )
+    return code
+
+
+def revoke_invitation_code(
+    *, actor: User, event: Event, code_id: int, request: HttpRequest | None = None
+) -> None:
+    """Stop a code from registering anyone more (registrations made with it stay)."""
+    with transaction.atomic():
+        updated = InvitationCode.objects.filter(
+            event=event, pk=code_id, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        if not updated:
+            raise ValidationError(_("This code is unknown or already revoked."))
+        audit.record(
+            "event.invitation_code_revoked",
+            actor=actor,
+            organisation=event.owner,
+            target=event,
+            details={"code": code_id},
+            request=request,
+        )
+
+
+# --- public registration -------------------------------------------------------------------
+
+
+def email_key(event_id: int, address: str) -> str:
+    """The keyed digest that makes one address one registration per event."""
+    return salted_hmac(
+        "haven.events.email", f"{event_id}:{normalise_email(address)}", algorithm="sha256"
+    ).hexdigest()
+
+
+def clean_answers(event: Event, answers: Mapping[str, Any]) -> dict[str, str]:
+    """The answers to the event's questions, checked one by one (keys: question ids)."""
+    questions = list(Question.objects.filter(event=event))
+    known = {str(question.pk) for question in questions}
+    unknown = sorted(set(map(str, answers)) - known)
+    if unknown:
+        raise ValidationError({"answers": _("Answers to questions this form does not ask.")})
+    errors: dict[str, str] = {}
+    cleaned: dict[str, str] = {}
+    for question in questions:
+        key = str(question.pk)
+        raw = answers.get(key, answers.get(question.pk, ""))  # type: ignore[call-overload]
+        value = "" if raw is None else str(raw).strip()
+        if question.kind == QuestionKind.YES_NO:
+            value = {"true": "yes", "1": "yes", "on": "yes", "false": "no", "0": "no"}.get(
+                value.lower(), value.lower()
+            )
+            if value and value not in ("yes", "no"):
+                errors[f"question_{key}"] = _("Answer yes or no.")
+                continue
+        if question.required and not value:
+            errors[f"question_{key}"] = _("Please answer this question.")
+            continue
+        limit = 2000 if question.kind == QuestionKind.LONG_TEXT else 300
+        if len(value) > limit:
+            errors[f"question_{key}"] = _("At most %(limit)d characters, please.") % {
+                "limit": limit
+            }
+            continue
+        if value and question.kind == QuestionKind.CHOICE and value not in question.choice_list():
+            errors[f"question_{key}"] = _("Choose one of the answers offered.")
+            continue
+        if value and question.kind == QuestionKind.LANGUAGE and value not in event.interpretation:
+            errors[f"question_{key}"] = _("Choose one of the languages interpreted.")
+            continue
+        if value:
+            cleaned[key] = value
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+@dataclass(frozen=True)
+class Registered:
+    """What a registration did: the rows made, or nothing for an address already registered."""
+
+    registrations: list[Registration]
+    status: str
+
+    @property
+    def booker(self) -> Registration | None:
+        return self.registrations[0] if self.registrations else None
+
+
+def _take_places(event: Event, count: int) -> bool:
+    """Take ``count`` places if they are free; one conditional UPDATE, exact under races."""
+    free = Q(capacity__isnull=True) | Q(capacity__gte=F("places_taken") + count)
+    return bool(
+        Event.objects.filter(pk=event.pk)
+        .filter(free)
+        .update(places_taken=F("places_taken") + count)
+    )
+
+
+def _use_invitation(event: Event, code: str, count: int) -> InvitationCode:
+    code = code.strip()[:40]
+    if not code:
+        raise ValidationError({"code": _("This event is by invitation: give your code.")})
+    invitation = InvitationCode.objects.filter(
+        event=event, code=code, revoked_at__isnull=True
+    ).first()
+    if invitation is None or not InvitationCode.objects.filter(
+        pk=invitation.pk, uses__lte=F("uses_allowed") - count
+    ).update(uses=F("uses") + count):
+        raise ValidationError({"code": _("This code is not valid, or has been used up.")})
+    return invitation
+
+
+def _new_registration(event: Event, language: str, group: Any, booker: bool) -> Registration:
+    registration = Registration(
+        event=event,
+        organisation_id=event.owner_id,
+        group=group,
+        booker=booker,
+        language=language,
+        link_nonce=secrets.token_hex(8),
+    )
+    registration.ticket_digest = access.ticket_digest(access.ticket_code(registration))
+    return registration
+
+
+def register(
+    *,
+    event: Event,
+    name: str,
+    email: str,
+    answers: Mapping[str, Any] | None = None,
+    companions: Sequence[str] = (),
+    code: str = "",
+    language: str = "en",
+) -> Registered:
+    """Register someone, and the people they bring, confirmed or on the waiting list.
+
+    An address already registered for the event gets its own registration e-mailed again
+    and nothing is added; the caller answers the same either way, so nobody learns who
+    registered.
+    """
+    if not access.accepts_registrations(event):
+        raise ValidationError(_("Registration for this event is closed."))
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise ValidationError({"name": _("Give your name (at most 200 characters).")})
+    names = [companion.strip() for companion in companions if companion.strip()]
+    if len(names) + 1 > event.group_size:
+        raise ValidationError(
+            {
+                "companions": _("One registration brings at most %(size)d people.")
+                % {"size": event.group_size}
+            }
+        )
+    if any(len(companion) > 200 for companion in names):
+        raise ValidationError({"companions": _("A name has at most 200 characters.")})
+    cleaned = clean_answers(event, answers or {})
+    count = 1 + len(names)
+    group = Registration._meta.get_field("group").get_default()
+    key = email_key(event.pk, email)
+    from haven.events.tasks import dispatch_notices, send_existing_registration
+
+    try:
+        with transaction.atomic():
+            invitation = (
+                _use_invitation(event, code, count)
+                if event.visibility == Visibility.INVITATION
+                else None
+            )
+            if _take_places(event, count):
+                status = RegistrationStatus.CONFIRMED
+            elif event.waiting_list:
+                status = RegistrationStatus.WAITING
+            else:
+                raise ValidationError(_("The event is full."))
+            now = timezone.now()
+            rows = []
+            for position, person in enumerate([name, *names]):
+                row = _new_registration(event, language, group, booker=position == 0)
+                row.status, row.invitation = status, invitation
+                row.confirmed_at = now if status == RegistrationStatus.CONFIRMED else None
+                row.email_key = key if position == 0 else ""
+                row.set_personal(
+                    name=person,
+                    email=email if position == 0 else "",
+                    answers=cleaned if position == 0 else {},
+                )
+                rows.append(row)
+            Registration.objects.bulk_create(rows)
+    except IntegrityError:
+        transaction.on_commit(lambda: send_existing_registration.enqueue(event.pk, key))
+        return Registered([], "")
+    dispatch_notices()
+    return Registered(rows, status)
+
+
+def _offer_free_places(event: Event) -> int:
+    """Offer the free places to the waiting list, oldest first (inside a transaction)."""
+    offered = 0
+    now = timezone.now()
+    while True:
+        waiting = (
+            Registration.objects.select_for_update()
+            .filter(event=event, status=RegistrationStatus.WAITING)
+            .order_by("created_at", "pk")
+            .first()
+        )
+        if waiting is None or not _take_places(event, 1):
+            break
+        Registration.objects.filter(pk=waiting.pk).update(
+            status=RegistrationStatus.OFFERED,
+            offer_expires_at=now + timedelta(hours=event.offer_hours),
+            notified_status="",
+        )
+        offered += 1
+    if offered:
+        from haven.events.tasks import dispatch_notices
+
+        dispatch_notices()
+    return offered
+
+
+def _release(event: Event, registrations: Iterable[Registration], status: str) -> int:
+    """Move registrations to a final status, give back the places they held, offer them."""
+    chosen = [row.pk for row in registrations]
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(
+            Registration.objects.select_for_update()
+            .filter(pk__in=chosen, status__in=access.ACTIVE)
+            .order_by("pk")
+        )
+        holding = sum(1 for row in rows if row.status in HOLDS_PLACE)
+        Registration.objects.filter(pk__in=[row.pk for row in rows]).update(
+            status=status, cancelled_at=now, notified_status=""
+        )
+        if holding:
+            Event.objects.filter(pk=event.pk).update(places_taken=F("places_taken") - holding)
+        if holding or rows:
+            current = Event.objects.select_for_update().get(pk=event.pk)
+            if current.waiting_list and current.status == EventStatus.PUBLISHED:
+                _offer_free_places(current)
+    if rows:
+        from haven.events.tasks import dispatch_notices
+
+        dispatch_notices()
+    return len(rows)
+
+
+def cancel_registrations(
+    *,
+    event: Event,
+    registrations: Sequence[Registration],
+    actor: User | None = None,
+    request: HttpRequest | None = None,
+) -> int:
+    """Cancel registrations (the registrant through their link, or the owner); the freed
+    places are offered to the waiting list at once. How many were cancelled."""
+    if any(row.event_id != event.pk for row in registrations):
+        raise ValidationError(_("These registrations are not all for this event."))
+    if any(row.checked_in_at is not None for row in registrations):
+        raise ValidationError(_("Someone who came in cannot cancel any more."))
+    count = _release(event, registrations, RegistrationStatus.CANCELLED)
+    if actor is not None and count:
+        audit.record(
+            "event.registrations_cancelled",
+            actor=actor,
+            organisation=event.owner,
+            target=event,
+            details={"count": count},
+            request=request,
+        )
+    return count
+
+
+def accept_offer(*, registration: Registration) -> bool:
+    """The registrant takes the place offered from the waiting list before it expires."""
+    now = timezone.now()
+    updated = Registration.objects.filter(
+        pk=registration.pk, status=RegistrationStatus.OFFERED, offer_expires_at__gt=now
+    ).update(status=RegistrationStatus.CONFIRMED, confirmed_at=now, notified_status="")
+    if not updated:
+        raise ValidationError(_("This offer is no longer open."))
+    from haven.events.tasks import dispatch_notices
+
+    dispatch_notices()
+    return True
+
+
+def expire_offers(now: datetime | None = None) -> int:
+    """Give the places of unanswered offers to the next people waiting; how many expired."""
+    moment = now or timezone.now()
+    expired = 0
+    overdue = (
+        Registration.objects.filter(status=RegistrationStatus.OFFERED, offer_expires_at__lte=moment)
+        .select_related("event")
+        .order_by("offer_expires_at")
+    )
+    by_event: dict[int, list[Registration]] = {}
+    for row in overdue:
+        by_event.setdefault(row.event_id, []).append(row)
+    for rows in by_event.values():
+        expired += _release(rows[0].event, rows, RegistrationStatus.EXPIRED)
+    return expired
+
+
+def revoke_link(
+    *,
+    actor: User,
+    registration: Registration,
+    request: HttpRequest | None = None,
+) -> Registration:
+    """Revoke the registrant's personal link and ticket (forwarded, say) and send new ones."""
+    with transaction.atomic():
+        registration.link_nonce = secrets.token_hex(8)
+        registration.ticket_digest = access.ticket_digest(access.ticket_code(registration))
+        registration.link_revoked_at = timezone.now()
+        registration.notified_status = ""
+        registration.save(
+            update_fields=["link_nonce", "ticket_digest", "link_revoked_at", "notified_status"]
+        )
+        audit.record(
+            "event.registration_link_revoked",
+            actor=actor,
+            organisation=registration.event.owner,
+            target=registration.event,
+            details={"registration": str(registration.pk)},
+            request=request,
+        )
+    from haven.events.tasks import dispatch_notices
+
+    dispatch_notices()
+    return registration
+
+
+# --- the door ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """What the door is told about one scan."""
+
+    result: str
+    registration: Registration | None
+    checked_in_at: datetime | None = None
+
+    @property
+    def admitted(self) -> bool:
+        return self.result == CheckInResult.ADMITTED
+
+
+def check_in(
+    *,
+    actor: User,
+    event: Event,
+    code: str = "",
+    registration: Registration | None = None,
+    id_checked: bool = False,
+    scanned_at: datetime | None = None,
+    offline: bool = False,
+    request: HttpRequest | None = None,
+) -> CheckIn:
+    """Admit the holder of a ticket (scanned, or found by name), or say why not.
+
+    Refuses unknown, cancelled, waiting and already used tickets, and, where the event
+    asks for it, a ticket whose holder's ID or press card was not checked.
+    """
+    now = timezone.now()
+    moment = scanned_at if scanned_at is not None and scanned_at <= now else now
+    found = registration if registration is not None else access.registration_by_ticket(event, code)
+    if found is None or found.event_id != event.pk:
+        result = CheckInResult.UNKNOWN
+        found = None
+    elif found.status in (RegistrationStatus.CANCELLED, RegistrationStatus.EXPIRED):
+        result = CheckInResult.CANCELLED
+    elif found.status != RegistrationStatus.CONFIRMED:
+        result = CheckInResult.NOT_CONFIRMED
+    elif found.checked_in_at is not None:
+        result = CheckInResult.ALREADY
+    elif event.id_check and not id_checked:
+        result = CheckInResult.ID_REQUIRED
+    else:
+        result = CheckInResult.ADMITTED
+    with transaction.atomic():
+        if result == CheckInResult.ADMITTED and found is not None:
+            admitted = Registration.objects.filter(
+                pk=found.pk, status=RegistrationStatus.CONFIRMED, checked_in_at__isnull=True
+            ).update(checked_in_at=moment, checked_in_by=actor, id_checked=bool(id_checked))
+            if admitted:
+                found.checked_in_at, found.id_checked = moment, bool(id_checked)
+                audit.record(
+                    "event.checked_in",
+                    actor=actor,
+                    organisation=event.owner,
+                    target=event,
+                    details={"registration": str(found.pk), "offline": offline},
+                    request=request,
+                )
+            else:
+                # Another door admitted it between our read and our write.
+                result = CheckInResult.ALREADY
+                found.refresh_from_db(fields=["checked_in_at", "status"])
+        CheckInAttempt.objects.create(
+            event=event,
+            registration=found,
+            result=result,
+            by=actor,
+            scanned_at=moment,
+            offline=offline,
+        )
+    return CheckIn(result, found, found.checked_in_at if found is not None else None)
+
+
+# --- after the event ------------------------------------------------------------------------
+
+
+def note_export(
+    *,
+    actor: User,
+    event: Event,
+    rows: int,
+    file_format: str,
+    request: HttpRequest | None = None,
+) -> None:
+    """Record that the owner exported the registrants (personal data)."""
+    audit.record(
+        "event.registrations_exported",
+        actor=actor,
+        organisation=event.owner,
+        target=event,
+        details={"rows": rows, "format": file_format},
+        request=request,
+    )
+
+
+def anonymisation_due(event: Event) -> datetime | None:
+    """When the event's registrants are to be anonymised: the set days after it ends."""
+    if event.status == EventStatus.DRAFT:
+        return None
+    return event.ends_at + timedelta(days=event.anonymise_after_days)
+
+
+def anonymise_event(*, event: Event, actor: User | None = None) -> int:
+    """Blank every registrant's name, address and answers; counts and attendance stay."""
+    now = timezone.now()
+    with transaction.atomic():
+        count = Registration.objects.filter(event=event, anonymised_at__isnull=True).update(
+            personal="", email_key="", anonymised_at=now
+        )
+        Event.objects.filter(pk=event.pk).update(anonymised_at=now)
+        audit.record(
+            "event.registrations_anonymised",
+            actor=actor,
+            organisation=event.owner,
+            target=event,
+            details={"count": count},
+        )
+    return count

@@ -1,0 +1,126 @@
+"""What events look like outside Haven: iCalendar files, calendar links, QR codes, times.
+
+iCalendar files are built with the ``icalendar`` library (docs/decisions/0021); QR codes
+with ``qrcode``, as SVG for pages and PNG (pypng, pure Python) for e-mail attachments.
+"""
+
+from __future__ import annotations
+
+import io
+import zoneinfo
+from collections.abc import Iterable
+from datetime import datetime
+from urllib.parse import urlencode
+
+import icalendar
+import qrcode
+import qrcode.image.pure
+import qrcode.image.svg
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from haven.events.models import Event, EventText
+from haven.mail.compose import absolute_url
+
+PRODUCT_ID = "-//Haven//Events//EN"
+
+
+def local_time(event: Event, moment: datetime) -> datetime:
+    """``moment`` in the event's own time zone (what the programme and e-mails show)."""
+    return timezone.localtime(moment, zoneinfo.ZoneInfo(event.timezone))
+
+
+def text_in(event: Event, language: str) -> tuple[str, str]:
+    """The title and description in ``language`` when translated, else the original."""
+    if language != event.language:
+        texts: Iterable[EventText]
+        cache = getattr(event, "_prefetched_objects_cache", {})
+        texts = cache["texts"] if "texts" in cache else event.texts.filter(language=language)
+        for text in texts:
+            if text.language == language:
+                return text.title, text.description
+    return event.title, event.description
+
+
+def place_of(event: Event) -> str:
+    """The venue as one line: room, venue, address, city."""
+    parts = [event.room, event.venue_name, event.venue_address, event.city]
+    return ", ".join(part for part in parts if part)
+
+
+def public_url(event: Event) -> str:
+    return absolute_url(
+        reverse("event_public", kwargs={"org": event.owner.slug, "event": event.slug})
+    )
+
+
+def _calendar_event(event: Event, language: str) -> icalendar.Event:
+    title, description = text_in(event, language)
+    entry = icalendar.Event()
+    entry.add("uid", f"event-{event.pk}@{absolute_url('').split('//', 1)[-1].strip('/')}")
+    entry.add("dtstamp", event.updated_at or timezone.now())
+    entry.add("dtstart", local_time(event, event.starts_at))
+    entry.add("dtend", local_time(event, event.ends_at))
+    entry.add("summary", title)
+    entry.add("description", f"{description}\n\n{public_url(event)}".strip())
+    entry.add("url", public_url(event))
+    location = place_of(event)
+    if location:
+        entry.add("location", location)
+    entry.add("status", "CANCELLED" if event.status == "cancelled" else "CONFIRMED")
+    # A change of time or place must replace the copy in the calendar, not add one.
+    entry.add("sequence", int(event.updated_at.timestamp()) if event.updated_at else 0)
+    return entry
+
+
+def calendar_file(events: Iterable[Event], *, language: str, name: str = "Haven") -> bytes:
+    """An iCalendar file of the events (one event for an attachment, many for a feed)."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", name)
+    for event in events:
+        calendar.add_component(_calendar_event(event, language))
+    calendar.add_missing_timezones()
+    return bytes(calendar.to_ical())
+
+
+def google_calendar_link(event: Event, language: str) -> str:
+    """A link that adds the event to a Google calendar (the others take the .ics file)."""
+    title, _description = text_in(event, language)
+    stamp = "%Y%m%dT%H%M%SZ"
+    query = urlencode(
+        {
+            "action": "TEMPLATE",
+            "text": title,
+            "dates": f"{event.starts_at.astimezone(zoneinfo.ZoneInfo('UTC')).strftime(stamp)}/"
+            f"{event.ends_at.astimezone(zoneinfo.ZoneInfo('UTC')).strftime(stamp)}",
+            "details": public_url(event),
+            "location": place_of(event),
+            "ctz": event.timezone,
+        }
+    )
+    return f"https://calendar.google.com/calendar/render?{query}"
+
+
+def _qr(data: str) -> qrcode.QRCode:  # type: ignore[type-arg]
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
+    code.add_data(data)
+    code.make(fit=True)
+    return code
+
+
+def qr_svg(data: str) -> SafeString:
+    """The QR code of ``data`` as inline SVG markup (only hex digits go in: nothing to escape)."""
+    image = _qr(data).make_image(image_factory=qrcode.image.svg.SvgPathImage)
+    markup = image.to_string(encoding="unicode")
+    return mark_safe(markup)  # noqa: S308 - qrcode's own markup of a hex string
+
+
+def qr_png(data: str) -> bytes:
+    """The QR code of ``data`` as a PNG file, for an e-mail attachment."""
+    image = _qr(data).make_image(image_factory=qrcode.image.pure.PyPNGImage, box_size=8)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return buffer.getvalue()

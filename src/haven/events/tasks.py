@@ -1,0 +1,338 @@
+"""Background work of events: every e-mail to registrants, reminders, offers that expire,
+and the nightly anonymisation run.
+
+Registrants are e-mailed about their current status by one dispatcher: each booker row
+whose ``notified_status`` differs from its ``status`` gets the e-mail for that status
+(ticket or joining link, waiting list, offer, cancellation), so a rush of registrations
+queues one task, not one each, and no secret ever waits in the queue.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django_scopes import scopes_disabled
+from django_tasks import TaskResultStatus, task
+
+from haven.events import access, actions
+from haven.events.content import (
+    calendar_file,
+    google_calendar_link,
+    local_time,
+    place_of,
+    public_url,
+    qr_png,
+    text_in,
+)
+from haven.events.models import Event, EventStatus, Registration, RegistrationStatus
+from haven.mail.compose import Attachment, absolute_url, send_templated
+from haven.records.tasks import next_run_after
+
+DISPATCH_FLAG = "haven:events:dispatch-queued"
+DISPATCH_FLAG_SECONDS = 60
+BATCH = 50
+# Reminders go out for events starting within this window ("the day before").
+REMINDER_AHEAD = timedelta(hours=36)
+REMINDER_EVERY = timedelta(hours=1)
+
+TEMPLATES = {
+    RegistrationStatus.CONFIRMED: "events/email/confirmed",
+    RegistrationStatus.WAITING: "events/email/waiting",
+    RegistrationStatus.OFFERED: "events/email/offered",
+    RegistrationStatus.CANCELLED: "events/email/cancelled",
+    RegistrationStatus.EXPIRED: "events/email/expired",
+}
+
+
+def manage_link(registration: Registration) -> str:
+    event = registration.event
+    return absolute_url(
+        reverse(
+            "event_registration",
+            kwargs={
+                "org": event.owner.slug,
+                "event": event.slug,
+                "token": access.manage_token(registration),
+            },
+        )
+    )
+
+
+def join_link(registration: Registration) -> str:
+    event = registration.event
+    return absolute_url(
+        reverse(
+            "event_join",
+            kwargs={
+                "org": event.owner.slug,
+                "event": event.slug,
+                "token": access.join_token(registration),
+            },
+        )
+    )
+
+
+def dispatch_notices() -> None:
+    """Make sure a dispatcher will send the waiting notices (after commit)."""
+    if cache.add(DISPATCH_FLAG, 1, timeout=DISPATCH_FLAG_SECONDS):
+        transaction.on_commit(send_notices.enqueue)
+
+
+def event_context(event: Event, language: str) -> dict[str, Any]:
+    """What every e-mail about the event shows: title, when, where, calendar links."""
+    title, _description = text_in(event, language)
+    return {
+        "event": event,
+        "title": title,
+        "starts": local_time(event, event.starts_at),
+        "ends": local_time(event, event.ends_at),
+        "place": place_of(event),
+        "page_url": public_url(event),
+        "google_link": google_calendar_link(event, language),
+    }
+
+
+def _calendar_attachment(event: Event, language: str) -> Attachment:
+    return Attachment("event.ics", calendar_file([event], language=language), "text/calendar")
+
+
+def _send_status(booker: Registration) -> None:
+    event = booker.event
+    group = access.group_of(booker)
+    language = booker.language
+    context = {
+        **event_context(event, language),
+        "registration": booker,
+        "group": group,
+        "manage_link": manage_link(booker),
+        "join_links": [(row, join_link(row)) for row in group] if event.online else [],
+        "joining_details": actions.secret_of(event).joining_details if event.online else "",
+        "offer_expires": local_time(event, booker.offer_expires_at)
+        if booker.offer_expires_at
+        else None,
+    }
+    attachments: list[Attachment] = []
+    if booker.status == RegistrationStatus.CONFIRMED:
+        attachments.append(_calendar_attachment(event, language))
+        if event.in_person:
+            attachments += [
+                Attachment(f"ticket-{number}.png", qr_png(access.ticket_code(row)), "image/png")
+                for number, row in enumerate(
+                    (row for row in group if row.status == RegistrationStatus.CONFIRMED), 1
+                )
+            ]
+    send_templated(
+        TEMPLATES[RegistrationStatus(booker.status)],
+        to=[booker.email],
+        context=context,
+        language=language,
+        attachments=attachments,
+    )
+
+
+@task()
+def send_notices() -> int:
+    """E-mail every booker whose registration changed status since their last e-mail;
+    how many were sent. Changes made while this runs queue another run."""
+    cache.delete(DISPATCH_FLAG)
+    sent = 0
+    while True:
+        with scopes_disabled(), transaction.atomic():
+            batch = list(
+                Registration.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("event", "event__owner")
+                .filter(booker=True, anonymised_at__isnull=True)
+                .exclude(notified_status=F("status"))
+                .order_by("created_at")[:BATCH]
+            )
+            if not batch:
+                return sent
+            for booker in batch:
+                if booker.email:
+                    _send_status(booker)
+                    sent += 1
+            Registration.objects.filter(pk__in=[row.pk for row in batch]).update(
+                notified_status=F("status")
+            )
+
+
+@task()
+def send_existing_registration(event_id: int, email_key: str) -> bool:
+    """Someone registered again with an address already registered: remind that address
+    of its registration (the page said the same as for a new one)."""
+    with scopes_disabled():
+        booker = (
+            Registration.objects.select_related("event", "event__owner")
+            .filter(
+                event_id=event_id,
+                email_key=email_key,
+                status__in=access.ACTIVE,
+                anonymised_at__isnull=True,
+            )
+            .first()
+        )
+        if booker is None or not booker.email:
+            return False
+        _send_status(booker)
+    return True
+
+
+def _tell_everyone(event: Event, template: str, extra: dict[str, Any]) -> int:
+    with scopes_disabled():
+        bookers = list(
+            Registration.objects.select_related("event", "event__owner").filter(
+                event=event, booker=True, status__in=access.ACTIVE, anonymised_at__isnull=True
+            )
+        )
+        for booker in bookers:
+            send_templated(
+                template,
+                to=[booker.email],
+                context={
+                    **event_context(event, booker.language),
+                    **extra,
+                    "registration": booker,
+                    "manage_link": manage_link(booker),
+                },
+                language=booker.language,
+                attachments=[_calendar_attachment(event, booker.language)],
+            )
+    return len(bookers)
+
+
+@task()
+def send_event_update(event_id: int, fields: list[str]) -> int:
+    """Tell everyone registered that the event's time or place changed."""
+    with scopes_disabled():
+        event = Event.objects.select_related("owner").filter(pk=event_id).first()
+    if event is None or event.status != EventStatus.PUBLISHED:
+        return 0
+    return _tell_everyone(event, "events/email/updated", {"fields": fields})
+
+
+@task()
+def send_event_cancelled(event_id: int) -> int:
+    """Tell everyone registered that the event is cancelled, and why."""
+    with scopes_disabled():
+        event = Event.objects.select_related("owner").filter(pk=event_id).first()
+    if event is None:
+        return 0
+    return _tell_everyone(event, "events/email/event_cancelled", {"reason": event.cancel_reason})
+
+
+def send_reminders(now: datetime | None = None) -> int:
+    """Remind the confirmed registrants of events starting within the next day and a half;
+    each event is reminded once. How many e-mails went out."""
+    moment = now or timezone.now()
+    sent = 0
+    with scopes_disabled():
+        due = list(
+            Event.objects.select_related("owner").filter(
+                status=EventStatus.PUBLISHED,
+                reminders_sent_at__isnull=True,
+                starts_at__gt=moment,
+                starts_at__lte=moment + REMINDER_AHEAD,
+            )
+        )
+        for event in due:
+            # Claim the event first: two workers never remind twice.
+            if not Event.objects.filter(pk=event.pk, reminders_sent_at__isnull=True).update(
+                reminders_sent_at=moment
+            ):
+                continue
+            bookers = Registration.objects.select_related("event", "event__owner").filter(
+                event=event,
+                booker=True,
+                status=RegistrationStatus.CONFIRMED,
+                anonymised_at__isnull=True,
+            )
+            for booker in bookers:
+                _send_status_reminder(booker)
+                sent += 1
+    return sent
+
+
+def _send_status_reminder(booker: Registration) -> None:
+    event = booker.event
+    group = access.group_of(booker)
+    send_templated(
+        "events/email/reminder",
+        to=[booker.email],
+        context={
+            **event_context(event, booker.language),
+            "registration": booker,
+            "manage_link": manage_link(booker),
+            "join_links": [(row, join_link(row)) for row in group] if event.online else [],
+        },
+        language=booker.language,
+        attachments=[_calendar_attachment(event, booker.language)],
+    )
+
+
+def run_hourly(now: datetime | None = None) -> dict[str, int]:
+    """Expire unanswered offers, send the day-before reminders, anonymise what is due."""
+    moment = now or timezone.now()
+    with scopes_disabled():
+        expired = actions.expire_offers(moment)
+    totals = {"offers_expired": expired, "reminders": send_reminders(moment)}
+    totals.update(run_anonymisation(moment))
+    return totals
+
+
+def run_anonymisation(now: datetime | None = None) -> dict[str, int]:
+    """Anonymise the registrants of events whose time after the event has passed."""
+    moment = now or timezone.now()
+    totals = {"events": 0, "registrations": 0}
+    with scopes_disabled():
+        ended = Event.objects.select_related("owner").filter(
+            anonymised_at__isnull=True, ends_at__lt=moment
+        )
+        for event in ended:
+            due = actions.anonymisation_due(event)
+            if due is not None and due <= moment:
+                totals["registrations"] += actions.anonymise_event(event=event)
+                totals["events"] += 1
+    return totals
+
+
+def pending_run() -> datetime | None:
+    """When the next queued hourly run is due, if one is queued (database backend)."""
+    if not events_hourly.get_backend().supports_defer:
+        return None
+    from django_tasks_db.models import DBTaskResult
+
+    queued: datetime | None = (
+        DBTaskResult.objects.filter(
+            status=TaskResultStatus.READY, task_path=events_hourly.module_path
+        )
+        .order_by("run_after")
+        .values_list("run_after", flat=True)
+        .first()
+    )
+    return queued
+
+
+def schedule_hourly(run_after: datetime | None = None) -> datetime | None:
+    """Queue the next hourly run unless one is queued; None where the backend cannot defer."""
+    if not events_hourly.get_backend().supports_defer:
+        return None
+    queued = pending_run()
+    if queued is not None:
+        return queued
+    when = run_after or min(timezone.now() + REMINDER_EVERY, next_run_after(timezone.now()))
+    events_hourly.using(run_after=when).enqueue()
+    return when
+
+
+@task()
+def events_hourly() -> dict[str, int]:
+    """The hourly run (offers, reminders, anonymisation), then queue the next one."""
+    totals = run_hourly()
+    schedule_hourly()
+    return totals

@@ -1,0 +1,54 @@
+"""Event objects of one organisation, as the authorisation matrix names them in URLs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from haven.accounts.models import User
+from haven.events import actions
+from haven.events.models import Event
+from haven.organisations.models import Organisation
+
+EVENT_PARAMETERS = ("event_id", "event", "session_id", "speaker_id", "registration_id")
+
+
+def published_event(organisation: Organisation, staff: User, **values: object) -> Event:
+    """A published in-person event of ``organisation`` a week from now."""
+    start = timezone.now().replace(microsecond=0) + timedelta(days=7)
+    event = actions.create_event(
+        actor=staff,
+        owner=organisation,
+        title=str(values.pop("title", "Matrix event")),
+        language="en",
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+        values={"timezone": "Europe/Paris", **values},
+    )
+    return actions.move_event(actor=staff, event=event, move="publish")
+
+
+def event_objects(organisation: Organisation, staff: User) -> dict[str, object]:
+    """A published event with a session, a speaker and one registration, of ``organisation``."""
+    event = published_event(organisation, staff, capacity=10)
+    session = actions.save_session(
+        actor=staff,
+        event=event,
+        values={
+            "kind": "panel",
+            "title": "Matrix panel",
+            "starts_at": event.starts_at,
+            "ends_at": event.starts_at + timedelta(hours=1),
+        },
+    )
+    speaker = actions.save_speaker(actor=staff, owner=organisation, name="Matrix Speaker")
+    registered = actions.register(event=event, name="Matrix Visitor", email="visitor@example.org")
+    assert registered.booker is not None
+    return {
+        "event_id": event.pk,
+        "event": event.slug,
+        "session_id": session.pk,
+        "speaker_id": speaker.pk,
+        "registration_id": registered.booker.pk,
+    }
