@@ -289,13 +289,15 @@ def update_event(
     """Change the event; registrants hear of a change of time or place, and places freed
     by a larger capacity go to the waiting list."""
     values = _clean_event_values(changes)
-    changed = sorted(name for name, value in values.items() if getattr(event, name) != value)
-    if not changed:
-        return event
-    if event.status == EventStatus.CANCELLED:
-        raise ValidationError(_("A cancelled event can no longer change."))
     with transaction.atomic():
+        # Compared with the row as it stands, not the caller's copy: places move meanwhile.
         current = Event.objects.select_for_update().get(pk=event.pk)
+        changed = sorted(name for name, value in values.items() if getattr(current, name) != value)
+        if not changed:
+            current.owner = event.owner
+            return current
+        if current.status == EventStatus.CANCELLED:
+            raise ValidationError(_("A cancelled event can no longer change."))
         candidate = copy.copy(current)
         for name in changed:
             setattr(candidate, name, values[name])
