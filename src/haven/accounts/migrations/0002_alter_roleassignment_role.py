@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='roleassignment',
-            name='role',
-            field=models.CharField(choices=[('caseworker', 'Caseworker'), ('helpline_operator', 'Helpline operator'), ('organisation_admin', 'Organisation admin'), ('advocacy_officer', 'Advocacy officer'), ('data_protection_officer', 'Data protection officer'), ('viewer', 'Viewer'), ('network_coordinator', 'Network coordinator'), ('door_staff', 'Door staff')], max_length=30, verbose_name='role'),
+            model_name="roleassignment",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("caseworker", "Caseworker"),
+                    ("helpline_operator", "Helpline operator"),
+                    ("organisation_admin", "Organisation admin"),
+                    ("advocacy_officer", "Advocacy officer"),
+                    ("data_protection_officer", "Data protection officer"),
+                    ("viewer", "Viewer"),
+                    ("network_coordinator", "Network coordinator"),
+                    ("door_staff", "Door staff"),
+                ],
+                max_length=30,
+                verbose_name="role",
+            ),
         ),
     ]
