@@ -104,8 +104,10 @@ def google_calendar_link(event: Event, language: str) -> str:
     return f"https://calendar.google.com/calendar/render?{query}"
 
 
-def _qr(data: str) -> qrcode.QRCode:  # type: ignore[type-arg]
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
+def _qr(data: str, box_size: int = 10) -> qrcode.QRCode:
+    code = qrcode.QRCode(
+        error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, box_size=box_size
+    )
     code.add_data(data)
     code.make(fit=True)
     return code
@@ -114,13 +116,13 @@ def _qr(data: str) -> qrcode.QRCode:  # type: ignore[type-arg]
 def qr_svg(data: str) -> SafeString:
     """The QR code of ``data`` as inline SVG markup (only hex digits go in: nothing to escape)."""
     image = _qr(data).make_image(image_factory=qrcode.image.svg.SvgPathImage)
-    markup = image.to_string(encoding="unicode")
+    markup = str(image.to_string(encoding="unicode"))
     return mark_safe(markup)  # noqa: S308 - qrcode's own markup of a hex string
 
 
 def qr_png(data: str) -> bytes:
     """The QR code of ``data`` as a PNG file, for an e-mail attachment."""
-    image = _qr(data).make_image(image_factory=qrcode.image.pure.PyPNGImage, box_size=8)
+    image = _qr(data, box_size=8).make_image(image_factory=qrcode.image.pure.PyPNGImage)
     buffer = io.BytesIO()
     image.save(buffer)
     return buffer.getvalue()

@@ -1,16 +1,422 @@
-"""The public pages of events: the listing, an event, registering, a registrant's own page."""
+"""The public pages of events: the listing, an event, registering, a registrant's own page.
+
+The meeting link and joining details (EventSecret) appear on one page only: the personal
+joining page of a confirmed registrant. Every other page, the feed and the calendar files
+are built without them.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlencode
 
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+from django_scopes import scope, scopes_disabled
+
+from haven.abuse.addresses import normalise_email
+from haven.abuse.ratelimit import check_public_submission
 from haven.accounts.tenancy import public_view
-from haven.events import access
+from haven.events import access, actions, content, tasks
+from haven.events.models import (
+    Event,
+    EventKind,
+    EventPartner,
+    EventStatus,
+    PartnerRole,
+    Question,
+    Registration,
+    RegistrationStatus,
+)
+from haven.events.public_forms import CancelForm, RegistrationForm
+from haven.letters.content import plain_summary, render_markdown
+from haven.letters.views import add_errors
+from haven.organisations.languages import language_choices
+
+EVENTS_PER_PAGE = 20
+
+
+# --- the listing and the feed -------------------------------------------------------------
+
+
+def _bad_filters(request: HttpRequest) -> bool:
+    """Filters no form offers (unknown type, over-long values) get a clear 400."""
+    when, kind = request.GET.get("when", ""), request.GET.get("kind", "")
+    country, language = request.GET.get("country", ""), request.GET.get("language", "")
+    return (
+        when not in ("", "past")
+        or (kind != "" and kind not in EventKind.values)
+        or len(country) > 2
+        or (country != "" and not country.isalpha())
+        or len(language) > 8
+        or (language != "" and not language.replace("-", "").isalpha())
+    )
+
+
+def _filtered(request: HttpRequest) -> tuple[list[Event], dict[str, str]]:
+    past = request.GET.get("when") == "past"
+    kind = request.GET.get("kind", "")[:30]
+    country = request.GET.get("country", "")[:2].upper()
+    language = request.GET.get("language", "")[:8]
+    events = access.published_events(past=past)
+    with scopes_disabled():
+        if kind in EventKind.values:
+            events = events.filter(kind=kind)
+        if country:
+            events = events.filter(country=country)
+        found = list(events[:1000])
+    if language:
+        found = [event for event in found if language in (event.languages or [])]
+    filters = {
+        "when": "past" if past else "",
+        "kind": kind if kind in EventKind.values else "",
+        "country": country,
+        "language": language,
+    }
+    return found, filters
+
+
+def _query(filters: dict[str, str]) -> str:
+    return urlencode({name: value for name, value in filters.items() if value})
 
 
 @public_view
 @require_GET
 def event_index(request: HttpRequest) -> HttpResponse:
-    return render(request, "events/public/index.html", {"events": list(access.published_events())})
+    status = 400 if _bad_filters(request) else 200
+    events, filters = _filtered(request)
+    page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    language = request.LANGUAGE_CODE
+    rows = [
+        {
+            "event": event,
+            "title": content.text_in(event, language)[0],
+            "starts": content.local_time(event, event.starts_at),
+            "place": content.place_of(event),
+        }
+        for event in page.object_list
+    ]
+    query = _query(filters)
+    return render(
+        request,
+        "events/public/index.html",
+        {
+            "rows": rows,
+            "page": page,
+            "filters": filters,
+            "query": query,
+            "kinds": EventKind.choices,
+            "feed_url": reverse("events_feed") + (f"?{query}" if query else ""),
+            "bad_filters": status == 400,
+        },
+        status=status,
+    )
+
+
+@public_view
+@require_GET
+def event_feed(request: HttpRequest) -> HttpResponse:
+    if _bad_filters(request):
+        return HttpResponse(_("Unknown filter."), status=400, content_type="text/plain")
+    events, _filters = _filtered(request)
+    body = content.calendar_file(events, language=request.LANGUAGE_CODE, name="Haven events")
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="events.ics"'
+    return response
+
+
+# --- one event ----------------------------------------------------------------------------
+
+
+def _language_names(codes: Iterable[str]) -> list[str]:
+    names = dict(language_choices())
+    return [str(names.get(code, code)) for code in codes]
+
+
+def _partners(event: Event) -> list[tuple[str, list[str]]]:
+    with scopes_disabled():
+        partners = list(
+            EventPartner.objects.filter(event=event)
+            .select_related("organisation")
+            .order_by("position", "pk")
+        )
+    grouped: list[tuple[str, list[str]]] = []
+    for role, label in PartnerRole.choices:
+        names = [partner.organisation.name for partner in partners if partner.role == role]
+        if names:
+            grouped.append((str(label), names))
+    return grouped
+
+
+def _programme(event: Event) -> list[dict[str, Any]]:
+    with scope(organisation=event.owner):
+        sessions = access.programme_of(event)
+        return [
+            {
+                "session": session,
+                "starts": content.local_time(event, session.starts_at),
+                "ends": content.local_time(event, session.ends_at),
+                "speakers": list(session.speakers.all()),
+            }
+            for session in sessions
+        ]
+
+
+def _event_context(request: HttpRequest, event: Event) -> dict[str, Any]:
+    language = request.LANGUAGE_CODE
+    title, description = content.text_in(event, language)
+    kwargs = {"org": event.owner.slug, "event": event.slug}
+    return {
+        "event": event,
+        "title": title,
+        "description_html": render_markdown(description),
+        "summary": plain_summary(description),
+        "starts": content.local_time(event, event.starts_at),
+        "ends": content.local_time(event, event.ends_at),
+        "place": content.place_of(event),
+        "languages": _language_names(event.languages or []),
+        "interpretation": _language_names(event.interpretation or []),
+        "partners": _partners(event),
+        "programme": _programme(event),
+        "accepts": access.accepts_registrations(event),
+        "ended": event.ends_at <= timezone.now(),
+        "cancelled": event.status == EventStatus.CANCELLED,
+        "page_url": content.public_url(event),
+        "calendar_url": reverse("event_calendar", kwargs=kwargs),
+        "programme_url": reverse("event_programme", kwargs=kwargs),
+        "register_url": reverse("event_register", kwargs=kwargs),
+        "google_link": content.google_calendar_link(event, language),
+    }
+
+
+@public_view
+@require_GET
+def event_public(request: HttpRequest, org: str, event: str) -> HttpResponse:
+    found = access.public_event(org, event)
+    return render(request, "events/public/event.html", _event_context(request, found))
+
+
+@public_view
+@require_GET
+def event_programme(request: HttpRequest, org: str, event: str) -> HttpResponse:
+    found = access.public_event(org, event)
+    return render(request, "events/public/programme.html", _event_context(request, found))
+
+
+@public_view
+@require_GET
+def event_calendar(request: HttpRequest, org: str, event: str) -> HttpResponse:
+    found = access.public_event(org, event)
+    body = content.calendar_file([found], language=request.LANGUAGE_CODE, name=found.title)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{found.slug}.ics"'
+    return response
+
+
+# --- registering --------------------------------------------------------------------------
+
+
+def _questions(event: Event) -> list[Question]:
+    with scopes_disabled():
+        return list(Question.objects.filter(event=event).order_by("position", "pk"))
+
+
+@public_view
+@require_http_methods(["GET", "POST"])
+def event_register(request: HttpRequest, org: str, event: str) -> HttpResponse:
+    found = access.public_event(org, event)
+    accepts = access.accepts_registrations(found)
+    full_closed = accepts and found.full and not found.waiting_list
+    open_to_post = accepts and not full_closed
+    form = RegistrationForm(
+        request.POST if request.method == "POST" else None,
+        event=found,
+        questions=_questions(found),
+    )
+    if request.method == "POST":
+        if not open_to_post:
+            form.is_valid()
+            form.add_error(
+                None,
+                _("The event is full.") if full_closed else _("Registration is closed."),
+            )
+        elif form.is_valid():
+            data = form.cleaned_data
+            check_public_submission(
+                request, scope="event-register", address=normalise_email(data["email"])
+            )
+            with scope(organisation=found.owner):
+                try:
+                    actions.register(
+                        event=found,
+                        name=data["name"],
+                        email=data["email"],
+                        answers=form.answers(),
+                        companions=form.companions(),
+                        code=data.get("code", ""),
+                        language=request.LANGUAGE_CODE,
+                    )
+                except ValidationError as error:
+                    add_errors(form, error)
+                else:
+                    return redirect("event_registered", org=found.owner.slug, event=found.slug)
+        else:
+            check_public_submission(request, scope="event-register")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "events/public/register.html",
+        {
+            **_event_context(request, found),
+            "form": form,
+            "accepts": open_to_post,
+            "full_closed": full_closed,
+        },
+        status=status,
+    )
+
+
+@public_view
+@require_GET
+def event_registered(request: HttpRequest, org: str, event: str) -> HttpResponse:
+    found = access.public_event(org, event)
+    return render(request, "events/public/registered.html", _event_context(request, found))
+
+
+# --- a registrant's own pages --------------------------------------------------------------
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@public_view
+@require_http_methods(["GET", "POST"])
+def event_registration(request: HttpRequest, org: str, event: str, token: str) -> HttpResponse:
+    found = access.public_event(org, event)
+    registration = access.registration_from_manage_token(found, token)
+    if registration is None:
+        return _private(
+            render(request, "events/public/link_invalid.html", {"event": found}, status=400)
+        )
+    errors: list[str] = []
+    done = ""
+    status = 200
+    # A mail scanner that follows the link only GETs this page; the buttons POST.
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        with scope(organisation=found.owner):
+            try:
+                if action == "accept":
+                    actions.accept_offer(registration=registration)
+                    done = _("The place is yours: your confirmation is on its way.")
+                elif action == "cancel":
+                    form = CancelForm(request.POST)
+                    if not form.is_valid():
+                        raise ValidationError(_("Choose whose registration to cancel."))
+                    chosen = _to_cancel(registration, form.cleaned_data["member"])
+                    if not chosen:
+                        raise ValidationError(_("There is nothing to cancel."))
+                    actions.cancel_registrations(event=found, registrations=chosen)
+                    done = _("Cancelled. Thank you for letting us know.")
+                else:
+                    raise ValidationError(_("Choose what to do."))
+            except ValidationError as refusal:
+                errors = list(refusal.messages)
+                status = 400
+        registration.refresh_from_db()
+    return _private(
+        render(
+            request,
+            "events/public/registration.html",
+            {**_registration_context(request, found, registration), "errors": errors, "done": done},
+            status=status,
+        )
+    )
+
+
+def _to_cancel(registration: Registration, member: Any) -> list[Registration]:
+    group = [row for row in access.group_of(registration) if row.status in access.ACTIVE]
+    if member is None:
+        return group
+    return [row for row in group if row.pk == member]
+
+
+def _registration_context(
+    request: HttpRequest, event: Event, registration: Registration
+) -> dict[str, Any]:
+    group = access.group_of(registration)
+    confirmed = [row for row in group if row.status == RegistrationStatus.CONFIRMED]
+    live = event.status == EventStatus.PUBLISHED
+    tickets = (
+        [(row, content.qr_svg(access.ticket_code(row))) for row in confirmed]
+        if event.in_person and live
+        else []
+    )
+    joins = (
+        [(row, tasks.join_link(row)) for row in confirmed]
+        if event.online and live and registration.booker
+        else []
+    )
+    return {
+        **_event_context(request, event),
+        "registration": registration,
+        "group": group,
+        "active": [row for row in group if row.status in access.ACTIVE],
+        "tickets": tickets,
+        "joins": joins,
+        "offered": registration.status == RegistrationStatus.OFFERED,
+        "offer_expires": content.local_time(event, registration.offer_expires_at)
+        if registration.offer_expires_at
+        else None,
+    }
+
+
+@public_view
+@require_GET
+def event_join(request: HttpRequest, org: str, event: str, token: str) -> HttpResponse:
+    found = access.public_event(org, event)
+    registration = access.registration_from_join_token(found, token)
+    if registration is None:
+        return _private(
+            render(request, "events/public/link_invalid.html", {"event": found}, status=400)
+        )
+    if (
+        registration.status != RegistrationStatus.CONFIRMED
+        or found.status != EventStatus.PUBLISHED
+        or not found.online
+    ):
+        return _private(
+            render(request, "events/public/join_refused.html", {"event": found}, status=403)
+        )
+    with scope(organisation=found.owner):
+        secret = actions.secret_of(found)
+    context = {
+        **_event_context(request, found),
+        "meeting_url": secret.meeting_url,
+        "joining_details": secret.joining_details,
+        "registration": registration,
+    }
+    return _private(render(request, "events/public/join.html", context))
+
+
+__all__ = [
+    "event_calendar",
+    "event_feed",
+    "event_index",
+    "event_join",
+    "event_programme",
+    "event_public",
+    "event_register",
+    "event_registered",
+    "event_registration",
+]

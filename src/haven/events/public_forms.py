@@ -1,0 +1,99 @@
+"""The public's registration form, built from the event's own questions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from haven.abuse.addresses import checked_email, is_blocked_domain
+from haven.abuse.honeypot import HoneypotMixin
+from haven.events.models import Event, Question, QuestionKind, Visibility
+from haven.organisations.languages import language_choices
+
+MAX_COMPANIONS = 20
+
+
+def _language_name(code: str) -> str:
+    names = dict(language_choices())
+    return str(names.get(code, code))
+
+
+class RegistrationForm(HoneypotMixin):
+    """Name, e-mail, the people brought along, the invitation code and the questions."""
+
+    name = forms.CharField(label=_("Your name"), max_length=200)
+    email = forms.EmailField(
+        label=_("Your e-mail"),
+        max_length=254,
+        help_text=_("We send your confirmation, and your ticket or joining link, there."),
+    )
+
+    def __init__(self, *args: Any, event: Event, questions: list[Question], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.event = event
+        self.questions = questions
+        for number in range(1, min(event.group_size, MAX_COMPANIONS + 1)):
+            self.fields[f"companion_{number}"] = forms.CharField(
+                label=_("Name of the person you bring (%(number)d)") % {"number": number},
+                max_length=200,
+                required=False,
+            )
+        if event.visibility == Visibility.INVITATION:
+            self.fields["code"] = forms.CharField(
+                label=_("Invitation code"), max_length=40, required=True
+            )
+        for question in questions:
+            self.fields[f"question_{question.pk}"] = self._field_for(question)
+
+    def _field_for(self, question: Question) -> forms.Field:
+        common: dict[str, Any] = {
+            "label": question.label,
+            "required": question.required,
+            "help_text": question.help_text,
+        }
+        if question.kind == QuestionKind.LONG_TEXT:
+            return forms.CharField(
+                max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), **common
+            )
+        if question.kind == QuestionKind.CHOICE:
+            options = [(choice, choice) for choice in question.choice_list()]
+            return forms.ChoiceField(choices=[("", "—"), *options], **common)
+        if question.kind == QuestionKind.YES_NO:
+            return forms.ChoiceField(
+                choices=[("yes", _("Yes")), ("no", _("No"))],
+                widget=forms.RadioSelect,
+                **common,
+            )
+        if question.kind == QuestionKind.LANGUAGE:
+            options = [(code, _language_name(code)) for code in self.event.interpretation]
+            return forms.ChoiceField(choices=[("", "—"), *options], **common)
+        return forms.CharField(max_length=300, **common)
+
+    def clean_email(self) -> str:
+        address = checked_email(self.cleaned_data["email"])
+        if is_blocked_domain(address):
+            raise forms.ValidationError(
+                _("Please register with a permanent e-mail address, not a throw-away one.")
+            )
+        return address
+
+    def companions(self) -> list[str]:
+        return [
+            str(value)
+            for name, value in self.cleaned_data.items()
+            if name.startswith("companion_") and value
+        ]
+
+    def answers(self) -> dict[str, str]:
+        return {
+            str(question.pk): str(self.cleaned_data.get(f"question_{question.pk}") or "")
+            for question in self.questions
+        }
+
+
+class CancelForm(forms.Form):
+    """Cancel the whole group, or one member of it (by registration id)."""
+
+    member = forms.UUIDField(required=False)

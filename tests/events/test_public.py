@@ -1,0 +1,288 @@
+"""The public pages of events: listing and feed, an event, registering, a registrant's links."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils.formats import date_format
+
+from haven.abuse.honeypot import HONEYPOT_FIELD
+from haven.accounts.models import User
+from haven.accounts.permissions import Role
+from haven.events import access, actions, content, tasks
+from haven.events.models import Event, Registration, RegistrationStatus
+from haven.organisations.models import Organisation
+from tests.conftest import make_user
+from tests.events.world import published_event
+
+pytestmark = pytest.mark.usefixtures("unscoped")
+
+SECRET_URL = "https://meet.example.net/very-secret-room"
+
+
+@pytest.fixture
+def officer(north: Organisation) -> User:
+    return make_user("olga", north, Role.ADVOCACY_OFFICER)
+
+
+def url(event: Event, name: str, **extra: str) -> str:
+    return reverse(name, kwargs={"org": event.owner.slug, "event": event.slug, **extra})
+
+
+def register(client: Client, event: Event, **changes: str) -> Any:
+    form = {"name": "Ana Example", "email": "ana@example.org", **changes}
+    return client.post(url(event, "event_register"), form)
+
+
+def manage_path(message: Any) -> str:
+    found = re.search(r"https?://[^/\s]+(/events/\S+/r/\S+/)", str(message.body))
+    assert found is not None
+    return found.group(1)
+
+
+def online_event(north: Organisation, officer: User, **values: object) -> Event:
+    event = published_event(north, officer, in_person=False, online=True, **values)
+    actions.set_secret(
+        actor=officer, event=event, meeting_url=SECRET_URL, joining_details="PIN 4242"
+    )
+    return event
+
+
+def test_registering_confirms_and_e_mails_ticket_and_calendar(
+    client: Client, officer: User, north: Organisation
+) -> None:
+    event = published_event(north, officer, capacity=5)
+    response = register(client, event)
+    assert response.status_code == 302
+    assert response["Location"] == url(event, "event_registered")
+    assert "Check your e-mail" in client.get(response["Location"]).content.decode()
+    mail.outbox.clear()
+    tasks.send_notices.call()
+    [message] = mail.outbox
+    assert message.to == ["ana@example.org"]
+    kinds = {name: kind for name, _content, kind in message.attachments}
+    assert kinds == {"event.ics": "text/calendar", "ticket-1.png": "image/png"}
+    page = client.get(manage_path(message)).content.decode()
+    assert "<svg" in page
+    assert "Registered" in page
+
+
+def test_a_full_event_puts_people_on_the_waiting_list_and_offers_freed_places(
+    client: Client, officer: User, north: Organisation
+) -> None:
+    event = published_event(north, officer, capacity=1, offer_hours=24)
+    register(client, event)
+    assert "waiting list" in client.get(url(event, "event_public")).content.decode()
+    assert register(client, event, name="Bo", email="bo@example.org").status_code == 302
+    bo = Registration.objects.get(email_key=actions.email_key(event.pk, "bo@example.org"))
+    assert bo.status == RegistrationStatus.WAITING
+    mail.outbox.clear()
+    tasks.send_notices.call()
+    first = next(message for message in mail.outbox if message.to == ["ana@example.org"])
+    # GET changes nothing (mail scanners); the button POSTs.
+    manage = manage_path(first)
+    client.get(manage)
+    assert Registration.objects.filter(status=RegistrationStatus.CONFIRMED).count() == 1
+    assert client.post(manage, {"action": "cancel"}).status_code == 200
+    bo.refresh_from_db()
+    assert bo.status == RegistrationStatus.OFFERED
+    mail.outbox.clear()
+    tasks.send_notices.call()
+    offer = next(message for message in mail.outbox if message.to == ["bo@example.org"])
+    assert "A place" in offer.subject
+    assert client.post(manage_path(offer), {"action": "accept"}).status_code == 200
+    bo.refresh_from_db()
+    assert bo.status == RegistrationStatus.CONFIRMED
+
+
+def test_a_full_event_without_waiting_list_refuses_and_saves_nothing(
+    client: Client, officer: User, north: Organisation
+) -> None:
+    event = published_event(north, officer, capacity=1, waiting_list=False)
+    register(client, event)
+    response = register(client, event, name="Bo", email="bo@example.org")
+    assert response.status_code == 400
+    assert "full" in response.content.decode()
+    assert Registration.objects.count() == 1
+
+
+def test_the_join_link_opens_the_meeting_until_it_is_revoked(
+    client: Client, officer: User, north: Organisation
+) -> None:
+    event = online_event(north, officer)
+    register(client, event)
+    row = Registration.objects.get()
+    join = url(event, "event_join", token=access.join_token(row))
+    response = client.get(join)
+    assert response.status_code == 200
+    assert SECRET_URL in response.content.decode()
+    assert "PIN 4242" in response.content.decode()
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in response["Cache-Control"]
+    actions.revoke_link(actor=officer, registration=row)
+    refused = client.get(join)
+    assert refused.status_code == 400
+    assert SECRET_URL not in refused.content.decode()
+    forged = client.get(url(event, "event_join", token="forged"))
+    assert forged.status_code == 400
+
+
+def test_a_cancelled_registration_cannot_join(
+    client: Client, officer: User, north: Organisation
+) -> None:
+    event = online_event(north, officer)
+    register(client, event)
+    row = Registration.objects.get()
+    actions.cancel_registrations(event=event, registrations=[row])
+    response = client.get(url(event, "event_join", token=access.join_token(row)))
+    assert response.status_code == 403
+    assert SECRET_URL not in response.content.decode()
+
+
+def test_the_meeting_link_is_on_no_public_page(
+    client: Client, officer: User, north: Organisation
+) -> None:
+    event = online_event(north, officer)
+    session = actions.save_session(
+        actor=officer,
+        event=event,
+        values={
+            "kind": "panel",
+            "title": "Opening panel",
+            "starts_at": event.starts_at,
+            "ends_at": event.starts_at + timedelta(hours=1),
+        },
+    )
+    speaker = actions.save_speaker(actor=officer, owner=north, name="Dr Mira", title="Director")
+    actions.add_session_speaker(
+        actor=officer, session=session, speaker=speaker, role="moderator", talk_title="Hello"
+    )
+    pages = [
+        url(event, "event_public"),
+        url(event, "event_programme"),
+        url(event, "event_calendar"),
+        url(event, "event_register"),
+        reverse("events_public"),
+        reverse("events_feed"),
+    ]
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert b"very-secret-room" not in response.content, path
+    programme = client.get(url(event, "event_programme")).content.decode()
+    assert "Dr Mira" in programme
+    assert "Director" in programme
+    assert "Hello" in programme
+
+
+def test_invitation_only_needs_a_valid_code(
+    client: Client, officer: User, north: Organisation
+) -> None:
+    event = published_event(north, officer, visibility="invitation")
+    code = actions.create_invitation_code(actor=officer, event=event)
+    assert register(client, event).status_code == 400
+    assert register(client, event, code="wrong").status_code == 400
+    assert Registration.objects.count() == 0
+    assert register(client, event, code=code.code).status_code == 302
+    assert Registration.objects.count() == 1
+
+
+def test_the_honeypot_rejects(client: Client, officer: User, north: Organisation) -> None:
+    event = published_event(north, officer)
+    response = register(client, event, **{HONEYPOT_FIELD: "http://spam.example"})
+    assert response.status_code == 400
+    assert Registration.objects.count() == 0
+
+
+def test_registering_twice_answers_the_same_and_adds_nothing(
+    client: Client, officer: User, north: Organisation, django_capture_on_commit_callbacks
+) -> None:
+    event = published_event(north, officer)
+    first = register(client, event)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = register(client, event, name="Someone Else", email="ANA@example.org")
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"]
+    assert Registration.objects.count() == 1
+
+
+def test_bad_answers_are_refused_and_nothing_saved(
+    client: Client, officer: User, north: Organisation
+) -> None:
+    event = published_event(north, officer)
+    meal = actions.save_question(
+        actor=officer, event=event, label="Meal", kind="choice", choices="Vegan\nAny"
+    )
+    needed = actions.save_question(actor=officer, event=event, label="Role", required=True)
+    response = register(client, event, **{f"question_{meal.pk}": "Steak"})
+    assert response.status_code == 400
+    assert Registration.objects.count() == 0
+    response = register(client, event, **{f"question_{meal.pk}": "Vegan"})
+    assert response.status_code == 400
+    assert Registration.objects.count() == 0
+    ok = register(client, event, **{f"question_{meal.pk}": "Vegan", f"question_{needed.pk}": "NGO"})
+    assert ok.status_code == 302
+    assert Registration.objects.get().answers == {str(meal.pk): "Vegan", str(needed.pk): "NGO"}
+
+
+def test_group_registration_brings_companions(
+    client: Client, officer: User, north: Organisation
+) -> None:
+    event = published_event(north, officer, group_size=2, capacity=5)
+    assert register(client, event, companion_1="Companion").status_code == 302
+    assert sorted(row.name for row in Registration.objects.all()) == ["Ana Example", "Companion"]
+
+
+def test_listing_filters_and_feed(client: Client, officer: User, north: Organisation) -> None:
+    published_event(north, officer, title="Paris seminar", kind="seminar", languages=["fr"])
+    published_event(north, officer, title="Webinar on rights", kind="webinar", languages=["en"])
+    page = client.get(reverse("events_public")).content.decode()
+    assert "Paris seminar" in page
+    assert "Webinar on rights" in page
+    page = client.get(reverse("events_public"), {"kind": "webinar"}).content.decode()
+    assert "Paris seminar" not in page
+    assert "Webinar on rights" in page
+    page = client.get(reverse("events_public"), {"language": "fr"}).content.decode()
+    assert "Paris seminar" in page
+    assert "Webinar on rights" not in page
+    assert (
+        "Paris seminar"
+        not in client.get(reverse("events_public"), {"when": "past"}).content.decode()
+    )
+    feed = client.get(reverse("events_feed"), {"kind": "seminar"})
+    assert feed["Content-Type"].startswith("text/calendar")
+    assert b"Paris seminar" in feed.content
+    assert b"Webinar on rights" not in feed.content
+
+
+def test_a_cancelled_event_shows_why(client: Client, officer: User, north: Organisation) -> None:
+    event = published_event(north, officer)
+    event.cancel_reason = "Storm warning"
+    event.status = "cancelled"
+    event.save()
+    page = client.get(url(event, "event_public")).content.decode()
+    assert "cancelled" in page
+    assert "Storm warning" in page
+    assert register(client, event).status_code == 400
+
+
+def test_an_invalid_manage_link_is_refused(
+    client: Client, officer: User, north: Organisation
+) -> None:
+    event = published_event(north, officer)
+    assert client.get(url(event, "event_registration", token="nope")).status_code == 400
+
+
+def test_times_are_shown_in_the_event_time_zone(
+    client: Client, officer: User, north: Organisation
+) -> None:
+    event = published_event(north, officer, timezone="Asia/Tokyo")
+    local = content.local_time(event, event.starts_at)
+    page = client.get(url(event, "event_public")).content.decode()
+    assert date_format(local, "DATETIME_FORMAT") in page
