@@ -1,17 +1,348 @@
-"""The door: door staff check registrants in on a phone, online or not."""
+"""The door: door staff check registrants in on a phone, online or not.
+
+The page polls the live counts, scans tickets (camera or typed code), searches by name and
+posts check-ins in batches: one scan online, or the queue a phone kept while offline. The
+server is the judge: ``actions.check_in`` admits a ticket once, whichever door asks first.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from haven.accounts.tenancy import OrganisationRequest, organisation_view
-from haven.events import access
+from haven.events import access, actions
+from haven.events.content import local_time
+from haven.events.models import (
+    CheckInResult,
+    Event,
+    EventStatus,
+    Question,
+    Registration,
+)
+from haven.letters.views import refused
+from haven.privacy import audit
+
+MAX_BATCH = 200
+MAX_RESULTS = 20
+LONGEST_SEARCH = 100
+LONGEST_CODE = 200
+DAYS_AHEAD = 14
+
+
+def _door_event(request: OrganisationRequest, event_id: int) -> Event:
+    event = access.event_for(request.organisation, event_id)
+    if event.status != EventStatus.PUBLISHED:
+        raise Http404
+    return event
+
+
+def _door_questions(event: Event) -> list[Question]:
+    return list(Question.objects.filter(event=event, show_at_door=True).order_by("position", "pk"))
+
+
+def _registrant(registration: Registration, questions: list[Question]) -> dict[str, Any]:
+    """What the door sees of a registrant: name, their group, the answers meant for the door."""
+    answers = registration.answers
+    group = [
+        other.name
+        for other in access.group_of(registration)
+        if other.pk != registration.pk and other.status == registration.status
+    ]
+    return {
+        "id": str(registration.pk),
+        "name": registration.name,
+        "status": registration.status,
+        "status_label": str(registration.get_status_display()),
+        "group": group,
+        "answers": [
+            {"label": question.label, "answer": answers.get(str(question.pk), "")}
+            for question in questions
+            if answers.get(str(question.pk), "")
+        ],
+        "checked_in_at": (
+            registration.checked_in_at.isoformat() if registration.checked_in_at else None
+        ),
+    }
+
+
+def _message(event: Event, result: str, checked_in_at: datetime | None) -> str:
+    if result == CheckInResult.ALREADY and checked_in_at is not None:
+        return _("Already checked in at %(time)s") % {
+            "time": local_time(event, checked_in_at).strftime("%H:%M")
+        }
+    return str(CheckInResult(result).label)
+
+
+def door_events_of(request: OrganisationRequest) -> list[Event]:
+    now = timezone.now()
+    today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return list(
+        Event.objects.filter(
+            owner=request.organisation,
+            status=EventStatus.PUBLISHED,
+            ends_at__gte=today - timedelta(hours=12),
+            starts_at__lt=now + timedelta(days=DAYS_AHEAD),
+        ).order_by("starts_at", "pk")
+    )
 
 
 @organisation_view("events.check_in")
 @require_GET
 def door_events(request: OrganisationRequest) -> HttpResponse:
-    events = list(access.events_of(request.organisation))
-    return render(request, "events/door/events.html", {"events": events})
+    """The organisation's published events of today and the coming days."""
+    return render(request, "events/door/events.html", {"events": door_events_of(request)})
+
+
+def _search(
+    request: OrganisationRequest, event: Event, query: str, questions: list[Question]
+) -> list[dict[str, Any]]:
+    """Registrants whose name holds ``query``: decrypted here, since names are encrypted."""
+    wanted = query.casefold()
+    found: list[dict[str, Any]] = []
+    for registration in access.registrations_of(event).filter(anonymised_at__isnull=True):
+        if wanted in registration.name.casefold():
+            found.append(_registrant(registration, questions))
+            if len(found) >= MAX_RESULTS:
+                break
+    audit.record(
+        "event.door_search",
+        actor=request.user,
+        organisation=request.organisation,
+        target=event,
+        details={"results": len(found)},
+        request=request,
+    )
+    return found
+
+
+@organisation_view("events.check_in")
+@require_GET
+def event_door(request: OrganisationRequest, event_id: int) -> HttpResponse:
+    """The door page of one event: counts, scanner, typed code, search by name."""
+    event = _door_event(request, event_id)
+    questions = _door_questions(event)
+    query = request.GET.get("q", "").strip()
+    org = request.organisation.slug
+    if len(query) > LONGEST_SEARCH:
+        back = reverse("event_door", kwargs={"org": org, "event_id": event.pk})
+        return refused(request, [_("Search with at most 100 characters.")], back)
+    results = _search(request, event, query, questions) if query else None
+    urls = {
+        name: reverse(f"event_door_{name}", kwargs={"org": org, "event_id": event.pk})
+        for name in ("counts", "check_in", "list")
+    }
+    labels = {value: str(label) for value, label in CheckInResult.choices}
+    labels.update(
+        {
+            "error": _("Not understood: try again"),
+            "offline": _("Offline: admitted on this phone, will be synced"),
+            "conflict": _("Conflict: another door had already admitted this ticket"),
+            "synced": _("Offline check-ins synced"),
+            "already_here": _("Already admitted on this phone"),
+            "camera_unavailable": _("The camera is not available: type the code instead"),
+            "waiting_sync": _("Check-ins waiting to be synced"),
+        }
+    )
+    return render(
+        request,
+        "events/door/event.html",
+        {
+            "event": event,
+            "counts": access.counts(event),
+            "query": query,
+            "results": results,
+            "urls": urls,
+            "labels": labels,
+            "start": local_time(event, event.starts_at),
+        },
+    )
+
+
+@organisation_view("events.check_in")
+@require_GET
+def event_door_counts(request: OrganisationRequest, event_id: int) -> JsonResponse:
+    """The live counts, polled by the door page."""
+    event = _door_event(request, event_id)
+    counts = access.counts(event)
+    response = JsonResponse(
+        {
+            "registered": counts["registered"],
+            "waiting": counts["waiting"],
+            "checked_in": counts["checked_in"],
+        }
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _clean_item(item: Any) -> dict[str, Any] | str:
+    """A checked batch item, or why it was refused."""
+    if not isinstance(item, dict):
+        return _("Each check-in must be an object.")
+    code = item.get("code", "")
+    registration_id = item.get("registration_id", "")
+    if not isinstance(code, str) or not isinstance(registration_id, str):
+        return _("The code must be text.")
+    code = code.strip()
+    if len(code) > LONGEST_CODE:
+        return _("The code is too long.")
+    if bool(code) == bool(registration_id):
+        return _("Give either a code or a registration.")
+    if registration_id:
+        try:
+            registration_id = str(uuid.UUID(registration_id))
+        except ValueError:
+            return _("Not a registration.")
+    id_checked = item.get("id_checked", False)
+    offline = item.get("offline", False)
+    if not isinstance(id_checked, bool) or not isinstance(offline, bool):
+        return _("Flags must be true or false.")
+    scanned_at = None
+    raw = item.get("scanned_at")
+    if raw not in (None, ""):
+        if not isinstance(raw, str) or len(raw) > 40:
+            return _("Not a date and time.")
+        try:
+            scanned_at = parse_datetime(raw)
+        except ValueError:
+            scanned_at = None
+        if scanned_at is None:
+            return _("Not a date and time.")
+        if timezone.is_naive(scanned_at):
+            scanned_at = scanned_at.replace(tzinfo=UTC)
+    return {
+        "code": code,
+        "registration_id": registration_id,
+        "id_checked": id_checked,
+        "offline": offline,
+        "scanned_at": scanned_at,
+    }
+
+
+def _check_one(
+    request: OrganisationRequest, event: Event, item: dict[str, Any], questions: list[Question]
+) -> dict[str, Any]:
+    registration = None
+    if item["registration_id"]:
+        try:
+            registration = access.registration_for(event, item["registration_id"])
+        except Http404:
+            registration = None
+    outcome = actions.check_in(
+        actor=request.user,
+        event=event,
+        code=item["code"] if registration is None else "",
+        registration=registration,
+        id_checked=item["id_checked"],
+        scanned_at=item["scanned_at"],
+        offline=item["offline"],
+        request=request,
+    )
+    return {
+        "result": outcome.result,
+        "admitted": outcome.admitted,
+        "message": _message(event, outcome.result, outcome.checked_in_at),
+        "checked_in_at": outcome.checked_in_at.isoformat() if outcome.checked_in_at else None,
+        "registrant": (
+            _registrant(outcome.registration, questions)
+            if outcome.registration is not None
+            else None
+        ),
+    }
+
+
+@organisation_view("events.check_in")
+@require_POST
+def event_door_check_in(request: OrganisationRequest, event_id: int) -> HttpResponse:
+    """Check in a batch: ``{"items": [{code | registration_id, id_checked, scanned_at,
+    offline}]}``, each answered in order. A plain form post (no JavaScript) checks in one
+    registration and returns to the door page."""
+    event = _door_event(request, event_id)
+    questions = _door_questions(event)
+    if request.content_type != "application/json":
+        back = reverse(
+            "event_door", kwargs={"org": request.organisation.slug, "event_id": event.pk}
+        )
+        if request.POST.get("id_checked", "on") != "on":
+            return refused(request, [_("Not understood: try again")], back)
+        cleaned = _clean_item(
+            {
+                "registration_id": request.POST.get("registration_id", "")[:40],
+                "code": request.POST.get("code", "")[: LONGEST_CODE + 1],
+                "id_checked": request.POST.get("id_checked") == "on",
+            }
+        )
+        if isinstance(cleaned, str):
+            return refused(request, [cleaned], back)
+        answer = _check_one(request, event, cleaned, questions)
+        (messages.success if answer["admitted"] else messages.error)(request, answer["message"])
+        return redirect("event_door", org=request.organisation.slug, event_id=event.pk)
+    try:
+        body = json.loads(request.body or b"null")
+    except ValueError:
+        return JsonResponse({"error": _("The request is not JSON.")}, status=400)
+    items = body.get("items") if isinstance(body, dict) else body
+    if not isinstance(items, list):
+        return JsonResponse({"error": _("Send a list of check-ins.")}, status=400)
+    if len(items) > MAX_BATCH:
+        return JsonResponse(
+            {"error": _("At most %(count)d check-ins at once.") % {"count": MAX_BATCH}},
+            status=400,
+        )
+    results = []
+    for item in items:
+        cleaned = _clean_item(item)
+        if isinstance(cleaned, str):
+            results.append({"result": "error", "admitted": False, "message": cleaned})
+        else:
+            results.append(_check_one(request, event, cleaned, questions))
+    response = JsonResponse({"results": results, "counts": access.counts(event)})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@organisation_view("events.check_in")
+@require_GET
+def event_door_list(request: OrganisationRequest, event_id: int) -> JsonResponse:
+    """The door list for offline use: ticket digests, names and states, never e-mails."""
+    event = _door_event(request, event_id)
+    rows = [
+        {
+            "digest": registration.ticket_digest,
+            "id": str(registration.pk),
+            "name": registration.name,
+            "status": registration.status,
+            "checked_in_at": (
+                registration.checked_in_at.isoformat() if registration.checked_in_at else None
+            ),
+            "id_check": event.id_check,
+        }
+        for registration in access.registrations_of(event).filter(
+            ticket_digest__isnull=False, anonymised_at__isnull=True
+        )
+    ]
+    audit.record(
+        "event.door_list_downloaded",
+        actor=request.user,
+        organisation=request.organisation,
+        target=event,
+        details={"rows": len(rows)},
+        request=request,
+    )
+    response = JsonResponse(
+        {"id_check": event.id_check, "generated_at": timezone.now().isoformat(), "rows": rows}
+    )
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,404 @@
+/* The door page: scan or type a ticket code, or admit someone found by name.
+ *
+ * Online, every check-in goes to the server, which admits a ticket once whichever door asks
+ * first. When the connection drops, the door list downloaded beforehand (SHA-256 digests of
+ * the ticket codes, names, states) lets this phone admit tickets it has not admitted before;
+ * those check-ins wait in localStorage and are synced when the connection returns, and the
+ * server reports a conflict when another door had already taken the ticket.
+ * No inline script: the page hands over its URLs and labels in data- attributes and JSON.
+ */
+(function () {
+  "use strict";
+
+  const root = document.getElementById("door");
+  if (!root) {
+    return;
+  }
+  const labels = JSON.parse(document.getElementById("door-labels").textContent);
+  const idCheck = root.dataset.idCheck === "true";
+  const eventId = root.dataset.event;
+  const csrfInput = root.querySelector("input[name=csrfmiddlewaretoken]");
+  const csrf = csrfInput ? csrfInput.value : "";
+  const keys = {
+    list: "haven.door." + eventId + ".list",
+    queue: "haven.door." + eventId + ".queue",
+    admitted: "haven.door." + eventId + ".admitted",
+  };
+  const result = document.getElementById("door-result");
+  const registrant = document.getElementById("door-registrant");
+  const connection = document.getElementById("door-connection");
+  const queueNote = document.getElementById("door-queue");
+  const codeForm = document.getElementById("door-code-form");
+  const codeInput = document.getElementById("door-code");
+  const idBox = document.getElementById("door-id-checked");
+
+  function load(key, fallback) {
+    try {
+      const value = window.localStorage.getItem(key);
+      return value ? JSON.parse(value) : fallback;
+    } catch (error) {
+      return fallback;
+    }
+  }
+
+  function save(key, value) {
+    try {
+      window.localStorage.setItem(key, JSON.stringify(value));
+    } catch (error) {
+      /* Storage full or refused: memory still holds it for this page. */
+    }
+  }
+
+  let doorList = load(keys.list, { rows: [] });
+  let queue = load(keys.queue, []);
+  // Tickets admitted on this phone (digest or registration id → when): never admitted twice.
+  const admittedHere = load(keys.admitted, {});
+
+  function setOnline(online) {
+    connection.hidden = online;
+    connection.textContent = online ? "" : labels.offline;
+  }
+
+  function showQueue() {
+    queueNote.hidden = queue.length === 0;
+    queueNote.textContent = labels.waiting_sync + ": " + queue.length;
+  }
+
+  function element(tag, text, className) {
+    const node = document.createElement(tag);
+    node.textContent = text;
+    if (className) {
+      node.className = className;
+    }
+    return node;
+  }
+
+  function show(kind, message, person) {
+    result.replaceChildren();
+    let style = "";
+    if (kind === "admitted" || kind === "offline" || kind === "synced") {
+      style = "door-admitted";
+    } else if (kind === "id_required") {
+      style = "door-warning";
+    }
+    result.appendChild(element("p", message, style));
+    registrant.replaceChildren();
+    registrant.hidden = !person;
+    if (person) {
+      registrant.appendChild(element("p", person.name || "—", "door-name"));
+      if (person.group && person.group.length) {
+        registrant.appendChild(element("p", person.group.join(", "), "hint"));
+      }
+      (person.answers || []).forEach(function (answer) {
+        registrant.appendChild(element("p", answer.label + ": " + answer.answer, "hint"));
+      });
+    }
+  }
+
+  function showCounts(counts) {
+    ["registered", "waiting", "checked_in"].forEach(function (name) {
+      const node = document.getElementById("count-" + name);
+      if (node && counts && typeof counts[name] === "number") {
+        node.textContent = String(counts[name]);
+      }
+    });
+  }
+
+  async function digestOf(code) {
+    const bytes = new TextEncoder().encode(code.trim().toLowerCase());
+    const hash = await window.crypto.subtle.digest("SHA-256", bytes);
+    return Array.from(new Uint8Array(hash))
+      .map(function (byte) {
+        return byte.toString(16).padStart(2, "0");
+      })
+      .join("");
+  }
+
+  async function post(items) {
+    const response = await fetch(root.dataset.checkInUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify({ items: items }),
+    });
+    if (response.status >= 500 || response.status === 0) {
+      throw new Error("server " + response.status);
+    }
+    if (!response.ok) {
+      return null;
+    }
+    return response.json();
+  }
+
+  function rowFor(item, digest) {
+    return (doorList.rows || []).find(function (row) {
+      return digest ? row.digest === digest : row.id === item.registration_id;
+    });
+  }
+
+  function markHere(key) {
+    if (key && !admittedHere[key]) {
+      admittedHere[key] = new Date().toISOString();
+      save(keys.admitted, admittedHere);
+    }
+  }
+
+  // Judge a ticket from the door list alone, as the server would, and queue it.
+  function checkOffline(item, digest) {
+    const row = rowFor(item, digest);
+    const key = row ? row.digest || row.id : "";
+    if (!row) {
+      return show("unknown", labels.unknown, null);
+    }
+    const person = { name: row.name, group: [], answers: [] };
+    if (row.status === "cancelled" || row.status === "expired") {
+      return show("cancelled", labels.cancelled, person);
+    }
+    if (row.status !== "confirmed") {
+      return show("not_confirmed", labels.not_confirmed, person);
+    }
+    if (row.checked_in_at || admittedHere[key] || admittedHere[row.id]) {
+      return show("already", labels.already_here, person);
+    }
+    if (idCheck && !item.id_checked) {
+      return show("id_required", labels.id_required, person);
+    }
+    markHere(key);
+    markHere(row.id);
+    item.offline = true;
+    queue.push(item);
+    save(keys.queue, queue);
+    showQueue();
+    show("offline", labels.offline, person);
+    return true;
+  }
+
+  async function checkIn(item) {
+    item.scanned_at = new Date().toISOString();
+    item.offline = false;
+    const digest = item.code ? await digestOf(item.code) : "";
+    if (!navigator.onLine) {
+      setOnline(false);
+      return checkOffline(item, digest);
+    }
+    let answer;
+    try {
+      answer = await post([item]);
+    } catch (error) {
+      setOnline(false);
+      return checkOffline(item, digest);
+    }
+    setOnline(true);
+    if (!answer || !answer.results) {
+      return show("error", labels.error, null);
+    }
+    const outcome = answer.results[0];
+    if (outcome.result === "admitted" || outcome.result === "already") {
+      const row = rowFor(item, digest);
+      markHere(digest || (row && row.digest));
+      if (outcome.registrant) {
+        markHere(outcome.registrant.id);
+      }
+    }
+    show(outcome.result, outcome.message, outcome.registrant);
+    showCounts(answer.counts);
+    sync();
+    return outcome.admitted;
+  }
+
+  let syncing = false;
+  async function sync() {
+    if (syncing || queue.length === 0 || !navigator.onLine) {
+      return;
+    }
+    syncing = true;
+    const batch = queue.slice(0, 200);
+    try {
+      const answer = await post(batch);
+      if (answer && answer.results) {
+        const conflicts = [];
+        answer.results.forEach(function (outcome) {
+          if (outcome.result !== "admitted") {
+            conflicts.push(
+              ((outcome.registrant && outcome.registrant.name) || "—") + ": " + outcome.message,
+            );
+          }
+        });
+        queue = queue.slice(batch.length);
+        save(keys.queue, queue);
+        showCounts(answer.counts);
+        if (conflicts.length) {
+          show("conflict", labels.conflict + " — " + conflicts.join("; "), null);
+        } else {
+          show("synced", labels.synced + ": " + batch.length, null);
+        }
+      }
+      setOnline(true);
+    } catch (error) {
+      setOnline(false);
+    } finally {
+      syncing = false;
+      showQueue();
+    }
+  }
+
+  async function refreshList() {
+    try {
+      const response = await fetch(root.dataset.listUrl, { credentials: "same-origin" });
+      if (response.ok) {
+        doorList = await response.json();
+        save(keys.list, doorList);
+        setOnline(true);
+      }
+    } catch (error) {
+      setOnline(false);
+    }
+  }
+
+  async function refreshCounts() {
+    try {
+      const response = await fetch(root.dataset.countsUrl, { credentials: "same-origin" });
+      if (response.ok) {
+        showCounts(await response.json());
+        setOnline(true);
+        sync();
+      }
+    } catch (error) {
+      setOnline(false);
+    }
+  }
+
+  codeForm.addEventListener("submit", async function (event) {
+    event.preventDefault();
+    const code = codeInput.value.trim();
+    if (!code) {
+      return;
+    }
+    const admitted = await checkIn({ code: code, id_checked: idBox ? idBox.checked : false });
+    if (admitted) {
+      codeInput.value = "";
+      if (idBox) {
+        idBox.checked = false;
+      }
+    }
+    codeInput.focus();
+  });
+
+  root.querySelectorAll("form.door-admit-form").forEach(function (form) {
+    form.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      const box = form.querySelector("input[name=id_checked]");
+      await checkIn({
+        registration_id: form.dataset.registration,
+        id_checked: box ? box.checked : false,
+      });
+      result.scrollIntoView({ block: "center" });
+    });
+  });
+
+  // The camera: BarcodeDetector where the browser has it, else the vendored jsQR.
+  const cameraButton = document.getElementById("door-camera");
+  const video = document.getElementById("door-video");
+  const canvas = document.getElementById("door-canvas");
+  let lastCode = "";
+  let lastAt = 0;
+
+  async function detector() {
+    if ("BarcodeDetector" in window) {
+      try {
+        const formats = await window.BarcodeDetector.getSupportedFormats();
+        if (formats.indexOf("qr_code") !== -1) {
+          const barcode = new window.BarcodeDetector({ formats: ["qr_code"] });
+          return async function () {
+            const codes = await barcode.detect(video);
+            return codes.length ? codes[0].rawValue : "";
+          };
+        }
+      } catch (error) {
+        /* fall through to jsQR */
+      }
+    }
+    if (typeof window.jsQR === "function") {
+      const context = canvas.getContext("2d", { willReadFrequently: true });
+      return async function () {
+        const width = video.videoWidth;
+        const height = video.videoHeight;
+        if (!width || !height) {
+          return "";
+        }
+        canvas.width = width;
+        canvas.height = height;
+        context.drawImage(video, 0, 0, width, height);
+        const found = window.jsQR(context.getImageData(0, 0, width, height).data, width, height, {
+          inversionAttempts: "dontInvert",
+        });
+        return found ? found.data : "";
+      };
+    }
+    return null;
+  }
+
+  async function startCamera() {
+    const read = await detector();
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({
+        video: { facingMode: "environment" },
+        audio: false,
+      });
+    } catch (error) {
+      stream = null;
+    }
+    if (!stream || !read) {
+      show("error", labels.camera_unavailable, null);
+      codeInput.focus();
+      return;
+    }
+    cameraButton.hidden = true;
+    video.hidden = false;
+    video.srcObject = stream;
+    await video.play();
+    async function tick() {
+      try {
+        const code = (await read()).trim();
+        const now = Date.now();
+        if (code && code.length <= 200 && (code !== lastCode || now - lastAt > 4000)) {
+          lastCode = code;
+          lastAt = now;
+          codeInput.value = code;
+          const admitted = await checkIn({
+            code: code,
+            id_checked: idBox ? idBox.checked : false,
+          });
+          if (admitted && idBox) {
+            idBox.checked = false;
+          }
+        }
+      } catch (error) {
+        /* a frame that could not be read */
+      }
+      window.setTimeout(tick, 300);
+    }
+    tick();
+  }
+
+  if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+    cameraButton.hidden = false;
+    cameraButton.addEventListener("click", startCamera);
+  }
+
+  window.addEventListener("online", function () {
+    setOnline(true);
+    sync();
+    refreshList();
+  });
+  window.addEventListener("offline", function () {
+    setOnline(false);
+  });
+
+  showQueue();
+  refreshList();
+  sync();
+  window.setInterval(refreshCounts, 10000);
+  window.setInterval(refreshList, 60000);
+})();

@@ -1,0 +1,119 @@
+"""A visitor registers for an evening event, gets the ticket by e-mail, and is admitted once."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.urls import reverse
+from django_scopes import scopes_disabled
+
+from haven.accounts.permissions import Role
+from haven.events import access, actions
+from haven.events.models import Question, Registration
+from tests.browser.conftest import Console
+from tests.conftest import client_for, make_organisation, make_user
+from tests.events.world import published_event
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_visitor_registers_and_door_staff_check_them_in_on_a_phone(
+    phone_page: Any, console: Console, flushable_audit_trail: None, live_server: Any
+) -> None:
+    north = make_organisation("north", name="North Shelter")
+    officer = make_user("olga", north, Role.ADVOCACY_OFFICER)
+    door = make_user("dora", north, Role.DOOR_STAFF, mfa=False)
+    with scopes_disabled():
+        event = published_event(
+            north,
+            officer,
+            title="Evening debate",
+            capacity=50,
+            id_check=True,
+            languages=["en", "fr"],
+            interpretation=["en", "fr"],
+        )
+        Question.objects.create(
+            event=event, label="Interpretation into", kind="language", show_at_door=True
+        )
+    page = phone_page
+
+    # The visitor registers on the public page.
+    page.goto(f"{live_server.url}/events/north/{event.slug}/register/")
+    page.get_by_label("Your name").fill("Inès Moreau")
+    page.get_by_label("Your e-mail").fill("ines@example.org")
+    page.get_by_label("Interpretation into").select_option("fr")
+    page.get_by_role("button", name="Register").click()
+    page.wait_for_url(re.compile(r"/registered/$"))
+
+    # The ticket e-mail, with the QR code as a PNG.
+    tickets = [message for message in mail.outbox if "ines@example.org" in message.to]
+    assert tickets, [message.subject for message in mail.outbox]
+    attachments = [
+        attachment
+        for message in tickets
+        for attachment in getattr(message, "attachments", [])
+        if attachment[2] == "image/png"
+    ]
+    assert attachments
+    assert attachments[0][1][:8] == b"\x89PNG\r\n\x1a\n"
+    with scopes_disabled():
+        registration = Registration.objects.get(event=event)
+        code = access.ticket_code(registration)
+
+    # Door staff, signed in on the phone.
+    session = client_for(door).cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+    )
+    page.goto(live_server.url + reverse("door_events", kwargs={"org": "north"}), wait_until="load")
+    page.get_by_role("link", name="Evening debate").click()
+    page.wait_for_url(re.compile(r"/door/$"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # The door list arrives for offline use.
+    page.wait_for_function(f"() => !!localStorage.getItem('haven.door.{event.pk}.list')")
+
+    page.get_by_label("Code on the ticket").fill(code)
+    page.get_by_role("button", name="Admit").click()
+    result = page.locator("#door-result")
+    result.get_by_text("Check the ID or press card first").wait_for()
+    assert page.locator("#door-registrant").inner_text().startswith("Inès Moreau")
+    assert "Interpretation into: fr" in page.locator("#door-registrant").inner_text()
+
+    page.get_by_label("I checked the ID or press card").check()
+    page.get_by_role("button", name="Admit").click()
+    result.get_by_text("Admitted", exact=True).wait_for()
+    page.locator("#count-checked_in").filter(has_text="1").wait_for()
+
+    # The same ticket again: refused.
+    page.get_by_label("Code on the ticket").fill(code)
+    page.get_by_label("I checked the ID or press card").check()
+    page.get_by_role("button", name="Admit").click()
+    result.get_by_text(re.compile(r"^Already checked in at \d\d:\d\d$")).wait_for()
+    # The connection drops: a ticket from the door list is admitted on this phone, queued,
+    # and synced when the connection returns.
+    with scopes_disabled():
+        second = actions.register(event=event, name="Paul Offline", email="paul@example.org")
+        assert second.booker is not None
+        second_code = access.ticket_code(second.booker)
+    page.reload()
+    stored = f"localStorage.getItem('haven.door.{event.pk}.list') || ''"
+    page.wait_for_function(f"() => ({stored}).includes('Paul Offline')")
+    page.context.set_offline(True)
+    page.get_by_label("Code on the ticket").fill(second_code)
+    page.get_by_label("I checked the ID or press card").check()
+    page.get_by_role("button", name="Admit").click()
+    result.get_by_text(re.compile(r"^Offline: admitted on this phone")).wait_for()
+    page.context.set_offline(False)
+    result.get_by_text(re.compile(r"^Offline check-ins synced: 1$")).wait_for()
+    with scopes_disabled():
+        second.booker.refresh_from_db()
+        assert second.booker.checked_in_at is not None
+        registration.refresh_from_db()
+    assert registration.checked_in_at is not None
+    assert registration.id_checked
+    assert console.csp_violations() == []

@@ -1,0 +1,279 @@
+"""The door: admit a ticket once, refuse with a reason, check IDs, sync offline check-ins."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from haven.accounts.models import User
+from haven.accounts.permissions import Role
+from haven.events import access, actions
+from haven.events.models import CheckInAttempt, Event, Question, Registration
+from haven.organisations.models import Organisation
+from haven.privacy.models import AuditEvent
+from tests.conftest import client_for, make_user
+from tests.events.world import published_event
+from tests.shelter.test_concurrency import flushable_audit_trail  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("unscoped")
+
+
+@pytest.fixture
+def officer(north: Organisation) -> User:
+    return make_user("olga", north, Role.ADVOCACY_OFFICER)
+
+
+@pytest.fixture
+def dora(north: Organisation) -> User:
+    return make_user("dora", north, Role.DOOR_STAFF, mfa=False)
+
+
+@pytest.fixture
+def event(north: Organisation, officer: User) -> Event:
+    return published_event(north, officer, capacity=1, title="Evening debate")
+
+
+def url(event: Event, name: str) -> str:
+    return reverse(name, kwargs={"org": event.owner.slug, "event_id": event.pk})
+
+
+def ticket(event: Event, name: str = "Ana Lima", email: str = "ana@example.org") -> str:
+    registered = actions.register(event=event, name=name, email=email)
+    assert registered.booker is not None
+    return access.ticket_code(registered.booker)
+
+
+def scan(client: Client, event: Event, *items: object) -> list[dict[str, Any]]:
+    response = client.post(
+        url(event, "event_door_check_in"),
+        data=json.dumps({"items": list(items)}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    return list(response.json()["results"])
+
+
+def test_a_ticket_is_admitted_once_then_refused_as_already(dora: User, event: Event) -> None:
+    code = ticket(event)
+    client = client_for(dora)
+    first = scan(client, event, {"code": code})[0]
+    assert first["result"] == "admitted"
+    assert first["registrant"]["name"] == "Ana Lima"
+    second = scan(client, event, {"code": code.upper()})[0]
+    assert second["result"] == "already"
+    assert second["message"].startswith("Already checked in at ")
+    assert Registration.objects.filter(event=event, checked_in_at__isnull=False).count() == 1
+    assert client.get(url(event, "event_door_counts")).json()["checked_in"] == 1
+
+
+def test_cancelled_waiting_and_unknown_tickets_are_refused(dora: User, event: Event) -> None:
+    confirmed = actions.register(event=event, name="Ana", email="ana@example.org").booker
+    waiting = actions.register(event=event, name="Ben", email="ben@example.org").booker
+    assert confirmed is not None
+    assert waiting is not None
+    assert waiting.status == "waiting"
+    code = access.ticket_code(confirmed)
+    actions.cancel_registrations(event=event, registrations=[confirmed])
+    waiting.refresh_from_db()
+    # Cancelling promoted Ben to an offer: still not a confirmed ticket.
+    results = scan(
+        client_for(dora),
+        event,
+        {"code": code},
+        {"code": access.ticket_code(waiting)},
+        {"code": "0" * 32},
+    )
+    assert [row["result"] for row in results] == ["cancelled", "not_confirmed", "unknown"]
+    assert results[2]["registrant"] is None
+    assert not Registration.objects.filter(checked_in_at__isnull=False).exists()
+
+
+def test_the_waiting_list_is_refused(dora: User, event: Event) -> None:
+    ticket(event)
+    waiting = actions.register(event=event, name="Ben", email="ben@example.org").booker
+    assert waiting is not None
+    assert waiting.status == "waiting"
+    result = scan(client_for(dora), event, {"code": access.ticket_code(waiting)})[0]
+    assert result["result"] == "not_confirmed"
+
+
+def test_the_id_check_step(dora: User, north: Organisation, officer: User) -> None:
+    event = published_event(north, officer, id_check=True)
+    question = Question.objects.create(event=event, label="Press card", show_at_door=True)
+    Question.objects.create(event=event, label="Secret", show_at_door=False)
+    registered = actions.register(
+        event=event,
+        name="Chloé",
+        email="chloe@example.org",
+        answers={str(question.pk): "PC-123"},
+    )
+    assert registered.booker is not None
+    code = access.ticket_code(registered.booker)
+    client = client_for(dora)
+    refused = scan(client, event, {"code": code})[0]
+    assert refused["result"] == "id_required"
+    assert refused["registrant"]["answers"] == [{"label": "Press card", "answer": "PC-123"}]
+    registered.booker.refresh_from_db()
+    assert registered.booker.checked_in_at is None
+    admitted = scan(client, event, {"code": code, "id_checked": True})[0]
+    assert admitted["result"] == "admitted"
+    registered.booker.refresh_from_db()
+    assert registered.booker.id_checked is True
+
+
+def test_a_batch_syncs_offline_check_ins_and_refuses_bad_items(dora: User, event: Event) -> None:
+    event.capacity = 10
+    event.save(update_fields=["capacity"])
+    first = ticket(event, "Ana", "ana@example.org")
+    second = ticket(event, "Ben", "ben@example.org")
+    earlier = (timezone.now() - timedelta(minutes=5)).replace(microsecond=0)
+    results = scan(
+        client_for(dora),
+        event,
+        {"code": first, "offline": True, "scanned_at": earlier.isoformat()},
+        {"code": 12},
+        {"code": second, "registration_id": "x"},
+        {"code": "x", "scanned_at": "yesterday"},
+        "nonsense",
+        {"code": second, "offline": True},
+        {"code": first, "offline": True},
+    )
+    assert [row["result"] for row in results] == [
+        "admitted",
+        "error",
+        "error",
+        "error",
+        "error",
+        "admitted",
+        "already",
+    ]
+    row = Registration.objects.get(event=event, ticket_digest=access.ticket_digest(first))
+    assert row.checked_in_at == earlier
+    assert CheckInAttempt.objects.filter(event=event, offline=True).count() == 3
+
+
+def test_a_batch_is_capped(dora: User, event: Event) -> None:
+    response = client_for(dora).post(
+        url(event, "event_door_check_in"),
+        data=json.dumps({"items": [{"code": "x"}] * 201}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert not CheckInAttempt.objects.exists()
+
+
+def test_admit_by_name_search(dora: User, north: Organisation, officer: User) -> None:
+    event = published_event(north, officer, id_check=True)
+    registered = actions.register(event=event, name="Zoé Martin", email="zoe@example.org")
+    actions.register(event=event, name="Other Person", email="other@example.org")
+    assert registered.booker is not None
+    client = client_for(dora)
+    page = client.get(url(event, "event_door"), {"q": "zoé"})
+    assert page.status_code == 200
+    assert "Zoé Martin" in page.content.decode()
+    assert "Other Person" not in page.content.decode()
+    assert "I checked the ID or press card" in page.content.decode()
+    assert AuditEvent.objects.filter(action="event.door_search").count() == 1
+    # The form fallback (no JavaScript) admits through the same endpoint.
+    response = client.post(
+        url(event, "event_door_check_in"),
+        {"registration_id": str(registered.booker.pk), "id_checked": "on"},
+    )
+    assert response.status_code == 302
+    registered.booker.refresh_from_db()
+    assert registered.booker.checked_in_at is not None
+
+
+def test_the_door_list_for_offline_use(dora: User, event: Event) -> None:
+    code = ticket(event)
+    response = client_for(dora).get(url(event, "event_door_list"))
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    rows = response.json()["rows"]
+    assert rows == [
+        {
+            "digest": access.ticket_digest(code),
+            "id": rows[0]["id"],
+            "name": "Ana Lima",
+            "status": "confirmed",
+            "checked_in_at": None,
+            "id_check": False,
+        }
+    ]
+    assert "ana@example.org" not in response.content.decode()
+    assert AuditEvent.objects.filter(action="event.door_list_downloaded").count() == 1
+
+
+def test_the_door_pages_render(dora: User, event: Event) -> None:
+    client = client_for(dora)
+    listing = client.get(reverse("door_events", kwargs={"org": event.owner.slug}))
+    assert listing.status_code == 200
+    assert "Evening debate" in listing.content.decode()
+    page = client.get(url(event, "event_door"))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'id="door-labels"' in body
+    assert "<script>" not in body
+
+
+def test_another_organisations_staff_get_404(south: Organisation, event: Event) -> None:
+    code = ticket(event)
+    stranger = client_for(make_user("sam", south, Role.DOOR_STAFF, mfa=False))
+    for name in ("event_door", "event_door_counts", "event_door_list"):
+        path = url(event, name).replace("/o/north/", "/o/south/")
+        assert stranger.get(path).status_code == 404
+        assert stranger.get(url(event, name)).status_code in (403, 404)
+    response = stranger.post(
+        url(event, "event_door_check_in").replace("/o/north/", "/o/south/"),
+        data=json.dumps({"items": [{"code": code}]}),
+        content_type="application/json",
+    )
+    assert response.status_code == 404
+    assert not Registration.objects.filter(checked_in_at__isnull=False).exists()
+
+
+def test_door_staff_use_the_door_but_not_the_staff_pages(dora: User, event: Event) -> None:
+    client = client_for(dora)
+    assert client.get(url(event, "event_door")).status_code == 200
+    assert client.get(url(event, "event_detail")).status_code == 403
+    assert client.get(url(event, "event_registrations")).status_code == 403
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs concurrent writers: SQLite runs one write transaction at a time, so no race",
+)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("flushable_audit_trail")
+def test_two_doors_posting_the_same_ticket_admit_it_once(north: Organisation) -> None:
+    officer = make_user("olga-door-race", north, Role.ADVOCACY_OFFICER)
+    doors = [make_user(f"door-{n}", north, Role.DOOR_STAFF, mfa=False) for n in range(2)]
+    with scopes_disabled():
+        event = published_event(north, officer)
+        code = ticket(event)
+    clients = [client_for(user) for user in doors]
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def door(client: Client) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results.append(scan(client, event, {"code": code})[0]["result"])
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=door, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(results) == ["admitted", "already"], results
