@@ -10,6 +10,7 @@ from haven.abuse.ratelimit import RateLimited
 from haven.accounts.api import router as accounts_router
 from haven.api.auth import PersonalTokenAuth
 from haven.casework.api import router as casework_router
+from haven.events.api import router as events_router
 from haven.helpline.api import router as helpline_router
 from haven.letters.api import router as letters_router
 from haven.organisations.api import router as organisations_router
@@ -43,6 +44,7 @@ api.add_router("/", shelter_router)
 api.add_router("/", records_router)
 api.add_router("/", letters_router)
 api.add_router("/", petitions_router)
+api.add_router("/", events_router)
 api.add_router("/", reporting_router)
 
 
