@@ -425,6 +425,7 @@ USERS: tuple[tuple[str, str, str, str, str], ...] = (
     ("hl-advocacy", "Ada", "Fenwick-Moor", FRONTLINE, Role.ADVOCACY_OFFICER),
     ("hl-dpo", "Kofi", "Brightwater", FRONTLINE, Role.DATA_PROTECTION_OFFICER),
     ("hl-viewer", "Sam", "Ostrow", FRONTLINE, Role.VIEWER),
+    ("hl-door", "Rui", "Calloway", FRONTLINE, Role.DOOR_STAFF),
     ("fpa-admin", "Lucía", "Marbella-Soto", SECOND, Role.ORGANISATION_ADMIN),
     ("fpa-caseworker", "Iker", "Almendral", SECOND, Role.CASEWORKER),
     ("gcae-coordinator", "Hélène", "Vautrin", GLOBAL, Role.NETWORK_COORDINATOR),
@@ -529,6 +530,9 @@ def build_demo(
 
             build_casework(seed)
         build_advocacy(seed=seed, network_slug=GLOBAL, frontline_slug=FRONTLINE)
+        from haven.demo_events import build_events
+
+        build_events(network_slug=GLOBAL, frontline_slug=FRONTLINE)
         build_reporting(seed, months=24 if with_casework else 3)
         audit.record(
             "demo.loaded",
