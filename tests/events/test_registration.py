@@ -97,7 +97,9 @@ def test_cancelling_offers_the_place_to_the_first_waiting(
     first = actions.register(event=event, name="First", email="first@example.org").booker
     waiting = actions.register(event=event, name="Second", email="second@example.org").booker
     third = actions.register(event=event, name="Third", email="third@example.org").booker
-    assert first and waiting and third
+    assert first
+    assert waiting
+    assert third
 
     assert actions.cancel_registrations(event=event, registrations=[first]) == 1
     waiting.refresh_from_db()
@@ -117,7 +119,9 @@ def test_an_unanswered_offer_expires_and_passes_on(officer: User, north: Organis
     first = actions.register(event=event, name="First", email="first@example.org").booker
     second = actions.register(event=event, name="Second", email="second@example.org").booker
     third = actions.register(event=event, name="Third", email="third@example.org").booker
-    assert first and second and third
+    assert first
+    assert second
+    assert third
     actions.cancel_registrations(event=event, registrations=[first])
 
     assert actions.expire_offers(timezone.now() + timedelta(hours=1)) == 0
@@ -223,7 +227,8 @@ def test_a_ticket_admits_once_and_says_why_not(
     event = published_event(north, officer, capacity=1)
     booker = actions.register(event=event, name="Ana", email="ana@example.org").booker
     waiting = actions.register(event=event, name="Ben", email="ben@example.org").booker
-    assert booker and waiting
+    assert booker
+    assert waiting
     code = access.ticket_code(booker)
 
     assert actions.check_in(actor=door, event=event, code=code).result == CheckInResult.ADMITTED
@@ -258,7 +263,8 @@ def test_cancelled_tickets_and_the_id_check_step(
     event = published_event(north, officer, id_check=True)
     ana = actions.register(event=event, name="Ana", email="ana@example.org").booker
     ben = actions.register(event=event, name="Ben", email="ben@example.org").booker
-    assert ana and ben
+    assert ana
+    assert ben
     actions.cancel_registrations(event=event, registrations=[ben])
     assert (
         actions.check_in(actor=door, event=event, code=access.ticket_code(ben)).result
@@ -298,7 +304,9 @@ def test_anonymisation_blanks_registrants_and_keeps_attendance(
     totals = tasks.run_anonymisation(event.ends_at + timedelta(days=31))
     assert totals == {"events": 1, "registrations": 1}
     booker.refresh_from_db()
-    assert booker.personal == "" and booker.name == "" and booker.email_key == ""
+    assert booker.personal == ""
+    assert booker.name == ""
+    assert booker.email_key == ""
     assert access.counts(event)["checked_in"] == 1
 
 
@@ -335,14 +343,15 @@ def test_cancelling_the_event_needs_a_reason(officer: User, north: Organisation)
 
 def test_event_rules_refuse_bad_values(officer: User, north: Organisation) -> None:
     start = timezone.now() + timedelta(days=3)
-    for values, field in [
+    cases: list[tuple[dict[str, object], str]] = [
         ({"timezone": "Mars/Olympus"}, "timezone"),
         ({"capacity": 0}, "capacity"),
         ({"kind": "party"}, "kind"),
         ({"in_person": False, "online": False}, "online"),
         ({"recording_url": "javascript:alert(1)"}, "recording_url"),
         ({"languages": ["xx-nonsense"]}, "languages"),
-    ]:
+    ]
+    for values, field in cases:
         with pytest.raises(ValidationError) as refused:
             actions.create_event(
                 actor=officer,

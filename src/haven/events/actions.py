@@ -122,7 +122,7 @@ MOVES: dict[str, tuple[str, ...]] = {
 def _bounded_int(name: str, value: Any, low: int, high: int, message: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise ValidationError({name: message})
-    return value
+    return int(value)
 
 
 def _clean_url(name: str, value: Any) -> str:

@@ -258,7 +258,7 @@ class Speaker(models.Model):
 
     @property
     def organisation_name(self) -> str:
-        return self.organisation.name if self.organisation_id else self.affiliation
+        return self.organisation.name if self.organisation is not None else self.affiliation
 
 
 class SessionKind(models.TextChoices):
