@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from django_scopes import scope
 from ninja import Query, Router, Schema, Status
-from pydantic import EmailStr, Field
+from pydantic import EmailStr, Field, model_validator
 
 from haven.abuse.addresses import checked_email, normalise_email
 from haven.abuse.ratelimit import check_public_submission
@@ -317,6 +317,13 @@ class CheckInItem(Body):
     id_checked: bool = False
     scanned_at: datetime | None = None
     offline: bool = False
+
+    @model_validator(mode="after")
+    def one_way_to_name_the_ticket(self) -> "CheckInItem":
+        # A scan names its ticket by code or by registration: an empty one is not a scan.
+        if bool(self.code.strip()) == (self.registration_id is not None):
+            raise ValueError("Give either a code or a registration_id.")
+        return self
 
 
 class CheckInBatch(Body):
