@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,9 +23,31 @@ from tests.events.world import published_event
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture
+def one_request_at_a_time(live_server: Any) -> Iterator[Any]:
+    """The live server, answering one request at a time.
+
+    The door page polls its counts while it syncs check-ins; on SQLite the live server's
+    threads share the test's one in-memory connection, and two transactions interleaved
+    on it break each other's savepoints. Production has a connection per worker.
+    """
+    server = live_server.thread.httpd
+    app = server.get_app()
+    lock = threading.Lock()
+
+    def serial(environ: Any, start_response: Any) -> Any:
+        with lock:
+            return app(environ, start_response)
+
+    server.set_app(serial)
+    yield live_server
+    server.set_app(app)
+
+
 def test_a_visitor_registers_and_door_staff_check_them_in_on_a_phone(
-    phone_page: Any, console: Console, flushable_audit_trail: None, live_server: Any
+    phone_page: Any, console: Console, flushable_audit_trail: None, one_request_at_a_time: Any
 ) -> None:
+    live_server = one_request_at_a_time
     north = make_organisation("north", name="North Shelter")
     officer = make_user("olga", north, Role.ADVOCACY_OFFICER)
     door = make_user("dora", north, Role.DOOR_STAFF, mfa=False)

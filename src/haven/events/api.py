@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from django_scopes import scope
 from ninja import Query, Router, Schema, Status
-from pydantic import EmailStr, Field, model_validator
+from pydantic import ConfigDict, EmailStr, Field, model_validator
 
 from haven.abuse.addresses import checked_email, normalise_email
 from haven.abuse.ratelimit import check_public_submission
@@ -312,6 +312,10 @@ class Cancelled(Schema):
 
 
 class CheckInItem(Body):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"code": "3f2a9c1e5b7d4a60c8e1f29b7a3d5c04"}]}
+    )
+
     code: str = Field("", max_length=200, description="What the ticket's QR code carries.")
     registration_id: uuid.UUID | None = Field(None, description="Or the registration, by name.")
     id_checked: bool = False
