@@ -25,6 +25,7 @@ from django_scopes import scopes_disabled
 from haven.accounts.models import RoleAssignment, User
 from haven.accounts.permissions import Role, assignable_roles
 from haven.organisations.models import Membership, Network, Organisation
+from haven.privacy import crypto
 
 PASSWORD = "correct horse battery staple"
 
@@ -35,6 +36,16 @@ def _fast_and_quiet(settings: Any) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.HAVEN_DEMO = False
+
+
+@pytest.fixture(autouse=True)
+def _no_data_keys_from_other_tests() -> Iterator[None]:
+    # The process keeps unwrapped data keys by organisation id; a test's rolled-back
+    # organisation shares its id with the next test's, so a key cached by one test must
+    # never reach another.
+    crypto.clear_key_cache()
+    yield
+    crypto.clear_key_cache()
 
 
 def make_organisation(slug: str, **fields: Any) -> Organisation:
