@@ -122,7 +122,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "haven.accounts.context_processors.haven",
             ],
-            "libraries": {"haven_widgets": "haven.widgets"},
+            "libraries": {"haven_widgets": "haven.widgets", "haven_display": "haven.display"},
         },
     },
 ]

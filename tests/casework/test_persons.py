@@ -449,3 +449,39 @@ def test_codes_stay_unique_when_many_intakes_run_at_once(flushable_audit_trail: 
         codes = list(pool.map(record, range(40)))
     assert len(set(codes)) == 40
     assert sorted(codes) == [f"P-{n:05d}" for n in range(1, 41)]
+
+
+def test_the_list_of_persons_reads_no_identity_and_no_query_a_row(
+    north: Organisation, carol: User
+) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    def person(given_name: str, household: Household | None = None) -> Person:
+        with scope(organisation=north):
+            return actions.create_person(
+                actor=carol,
+                organisation=north,
+                values={"given_name": given_name},
+                consent_given_on=datetime.date(2025, 1, 10),
+                consent_method="written",
+                household=household,
+                new_household=household is None,
+            )
+
+    first_person = person("Listedname")
+    client = client_for(carol)
+    url = reverse("person_list", kwargs={"org": "north"})
+    client.get(url)  # the first request of a session renews it
+    with CaptureQueriesContext(connection) as one:
+        first = client.get(url)
+    for number in range(12):
+        person(f"Other{number}", first_person.household)
+    with CaptureQueriesContext(connection) as thirteen:
+        client.get(url)
+    assert len(thirteen) == len(one)
+    assert first_person.household is not None
+    assert first_person.household.code.encode() in first.content
+    assert b"Listedname" not in first.content
+    person_reads = [query["sql"] for query in thirteen if 'FROM "casework_person"' in query["sql"]]
+    assert person_reads
+    assert all('"given_name"' not in sql for sql in person_reads)

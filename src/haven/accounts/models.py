@@ -28,7 +28,12 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        return self.get_full_name() or self.username
+        return self.name_of(self.username, self.first_name, self.last_name)
+
+    @staticmethod
+    def name_of(username: str, first_name: str, last_name: str) -> str:
+        """What ``display_name`` shows, from the columns alone (for lists read as values)."""
+        return f"{first_name} {last_name}".strip() or username
 
 
 class RoleAssignment(models.Model):

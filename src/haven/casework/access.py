@@ -159,6 +159,27 @@ def persons_of(organisation: Organisation) -> QuerySet[Person]:
     return Person.objects.filter(organisation=organisation).select_related("household")
 
 
+# What the list of persons shows: codes and neutral facts, never an encrypted column.
+LISTED_PERSON_COLUMNS = (
+    "id",
+    "organisation_id",
+    "code",
+    "gender",
+    "age_band",
+    "trafficking_status",
+    "last_activity_at",
+    "household_id",
+    "household__id",
+    "household__organisation_id",
+    "household__code",
+)
+
+
+def for_person_listing(persons: QuerySet[Person]) -> QuerySet[Person]:
+    """Persons as the list page shows them: nothing identifying is loaded."""
+    return persons.only(*LISTED_PERSON_COLUMNS)
+
+
 def record_listing(request: OrganisationRequest, action: str, count: int) -> None:
     """One audit event for a list page or list call, with the count only."""
     audit.record(

@@ -87,7 +87,7 @@ def person_list(request: OrganisationRequest) -> HttpResponse:
             active_from=data["active_from"],
             active_to=data["active_to"],
         )
-    persons = access.search_persons(request.organisation, filters)
+    persons = access.for_person_listing(access.search_persons(request.organisation, filters))
     page = Paginator(persons, PER_PAGE).get_page(request.GET.get("page"))
     access.record_listing(request, "person.listed", len(page.object_list))
     query = request.GET.copy()

@@ -7,6 +7,7 @@ Other apps read services through the helpers here (``available_service_types``,
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -25,15 +26,23 @@ from django.db.models import (
 from django.http import Http404, HttpRequest
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_scopes import scope
 
 from haven.accounts.models import User
 from haven.casework.access import household_consents_to_statistics, statistics_consent
 from haven.casework.models import Household, Person
+from haven.display import ListFormatter
 from haven.organisations.models import Organisation
 from haven.privacy import audit
 from haven.services.catalogue import DEFAULT_NAMES
-from haven.services.models import HiddenServiceType, ServiceCategory, ServiceDelivery, ServiceType
+from haven.services.models import (
+    Channel,
+    HiddenServiceType,
+    ServiceCategory,
+    ServiceDelivery,
+    ServiceType,
+)
 
 # The units of the default catalogue, translated; an organisation's own units show as typed.
 UNIT_LABELS: dict[str, Promise] = {
@@ -59,9 +68,14 @@ RECENT_DELIVERIES = 20
 
 def service_label(service_type: ServiceType) -> str:
     """The name of a service type in the current language (defaults are translated)."""
-    if service_type.organisation_id is None and service_type.code in DEFAULT_NAMES:
-        return str(DEFAULT_NAMES[service_type.code])
-    return service_type.name
+    return service_label_of(service_type.organisation_id, service_type.code, service_type.name)
+
+
+def service_label_of(organisation_id: int | None, code: str, name: str) -> str:
+    """``service_label`` from a service type's columns (for lists read as values)."""
+    if organisation_id is None and code in DEFAULT_NAMES:
+        return str(DEFAULT_NAMES[code])
+    return name
 
 
 def unit_label(unit: str) -> str:
@@ -235,6 +249,103 @@ def for_listing(deliveries: QuerySet[ServiceDelivery]) -> QuerySet[ServiceDelive
     )
 
 
+@dataclass(frozen=True)
+class DeliveryRow:
+    """One line of a list of deliveries, formatted for the page: codes, never identities."""
+
+    id: uuid.UUID
+    delivered_on: str
+    service: str
+    recipient: str
+    quantity: str
+    amount: str
+    channel: str
+    city: str
+    staff: str
+
+
+_ROW_COLUMNS = (
+    "id",
+    "delivered_on",
+    "service_type__organisation_id",
+    "service_type__code",
+    "service_type__name",
+    "person__code",
+    "household__code",
+    "people_reached",
+    "households_reached",
+    "quantity",
+    "amount",
+    "currency",
+    "channel",
+    "city",
+    "staff__username",
+    "staff__first_name",
+    "staff__last_name",
+)
+
+
+def listing_values(deliveries: QuerySet[ServiceDelivery]) -> QuerySet[Any]:
+    """Deliveries as the values a list shows (no model objects, no encrypted column)."""
+    return deliveries.values_list(*_ROW_COLUMNS)
+
+
+def listing_rows(values: Iterable[tuple[Any, ...]]) -> list[DeliveryRow]:
+    """Format rows of ``listing_values`` for a page in the current language."""
+    formatter = ListFormatter()
+    rows = []
+    for (
+        pk,
+        delivered_on,
+        type_organisation_id,
+        type_code,
+        type_name,
+        person_code,
+        household_code,
+        people_reached,
+        households_reached,
+        quantity,
+        amount,
+        currency,
+        channel,
+        city,
+        username,
+        first_name,
+        last_name,
+    ) in values:
+        rows.append(
+            DeliveryRow(
+                id=pk,
+                delivered_on=formatter.date(delivered_on),
+                service=service_label_of(type_organisation_id, type_code, type_name),
+                recipient=person_code
+                or household_code
+                or _counted(people_reached, households_reached),
+                quantity=formatter.number(quantity, "-2"),
+                amount=f"{formatter.number(amount, '2')} {currency}" if amount is not None else "",
+                channel=formatter.choice(Channel, channel),
+                city=city,
+                staff=User.name_of(username, first_name, last_name) if username else "",
+            )
+        )
+    return rows
+
+
+def _counted(people: int | None, households: int | None) -> str:
+    """How many a delivery to no one in particular reached, in words ("" for none)."""
+    parts = []
+    if people:
+        parts.append(
+            ngettext("%(counter)s person", "%(counter)s people", people) % {"counter": people}
+        )
+    if households:
+        parts.append(
+            ngettext("%(counter)s household", "%(counter)s households", households)
+            % {"counter": households}
+        )
+    return ", ".join(parts)
+
+
 def _deliveries(organisation: Organisation) -> QuerySet[ServiceDelivery]:
     return ServiceDelivery.objects.filter(organisation=organisation).select_related(
         "service_type", "person", "household", "staff"
@@ -349,23 +460,21 @@ def totals_of(deliveries: QuerySet[ServiceDelivery]) -> DeliveryTotals:
         named_people=Count("person", distinct=True),
         named_households=Count("household", distinct=True),
     )
-    quantities = [
-        (unit_label(row["service_type__unit"]), row["total"])
-        for row in plain.values("service_type__unit")
-        .annotate(total=Sum("quantity"))
-        .order_by("service_type__unit")
-    ]
-    amounts = [
-        (row["currency"], row["total"])
-        for row in plain.filter(amount__isnull=False)
-        .values("currency")
-        .annotate(total=Sum("amount"))
-        .order_by("currency")
-    ]
+    # Quantities per unit and amounts per currency from one grouped pass over the rows.
+    quantities: dict[str, Decimal] = {}
+    amounts: dict[str, Decimal] = {}
+    for unit, currency, quantity, amount in (
+        plain.values_list("service_type__unit", "currency")
+        .annotate(quantity=Sum("quantity"), amount=Sum("amount"))
+        .order_by()
+    ):
+        quantities[unit] = quantities.get(unit, Decimal(0)) + quantity
+        if amount is not None:
+            amounts[currency] = amounts.get(currency, Decimal(0)) + amount
     return DeliveryTotals(
         count=sums["count"] or 0,
-        quantities=quantities,
-        amounts=amounts,
+        quantities=[(unit_label(unit), quantities[unit]) for unit in sorted(quantities)],
+        amounts=sorted(amounts.items()),
         people_reached=(sums["counted_people"] or 0) + (sums["named_people"] or 0),
         households_reached=(sums["counted_households"] or 0) + (sums["named_households"] or 0),
     )

@@ -242,9 +242,15 @@ class DeliveryFilterForm(forms.Form):
     staff = forms.TypedChoiceField(label=_("Staff member"), coerce=int, required=False)
     person = forms.CharField(label=_("Person code"), max_length=20, required=False)
 
-    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        organisation: Organisation,
+        words: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        _use_words(self, people_words(organisation))
+        _use_words(self, words or people_words(organisation))
         self.fields["service_type"].choices = [  # type: ignore[attr-defined]
             ("", _("Any")),
             *(

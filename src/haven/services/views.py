@@ -137,7 +137,8 @@ def distribution_record(request: OrganisationRequest) -> HttpResponse:
 @require_GET
 def delivery_list(request: OrganisationRequest) -> HttpResponse:
     organisation = request.organisation
-    form = DeliveryFilterForm(request.GET or None, organisation=organisation)
+    words = people_words(organisation)
+    form = DeliveryFilterForm(request.GET or None, organisation=organisation, words=words)
     query = request.GET.copy()
     query.pop("page", None)
     context: dict[str, Any] = {
@@ -145,7 +146,7 @@ def delivery_list(request: OrganisationRequest) -> HttpResponse:
         "form": form,
         "query": query.urlencode(),
         "may_record": "casework.record_service" in request.permissions,
-        "words": people_words(organisation),
+        "words": words,
     }
     if form.is_bound and not form.is_valid():
         return render(request, "services/delivery_list.html", {**context, "page": None}, status=400)
@@ -153,9 +154,9 @@ def delivery_list(request: OrganisationRequest) -> HttpResponse:
     deliveries = access.deliveries_matching(organisation, filters)
     totals = access.totals_of(deliveries)
     # The totals already counted the deliveries: the paginator need not count them again.
-    listed = access.for_listing(deliveries)
+    listed = access.listing_values(deliveries)
     page = Paginator(listed, PAGE_SIZE, known_count=totals.count).get_page(request.GET.get("page"))
-    rows = [(delivery, access.service_label(delivery.service_type)) for delivery in page]
+    rows = access.listing_rows(page.object_list)
     access.note_listing(
         actor=request.user,
         organisation=organisation,

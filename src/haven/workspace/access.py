@@ -24,9 +24,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haven.casework.access import OPEN_STATUSES
-from haven.casework.models import Case, CaseNote, Consent, Person
-from haven.helpline.models import CallTopic, HelplineCall
+from haven.casework.htcds import CaseStatus
+from haven.casework.models import Case, CaseNote, Consent, Person, RiskLevel
+from haven.helpline.models import CallChannel, CallTopic, HelplineCall
 from haven.privacy import audit
+from haven.services.access import service_label, service_label_of
 from haven.services.models import ServiceDelivery
 from haven.shelter.models import Facility, Stay
 
@@ -96,10 +98,45 @@ def occupancy_on(organisation: Organisation, day: datetime.date) -> list[Occupan
     ]
 
 
-CASE_COLUMNS = (
+@dataclass(frozen=True)
+class CaseLine:
+    """An open case as the home lists it: the person by code only."""
+
+    id: uuid.UUID
+    person_id: uuid.UUID
+    person_code: str
+    status: str
+    risk_level: str
+    opened_on: datetime.date
+    follow_up_on: datetime.date | None
+    assigned_to_id: int | None
+
+    @property
+    def status_label(self) -> str:
+        return str(CaseStatus(self.status).label) if self.status in CaseStatus else self.status
+
+    @property
+    def risk_label(self) -> str:
+        return str(RiskLevel(self.risk_level).label) if self.risk_level in RiskLevel else ""
+
+
+@dataclass(frozen=True)
+class CallLine:
+    """A helpline call whose follow-up is due, its person (if any) by code only."""
+
+    id: uuid.UUID
+    person_id: uuid.UUID | None
+    person_code: str | None
+    started_at: datetime.datetime
+    follow_up_on: datetime.date | None
+
+
+# The home reads plain values: it never needs a model object, let alone a person's
+# encrypted columns.
+_CASE_LINE = (
     "id",
-    "organisation_id",
     "person_id",
+    "person__code",
     "status",
     "risk_level",
     "opened_on",
@@ -108,48 +145,43 @@ CASE_COLUMNS = (
 )
 
 
-def my_open_cases(organisation: Organisation, user: User) -> list[Case]:
+def my_open_cases(organisation: Organisation, user: User) -> list[CaseLine]:
     """The user's open cases, soonest follow-up first (one page)."""
-    return list(
-        Case.objects.filter(organisation=organisation, assigned_to=user, status__in=OPEN_STATUSES)
-        .select_related("person")
-        .only(*CASE_COLUMNS, *PERSON_CODE_ONLY)
-        .order_by(F("follow_up_on").asc(nulls_last=True), "-opened_on")[:HOME_LIST_SIZE]
-    )
+    cases = Case.objects.filter(
+        organisation=organisation, assigned_to=user, status__in=OPEN_STATUSES
+    ).order_by(F("follow_up_on").asc(nulls_last=True), "-opened_on")
+    return [CaseLine(*values) for values in cases.values_list(*_CASE_LINE)[:HOME_LIST_SIZE]]
 
 
-def cases_due(organisation: Organisation, user: User, day: datetime.date) -> list[Case]:
+def cases_due(organisation: Organisation, user: User, day: datetime.date) -> list[CaseLine]:
     """Open cases of the user, or of no one, whose follow-up falls on or before ``day``."""
-    return list(
+    cases = (
         Case.objects.filter(
             organisation=organisation,
             status__in=OPEN_STATUSES,
             follow_up_on__lte=day,
         )
         .filter(Q(assigned_to=user) | Q(assigned_to__isnull=True))
-        .select_related("person")
-        .only(*CASE_COLUMNS, *PERSON_CODE_ONLY)
-        .order_by("follow_up_on")[:HOME_LIST_SIZE]
+        .order_by("follow_up_on")
     )
+    return [CaseLine(*values) for values in cases.values_list(*_CASE_LINE)[:HOME_LIST_SIZE]]
 
 
-def calls_due(organisation: Organisation, day: datetime.date) -> list[HelplineCall]:
+def calls_due(organisation: Organisation, day: datetime.date) -> list[CallLine]:
     """Helpline calls whose follow-up is due on or before ``day`` and not done."""
-    return list(
-        HelplineCall.objects.filter(
-            organisation=organisation, follow_up_done=False, follow_up_on__lte=day
-        )
-        .select_related("person")
-        .only("id", "organisation_id", "started_at", "follow_up_on", "person_id", *PERSON_CODE_ONLY)
-        .order_by("follow_up_on", "started_at")[:HOME_LIST_SIZE]
-    )
+    calls = HelplineCall.objects.filter(
+        organisation=organisation, follow_up_done=False, follow_up_on__lte=day
+    ).order_by("follow_up_on", "started_at")
+    values = calls.values_list("id", "person_id", "person__code", "started_at", "follow_up_on")
+    return [CallLine(*row) for row in values[:HOME_LIST_SIZE]]
 
 
 @dataclass(frozen=True)
 class Activity:
     kind: str
     at: datetime.datetime
-    person: Person | None
+    person_id: uuid.UUID | None
+    person_code: str | None
     label: str
 
 
@@ -157,48 +189,37 @@ def recent_activity(organisation: Organisation, user: User) -> list[Activity]:
     """The user's latest services, notes and calls, newest first."""
     services = (
         ServiceDelivery.objects.filter(organisation=organisation, staff=user)
-        .select_related("service_type", "person")
-        .only(
-            "id",
-            "organisation_id",
-            "created_at",
-            "delivered_on",
-            "service_type",
-            "person_id",
-            *PERSON_CODE_ONLY,
-        )
         # By day first: the (organisation, -delivered_on) index then finds them at once.
-        .order_by("-delivered_on", "-created_at")[:RECENT_SIZE]
+        .order_by("-delivered_on", "-created_at")
+        .values_list(
+            "created_at",
+            "person_id",
+            "person__code",
+            "service_type__organisation_id",
+            "service_type__code",
+            "service_type__name",
+        )[:RECENT_SIZE]
     )
     notes = (
         CaseNote.objects.filter(organisation=organisation, author=user)
-        .select_related("case__person")
-        .only(
-            "id",
-            "organisation_id",
-            "written_at",
-            "case__id",
-            "case__person_id",
-            "case__organisation_id",
-            "case__person__id",
-            "case__person__code",
-            "case__person__organisation_id",
-        )
-        .order_by("-written_at")[:RECENT_SIZE]
+        .order_by("-written_at")
+        .values_list("written_at", "case__person_id", "case__person__code")[:RECENT_SIZE]
     )
     calls = (
         HelplineCall.objects.filter(organisation=organisation, operator=user)
-        .select_related("person")
-        .only("id", "organisation_id", "started_at", "channel", "person_id", *PERSON_CODE_ONLY)
-        .order_by("-started_at")[:RECENT_SIZE]
+        .order_by("-started_at")
+        .values_list("started_at", "person_id", "person__code", "channel")[:RECENT_SIZE]
     )
     items = [
-        Activity(SERVICE, delivery.created_at, delivery.person, service_name(delivery))
-        for delivery in services
+        Activity(SERVICE, at, person_id, code, service_label_of(owner, service_code, name))
+        for at, person_id, code, owner, service_code, name in services
     ]
-    items += [Activity(NOTE, note.written_at, note.case.person, _("Case note")) for note in notes]
+    note_label = _("Case note")
+    items += [Activity(NOTE, at, person_id, code, note_label) for at, person_id, code in notes]
+    channels = dict(CallChannel.choices)
     items += [
-        Activity(CALL, call.started_at, call.person, call.get_channel_display()) for call in calls
+        Activity(CALL, at, person_id, code, str(channels.get(channel, channel)))
+        for at, person_id, code, channel in calls
     ]
     items.sort(key=lambda item: item.at, reverse=True)
     return items[:RECENT_SIZE]
@@ -218,9 +239,9 @@ def record_home_listing(request: OrganisationRequest, count: int) -> None:
 @dataclass(frozen=True)
 class Home:
     today: datetime.date
-    my_cases: list[Case]
-    due_cases: list[Case]
-    due_calls: list[HelplineCall]
+    my_cases: list[CaseLine]
+    due_cases: list[CaseLine]
+    due_calls: list[CallLine]
     occupancy: list[Occupancy]
     recent: list[Activity]
 
@@ -235,19 +256,9 @@ def home_for(request: OrganisationRequest) -> Home:
     recent = recent_activity(organisation, user)
     listed = {case.person_id for case in (*my_cases, *due_cases)}
     listed |= {call.person_id for call in due_calls if call.person_id}
-    listed |= {item.person.pk for item in recent if item.person is not None}
+    listed |= {item.person_id for item in recent if item.person_id is not None}
     record_home_listing(request, len(listed))
     return Home(today, my_cases, due_cases, due_calls, occupancy_on(organisation, today), recent)
-
-
-def service_name(delivery: ServiceDelivery) -> str:
-    """The service's name, translated for the defaults of the catalogue."""
-    from haven.services.catalogue import DEFAULT_NAMES
-
-    service_type = delivery.service_type
-    if service_type.organisation_id is None and service_type.code in DEFAULT_NAMES:
-        return str(DEFAULT_NAMES[service_type.code])
-    return service_type.name
 
 
 # Timeline
@@ -307,7 +318,7 @@ class TimelineItem:
 
     @property
     def service_name(self) -> str:
-        return service_name(self.obj) if self.kind == SERVICE else ""
+        return service_label(self.obj.service_type) if self.kind == SERVICE else ""
 
     @property
     def call_topics(self) -> list[str]:

@@ -13,8 +13,6 @@ from pydantic import Field
 
 from haven.accounts.tenancy import OrganisationRequest, api_organisation_operation
 from haven.casework.access import person_for
-from haven.casework.models import Case
-from haven.helpline.models import HelplineCall
 from haven.workspace import access
 
 router = Router(tags=["workspace"])
@@ -84,11 +82,11 @@ class TimelineQuery(Schema):
     limit: int = Field(access.PAGE_SIZE, ge=1, le=100)
 
 
-def _case_out(case: Case) -> CaseOut:
+def _case_out(case: access.CaseLine) -> CaseOut:
     return CaseOut(
-        id=case.pk,
+        id=case.id,
         person_id=case.person_id,
-        person_code=case.person.code,
+        person_code=case.person_code,
         status=case.status,
         risk_level=case.risk_level,
         opened_on=case.opened_on,
@@ -97,11 +95,11 @@ def _case_out(case: Case) -> CaseOut:
     )
 
 
-def _call_out(call: HelplineCall) -> CallDueOut:
+def _call_out(call: access.CallLine) -> CallDueOut:
     return CallDueOut(
-        id=call.pk,
+        id=call.id,
         person_id=call.person_id,
-        person_code=call.person.code if call.person is not None else None,
+        person_code=call.person_code,
         started_at=call.started_at,
         follow_up_on=call.follow_up_on,
     )
@@ -190,8 +188,8 @@ def work_home(request: OrganisationRequest, org: str) -> HomeOut:
             ActivityOut(
                 kind=item.kind,
                 at=item.at,
-                person_id=item.person.pk if item.person else None,
-                person_code=item.person.code if item.person else None,
+                person_id=item.person_id,
+                person_code=item.person_code,
                 label=item.label,
             )
             for item in home.recent
