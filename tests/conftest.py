@@ -25,6 +25,7 @@ from django_scopes import scopes_disabled
 from haven.accounts.models import RoleAssignment, User
 from haven.accounts.permissions import Role, assignable_roles
 from haven.organisations.models import Membership, Network, Organisation
+from haven.public_cache import clear_local_caches
 
 PASSWORD = "correct horse battery staple"
 
@@ -35,6 +36,15 @@ def _fast_and_quiet(settings: Any) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.HAVEN_DEMO = False
+
+
+@pytest.fixture(autouse=True)
+def _fresh_public_caches() -> Iterator[None]:
+    # Each test's database is new, but this process would still hold the last test's
+    # public petitions and events for a second.
+    clear_local_caches()
+    yield
+    clear_local_caches()
 
 
 def make_organisation(slug: str, **fields: Any) -> Organisation:
