@@ -16,7 +16,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_scopes import scope
 
-from haven.abuse.addresses import normalise_email
+from haven.abuse.addresses import canonical_email
 from haven.abuse.ratelimit import check_public_submission
 from haven.accounts.tenancy import OrganisationRequest, organisation_view, public_view
 from haven.letters.content import (
@@ -260,7 +260,7 @@ def petition_public(request: HttpRequest, org: str, petition: str) -> HttpRespon
         if form.is_valid():
             data = form.cleaned_data
             check_public_submission(
-                request, scope="petition-sign", address=normalise_email(data["email"])
+                request, scope="petition-sign", address=canonical_email(data["email"])
             )
             with scope(organisation=found.owner):
                 try:
