@@ -303,6 +303,8 @@ def update_event(
             setattr(candidate, name, values[name])
         _check_event(candidate)
         candidate.save(update_fields=[*changed, "updated_at"])
+        candidate.owner = event.owner
+        access.forget_event(candidate, current.slug)
         audit.record(
             "event.updated",
             actor=actor,
@@ -318,7 +320,6 @@ def update_event(
             from haven.events.tasks import send_event_update
 
             transaction.on_commit(lambda: send_event_update.enqueue(candidate.pk, notify))
-    candidate.owner = event.owner
     return candidate
 
 
@@ -360,6 +361,7 @@ def move_event(
 
                 event_id = event.pk
                 transaction.on_commit(lambda: send_event_cancelled.enqueue(event_id))
+        access.forget_event(event)
         audit.record(
             f"event.{move}",
             actor=actor,
@@ -706,6 +708,7 @@ def save_question(
         question.show_at_door = bool(show_at_door)
         created = question.pk is None
         question.save()
+        access.forget_event(event)
         audit.record(
             "event.question_added" if created else "event.question_updated",
             actor=actor,
@@ -725,6 +728,7 @@ def remove_question(
         deleted, _rows = Question.objects.filter(event=event, pk=question_id).delete()
         if not deleted:
             raise ValidationError(_("This question is not on the form."))
+        access.forget_event(event)
         audit.record(
             "event.question_removed",
             actor=actor,
@@ -795,9 +799,13 @@ def email_key(event_id: int, address: str) -> str:
     ).hexdigest()
 
 
-def clean_answers(event: Event, answers: Mapping[str, Any]) -> dict[str, str]:
-    """The answers to the event's questions, checked one by one (keys: question ids)."""
-    questions = list(Question.objects.filter(event=event))
+def clean_answers(
+    event: Event, answers: Mapping[str, Any], questions: Sequence[Question] | None = None
+) -> dict[str, str]:
+    """The answers to the event's questions (given, or read now), checked one by one (keys:
+    question ids)."""
+    if questions is None:
+        questions = list(Question.objects.filter(event=event))
     known = {str(question.pk) for question in questions}
     unknown = sorted(set(map(str, answers)) - known)
     if unknown:
@@ -895,12 +903,13 @@ def register(
     companions: Sequence[str] = (),
     code: str = "",
     language: str = "en",
+    questions: Sequence[Question] | None = None,
 ) -> Registered:
     """Register someone, and the people they bring, confirmed or on the waiting list.
 
     An address already registered for the event gets its own registration e-mailed again
     and nothing is added; the caller answers the same either way, so nobody learns who
-    registered.
+    registered. ``questions`` are the event's, when the caller holds them already.
     """
     if not access.accepts_registrations(event):
         raise ValidationError(_("Registration for this event is closed."))
@@ -917,7 +926,7 @@ def register(
         )
     if any(len(companion) > 200 for companion in names):
         raise ValidationError({"companions": _("A name has at most 200 characters.")})
-    cleaned = clean_answers(event, answers or {})
+    cleaned = clean_answers(event, answers or {}, questions)
     count = 1 + len(names)
     group = Registration._meta.get_field("group").get_default()
     key = email_key(event.pk, email)
