@@ -273,3 +273,14 @@ def test_a_rush_of_signatures_queues_one_dispatch_that_sends_every_e_mail(
     with django_capture_on_commit_callbacks(execute=True):
         actions.sign_petition(petition=petition, name="N", email="later@example.org")
     assert DBTaskResult.objects.count() == 2, "the dispatcher cleared its flag when it started"
+
+
+def test_the_drawn_form_follows_the_owner_s_changes_and_the_visitor_s_language(
+    petition, adam, client
+):
+    for text in ("North may e-mail me.", "North may write to me."):
+        actions.update_petition(actor=adam, petition=petition, changes={"consent_text": text})
+        assert text in client.get(_url(petition)).content.decode()
+    assert "North may e-mail me." not in client.get(_url(petition)).content.decode()
+    french = client.get(_url(petition), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Votre nom" in french
