@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,7 +37,7 @@ class CountingCache:
 
 
 @pytest.fixture
-def world(settings: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+def world(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     cache.clear()
     dispatch.forget_queued_runs()
