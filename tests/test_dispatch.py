@@ -13,8 +13,16 @@ from django_tasks_db.models import DBTaskResult
 
 from haven import dispatch
 from haven.petitions.tasks import DISPATCH_FLAG, send_confirmations
+from tests.shelter.test_concurrency import flushable_audit_trail
 
-pytestmark = pytest.mark.django_db(transaction=True)
+__all__ = ["flushable_audit_trail"]
+
+# Real commits: the "committed" path runs only outside a transaction. The final flush must
+# empty the append-only audit table too.
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("flushable_audit_trail"),
+]
 
 
 class CountingCache:
