@@ -161,6 +161,7 @@ def main() -> None:
     signal.alarm(rush.DEADLINE_SECONDS)
     admin(admin_url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
     admin(admin_url, f"CREATE DATABASE {BENCH_DB}")
+    rush.BENCH_DB_NAME[0] = BENCH_DB
     environment = rush._environment(bench_url)
     server = None
     try:
@@ -178,9 +179,12 @@ def main() -> None:
         _run(rush.baseline, rush.WARM_UP_SECONDS)
         warm = _run(register, rush.WARM_UP_SECONDS)
         base, registering = rush.Tally(), rush.Tally()
+        base_cpu, registering_cpu = rush.CpuMeter(), rush.CpuMeter()
         for _round in range(2):
-            base.extend(_run(rush.baseline, rush.SECONDS))
-            registering.extend(_run(register, rush.SECONDS))
+            with base_cpu:
+                base.extend(_run(rush.baseline, rush.SECONDS))
+            with registering_cpu:
+                registering.extend(_run(register, rush.SECONDS))
         counts = _database_counts()
         print(f"load average after: {rush._load_average()}")
         print()
@@ -194,6 +198,9 @@ def main() -> None:
             f"registrations per second: {registering.rate(202):,.0f} (target {TARGET_RATE:,.0f}); "
             f"registrations / baseline throughput: {ratio:.2f} (target {TARGET_RATIO})"
         )
+        print(f"CPU, baseline: {base_cpu.per_request(sum(base.statuses.values()))}")
+        registrations = sum(registering.statuses.values())
+        print(f"CPU, registrations: {registering_cpu.per_request(registrations)}")
         other = {k: v for k, v in registering.statuses.items() if k != 202}
         print(f"registration answers other than 202: {other or 'none'}")
         accepted = warm.ok(202) + registering.ok(202)

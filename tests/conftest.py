@@ -26,6 +26,7 @@ from haven.accounts.models import RoleAssignment, User
 from haven.accounts.permissions import Role, assignable_roles
 from haven.organisations.models import Membership, Network, Organisation
 from haven.privacy import crypto
+from haven.public_cache import clear_local_caches
 
 PASSWORD = "correct horse battery staple"
 
@@ -39,13 +40,15 @@ def _fast_and_quiet(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _no_data_keys_from_other_tests() -> Iterator[None]:
-    # The process keeps unwrapped data keys by organisation id; a test's rolled-back
-    # organisation shares its id with the next test's, so a key cached by one test must
-    # never reach another.
+def _fresh_process_caches() -> Iterator[None]:
+    # Each test's database is new, but this process would still hold the last test's data
+    # keys (by organisation id, which the next test's organisation reuses) and, for a
+    # second, its public petitions and events.
     crypto.clear_key_cache()
+    clear_local_caches()
     yield
     crypto.clear_key_cache()
+    clear_local_caches()
 
 
 def make_organisation(slug: str, **fields: Any) -> Organisation:

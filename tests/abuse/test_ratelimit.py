@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.test import RequestFactory
+from django.utils import translation
 
 from haven.abuse.ratelimit import (
     RateLimited,
     check_public_submission,
     hit,
+    hit_all,
     parse_rate,
     too_many_requests,
 )
 from haven.env import Rate
+from tests.redis_server import redis_cache
+
+__all__ = ["redis_cache"]
 
 
 @pytest.fixture(autouse=True)
@@ -22,6 +29,14 @@ def _empty_cache(db):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(params=["database", "redis"])
+def backend(request):
+    """Each test using it runs on the database cache (the default) and on Redis."""
+    if request.param == "redis":
+        request.getfixturevalue("redis_cache")
+    return request.param
 
 
 def _request(ip: str = "203.0.113.7", forwarded: str = "") -> HttpRequest:
@@ -50,7 +65,7 @@ def test_a_malformed_rate_is_refused(text):
         parse_rate(text)
 
 
-def test_the_attempt_over_the_limit_is_refused_until_the_window_ends():
+def test_the_attempt_over_the_limit_is_refused_until_the_window_ends(backend):
     clock = [1_000_040.0]
     rate = Rate(3, 60)
     for _ in range(3):
@@ -63,7 +78,7 @@ def test_the_attempt_over_the_limit_is_refused_until_the_window_ends():
     hit("sign", "ip:1", rate, now=lambda: clock[0])
 
 
-def test_limits_are_counted_per_key_and_per_scope():
+def test_limits_are_counted_per_key_and_per_scope(backend):
     rate = Rate(1, 60)
     hit("sign", "ip:1", rate)
     hit("sign", "ip:2", rate)
@@ -72,7 +87,7 @@ def test_limits_are_counted_per_key_and_per_scope():
         hit("sign", "ip:1", rate)
 
 
-def test_one_address_is_limited_across_ip_addresses(settings):
+def test_one_address_is_limited_across_ip_addresses(settings, backend):
     settings.HAVEN_RATE_PER_IP, settings.HAVEN_RATE_PER_ADDRESS = "100/h", "2/h"
     check_public_submission(_request("198.51.100.1"), scope="sign", address="a@example.org")
     check_public_submission(_request("198.51.100.2"), scope="sign", address="a@example.org")
@@ -81,7 +96,7 @@ def test_one_address_is_limited_across_ip_addresses(settings):
     check_public_submission(_request("198.51.100.3"), scope="sign", address="b@example.org")
 
 
-def test_one_ip_address_is_limited_across_e_mail_addresses(settings):
+def test_one_ip_address_is_limited_across_e_mail_addresses(settings, backend):
     settings.HAVEN_RATE_PER_IP, settings.HAVEN_RATE_PER_ADDRESS = "2/h", "100/h"
     for address in ("a@example.org", "b@example.org"):
         check_public_submission(_request(), scope="sign", address=address)
@@ -89,7 +104,7 @@ def test_one_ip_address_is_limited_across_e_mail_addresses(settings):
         check_public_submission(_request(), scope="sign", address="c@example.org")
 
 
-def test_behind_the_proxy_the_client_is_the_last_forwarded_address(settings):
+def test_behind_the_proxy_the_client_is_the_last_forwarded_address(settings, backend):
     settings.HAVEN_BEHIND_PROXY = True
     settings.HAVEN_RATE_PER_IP = "1/h"
     # Same proxy address, two clients: each has its own allowance. A forged first hop
@@ -113,7 +128,77 @@ def test_the_cache_never_holds_an_address_in_clear(settings):
 
 
 def test_the_429_page_says_what_happened_and_when_to_try_again(db):
-    response = too_many_requests(_request(), RateLimited(retry_after=125))
+    with translation.override("en"):  # whatever an earlier test left active
+        response = too_many_requests(_request(), RateLimited(retry_after=125))
     assert response.status_code == 429
     assert response["Retry-After"] == "125"
     assert "Please wait 3 minutes and try again." in response.content.decode()
+
+
+def test_every_limit_counts_the_attempt_and_the_longest_wait_is_given(backend):
+    clock = [1_000_040.0]  # 20 s into its minute, 2,840 s into its hour
+    per_minute, per_hour = Rate(1, 60), Rate(2, 3600)
+    limits = [("ip:1", per_minute), ("address:a", per_hour)]
+    hit_all("sign", limits, now=lambda: clock[0])
+    with pytest.raises(RateLimited) as refused:
+        hit_all("sign", limits, now=lambda: clock[0])
+    assert refused.value.retry_after == 40, "only the per-minute limit is over"
+    clock[0] += 40
+    # A new minute, but the refused attempt counted against the hour too: 3 > 2.
+    with pytest.raises(RateLimited) as refused:
+        hit_all("sign", limits, now=lambda: clock[0])
+    assert refused.value.retry_after == 720
+
+
+def test_with_redis_every_limit_of_a_submission_is_one_round_trip(
+    redis_cache, settings, monkeypatch
+):
+    import redis
+
+    settings.HAVEN_RATE_PER_IP, settings.HAVEN_RATE_PER_ADDRESS = "100/h", "100/h"
+    check_public_submission(_request(), scope="sign", address="a@example.org")  # loads the script
+    commands = []
+    sent = redis.Redis.execute_command
+
+    def counting(self, *args, **options):
+        commands.append(args[0])
+        return sent(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counting)
+    check_public_submission(_request(), scope="sign", address="b@example.org")
+    assert commands == ["EVALSHA"]
+
+
+def test_with_redis_concurrent_attempts_are_counted_exactly(redis_cache):
+    rate = Rate(10, 3600)
+    allowed, refused = [], []
+    start = threading.Barrier(30)
+
+    def attempt():
+        start.wait()
+        try:
+            hit_all("sign", [("ip:1", rate), ("address:a", Rate(1000, 3600))])
+        except RateLimited as error:
+            refused.append(error.retry_after)
+        else:
+            allowed.append(1)
+
+    threads = [threading.Thread(target=attempt) for _ in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert (len(allowed), len(refused)) == (10, 20)
+    assert all(0 < wait <= 3600 for wait in refused)
+
+
+def test_with_redis_a_counter_lives_as_long_as_its_window(redis_cache):
+    import redis
+
+    from haven.abuse.ratelimit import _cache_key
+    from tests.redis_server import REDIS_URL
+
+    clock = [1_000_040.0]
+    hit("sign", "ip:1", Rate(5, 60), now=lambda: clock[0])
+    key = redis_cache.make_and_validate_key(_cache_key("sign", "ip:1", int(clock[0] // 60)))
+    assert redis.Redis.from_url(REDIS_URL).ttl(key) in (60, 61)

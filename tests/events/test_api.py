@@ -13,6 +13,7 @@ from django_scopes import scopes_disabled
 
 from haven.accounts.permissions import Role
 from haven.events import access
+from haven.events import actions as events_actions
 from haven.events.models import Event, Registration, Session
 from haven.organisations.models import Organisation
 from haven.privacy.models import AuditEvent
@@ -332,3 +333,82 @@ def test_the_openapi_document_lists_the_event_operations(db):
     tags = {tag for item in paths.values() for op in item.values() for tag in op.get("tags", [])}
     assert "events" in tags
     assert Organisation.objects.count() >= 0
+
+
+# --- the event held for a rush of registrations (decision 13) ------------------------------
+
+
+def _register(client: Client, event: Event, email: str, **extra: Any) -> Any:
+    body = {"name": "Rush Visitor", "email": email, **extra}
+    return _send(client, "post", f"/api/events/north/{event.slug}/registrations", body)
+
+
+def test_a_rush_of_registrations_reads_the_event_and_its_questions_once(adam, north):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    with scopes_disabled():
+        event = published_event(north, adam, capacity=10)
+        question = events_actions.save_question(actor=adam, event=event, label="Organisation")
+    answers = {"answers": {str(question.pk): "North Shelter"}}
+    assert _register(client, event, "first@example.org", **answers).status_code == 202
+    with CaptureQueriesContext(connection) as queries:
+        assert _register(client, event, "second@example.org", **answers).status_code == 202
+    read = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    assert not [sql for sql in read if "events_event" in sql or "events_question" in sql]
+    with scopes_disabled():
+        assert Event.objects.get(pk=event.pk).places_taken == 2
+
+
+def test_the_owner_s_changes_reach_the_next_registration_at_once(adam, north):
+    client = Client()
+    with scopes_disabled():
+        event = published_event(north, adam, capacity=10)
+    assert _register(client, event, "first@example.org").status_code == 202  # now held
+
+    with scopes_disabled():
+        question = events_actions.save_question(
+            actor=adam, event=event, label="Organisation", required=True
+        )
+    missing = _register(client, event, "second@example.org")
+    assert missing.status_code == 400
+    assert f"question_{question.pk}" in missing.json()["detail"]
+    answered = {"answers": {str(question.pk): "North Shelter"}}
+    assert _register(client, event, "second@example.org", **answered).status_code == 202
+
+    with scopes_disabled():
+        events_actions.remove_question(actor=adam, event=event, question_id=question.pk)
+    assert _register(client, event, "third@example.org", **answered).status_code == 400
+
+    with scopes_disabled():
+        events_actions.update_event(actor=adam, event=event, changes={"registration_open": False})
+    assert _register(client, event, "fourth@example.org").status_code == 400
+
+    with scopes_disabled():
+        events_actions.update_event(actor=adam, event=event, changes={"registration_open": True})
+        events_actions.move_event(actor=adam, event=event, move="cancel", reason="Strike")
+    assert _register(client, event, "fifth@example.org").status_code == 400
+    with scopes_disabled():
+        assert Registration.objects.filter(event=event).count() == 2
+
+
+def test_a_change_made_in_another_process_reaches_registrations_within_a_second(
+    adam, north, monkeypatch
+):
+    from django.core.cache import cache
+
+    from haven import public_cache
+
+    clock = [100.0]
+    monkeypatch.setattr(access._registration_targets, "clock", lambda: clock[0])
+    client = Client()
+    with scopes_disabled():
+        event = published_event(north, adam, capacity=10)
+    assert _register(client, event, "first@example.org").status_code == 202
+    # The other process closes registration: the row and the shared cache change.
+    with scopes_disabled():
+        Event.objects.filter(pk=event.pk).update(registration_open=False)
+    cache.delete(access._registration_targets._key("north", event.slug))
+    clock[0] += public_cache.LOCAL_SECONDS
+    assert _register(client, event, "second@example.org").status_code == 400

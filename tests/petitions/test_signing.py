@@ -8,15 +8,20 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from haven import public_cache
 from haven.abuse.honeypot import HONEYPOT_FIELD
 from haven.petitions import access, actions
-from haven.petitions.models import Signature, SignatureStatus
+from haven.petitions.models import Petition, Signature, SignatureStatus
 from haven.privacy.models import AuditEvent
 from tests.letters.conftest import confirmation_link, html_part
+from tests.redis_server import redis_cache
+
+__all__ = ["redis_cache"]
 
 FORM = {"name": "Jo Example", "email": "jo.example@gmail.com", "country": "FR"}
 
@@ -148,6 +153,41 @@ def test_the_owner_pauses_signing_and_a_paused_petition_takes_no_signature(petit
     assert _sign(client, petition).status_code == 302
 
 
+def test_a_pause_takes_effect_at_once_in_the_process_that_made_it(petition, adam, client):
+    assert _sign(client, petition).status_code == 302  # the petition is now held here
+    actions.move_petition(actor=adam, petition=petition, move="pause")
+    assert _sign(client, petition, email="second@example.org").status_code == 400
+    assert Signature.objects.count() == 1
+
+
+def test_a_pause_made_in_another_process_takes_effect_here_within_a_second(
+    petition, client, monkeypatch
+):
+    clock = [100.0]
+    monkeypatch.setattr(access._public_petitions, "clock", lambda: clock[0])
+    assert _sign(client, petition).status_code == 302
+    # The other process pauses: the row and the shared cache change, this process's copy
+    # is out of its reach.
+    Petition.objects.filter(pk=petition.pk).update(paused=True)
+    cache.delete(access._public_petitions._key(petition.owner.slug, petition.slug))
+    clock[0] += public_cache.LOCAL_SECONDS
+    assert _sign(client, petition, email="second@example.org").status_code == 400
+    assert Signature.objects.count() == 1
+
+
+def test_with_redis_too_many_signatures_get_a_429_with_retry_after(
+    petition, client, settings, redis_cache
+):
+    settings.HAVEN_RATE_PER_ADDRESS = "2/h"
+    for _ in range(2):
+        assert _sign(client, petition).status_code == 302
+    response = _sign(client, petition, email="JO.EXAMPLE+again@gmail.com")
+    assert response.status_code == 429
+    assert "Too many attempts. Please wait" in response.content.decode()
+    assert 0 < int(response["Retry-After"]) <= 3600
+    assert Signature.objects.count() == 1
+
+
 def test_a_closed_petition_no_longer_confirms_signatures(
     petition, adam, client, django_capture_on_commit_callbacks
 ):
@@ -233,3 +273,14 @@ def test_a_rush_of_signatures_queues_one_dispatch_that_sends_every_e_mail(
     with django_capture_on_commit_callbacks(execute=True):
         actions.sign_petition(petition=petition, name="N", email="later@example.org")
     assert DBTaskResult.objects.count() == 2, "the dispatcher cleared its flag when it started"
+
+
+def test_the_drawn_form_follows_the_owner_s_changes_and_the_visitor_s_language(
+    petition, adam, client
+):
+    for text in ("North may e-mail me.", "North may write to me."):
+        actions.update_petition(actor=adam, petition=petition, changes={"consent_text": text})
+        assert text in client.get(_url(petition)).content.decode()
+    assert "North may e-mail me." not in client.get(_url(petition)).content.decode()
+    french = client.get(_url(petition), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Votre nom" in french

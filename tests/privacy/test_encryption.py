@@ -18,6 +18,7 @@ from haven.organisations.models import Organisation
 from haven.privacy import crypto
 from haven.privacy.crypto import DecryptionError, MasterKeyError
 from haven.privacy.fields import Ciphertext, EncryptedTextField, matches
+from haven.privacy.management.commands import rotate_keys as rotate_keys_command
 from haven.privacy.models import AuditEvent, DataKey
 from tests.encryption_app.models import Secret
 
@@ -33,6 +34,14 @@ def _fresh_key_cache() -> Iterator[None]:
     crypto.clear_key_cache()
     yield
     crypto.clear_key_cache()
+
+
+@pytest.fixture(autouse=True)
+def grace_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """rotate_keys' wait for other processes, recorded instead of slept."""
+    waits: list[float] = []
+    monkeypatch.setattr(rotate_keys_command, "sleep", waits.append)
+    return waits
 
 
 def new_master_key() -> str:
@@ -354,6 +363,26 @@ def test_new_values_after_rotation_use_the_new_key(north: Organisation) -> None:
     assert crypto.token_version(raw(later.pk, "name")) == 2
 
 
+def test_rotate_keys_waits_once_for_other_processes_before_re_encrypting(
+    north: Organisation, south: Organisation, grace_waits: list[float]
+) -> None:
+    make_secret(north)
+    make_secret(south)
+
+    call_command("rotate_keys", stdout=open_devnull())
+
+    assert grace_waits == [crypto.ROTATION_GRACE_SECONDS]
+    assert crypto.ROTATION_GRACE_SECONDS > crypto.CURRENT_KEY_SECONDS
+
+
+def test_rewrapping_alone_does_not_wait(north: Organisation, grace_waits: list[float]) -> None:
+    make_secret(north)
+
+    call_command("rotate_keys", "--rewrap-only", stdout=open_devnull())
+
+    assert grace_waits == []
+
+
 def test_rotate_keys_resume_finishes_without_another_key(north: Organisation) -> None:
     done = make_secret(north, name="done")
     call_command("rotate_keys", stdout=open_devnull())
@@ -522,3 +551,104 @@ def encrypt_with(key: bytes, organisation_id: int, version: int, aad: bytes, tex
     full_aad = f"haven-field|v1|{organisation_id}|".encode() + aad
     sealed = AESGCM(key).encrypt(nonce, text.encode(), full_aad)
     return f"v1:{version}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+
+
+# --- The current key held in the process (decision 13) ------------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    ticking = Clock()
+    monkeypatch.setattr(crypto, "_clock", ticking)
+    return ticking
+
+
+def committed_secret(organisation: Organisation, capture: Any, name: str = NAME_CANARY) -> Secret:
+    """A secret saved as if its transaction committed: keys read on the way are cached."""
+    with capture(execute=True):
+        return make_secret(organisation, name=name)
+
+
+def rotation_elsewhere(organisation: Organisation, version: int) -> bytes:
+    """A new data key made by another process: stored, never seen by this one."""
+    key = secrets.token_bytes(32)
+    wrapped, master_id = crypto.wrap_key(organisation.pk, version, key)
+    DataKey.objects.create(
+        organisation=organisation, version=version, wrapped_key=wrapped, master_key_id=master_id
+    )
+    return key
+
+
+def test_a_write_reuses_the_current_key_without_a_query(
+    north: Organisation,
+    clock: Clock,
+    django_capture_on_commit_callbacks: Any,
+    django_assert_num_queries: Any,
+) -> None:
+    committed_secret(north, django_capture_on_commit_callbacks)
+
+    with django_assert_num_queries(0):
+        version, _key = crypto.data_key(north.pk)
+
+    assert version == 1
+
+
+def test_a_rotation_elsewhere_is_taken_up_within_the_current_key_lifetime(
+    north: Organisation, clock: Clock, django_capture_on_commit_callbacks: Any
+) -> None:
+    committed_secret(north, django_capture_on_commit_callbacks)
+    rotation_elsewhere(north, 2)
+
+    clock.now += crypto.CURRENT_KEY_SECONDS - 1
+    before = make_secret(north, name="just before")
+    clock.now += 1
+    after = make_secret(north, name="just after")
+
+    assert crypto.token_version(raw(before.pk, "name")) == 1
+    assert crypto.token_version(raw(after.pk, "name")) == 2
+    assert reload(after).name == "just after"
+
+
+def test_a_value_under_a_newer_key_decrypts_at_once_and_moves_writes_to_that_key(
+    north: Organisation, clock: Clock, django_capture_on_commit_callbacks: Any
+) -> None:
+    committed_secret(north, django_capture_on_commit_callbacks)
+    newer = rotation_elsewhere(north, 2)
+    written_elsewhere = make_secret(north, name="placeholder")
+    aad = Secret._meta.get_field("name").associated_data(written_elsewhere.pk)
+    set_raw(written_elsewhere.pk, "name", encrypt_with(newer, north.pk, 2, aad, "from elsewhere"))
+
+    assert reload(written_elsewhere).name == "from elsewhere"
+    later = make_secret(north, name="sealed here")
+
+    assert crypto.token_version(raw(later.pk, "name")) == 2
+
+
+def test_a_key_made_by_rotate_keys_here_is_used_at_once(
+    north: Organisation, clock: Clock, django_capture_on_commit_callbacks: Any
+) -> None:
+    committed_secret(north, django_capture_on_commit_callbacks)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("rotate_keys", stdout=open_devnull())
+    later = make_secret(north, name="after rotation")
+
+    assert crypto.token_version(raw(later.pk, "name")) == 2
+
+
+def test_a_current_version_read_in_a_rolled_back_transaction_is_not_kept(
+    north: Organisation, clock: Clock, django_assert_num_queries: Any
+) -> None:
+    with transaction.atomic():
+        make_secret(north)
+    # The test's own transaction never commits, so nothing read in it was cached.
+    with django_assert_num_queries(1):
+        crypto.data_key(north.pk)

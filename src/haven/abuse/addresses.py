@@ -48,7 +48,12 @@ def checked_email(address: str) -> str:
 
 def normalise_email(address: str) -> str:
     """The canonical form of a valid address: case, dots and +tags as its provider reads them."""
-    local, _at, domain = checked_email(address).rpartition("@")
+    return canonical_email(checked_email(address))
+
+
+def canonical_email(checked: str) -> str:
+    """``normalise_email`` of an address that ``checked_email`` already returned."""
+    local, _at, domain = checked.rpartition("@")
     domain = domain.lower()
     local = local.lower()
     if domain in _PLUS_TAGS:

@@ -3,7 +3,7 @@
 Keys are hashed before they reach the cache: an e-mail address being counted is never
 stored in clear. With the database cache (the default) two simultaneous hits may count
 once, which lets a burst exceed a limit by a request or two; Redis (``HAVEN_REDIS_URL``)
-counts atomically.
+counts atomically, every limit of a request in one round trip (one script).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -22,8 +22,9 @@ from django.utils.translation import ngettext
 
 from haven.env import Rate, parse_rate
 from haven.privacy.audit import client_ip
+from haven.redis_cache import RedisCache
 
-__all__ = ["Rate", "RateLimited", "check_public_submission", "hit", "parse_rate"]
+__all__ = ["Rate", "RateLimited", "check_public_submission", "hit", "hit_all", "parse_rate"]
 
 
 class RateLimited(Exception):
@@ -48,19 +49,44 @@ def _cache_key(scope: str, key: str, window: int) -> str:
     return f"haven:ratelimit:{digest}:{window}"
 
 
+def _count_one(cache_key: str, seconds: int) -> int:
+    cache.add(cache_key, 0, timeout=seconds)
+    try:
+        return int(cache.incr(cache_key))
+    except ValueError:  # expired between add and incr
+        cache.set(cache_key, 1, timeout=seconds)
+        return 1
+
+
+def hit_all(
+    scope: str, limits: Sequence[tuple[str, Rate]], *, now: Callable[[], float] = time.time
+) -> None:
+    """Count one attempt against each ``(key, rate)`` of ``scope``; ``RateLimited`` if any
+    is over, with the longest wait among them. Every limit counts the attempt, refused or
+    not; with Redis all of them in one round trip."""
+    moment = now()
+    windows = [int(moment // rate.seconds) for _key, rate in limits]
+    keys = [
+        (_cache_key(scope, key, window), rate.seconds + 1)
+        for (key, rate), window in zip(limits, windows, strict=True)
+    ]
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        counts = backend.count(keys)
+    else:
+        counts = [_count_one(*key) for key in keys]
+    waits = [
+        math.ceil((window + 1) * rate.seconds - moment)
+        for (_key, rate), window, counted in zip(limits, windows, counts, strict=True)
+        if counted > rate.count
+    ]
+    if waits:
+        raise RateLimited(retry_after=max(waits))
+
+
 def hit(scope: str, key: str, rate: Rate, *, now: Callable[[], float] = time.time) -> None:
     """Count one attempt of ``key`` in ``scope``; raise ``RateLimited`` once over ``rate``."""
-    moment = now()
-    window = int(moment // rate.seconds)
-    cache_key = _cache_key(scope, key, window)
-    cache.add(cache_key, 0, timeout=rate.seconds + 1)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, timeout=rate.seconds + 1)
-        count = 1
-    if count > rate.count:
-        raise RateLimited(retry_after=math.ceil((window + 1) * rate.seconds - moment))
+    hit_all(scope, [(key, rate)], now=now)
 
 
 def check_public_submission(request: HttpRequest, *, scope: str, address: str = "") -> None:
@@ -69,9 +95,10 @@ def check_public_submission(request: HttpRequest, *, scope: str, address: str = 
     ``scope`` names the endpoint (``"petition-sign"``); ``address`` should be the
     normalised address (``addresses.normalise_email``) so spellings of one count as one.
     """
-    hit(scope, f"ip:{client_ip(request) or 'unknown'}", parse_rate(settings.HAVEN_RATE_PER_IP))
+    limits = [(f"ip:{client_ip(request) or 'unknown'}", parse_rate(settings.HAVEN_RATE_PER_IP))]
     if address:
-        hit(scope, f"address:{address}", parse_rate(settings.HAVEN_RATE_PER_ADDRESS))
+        limits.append((f"address:{address}", parse_rate(settings.HAVEN_RATE_PER_ADDRESS)))
+    hit_all(scope, limits)
 
 
 def too_many_requests(request: HttpRequest, error: RateLimited) -> HttpResponse:

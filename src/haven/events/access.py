@@ -22,6 +22,7 @@ from haven.events.models import (
     HOLDS_PLACE,
     Event,
     EventStatus,
+    Question,
     Registration,
     RegistrationStatus,
     Session,
@@ -30,6 +31,7 @@ from haven.events.models import (
 )
 from haven.letters.content import link_token, read_link_token
 from haven.organisations.models import Organisation
+from haven.public_cache import PublicCache
 
 MANAGE_SALT = "haven.events.manage"
 JOIN_SALT = "haven.events.join"
@@ -173,6 +175,47 @@ def public_event(org: str, slug: str) -> Event:
     if event is None:
         raise Http404
     return event
+
+
+def _load_registration_target(org: str, slug: str) -> tuple[Event, tuple[Question, ...]] | None:
+    with scopes_disabled():
+        event = (
+            Event.objects.select_related("owner")
+            .filter(owner__slug=org, slug=slug)
+            .exclude(status=EventStatus.DRAFT)
+            .first()
+        )
+        if event is None:
+            return None
+        return event, tuple(Question.objects.filter(event=event).order_by("position", "pk"))
+
+
+# A rush of registrations reads the event and its questions on every request; every change
+# by the owner forgets them (``forget_event``), so this only bounds an unseen edit elsewhere.
+REGISTRATION_TARGET_SECONDS = 10
+_registration_targets = PublicCache(
+    "events:registration", _load_registration_target, shared_seconds=REGISTRATION_TARGET_SECONDS
+)
+
+
+def event_for_registration(org: str, slug: str) -> tuple[Event, tuple[Question, ...]]:
+    """A published (or cancelled) event and its questions, for registering; or 404.
+
+    Held for a moment and shared by the requests of this process: read it, never change
+    it, and never show its ``places_taken``, which the registrations change all along
+    (the conditional UPDATE of ``actions.register`` reads the row itself).
+    """
+    found = _registration_targets.get(org, slug)
+    if found is None:
+        raise Http404
+    return found
+
+
+def forget_event(event: Event, *slugs: str) -> None:
+    """Drop the cached event after its owner changed it or its questions (and under its
+    former slugs); every process sees the change within ``public_cache.LOCAL_SECONDS``."""
+    for slug in {event.slug, *slugs}:
+        _registration_targets.forget(event.owner.slug, slug)
 
 
 def accepts_registrations(event: Event, now: datetime | None = None) -> bool:

@@ -17,7 +17,7 @@ from django_scopes import scope
 from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, EmailStr, Field, model_validator
 
-from haven.abuse.addresses import checked_email, normalise_email
+from haven.abuse.addresses import canonical_email, checked_email
 from haven.abuse.ratelimit import check_public_submission
 from haven.accounts.tenancy import (
     OrganisationRequest,
@@ -1207,9 +1207,9 @@ def register_answer() -> str:
 )
 @api_public_operation
 def register(request: HttpRequest, org: str, event: str, payload: RegisterIn) -> Status[Message]:
-    found = access.public_event(org, event)
+    found, questions = access.event_for_registration(org, event)
     address = checked_email(str(payload.email))
-    check_public_submission(request, scope="event-register", address=normalise_email(address))
+    check_public_submission(request, scope="event-register", address=canonical_email(address))
     with scope(organisation=found.owner):
         actions.register(
             event=found,
@@ -1219,5 +1219,6 @@ def register(request: HttpRequest, org: str, event: str, payload: RegisterIn) ->
             companions=payload.companions,
             code=payload.code,
             language=payload.language[:8],
+            questions=questions,
         )
     return Status(202, Message(detail=register_answer()))

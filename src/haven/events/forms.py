@@ -30,13 +30,7 @@ from haven.events.models import (
     SpeakerRole,
     Visibility,
 )
-from haven.letters.forms import (
-    CountrySelect,
-    DateTimeInput,
-    ExportForm,
-    StrictBooleanField,
-    country_choices,
-)
+from haven.letters.forms import CountryField, DateTimeInput, ExportForm, StrictBooleanField
 from haven.organisations.languages import language_choices
 from haven.organisations.models import Organisation
 
@@ -131,9 +125,7 @@ class EventForm(forms.Form):
     venue_address = forms.CharField(label=_("Address"), max_length=300, required=False)
     room = forms.CharField(label=_("Room"), max_length=100, required=False)
     city = forms.CharField(label=_("City"), max_length=100, required=False)
-    country = forms.ChoiceField(
-        label=_("Country"), choices=country_choices, required=False, widget=CountrySelect
-    )
+    country = CountryField(label=_("Country"), required=False)
     languages = LanguagesField(
         label=_("Languages of the event"),
         required=False,

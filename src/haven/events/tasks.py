@@ -20,6 +20,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 from django_tasks import TaskResultStatus, task
 
+from haven.dispatch import queue_once
 from haven.events import access, actions
 from haven.events.content import (
     calendar_file,
@@ -80,8 +81,7 @@ def join_link(registration: Registration) -> str:
 
 def dispatch_notices() -> None:
     """Make sure a dispatcher will send the waiting notices (after commit)."""
-    if cache.add(DISPATCH_FLAG, 1, timeout=DISPATCH_FLAG_SECONDS):
-        transaction.on_commit(send_notices.enqueue)
+    queue_once(DISPATCH_FLAG, send_notices, timeout=DISPATCH_FLAG_SECONDS)
 
 
 def event_context(event: Event, language: str) -> dict[str, Any]:

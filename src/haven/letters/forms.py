@@ -88,6 +88,24 @@ def country_choices() -> list[tuple[str, str]]:
     return [("", str(_("Choose a country"))), *_countries_in(language)]
 
 
+@functools.cache
+def _country_codes() -> frozenset[str]:
+    return frozenset(code for code, _name in countries)
+
+
+class CountryField(forms.ChoiceField):
+    """A country by its ISO code. The code is checked against a set: ChoiceField would
+    rebuild and walk the 250 translated choices on every submission."""
+
+    widget = CountrySelect
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=country_choices, **kwargs)
+
+    def valid_value(self, value: Any) -> bool:
+        return isinstance(value, str) and value in _country_codes()
+
+
 class LetterDetailsForm(forms.Form):
     kind = forms.ChoiceField(label=_("Type"), choices=LetterKind.choices)
     addressees = forms.CharField(
@@ -267,7 +285,7 @@ class RequestForm(HoneypotMixin):
     """An organisation outside Haven asks to sign."""
 
     name = forms.CharField(label=_("Name of the organisation"), max_length=200)
-    country = forms.ChoiceField(label=_("Country"), choices=country_choices, widget=CountrySelect)
+    country = CountryField(label=_("Country"))
     category = CategoryChoiceField(
         label=_("Group"), queryset=SignatoryCategory.objects.none(), empty_label=None
     )

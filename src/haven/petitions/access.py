@@ -19,9 +19,10 @@ from django_scopes import scope, scopes_disabled
 from haven.letters.content import read_link_token
 from haven.organisations.models import Organisation
 from haven.petitions.models import Petition, PetitionStatus, Signature, SignatureStatus
+from haven.public_cache import PublicCache
 
 COUNT_SECONDS = 2
-# A public petition is read from the cache on the hot path; every change by its owner
+# A public petition is read from the caches on the hot path; every change by its owner
 # forgets it at once (``forget_petition``), so this only bounds an unseen edit elsewhere.
 PETITION_SECONDS = 10
 CONFIRM_SALT = "haven.petitions.confirm"
@@ -49,33 +50,36 @@ def petition_for(owner: Organisation, petition_id: int) -> Petition:
     return petition
 
 
-def _petition_key(org: str, slug: str) -> str:
-    return f"haven:petitions:public:{org}:{slug}"
-
-
-def forget_petition(petition: Petition) -> None:
-    """Drop the cached public petition after its owner changed it (pause takes effect now)."""
-    cache.delete(_petition_key(petition.owner.slug, petition.slug))
-
-
-def public_petition(org: str, slug: str) -> Petition:
-    """An open or closed petition by its owner's slug and its own, or 404 (drafts too)."""
-    org, slug = org[:60], slug[:60]
-    key = _petition_key(org, slug)
-    cached = cache.get(key)
-    if isinstance(cached, Petition):
-        return cached
+def _load_public_petition(org: str, slug: str) -> Petition | None:
     # The owner is found by its slug through the join: one query, then none for a while.
     with scopes_disabled():
-        petition = (
+        return (
             Petition.objects.select_related("owner")
             .filter(owner__slug=org, slug=slug)
             .exclude(status=PetitionStatus.DRAFT)
             .first()
         )
+
+
+_public_petitions = PublicCache(
+    "petitions:public", _load_public_petition, shared_seconds=PETITION_SECONDS
+)
+
+
+def forget_petition(petition: Petition) -> None:
+    """Drop the cached public petition after its owner changed it (pause takes effect now
+    here, and within ``public_cache.LOCAL_SECONDS`` in every other process)."""
+    _public_petitions.forget(petition.owner.slug, petition.slug)
+
+
+def public_petition(org: str, slug: str) -> Petition:
+    """An open or closed petition by its owner's slug and its own, or 404 (drafts too).
+
+    Shared by the requests of this process for a moment: read it, never change it.
+    """
+    petition = _public_petitions.get(org, slug)
     if petition is None:
         raise Http404
-    cache.set(key, petition, timeout=PETITION_SECONDS)
     return petition
 
 

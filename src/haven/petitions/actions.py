@@ -69,12 +69,6 @@ def email_key(petition_id: int, address: str) -> str:
     ).hexdigest()
 
 
-def _forget(petition: Petition) -> None:
-    # Now, and again once committed: a request in between may have cached the old state.
-    access.forget_petition(petition)
-    transaction.on_commit(lambda: access.forget_petition(petition))
-
-
 def _clean_values(values: Mapping[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(values) - set(PETITION_FIELDS))
     if unknown:
@@ -178,7 +172,7 @@ def update_petition(
         setattr(candidate, name, values[name])
     with transaction.atomic():
         candidate.save(update_fields=[*changed, "updated_at"])
-        _forget(candidate)
+        access.forget_petition(candidate)
         audit.record(
             "petition.updated",
             actor=actor,
@@ -215,7 +209,7 @@ def move_petition(
             petition.status, petition.closed_at = PetitionStatus.CLOSED, now
             fields += ["status", "closed_at"]
         petition.save(update_fields=fields)
-        _forget(petition)
+        access.forget_petition(petition)
         audit.record(
             f"petition.{move}",
             actor=actor,
@@ -396,7 +390,7 @@ def anonymise_petition(*, petition: Petition, actor: User | None = None) -> int:
             personal="", email_key="", anonymised_at=timezone.now()
         )
         Petition.objects.filter(pk=petition.pk).update(anonymised_at=timezone.now())
-        _forget(petition)
+        access.forget_petition(petition)
         audit.record(
             "petition.signatures_anonymised",
             actor=actor,

@@ -9,13 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from haven.abuse.addresses import checked_email, is_blocked_domain
 from haven.abuse.honeypot import HoneypotMixin
-from haven.letters.forms import (
-    CountrySelect,
-    DateTimeInput,
-    ExportForm,
-    StrictBooleanField,
-    country_choices,
-)
+from haven.letters.forms import CountryField, DateTimeInput, ExportForm, StrictBooleanField
 from haven.organisations.languages import language_choices
 from haven.petitions.actions import LARGEST_GOAL, LONGEST_RETENTION_DAYS
 from haven.petitions.models import DEFAULT_ANONYMISE_AFTER_DAYS, Petition
@@ -92,9 +86,7 @@ class SignatureForm(HoneypotMixin):
         max_length=254,
         help_text=_("We send you a link: your signature counts once you confirm it."),
     )
-    country = forms.ChoiceField(
-        label=_("Country"), choices=country_choices, required=False, widget=CountrySelect
-    )
+    country = CountryField(label=_("Country"), required=False)
     comment = forms.CharField(
         label=_("Comment (optional)"),
         max_length=1000,

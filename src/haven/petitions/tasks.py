@@ -11,6 +11,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 from django_tasks import TaskResultStatus, task
 
+from haven.dispatch import queue_once
 from haven.letters.content import link_token
 from haven.mail.compose import absolute_url, send_templated
 from haven.petitions import actions
@@ -41,8 +42,7 @@ BATCH = 50
 
 def dispatch_confirmations() -> None:
     """Make sure a dispatcher will send the waiting confirmation e-mails (after commit)."""
-    if cache.add(DISPATCH_FLAG, 1, timeout=DISPATCH_FLAG_SECONDS):
-        transaction.on_commit(send_confirmations.enqueue)
+    queue_once(DISPATCH_FLAG, send_confirmations, timeout=DISPATCH_FLAG_SECONDS)
 
 
 def _send_one(signature: Signature) -> None:

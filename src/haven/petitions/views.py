@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -16,7 +18,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_scopes import scope
 
-from haven.abuse.addresses import normalise_email
+from haven.abuse.addresses import canonical_email
 from haven.abuse.ratelimit import check_public_submission
 from haven.accounts.tenancy import OrganisationRequest, organisation_view, public_view
 from haven.letters.content import (
@@ -226,6 +228,18 @@ def petition_export(request: OrganisationRequest, petition_id: int) -> HttpRespo
 # --- public pages -------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=64)
+def _blank_form(petition: Petition, updated_at: datetime, language: str) -> str:
+    # The empty signature form is the same for every visitor of a petition in a language,
+    # and drawing it is half the public page's time: drawn once per petition version.
+    return SignatureForm(petition=petition).as_div()
+
+
+@functools.lru_cache(maxsize=64)
+def _body_html(petition: Petition, updated_at: datetime) -> str:
+    return render_markdown(petition.body)
+
+
 def _public_context(petition: Petition) -> dict[str, Any]:
     kwargs = {"org": petition.owner.slug, "petition": petition.slug}
     page_url = absolute_url(reverse("petition_public", kwargs=kwargs))
@@ -234,7 +248,7 @@ def _public_context(petition: Petition) -> dict[str, Any]:
     count = access.public_count(petition)
     return {
         "petition": petition,
-        "body_html": render_markdown(petition.body),
+        "body_html": _body_html(petition, petition.updated_at),
         "count": count,
         "percent": min(100, round(100 * count / petition.goal)) if petition.goal else None,
         "accepts": access.accepts_signatures(petition),
@@ -260,7 +274,7 @@ def petition_public(request: HttpRequest, org: str, petition: str) -> HttpRespon
         if form.is_valid():
             data = form.cleaned_data
             check_public_submission(
-                request, scope="petition-sign", address=normalise_email(data["email"])
+                request, scope="petition-sign", address=canonical_email(data["email"])
             )
             with scope(organisation=found.owner):
                 try:
@@ -281,8 +295,12 @@ def petition_public(request: HttpRequest, org: str, petition: str) -> HttpRespon
         else:
             check_public_submission(request, scope="petition-sign")
     status = 400 if request.method == "POST" else 200
+    blank = "" if form.is_bound else _blank_form(found, found.updated_at, request.LANGUAGE_CODE)
     return render(
-        request, "petitions/public.html", {**_public_context(found), "form": form}, status=status
+        request,
+        "petitions/public.html",
+        {**_public_context(found), "form": form, "blank_form": blank},
+        status=status,
     )
 
 

@@ -7,6 +7,11 @@ wrapping is bound to the organisation and version, so a wrapped key copied to an
 organisation does not unwrap. Values look like ``v1:<key version>:<base64url(nonce +
 ciphertext)>`` and the caller's associated data binds each one to its table, row and
 field. See docs/decisions/0003-field-encryption.md.
+
+A process keeps the current version it last read for ``CURRENT_KEY_SECONDS`` before it
+reads it again (decision 13), so a write needs no query for its key; a rotation made
+elsewhere is taken up within that time, at once by a process that meets the new version,
+and ``rotate_keys`` waits ``ROTATION_GRACE_SECONDS`` before it re-encrypts.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 import unicodedata
 from typing import Literal
 
@@ -35,7 +41,17 @@ NONCE_BYTES = 12
 
 IndexKind = Literal["text", "phone"]
 
+# How long a process seals new values with the current version it last read before reading
+# it again: the longest a rotation made in another process goes unseen here.
+CURRENT_KEY_SECONDS = 10.0
+# How long rotate_keys waits between creating new keys and re-encrypting: past it, no
+# process seals a value with a previous key, so the pass leaves none behind.
+ROTATION_GRACE_SECONDS = CURRENT_KEY_SECONDS + 5.0
+
 _keys: dict[tuple[int, int], bytes] = {}
+# organisation id -> (current version, when it was read from the database)
+_current: dict[int, tuple[int, float]] = {}
+_clock = time.monotonic
 
 
 class CryptoError(Exception):
@@ -51,8 +67,9 @@ class MasterKeyError(CryptoError):
 
 
 def clear_key_cache() -> None:
-    """Forget every unwrapped key held by this process."""
+    """Forget every unwrapped key, and every current version, held by this process."""
     _keys.clear()
+    _current.clear()
 
 
 def _decode_master(encoded: str, setting: str) -> bytes:
@@ -132,6 +149,23 @@ def _remember(organisation_id: int, version: int, key: bytes) -> None:
     transaction.on_commit(remember)
 
 
+def _remember_current(organisation_id: int, version: int, read_at: float) -> None:
+    # Committed keys only, as above; a newer version already known is kept.
+    def remember() -> None:
+        known = _current.get(organisation_id)
+        if known is None or known[0] < version or (known[0] == version and known[1] < read_at):
+            _current[organisation_id] = (version, read_at)
+
+    transaction.on_commit(remember)
+
+
+def _saw_version(organisation_id: int, version: int) -> None:
+    """A version newer than the cached current one exists: read the current one again."""
+    known = _current.get(organisation_id)
+    if known is not None and known[0] < version:
+        del _current[organisation_id]
+
+
 def _create_key(organisation_id: int, version: int) -> bytes:
     """Store a new random key; if another process got there first, use theirs."""
     key = secrets.token_bytes(32)
@@ -148,6 +182,8 @@ def _create_key(organisation_id: int, version: int) -> bytes:
         row = DataKey.objects.get(organisation_id=organisation_id, version=version)
         key = unwrap_key(row)
     _remember(organisation_id, version, key)
+    if version > INDEX_KEY_VERSION:
+        _saw_version(organisation_id, version)
     return key
 
 
@@ -165,31 +201,46 @@ def _stored_key(organisation_id: int, version: int) -> bytes | None:
     if cached is not None:
         return cached
     row = DataKey.objects.filter(organisation_id=organisation_id, version=version).first()
-    return None if row is None else _row_key(row)
+    if row is None:
+        return None
+    if version > INDEX_KEY_VERSION:
+        # A value under a version this process has not met: a rotation happened elsewhere.
+        _saw_version(organisation_id, version)
+    return _row_key(row)
 
 
 def current_version(organisation_id: int) -> int | None:
     """The organisation's newest data-key version, or None when it has none yet."""
-    return (
+    version = (
         DataKey.objects.filter(organisation_id=organisation_id, version__gt=INDEX_KEY_VERSION)
         .order_by("-version")
         .values_list("version", flat=True)
         .first()
     )
+    if version is not None:
+        _saw_version(organisation_id, version)
+    return version
 
 
 def data_key(organisation_id: int, version: int | None = None) -> tuple[int, bytes]:
     """An organisation's data key: (version, key); the current one, created if missing."""
     if version is None:
-        # Read from the database every time, so a rotation in another process is
-        # seen by the next write here.
+        known = _current.get(organisation_id)
+        if known is not None and _clock() - known[1] < CURRENT_KEY_SECONDS:
+            key = _keys.get((organisation_id, known[0]))
+            if key is not None:
+                return known[0], key
+        read_at = _clock()
         row = (
             DataKey.objects.filter(organisation_id=organisation_id, version__gt=INDEX_KEY_VERSION)
             .order_by("-version")
             .first()
         )
         if row is None:
-            return 1, _create_key(organisation_id, 1)
+            key = _create_key(organisation_id, 1)
+            _remember_current(organisation_id, 1, read_at)
+            return 1, key
+        _remember_current(organisation_id, row.version, read_at)
         return row.version, _row_key(row)
     key = _stored_key(organisation_id, version) if version > INDEX_KEY_VERSION else None
     if key is None:

@@ -4,10 +4,15 @@ Run after replacing ``HAVEN_MASTER_KEY`` (with the old one in
 ``HAVEN_RETIRED_MASTER_KEYS``) and on the schedule the operator guide sets. Safe to run
 again: values already on an organisation's newest key are left alone, so ``--resume``
 finishes an interrupted run without making yet another key.
+
+Other processes keep sealing new values with the key they last read for up to
+``crypto.CURRENT_KEY_SECONDS``, so between making the new keys and re-encrypting, the
+command waits ``crypto.ROTATION_GRACE_SECONDS`` once (decision 13).
 """
 
 from __future__ import annotations
 
+from time import sleep
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -46,12 +51,28 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["chunk_size"] < 1:
             raise CommandError("--chunk-size must be at least 1")
+        rewrap_only, resume = options["rewrap_only"], options["resume"]
         with scopes_disabled():
-            for organisation in self._organisations(options["organisation"]):
-                self._rotate(
+            organisations = list(self._organisations(options["organisation"]))
+            keys = {
+                organisation.pk: self._new_keys(
+                    organisation, rewrap_only=rewrap_only, resume=resume
+                )
+                for organisation in organisations
+            }
+            if organisations and not rewrap_only:
+                self.stdout.write(
+                    f"waiting {crypto.ROTATION_GRACE_SECONDS:.0f} s until every process "
+                    "seals with the new keys"
+                )
+                sleep(crypto.ROTATION_GRACE_SECONDS)
+            for organisation in organisations:
+                rewrapped, version = keys[organisation.pk]
+                self._reencrypt(
                     organisation,
-                    rewrap_only=options["rewrap_only"],
-                    resume=options["resume"],
+                    rewrapped=rewrapped,
+                    version=version,
+                    rewrap_only=rewrap_only,
                     chunk_size=options["chunk_size"],
                 )
 
@@ -64,15 +85,27 @@ class Command(BaseCommand):
             raise CommandError(f"there is no organisation {slug!r}")
         return organisations
 
-    def _rotate(
-        self, organisation: Organisation, *, rewrap_only: bool, resume: bool, chunk_size: int
-    ) -> None:
+    def _new_keys(
+        self, organisation: Organisation, *, rewrap_only: bool, resume: bool
+    ) -> tuple[int, int | None]:
+        """Rewrap the keys, make the new data key; (keys rewrapped, current version)."""
         rewrapped = crypto.rewrap_keys(organisation.pk)
         version = crypto.current_version(organisation.pk)
+        if not rewrap_only and (not resume or version is None):
+            version = crypto.new_data_key(organisation.pk)
+        return rewrapped, version
+
+    def _reencrypt(
+        self,
+        organisation: Organisation,
+        *,
+        rewrapped: int,
+        version: int | None,
+        rewrap_only: bool,
+        chunk_size: int,
+    ) -> None:
         changed = 0
         if not rewrap_only:
-            if not resume or version is None:
-                version = crypto.new_data_key(organisation.pk)
             for model in models_with_encrypted_fields():
                 changed += reencrypt(model, organisation.pk, chunk_size=chunk_size)
         audit.record(
