@@ -124,7 +124,8 @@ def report_detail(request: OrganisationRequest, submission_id: int) -> HttpRespo
 def _refused(
     request: OrganisationRequest, submission: Submission, error: ValidationError
 ) -> HttpResponse:
-    form = SendForm(request.POST or None)
+    # Bound even to an empty POST (a compute button sends no field), so errors can be added.
+    form = SendForm(request.POST)
     form.is_valid()
     _add_errors(form, error)
     return _submission_page(request, submission, send_form=form, status=400)
