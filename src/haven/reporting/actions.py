@@ -518,6 +518,8 @@ def reconcile_members(
     }
     open_ = period.deadline >= today
     with transaction.atomic():
+        # One reconciliation of a period at a time: two workers would both ask a newcomer.
+        ReportingPeriod.objects.select_for_update().filter(pk=period.pk).first()
         with scopes_disabled():
             submissions = {
                 submission.organisation_id: submission
