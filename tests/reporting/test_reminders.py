@@ -376,3 +376,17 @@ def test_haven_dev_queues_the_reporting_run(monkeypatch: pytest.MonkeyPatch, nor
     cli._prepare(seed=1)
     assert "schedule_reporting" in called
     assert "schedule_events" in called
+
+
+def test_a_failing_hourly_run_still_queues_the_next(
+    settings: Any, monkeypatch: pytest.MonkeyPatch, db: None
+) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+    def away(now: Any = None) -> dict[str, int]:
+        raise OSError("SMTP server away")
+
+    monkeypatch.setattr(tasks, "run_reporting", away)
+    with pytest.raises(OSError, match="away"):
+        tasks.reporting_hourly.call()
+    assert tasks.pending_run() is not None

@@ -187,7 +187,9 @@ def pending_run() -> datetime | None:
 
 @task()
 def reporting_hourly() -> dict[str, int]:
-    """The hourly run of reporting, then queue the next one."""
-    totals = run_reporting()
-    schedule_reporting()
-    return totals
+    """The hourly run of reporting, then queue the next one (also when this one fails, say
+    with the mail server away: its e-mails wait for the next run)."""
+    try:
+        return run_reporting()
+    finally:
+        schedule_reporting()
