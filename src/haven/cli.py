@@ -34,6 +34,7 @@ def _prepare(seed: int) -> None:
     call_command("schedule_retention", verbosity=0)
     call_command("schedule_anonymisation", verbosity=0)
     call_command("schedule_events", verbosity=0)
+    call_command("schedule_reporting", verbosity=0)
     if not Organisation.objects.exists():
         print("Loading the demo network (first run only)…", flush=True)
         call_command("demo", seed=seed, verbosity=0)

@@ -142,6 +142,7 @@ def build_reporting(
             kind=PeriodKind.MONTH,
             starts_on=start,
             deadline=period_end(PeriodKind.MONTH, start) + datetime.timedelta(days=15),
+            today=today,
         )
         for start in starts
     ]
@@ -212,6 +213,16 @@ def build_reporting(
                 counts["by_hand"] += int(manual)
             Figure.objects.bulk_create(figure_rows, batch_size=5000)
             counts["figures"] += len(figure_rows)
+    # One late member of the latest month was given more time (its data officer is away).
+    if late:
+        actions.change_deadline(
+            actor=coordinator,
+            period=periods[-1],
+            deadline=periods[-1].deadline + datetime.timedelta(days=14),
+            organisation=next(m for m in members if m.pk == max(late)),
+            reason="Our data officer is away; take two more weeks.",
+            today=today,
+        )
     for period in periods[:-1]:
         publication = Publication.objects.create(
             network=network, period=period, tables=list(_PUBLISHED), requested_by=coordinator

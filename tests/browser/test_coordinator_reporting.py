@@ -3,12 +3,14 @@ coordinator reviews and publishes, and the public page shows them with small cel
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from haven.accounts.permissions import Role
@@ -55,14 +57,24 @@ def test_a_coordinator_runs_a_quarter_from_asking_to_the_public_page(
     review_url = page.url
     assert "North Shelter" in page.inner_text("#statuses")
     assert "Sent" not in page.inner_text("#statuses tbody")
+    # North's data officer is away: it gets a later deadline of its own.
+    page.get_by_role("link", name="Own deadline North Shelter").click()
+    later = (timezone.localdate() + datetime.timedelta(days=45)).isoformat()
+    page.get_by_label("New deadline").fill(later)
+    page.get_by_label("Note to the members").fill("Take the time you need.")
+    page.get_by_role("button", name="Change the deadline").click()
+    page.wait_for_url(review_url)
+    assert "own" in page.inner_text("#statuses tbody")
+    assert "Take the time you need." in page.inner_text("#deadline-changes")
 
-    # Send: the member's admin computes the figures from casework and sends them.
+    # Send: the member's admin finds the report on its dashboard's card, computes the
+    # figures from casework and sends them.
     sign_in(page, admin, live_server)
     page.goto(f"{live_server.url}/o/north/")
-    page.get_by_role("navigation", name="Main").get_by_role(
-        "link", name="Reports to networks"
-    ).click()
-    page.locator("main table a").first.click()
+    card = page.locator("#reports-due")
+    assert "Not started" in card.inner_text()
+    assert "changed from" in card.inner_text()
+    card.get_by_role("link", name=re.compile("for Coalition")).click()
     page.get_by_role("button", name="Compute from casework").click()
     assert "Figures computed from your casework" in page.inner_text("main .messages")
     left_out = page.inner_text("#left-out")
@@ -79,6 +91,9 @@ def test_a_coordinator_runs_a_quarter_from_asking_to_the_public_page(
     assert "Figures received" in figures
     assert "Left out" not in figures
     assert "±" in figures
+    # The members' table scrolls within the page; the page itself fits the phone.
+    width = page.evaluate("[window.innerWidth, document.documentElement.scrollWidth]")
+    assert width[1] <= width[0], width
     page.get_by_role("button", name="Generate and publish the figures").click()
     page.wait_for_url(re.compile(r"/o/coalition/reporting/publications/\d+/$"))
     page.wait_for_selector("text=See it on the public page")

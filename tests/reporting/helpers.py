@@ -91,3 +91,45 @@ def reporting_objects(
         "submission_id": submission.pk,
         "publication_id": publication.pk,
     }
+
+
+def ask(
+    coordinator: User,
+    network: Network,
+    start: datetime.date,
+    deadline: datetime.date,
+    *,
+    kind: str = "quarter",
+    **options: object,
+) -> ReportingPeriod:
+    """Open a period of ``kind`` starting on ``start`` with this deadline."""
+    return actions.create_period(
+        actor=coordinator,
+        network=network,
+        kind=kind,
+        starts_on=start,
+        deadline=deadline,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def days(count: int) -> datetime.date:
+    """The day ``count`` days from today (before it when negative)."""
+    return timezone.localdate() + datetime.timedelta(days=count)
+
+
+def last_month() -> datetime.date:
+    """The start of the latest whole month."""
+    return previous_periods("month", timezone.localdate(), 1)[0]
+
+
+def at(day: datetime.date, hour: int = 9) -> datetime.datetime:
+    """That day at that hour, in Haven's time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def api_headers(user: User) -> dict[str, str]:
+    """Headers of an API request with a new personal token of ``user``."""
+    from haven.accounts.actions import create_api_token
+
+    return {"Authorization": f"Bearer {create_api_token(actor=user, name='test')[1]}"}

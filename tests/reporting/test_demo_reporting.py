@@ -30,6 +30,11 @@ def test_the_demo_network_reports_monthly_and_publishes_every_month_but_the_late
         manual = Revision.objects.filter(source="manual").count()
     assert [period.kind for period in periods] == ["month"] * 3
     assert asked - sent == 3  # a few members are late with the latest month
+    # One of them was given two more weeks, and told so.
+    with scopes_disabled():
+        own = Submission.objects.filter(period=latest, deadline__isnull=False)
+        assert [s.due_on - latest.deadline for s in own] == [datetime.timedelta(days=14)]
+        assert latest.deadline_changes.get().reason
     assert manual > 0
     published = Publication.objects.filter(status="published")
     assert published.count() == 2

@@ -331,3 +331,14 @@ def test_a_caseworker_cannot_send_reports_and_another_member_gets_404(period, no
         .status_code
         == 404
     )
+
+
+def test_computing_a_sent_report_again_is_refused_with_a_clear_400(period, north, alice):
+    submission = submission_of(north, period)
+    actions.save_figures(
+        actor=alice, submission=submission, figures=sample_figures(), source="manual"
+    )
+    actions.send_submission(actor=alice, submission=submission_of(north, period))
+    response = client_for(alice).post(page("report_compute", submission))
+    assert response.status_code == 400
+    assert "locked" in response.content.decode()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.core import signing
 from django.http import Http404
 from django.utils import timezone
 
 from haven.accounts.models import ApiToken, Invitation, RoleAssignment, User
+from haven.accounts.permissions import roles_with
 from haven.organisations.models import Organisation
 
 INVITATION_SALT = "haven.accounts.invitation"
@@ -26,6 +28,32 @@ def staff_of(organisation: Organisation) -> list[tuple[User, list[str]]]:
     for assignment in assignments:
         by_user.setdefault(assignment.user_id, (assignment.user, []))[1].append(assignment.role)
     return list(by_user.values())
+
+
+def people_holding(organisation: Organisation, permission: str) -> list[User]:
+    """Active users with an e-mail address whose roles in the organisation grant
+    ``permission``: whom to write to about the organisation's part in it."""
+    return list(
+        User.objects.filter(
+            is_active=True,
+            role_assignments__organisation=organisation,
+            role_assignments__role__in=roles_with(permission),
+        )
+        .exclude(email="")
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def language_of(user: User, organisation: Organisation) -> str:
+    """The language to write to a user in: their own choice, else their organisation's
+    first language Haven speaks, else Haven's default."""
+    known = [code for code, _name in settings.LANGUAGES]
+    for code in [user.preferred_language, *(organisation.languages or [])]:
+        short = str(code or "").split("-")[0].lower()
+        if short in known:
+            return short
+    return str(settings.LANGUAGE_CODE)
 
 
 def staff_member_for(organisation: Organisation, user_id: int) -> User:

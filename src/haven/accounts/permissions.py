@@ -112,6 +112,12 @@ def permissions_for(roles: Iterable[str]) -> frozenset[str]:
     return frozenset(granted)
 
 
+def roles_with(permission: str) -> list[str]:
+    """The roles that grant ``permission``."""
+    check_permission_name(permission)
+    return [role for role, granted in ROLE_PERMISSIONS.items() if permission in granted]
+
+
 def assignable_roles(organisation_kind: str) -> list[str]:
     """Network coordinators only exist in organisations that run a network."""
     return [

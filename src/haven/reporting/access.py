@@ -16,14 +16,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from django.db.models import Q, QuerySet, Sum
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
 from haven.organisations.models import Membership, Network, Organisation
 from haven.reporting.models import (
+    DeadlineChange,
     Figure,
+    Notice,
     PrivacyBudget,
     Publication,
     PublicationStatus,
@@ -50,11 +54,98 @@ def submissions_of(organisation: Organisation) -> QuerySet[Submission]:
 
 
 def due_submissions(organisation: Organisation) -> list[Submission]:
-    """The organisation's submissions not sent yet, soonest deadline first."""
-    return list(
+    """The organisation's submissions still asked and not sent yet, soonest deadline first."""
+    due = (
         submissions_of(organisation)
         .exclude(status=SubmissionStatus.SENT)
-        .order_by("period__deadline", "period__starts_on")
+        .filter(released_at__isnull=True)
+    )
+    return sorted(due, key=lambda submission: (submission.due_on, submission.period.starts_on))
+
+
+# Where a member stands with one report, as its card and the API say it.
+ReportState = Literal["not_started", "draft", "sent", "late"]
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    """A report a network asks of the member, as the "Reports due" card shows it."""
+
+    submission: Submission
+    deadline: datetime.date
+    state: ReportState
+    # The deadline before the latest change that concerned this member, if any.
+    previous_deadline: datetime.date | None
+
+
+def report_state(submission: Submission, ever_sent: bool, today: datetime.date) -> ReportState:
+    """Not started, draft, sent or late: a correction in progress of figures already sent is
+    a draft, never late (the network has the figures)."""
+    if submission.status == SubmissionStatus.SENT:
+        return "sent"
+    if not ever_sent and submission.due_on < today:
+        return "late"
+    if submission.status == SubmissionStatus.DRAFT:
+        return "draft"
+    return "not_started"
+
+
+def open_requests(
+    organisation: Organisation, today: datetime.date | None = None
+) -> list[OpenRequest]:
+    """What the member's networks ask of it now: every report still asked and not sent, and
+    those sent whose deadline has not passed yet; soonest deadline first."""
+    today = today or timezone.localdate()
+    with scope(organisation=organisation):
+        submissions = list(
+            submissions_of(organisation)
+            .filter(released_at__isnull=True)
+            .filter(
+                ~Q(status=SubmissionStatus.SENT)
+                | Q(period__deadline__gte=today)
+                | Q(deadline__gte=today)
+            )
+        )
+        ever_sent = set(
+            Revision.objects.filter(submission__in=submissions).values_list(
+                "submission_id", flat=True
+            )
+        )
+    changes = _latest_changes(submissions)
+    requests = [
+        OpenRequest(
+            submission=submission,
+            deadline=submission.due_on,
+            state=report_state(submission, submission.pk in ever_sent, today),
+            previous_deadline=changes.get(submission.pk),
+        )
+        for submission in submissions
+    ]
+    return sorted(requests, key=lambda item: (item.deadline, item.submission.period.starts_on))
+
+
+def _latest_changes(submissions: list[Submission]) -> dict[int, datetime.date]:
+    """The previous deadline of the latest change concerning each submission."""
+    if not submissions:
+        return {}
+    by_period: dict[int, list[Submission]] = defaultdict(list)
+    for submission in submissions:
+        by_period[submission.period_id].append(submission)
+    previous: dict[int, datetime.date] = {}
+    changes = DeadlineChange.objects.filter(period_id__in=list(by_period)).order_by("changed_at")
+    for change in changes:
+        for submission in by_period[change.period_id]:
+            if change.organisation_id in (None, submission.organisation_id):
+                previous[submission.pk] = change.previous
+    return previous
+
+
+def deadline_changes_for(submission: Submission) -> list[DeadlineChange]:
+    """The changes of the period's deadline that concern the member, latest first."""
+    return list(
+        DeadlineChange.objects.filter(period=submission.period_id)
+        .filter(Q(organisation__isnull=True) | Q(organisation=submission.organisation_id))
+        .order_by("-changed_at", "-pk")
     )
 
 
@@ -143,6 +234,10 @@ class MemberStatus:
     sent_at: datetime.datetime | None
     source: str
     late: bool
+    # The member's deadline (its own when later than the network's).
+    deadline: datetime.date | None = None
+    # False once the member left the network without sending: it is no longer asked.
+    asked: bool = True
 
 
 def member_statuses(period: ReportingPeriod) -> list[MemberStatus]:
@@ -162,6 +257,8 @@ def member_statuses(period: ReportingPeriod) -> list[MemberStatus]:
     for submission in submissions:
         revision = current.get(submission.pk)
         sent = revision is not None
+        submission.period = period
+        asked = submission.released_at is None
         statuses.append(
             MemberStatus(
                 submission_id=submission.pk,
@@ -171,10 +268,99 @@ def member_statuses(period: ReportingPeriod) -> list[MemberStatus]:
                 revision=revision.number if revision else 0,
                 sent_at=revision.sent_at if revision else None,
                 source=revision.source if revision else "",
-                late=not sent and period.deadline < today,
+                late=not sent and asked and submission.due_on < today,
+                deadline=submission.due_on,
+                asked=asked,
             )
         )
     return statuses
+
+
+def asked_member(period: ReportingPeriod, organisation_id: int) -> Submission:
+    """The submission of a member the period still asks (crosses members: the request
+    itself, never its draft), or a ValidationError naming the problem."""
+    with scopes_disabled():
+        found = (
+            Submission.objects.select_related("organisation", "period__network__organisation")
+            .filter(period=period, organisation_id=organisation_id, released_at__isnull=True)
+            .first()
+        )
+    if found is None:
+        raise ValidationError(
+            {"organisation": _("This organisation is not asked for a report for this period.")}
+        )
+    return found
+
+
+def waiting_submissions(period: ReportingPeriod) -> list[Submission]:
+    """The submissions the period still asks for and never received (crosses members: the
+    requests, never their drafts), by member name."""
+    with scopes_disabled():
+        waiting = list(
+            Submission.objects.filter(period=period, released_at__isnull=True)
+            .exclude(status=SubmissionStatus.SENT)
+            .exclude(Exists(Revision.objects.filter(submission=OuterRef("pk"))))
+            .select_related("organisation")
+            .order_by("organisation__name")
+        )
+    for submission in waiting:
+        submission.period = period
+    return waiting
+
+
+def last_emailed_at(period: ReportingPeriod) -> dict[int, datetime.datetime]:
+    """When each member was last e-mailed (or is about to be) about the period, by
+    submission."""
+    rows = (
+        Notice.objects.filter(period=period)
+        .values("submission_id")
+        .annotate(last=Max("created_at"))
+        .order_by()
+    )
+    return {row["submission_id"]: row["last"] for row in rows}
+
+
+def emailed_since(period: ReportingPeriod, moment: datetime.datetime) -> set[int]:
+    """The submissions of the period with an e-mail about them since ``moment``."""
+    return set(
+        Notice.objects.filter(period=period, created_at__gte=moment).values_list(
+            "submission_id", flat=True
+        )
+    )
+
+
+def periods_in_play(today: datetime.date, window: datetime.timedelta) -> list[ReportingPeriod]:
+    """Every network's periods whose deadline, or one member's own, is at most ``window``
+    ago: those whose members may still be asked or reminded."""
+    cutoff = today - window
+    with scopes_disabled():
+        own = Submission.objects.filter(deadline__gte=cutoff).values("period_id")
+        return list(
+            ReportingPeriod.objects.filter(Q(deadline__gte=cutoff) | Q(pk__in=own))
+            .select_related("network__organisation")
+            .order_by("deadline", "pk")
+        )
+
+
+def last_emailed(period: ReportingPeriod) -> dict[int, datetime.datetime]:
+    """When each member was last e-mailed about the period, by submission (crosses members:
+    dates only)."""
+    rows = (
+        Notice.objects.filter(period=period, sent_at__isnull=False, recipients__gt=0)
+        .values("submission_id")
+        .annotate(last=Max("sent_at"))
+        .order_by()
+    )
+    return {row["submission_id"]: row["last"] for row in rows}
+
+
+def deadline_changes_of(period: ReportingPeriod) -> list[DeadlineChange]:
+    """Every change of the period's deadline, latest first."""
+    return list(
+        DeadlineChange.objects.filter(period=period)
+        .select_related("organisation", "changed_by")
+        .order_by("-changed_at", "-pk")
+    )
 
 
 # --- A coordinator's: sent figures, aggregated ----------------------------------------------

@@ -1,9 +1,11 @@
-"""Every change to reporting: periods, members' submissions, budgets and publications."""
+"""Every change to reporting: periods and who is asked, deadlines, reminders, members'
+submissions, budgets and publications."""
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -22,7 +24,10 @@ from haven.reporting import access
 from haven.reporting.compute import compute_figures
 from haven.reporting.disclosure import add_noise
 from haven.reporting.models import (
+    DeadlineChange,
     Figure,
+    Notice,
+    NoticeKind,
     PrivacyBudget,
     Publication,
     PublicationStatus,
@@ -45,6 +50,16 @@ MIN_THRESHOLD, MAX_THRESHOLD = 2, 100
 MAX_EPSILON = Decimal(10)
 MAX_BUDGET = Decimal(20)
 DEFAULT_CATEGORIES = (MembershipCategory.MEMBER,)
+DEFAULT_REMIND_DAYS, MAX_REMIND_DAYS = 7, 60
+# A shorter deadline must leave members this long from the day it is set (decision 37).
+SHORTENING_NOTICE = datetime.timedelta(days=7)
+# A member asked after the period opened has at least this long to send (decision 37).
+LATE_JOINER_TIME = datetime.timedelta(days=14)
+# Late members are reminded once within this long after their deadline; the run stops
+# looking at a period this long after its last deadline.
+LATE_WINDOW = datetime.timedelta(days=7)
+# Nobody is reminded (automatically or by the coordinator) within a day of an e-mail.
+REMIND_AGAIN_AFTER = datetime.timedelta(hours=24)
 
 
 class BudgetSpent(ValidationError):
@@ -62,6 +77,7 @@ def _check_period(
     threshold: int,
     epsilon: Decimal,
     budget: Decimal,
+    remind_days_before: int,
 ) -> None:
     errors: dict[str, str] = {}
     problem = start_problem(kind, starts_on)
@@ -80,8 +96,95 @@ def _check_period(
         errors["budget"] = _(
             "The budget must cover at least one sending (ε) and be at most %(most)s."
         ) % {"most": MAX_BUDGET}
+    if not 0 <= remind_days_before <= MAX_REMIND_DAYS:
+        errors["remind_days_before"] = _("Choose a number of days from 0 to %(most)d.") % {
+            "most": MAX_REMIND_DAYS
+        }
     if errors:
         raise ValidationError(errors)
+
+
+def _asking_day(period: ReportingPeriod, today: datetime.date) -> datetime.date:
+    """The day whose membership decides who is asked (decision 37): the period's last day,
+    or today once it is over, so that members who left are not asked and those who joined
+    since are."""
+    return max(period.ends_on, today)
+
+
+def _ask(
+    period: ReportingPeriod,
+    members: Iterable[Organisation],
+    *,
+    today: datetime.date,
+    joining: bool = False,
+    dispatch: bool = True,
+) -> list[Submission]:
+    """Create the members' submissions (and budgets) and, while the period is open, the
+    e-mails that ask them; members ``joining`` an open period get time enough to send."""
+    own_deadline = today + LATE_JOINER_TIME if joining else None
+    with scopes_disabled():
+        submissions = Submission.objects.bulk_create(
+            [
+                Submission(
+                    organisation=member,
+                    period=period,
+                    deadline=own_deadline
+                    if own_deadline is not None and own_deadline > period.deadline
+                    else None,
+                )
+                for member in members
+            ]
+        )
+        if period.private:
+            PrivacyBudget.objects.bulk_create(
+                [
+                    PrivacyBudget(organisation=s.organisation, period=period, total=period.budget)
+                    for s in submissions
+                ],
+                ignore_conflicts=True,
+            )
+    if period.deadline >= today:
+        _queue_notices(
+            [(s, f"asked:{today.isoformat()}") for s in submissions],
+            NoticeKind.ASKED,
+            dispatch=dispatch,
+        )
+    return submissions
+
+
+def _queue_notices(
+    occasions: Iterable[tuple[Submission, str]],
+    kind: str,
+    *,
+    change: DeadlineChange | None = None,
+    requested_by: User | None = None,
+    note: str = "",
+    dispatch: bool = True,
+) -> None:
+    """Create a notice for each (submission, key) not created yet, and (``dispatch``) have
+    the notices sent after the commit."""
+    from haven.reporting.tasks import dispatch_notices
+
+    rows = [
+        Notice(
+            submission=submission,
+            organisation_id=submission.organisation_id,
+            period_id=submission.period_id,
+            kind=kind,
+            key=key,
+            deadline=submission.due_on,
+            change=change,
+            requested_by=requested_by,
+            note=note,
+        )
+        for submission, key in occasions
+    ]
+    if not rows:
+        return
+    # Another worker may be creating the same notices: the unique key keeps one of each.
+    Notice.objects.bulk_create(rows, ignore_conflicts=True)
+    if dispatch:
+        dispatch_notices()
 
 
 def create_period(
@@ -95,9 +198,13 @@ def create_period(
     epsilon: Decimal = Decimal("1.00"),
     budget: Decimal = Decimal("2.00"),
     categories: Iterable[str] = DEFAULT_CATEGORIES,
+    remind_days_before: int = DEFAULT_REMIND_DAYS,
     request: HttpRequest | None = None,
+    today: datetime.date | None = None,
 ) -> ReportingPeriod:
-    """Open a reporting period and ask the network's members in ``categories`` to report."""
+    """Open a reporting period and ask the network's members in ``categories`` to report,
+    by e-mail while its deadline is ahead."""
+    today = today or timezone.localdate()
     _check_period(
         kind=kind,
         starts_on=starts_on,
@@ -105,6 +212,7 @@ def create_period(
         threshold=threshold,
         epsilon=epsilon,
         budget=budget,
+        remind_days_before=remind_days_before,
     )
     chosen = [category for category in categories if category in MembershipCategory.values]
     if not chosen:
@@ -121,20 +229,15 @@ def create_period(
             threshold=threshold,
             epsilon=epsilon,
             budget=budget,
+            categories=chosen,
+            remind_days_before=remind_days_before,
             created_by=actor,
         )
-        members = access.members_to_ask(network, chosen, period.ends_on)
-        with scopes_disabled():
-            Submission.objects.bulk_create(
-                [Submission(organisation=member, period=period) for member in members]
-            )
-            if period.private:
-                PrivacyBudget.objects.bulk_create(
-                    [
-                        PrivacyBudget(organisation=member, period=period, total=period.budget)
-                        for member in members
-                    ]
-                )
+        # A period opened after its deadline (a backfill) asks those who were members at
+        # its end, and e-mails nobody.
+        on = _asking_day(period, today) if deadline >= today else period.ends_on
+        members = access.members_to_ask(network, chosen, on)
+        _ask(period, members, today=today)
         audit.record(
             "reporting.period_created",
             actor=actor,
@@ -147,6 +250,8 @@ def create_period(
                 "threshold": threshold,
                 "epsilon": str(epsilon),
                 "budget": str(budget),
+                "categories": chosen,
+                "remind_days_before": remind_days_before,
                 "members_asked": len(members),
             },
             request=request,
@@ -161,12 +266,20 @@ def _locked(submission: Submission) -> Submission:
     with scope(organisation=submission.organisation_id):
         return (
             Submission.objects.select_for_update()
-            .select_related("period", "organisation")
+            .select_related("period__network__organisation", "organisation")
             .get(pk=submission.pk)
         )
 
 
 def _refuse_if_sent(submission: Submission) -> None:
+    if not submission.asked:
+        raise ValidationError(
+            _(
+                "%(network)s no longer asks your organisation for this report: your "
+                "organisation left the network before sending it."
+            )
+            % {"network": submission.period.network.organisation.name}
+        )
     if submission.status == SubmissionStatus.SENT:
         raise ValidationError(
             _("This submission was sent and is locked; start a correction to change it.")
@@ -376,6 +489,312 @@ def start_correction(
             request=request,
         )
     return locked
+
+
+# --- Who is asked: members who join and leave ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    """What keeping a period's members up to date changed."""
+
+    asked: int
+    released: int
+    asked_again: int
+
+
+def reconcile_members(
+    period: ReportingPeriod, *, today: datetime.date | None = None, dispatch: bool = True
+) -> Reconciled:
+    """Ask the members that joined the network since the period opened (while it is open),
+    and stop asking those that left without sending (decision 37); audited per member."""
+    today = today or timezone.localdate()
+    network = period.network
+    if not period.categories:
+        return Reconciled(asked=0, released=0, asked_again=0)
+    wanted = {
+        member.pk: member
+        for member in access.members_to_ask(network, period.categories, _asking_day(period, today))
+    }
+    open_ = period.deadline >= today
+    with transaction.atomic():
+        # One reconciliation of a period at a time: two workers would both ask a newcomer.
+        ReportingPeriod.objects.select_for_update().filter(pk=period.pk).first()
+        with scopes_disabled():
+            submissions = {
+                submission.organisation_id: submission
+                for submission in Submission.objects.select_for_update().filter(period=period)
+            }
+            ever_sent = set(
+                Revision.objects.filter(period=period).values_list("submission_id", flat=True)
+            )
+            released = [
+                submission
+                for organisation_id, submission in submissions.items()
+                if organisation_id not in wanted
+                and submission.asked
+                and submission.pk not in ever_sent
+                and submission.status != SubmissionStatus.SENT
+            ]
+            back = [
+                submission
+                for organisation_id, submission in submissions.items()
+                if organisation_id in wanted and not submission.asked and open_
+            ]
+            now = timezone.now()
+            Submission.objects.filter(pk__in=[s.pk for s in released]).update(released_at=now)
+            Submission.objects.filter(pk__in=[s.pk for s in back]).update(released_at=None)
+        joining = [member for pk, member in wanted.items() if pk not in submissions and open_]
+        asked = _ask(period, joining, today=today, joining=True, dispatch=dispatch)
+        for submission in back:
+            submission.released_at = None
+            submission.period = period
+        if back:
+            _queue_notices(
+                [(s, f"asked:{today.isoformat()}") for s in back],
+                NoticeKind.ASKED,
+                dispatch=dispatch,
+            )
+        for action, changed in (
+            ("reporting.member_asked", [*asked, *back]),
+            ("reporting.member_released", released),
+        ):
+            for submission in changed:
+                audit.record(
+                    action,
+                    actor=None,
+                    organisation=network.organisation,
+                    target=submission,
+                    details={"period": period.pk, "member": submission.organisation_id},
+                )
+    return Reconciled(asked=len(asked), released=len(released), asked_again=len(back))
+
+
+# --- Deadlines -----------------------------------------------------------------------------
+
+
+def change_deadline(
+    *,
+    actor: User,
+    period: ReportingPeriod,
+    deadline: datetime.date,
+    organisation: Organisation | None = None,
+    reason: str = "",
+    request: HttpRequest | None = None,
+    today: datetime.date | None = None,
+) -> DeadlineChange:
+    """Move the period's deadline for every member, or give one member its own; the members
+    concerned who have not sent are told by e-mail (decision 37 has the rules)."""
+    today = today or timezone.localdate()
+    reason = reason.strip()
+    if len(reason) > 500:
+        raise ValidationError({"reason": _("At most 500 characters.")})
+    if deadline < period.ends_on:
+        raise ValidationError({"deadline": _("The deadline cannot come before the period ends.")})
+    with transaction.atomic():
+        locked = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
+        member = access.asked_member(locked, organisation.pk) if organisation is not None else None
+        if member is not None:
+            member.period = locked
+        previous = member.due_on if member is not None else locked.deadline
+        if deadline == previous:
+            raise ValidationError({"deadline": _("This is already the deadline.")})
+        with scopes_disabled():
+            sent = Revision.objects.filter(period=locked)
+            if member is not None:
+                sent = sent.filter(submission=member)
+            anyone_sent = sent.exists()
+        if member is not None and (anyone_sent or member.status == SubmissionStatus.SENT):
+            raise ValidationError(
+                _("%(name)s has sent its figures already.") % {"name": member.organisation.name}
+            )
+        if member is not None and deadline < locked.deadline:
+            raise ValidationError(
+                {
+                    "deadline": _(
+                        "A member's own deadline can only be later than the network's "
+                        "(%(date)s); change the deadline for everyone instead."
+                    )
+                    % {"date": locked.deadline.isoformat()}
+                }
+            )
+        if deadline < previous:
+            if anyone_sent:
+                raise ValidationError(
+                    {
+                        "deadline": _(
+                            "A member has sent its figures already: the deadline can only be "
+                            "extended now."
+                        )
+                    }
+                )
+            earliest = today + SHORTENING_NOTICE
+            if deadline < earliest:
+                raise ValidationError(
+                    {
+                        "deadline": _(
+                            "A shorter deadline must leave members a week: choose %(date)s "
+                            "or later."
+                        )
+                        % {"date": earliest.isoformat()}
+                    }
+                )
+        if member is not None:
+            with scope(organisation=member.organisation_id):
+                Submission.objects.filter(pk=member.pk).update(
+                    deadline=None if deadline == locked.deadline else deadline
+                )
+            member.deadline = None if deadline == locked.deadline else deadline
+            concerned = [member]
+        else:
+            locked.deadline = deadline
+            locked.save(update_fields=["deadline"])
+            concerned = [
+                submission
+                for submission in access.waiting_submissions(locked)
+                if submission.due_on != max(previous, submission.deadline or previous)
+            ]
+        change = DeadlineChange.objects.create(
+            period=locked,
+            organisation=member.organisation if member is not None else None,
+            previous=previous,
+            deadline=deadline,
+            reason=reason,
+            changed_by=actor,
+        )
+        _queue_notices(
+            [(submission, f"deadline:{change.pk}") for submission in concerned],
+            NoticeKind.DEADLINE,
+            change=change,
+            requested_by=actor,
+        )
+        audit.record(
+            "reporting.deadline_changed",
+            actor=actor,
+            organisation=locked.network.organisation,
+            target=change,
+            details={
+                "period": locked.pk,
+                "member": member.organisation_id if member is not None else "all",
+                "previous": previous.isoformat(),
+                "deadline": deadline.isoformat(),
+                "members_told": len(concerned),
+            },
+            request=request,
+        )
+    return change
+
+
+# --- Reminders -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reminded:
+    """What a coordinator's "remind now" did: members reminded, and those left out because
+    they had an e-mail about the report within the day."""
+
+    reminded: list[Organisation]
+    recently: list[Organisation]
+
+
+def remind_members(
+    *,
+    actor: User,
+    period: ReportingPeriod,
+    organisation: Organisation | None = None,
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> Reminded:
+    """Remind now every member (or one) that has not sent, with the coordinator's note,
+    except those e-mailed about the report within the day; refused when that leaves
+    nobody."""
+    note = note.strip()
+    if len(note) > 500:
+        raise ValidationError({"note": _("At most 500 characters.")})
+    now = timezone.now()
+    reconcile_members(period)
+    with transaction.atomic():
+        locked = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
+        if organisation is not None:
+            member = access.asked_member(locked, organisation.pk)
+            waiting = [s for s in access.waiting_submissions(locked) if s.pk == member.pk]
+            if not waiting:
+                raise ValidationError(
+                    _("%(name)s has sent its figures already.") % {"name": member.organisation.name}
+                )
+        else:
+            waiting = access.waiting_submissions(locked)
+            if not waiting:
+                raise ValidationError(_("Every member asked has sent its figures."))
+        recent = access.emailed_since(locked, now - REMIND_AGAIN_AFTER)
+        due = [s for s in waiting if s.pk not in recent]
+        skipped = [s.organisation for s in waiting if s.pk in recent]
+        if not due:
+            raise ValidationError(
+                _("%(name)s was e-mailed about this report less than a day ago.")
+                % {"name": skipped[0].name}
+                if organisation is not None
+                else _("Every member that has not sent was e-mailed less than a day ago.")
+            )
+        _queue_notices(
+            [(submission, f"manual:{now.isoformat()}") for submission in due],
+            NoticeKind.MANUAL,
+            requested_by=actor,
+            note=note,
+        )
+        audit.record(
+            "reporting.reminder_sent",
+            actor=actor,
+            organisation=locked.network.organisation,
+            target=locked,
+            details={
+                "member": organisation.pk if organisation is not None else "all",
+                "members_reminded": len(due),
+                "members_skipped": len(skipped),
+            },
+            request=request,
+        )
+    return Reminded(reminded=[s.organisation for s in due], recently=skipped)
+
+
+def reminder_due(
+    submission: Submission, *, now: datetime.datetime, last_email: datetime.datetime | None
+) -> tuple[str, str] | None:
+    """The automatic reminder a waiting submission should get now, as (kind, key), or None:
+    some days before its deadline (unless it had an e-mail since that window opened), on
+    the day, and once after it; never within a day of another e-mail about the report (the
+    reminder then waits, and the one of the day becomes the late one)."""
+    today = timezone.localdate(now)
+    deadline = submission.due_on
+    days_before = submission.period.remind_days_before
+    if today < deadline:
+        window = deadline - datetime.timedelta(days=days_before)
+        if days_before == 0 or today < window:
+            return None
+        if last_email is not None and timezone.localdate(last_email) >= window:
+            return None
+        return NoticeKind.BEFORE, f"before:{deadline.isoformat()}"
+    if last_email is not None and now - last_email < REMIND_AGAIN_AFTER:
+        return None
+    if today == deadline:
+        return NoticeKind.DUE, f"due:{deadline.isoformat()}"
+    if today <= deadline + LATE_WINDOW:
+        return NoticeKind.LATE, f"late:{deadline.isoformat()}"
+    return None
+
+
+def queue_reminders(period: ReportingPeriod, *, now: datetime.datetime) -> None:
+    """Keep the period's members up to date and create the reminders due now (each once,
+    whoever runs this and however often); the caller sends them."""
+    reconcile_members(period, today=timezone.localdate(now), dispatch=False)
+    last = access.last_emailed_at(period)
+    occasions: dict[str, list[tuple[Submission, str]]] = {}
+    for submission in access.waiting_submissions(period):
+        due = reminder_due(submission, now=now, last_email=last.get(submission.pk))
+        if due is not None:
+            occasions.setdefault(due[0], []).append((submission, due[1]))
+    for kind, items in occasions.items():
+        _queue_notices(items, kind, dispatch=False)
 
 
 # --- Publications ----------------------------------------------------------------------

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Literal
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import BaseModel, Field
@@ -21,10 +22,12 @@ from haven.accounts.tenancy import (
 )
 from haven.organisations.access import network_by_slug
 from haven.organisations.api import Body, Message
+from haven.organisations.models import Organisation
 from haven.records.imports import MAX_BYTES, ImportRefused, checksum_of
 from haven.reporting import access, actions, entry
 from haven.reporting.dashboard import public_figures
 from haven.reporting.models import (
+    DeadlineChange,
     PeriodKind,
     Publication,
     ReportingPeriod,
@@ -75,10 +78,12 @@ class PeriodOut(Schema):
     label: str
     starts_on: date
     ends_on: date
-    deadline: date
+    deadline: date = Field(description="The network's deadline (a member may have a later one)")
     threshold: int
     epsilon: Decimal
     budget: Decimal
+    categories: list[str] = Field(description="The membership categories asked")
+    remind_days_before: int
 
 
 class RevisionOut(Schema):
@@ -101,6 +106,20 @@ class SubmissionOut(Schema):
     budget_spent: Decimal
     draft: list[CellOut]
     revisions: list[RevisionOut]
+    deadline: date = Field(description="This member's deadline")
+    state: Literal["not_started", "draft", "sent", "late"]
+    asked: bool = Field(description="False once the member left the network before sending")
+
+
+class DueReportOut(Schema):
+    id: int
+    network: str
+    period: PeriodOut
+    deadline: date = Field(description="This member's deadline")
+    previous_deadline: date | None = Field(
+        description="The deadline before the latest change that concerned this member"
+    )
+    state: Literal["not_started", "draft", "sent", "late"]
 
 
 class PeriodIn(Body):
@@ -112,6 +131,34 @@ class PeriodIn(Body):
     budget: Decimal = Field(Decimal("2.00"), ge=0, le=20, decimal_places=2)
     categories: list[Literal["member", "partner", "international_network", "domestic_ngo",
                              "supporter"]] = Field(["member"], max_length=5)  # fmt: skip
+    remind_days_before: int = Field(7, ge=0, le=60)
+
+
+class DeadlineIn(Body):
+    deadline: date
+    organisation_id: int | None = Field(
+        None, description="A member that gets a later deadline of its own; none: everyone"
+    )
+    reason: str = Field("", max_length=500, description="A note sent to the members")
+
+
+class RemindIn(Body):
+    organisation_id: int | None = Field(None, description="One member; none: every member")
+    note: str = Field("", max_length=500, description="Added to the reminder")
+
+
+class RemindedOut(Schema):
+    reminded: list[int] = Field(description="The members e-mailed")
+    left_out: list[int] = Field(description="Members e-mailed about it less than a day ago")
+
+
+class DeadlineChangeOut(Schema):
+    id: int
+    organisation_id: int | None = Field(description="None: the network's deadline")
+    previous: date
+    deadline: date
+    reason: str
+    changed_at: datetime
 
 
 class MemberStatusOut(Schema):
@@ -122,6 +169,9 @@ class MemberStatusOut(Schema):
     revision: int
     sent_at: datetime | None
     late: bool
+    deadline: date | None
+    asked: bool = Field(description="False once the member left the network before sending")
+    last_emailed_at: datetime | None
 
 
 # Plain pydantic models: a table has thousands of cells, and ninja's Schema wraps each one
@@ -142,6 +192,7 @@ class TableOut(BaseModel):
 class ReviewOut(Schema):
     period: PeriodOut
     members: list[MemberStatusOut]
+    deadline_changes: list[DeadlineChangeOut]
     tables: list[TableOut]
 
 
@@ -180,6 +231,19 @@ def _period_out(period: ReportingPeriod) -> PeriodOut:
         threshold=period.threshold,
         epsilon=period.epsilon,
         budget=period.budget,
+        categories=list(period.categories),
+        remind_days_before=period.remind_days_before,
+    )
+
+
+def _change_out(change: DeadlineChange) -> DeadlineChangeOut:
+    return DeadlineChangeOut(
+        id=change.pk,
+        organisation_id=change.organisation_id,
+        previous=change.previous,
+        deadline=change.deadline,
+        reason=change.reason,
+        changed_at=change.changed_at,
     )
 
 
@@ -187,6 +251,7 @@ def _submission_out(submission: Submission) -> SubmissionOut:
     figures = actions.draft_figures(submission)
     current = access.revisions_of(submission)
     budget = access.budget_of(submission.organisation, submission.period)
+    state = access.report_state(submission, bool(current), timezone.localdate())
     return SubmissionOut(
         id=submission.pk,
         period=_period_out(submission.period),
@@ -211,6 +276,9 @@ def _submission_out(submission: Submission) -> SubmissionOut:
             )
             for revision in current
         ],
+        deadline=submission.due_on,
+        state=state,
+        asked=submission.asked,
     )
 
 
@@ -269,6 +337,26 @@ def _keep(
 @api_organisation_operation("reporting.submit")
 def list_reports(request: OrganisationRequest, org: str) -> list[SubmissionOut]:
     return [_submission_out(s) for s in access.submissions_of(request.organisation)[:200]]
+
+
+@router.get(
+    "/orgs/{org}/reports/due",
+    response=list[DueReportOut],
+    summary="What the organisation's networks ask of it now, soonest deadline first",
+)
+@api_organisation_operation("reporting.submit")
+def due_reports(request: OrganisationRequest, org: str) -> list[DueReportOut]:
+    return [
+        DueReportOut(
+            id=item.submission.pk,
+            network=item.submission.period.network.slug,
+            period=_period_out(item.submission.period),
+            deadline=item.deadline,
+            previous_deadline=item.previous_deadline,
+            state=item.state,
+        )
+        for item in access.open_requests(request.organisation)[:200]
+    ]
 
 
 @router.get(
@@ -395,6 +483,7 @@ def create_period(request: OrganisationRequest, org: str, payload: PeriodIn) -> 
         epsilon=payload.epsilon,
         budget=payload.budget,
         categories=payload.categories,
+        remind_days_before=payload.remind_days_before,
         request=request,
     )
     return Status(201, _period_out(period))
@@ -412,8 +501,10 @@ def review_period(request: OrganisationRequest, org: str, period_id: int) -> Rev
     statuses = access.member_statuses(period)
     sent = access.sent_figures([period], by="country")
     views = build_views(sent, TABLES, period.threshold, column_label=country_name)
+    emailed = access.last_emailed(period)
     return ReviewOut(
         period=_period_out(period),
+        deadline_changes=[_change_out(change) for change in access.deadline_changes_of(period)],
         members=[
             MemberStatusOut(
                 organisation_id=status.organisation.pk,
@@ -423,10 +514,68 @@ def review_period(request: OrganisationRequest, org: str, period_id: int) -> Rev
                 revision=status.revision,
                 sent_at=status.sent_at,
                 late=status.late,
+                deadline=status.deadline,
+                asked=status.asked,
+                last_emailed_at=emailed.get(status.submission_id),
             )
             for status in statuses
         ],
         tables=_tables_out(views) if any(s.revision for s in statuses) else [],
+    )
+
+
+def _member_of(period: ReportingPeriod, organisation_id: int | None) -> Organisation | None:
+    if organisation_id is None:
+        return None
+    return access.asked_member(period, organisation_id).organisation
+
+
+@router.post(
+    "/orgs/{org}/reporting/periods/{period_id}/deadline",
+    response={200: DeadlineChangeOut, 400: Message},
+    summary="Change the period's deadline for everyone, or give one member a later one; "
+    "the members concerned are told by e-mail",
+)
+@api_organisation_operation("reporting.coordinate")
+def change_deadline(
+    request: OrganisationRequest, org: str, period_id: int, payload: DeadlineIn
+) -> DeadlineChangeOut:
+    period = access.period_for(access.network_of(request.organisation), period_id)
+    change = actions.change_deadline(
+        actor=request.user,
+        period=period,
+        deadline=payload.deadline,
+        organisation=_member_of(period, payload.organisation_id),
+        reason=payload.reason,
+        request=request,
+    )
+    return _change_out(change)
+
+
+@router.post(
+    "/orgs/{org}/reporting/periods/{period_id}/reminders",
+    response={202: RemindedOut, 400: Message},
+    summary="Remind now, by e-mail, every member (or one) that has not sent its figures, "
+    "except those e-mailed about it less than a day ago",
+)
+@api_organisation_operation("reporting.coordinate")
+def remind_members(
+    request: OrganisationRequest, org: str, period_id: int, payload: RemindIn
+) -> Status[RemindedOut]:
+    period = access.period_for(access.network_of(request.organisation), period_id)
+    reminded = actions.remind_members(
+        actor=request.user,
+        period=period,
+        organisation=_member_of(period, payload.organisation_id),
+        note=payload.note,
+        request=request,
+    )
+    return Status(
+        202,
+        RemindedOut(
+            reminded=[member.pk for member in reminded.reminded],
+            left_out=[member.pk for member in reminded.recently],
+        ),
     )
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from haven.organisations.models import MembershipCategory
-from haven.reporting.actions import DEFAULT_CATEGORIES
+from haven.reporting.access import MemberStatus
+from haven.reporting.actions import DEFAULT_CATEGORIES, DEFAULT_REMIND_DAYS, MAX_REMIND_DAYS
 from haven.reporting.models import PeriodKind
 from haven.reporting.periods import previous_periods
 from haven.reporting.schema import TABLES
@@ -56,6 +57,21 @@ class PeriodForm(forms.Form):
         initial=Decimal("2.00"),
         help_text=_("With 2 and 1 per sending, a member can send once and correct once."),
     )
+    remind_days_before = forms.IntegerField(
+        label=_("First reminder, days before the deadline"),
+        min_value=0,
+        max_value=MAX_REMIND_DAYS,
+        initial=DEFAULT_REMIND_DAYS,
+        required=False,
+        help_text=_(
+            "Members that have not sent are also reminded on the day and after the deadline. "
+            "0: no reminder before the day."
+        ),
+    )
+
+    def clean_remind_days_before(self) -> int:
+        value = self.cleaned_data.get("remind_days_before")
+        return DEFAULT_REMIND_DAYS if value is None else int(value)
 
     @staticmethod
     def initial_values() -> dict[str, Any]:
@@ -66,6 +82,49 @@ class PeriodForm(forms.Form):
             "starts_on": start,
             "deadline": max(today, start) + datetime.timedelta(days=30),
         }
+
+
+def _member_choices(statuses: list[MemberStatus], everyone: str) -> list[tuple[str, str]]:
+    return [("", everyone)] + [
+        (str(status.organisation.pk), status.organisation.name) for status in statuses
+    ]
+
+
+class DeadlineForm(forms.Form):
+    member = forms.ChoiceField(label=_("For"), required=False)
+    deadline = forms.DateField(
+        label=_("New deadline"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(
+        label=_("Note to the members"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Sent with the e-mail that tells them the new deadline."),
+    )
+
+    def __init__(self, *args: Any, statuses: list[MemberStatus], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        waiting = [status for status in statuses if status.asked and not status.revision]
+        member = cast(forms.ChoiceField, self.fields["member"])
+        member.choices = _member_choices(waiting, str(_("Every member (the network's deadline)")))
+
+
+class RemindForm(forms.Form):
+    member = forms.ChoiceField(required=False)
+    note = forms.CharField(
+        label=_("Note to the members"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Added to the reminder, if you like."),
+    )
+
+    def __init__(self, *args: Any, statuses: list[MemberStatus], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        waiting = [status for status in statuses if status.asked and not status.revision]
+        member = cast(forms.ChoiceField, self.fields["member"])
+        member.choices = _member_choices(waiting, str(_("Every member")))
 
 
 class UploadForm(forms.Form):

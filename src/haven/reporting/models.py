@@ -1,6 +1,6 @@
 """Coalition reporting: periods a network asks its members to report on, the members'
-submissions and their sent revisions, the privacy budget each member spends, and the
-figures the coordinator publishes.
+submissions and their sent revisions, the privacy budget each member spends, the e-mails
+that ask and remind members, the deadline changes, and the figures the coordinator publishes.
 
 A submission belongs to its member (scoped manager): its draft, computed from casework or
 typed in, and the number of records left out for want of consent never leave it. What
@@ -10,6 +10,7 @@ differential privacy); once sent it never changes, and a correction is a new rev
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import ClassVar
 
@@ -45,6 +46,12 @@ class ReportingPeriod(models.Model):
     )
     budget = models.DecimalField(
         _("privacy budget per member (ε)"), max_digits=4, decimal_places=2, default=Decimal("2.00")
+    )
+    # The membership categories asked: a member that joins in one of them later is asked too.
+    categories = models.JSONField(_("members asked"), default=list)
+    # The first reminder, this many days before a member's deadline (0: none that early).
+    remind_days_before = models.PositiveSmallIntegerField(
+        _("first reminder, days before the deadline"), default=7
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -113,6 +120,12 @@ class Submission(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     requested_at = models.DateTimeField(auto_now_add=True)
+    # A later deadline for this member alone; the network's deadline applies when it is
+    # later or this is empty (see ``due_on``).
+    deadline = models.DateField(_("own deadline"), null=True, blank=True)
+    # When the member stopped being asked, having left the network before sending; a sent
+    # submission is never released, and a member that comes back is asked again.
+    released_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[models.Manager[Submission]] = ScopedManager(organisation="organisation")
 
@@ -126,6 +139,18 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"submission of {self.organisation_id} for {self.period_id}"
+
+    @property
+    def due_on(self) -> datetime.date:
+        """The member's deadline: its own if later than the network's, else the network's."""
+        if self.deadline is not None and self.deadline > self.period.deadline:
+            return self.deadline
+        return self.period.deadline
+
+    @property
+    def asked(self) -> bool:
+        """Whether the network still asks this member for the report."""
+        return self.released_at is None
 
 
 class Revision(models.Model):
@@ -216,6 +241,92 @@ class PrivacyBudget(models.Model):
     @property
     def left(self) -> Decimal:
         return self.total - self.spent
+
+
+class DeadlineChange(models.Model):
+    """A coordinator's change of a period's deadline, for every member or for one."""
+
+    period = models.ForeignKey(
+        ReportingPeriod, on_delete=models.CASCADE, related_name="deadline_changes"
+    )
+    # Empty: the network's deadline, for every member without a later one of its own.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    previous = models.DateField(_("previous deadline"))
+    deadline = models.DateField(_("new deadline"))
+    reason = models.TextField(_("reason"), max_length=500, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"deadline of {self.period_id}: {self.previous} -> {self.deadline}"
+
+    @property
+    def extended(self) -> bool:
+        return self.deadline > self.previous
+
+
+class NoticeKind(models.TextChoices):
+    ASKED = "asked", _("Asked for the report")
+    BEFORE = "before", _("Reminder before the deadline")
+    DUE = "due", _("Reminder on the day of the deadline")
+    LATE = "late", _("Reminder after the deadline")
+    MANUAL = "manual", _("Reminder from the coordinator")
+    DEADLINE = "deadline", _("Deadline changed")
+
+
+# Notices that remind of a deadline; they are dropped when the figures are sent meanwhile.
+REMINDERS = (NoticeKind.BEFORE, NoticeKind.DUE, NoticeKind.LATE, NoticeKind.MANUAL)
+
+
+class Notice(models.Model):
+    """An e-mail to the people of a member who send its reports, about one report.
+
+    ``key`` names the occasion ("due:2026-10-30", "deadline:17", "manual:…"): one notice
+    per submission and key, so each reminder is sent once however often the run repeats
+    and however many workers run it. ``sent_at`` is set when a worker claims it.
+    """
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="notices")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=NoticeKind.choices)
+    key = models.CharField(max_length=80)
+    # The member's deadline the e-mail speaks of.
+    deadline = models.DateField()
+    change = models.ForeignKey(
+        DeadlineChange, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # The coordinator's note with a reminder sent by hand.
+    note = models.TextField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # How many people it went to: 0 when it was dropped (figures sent meanwhile, member gone)
+    # or nobody holds the permission to send reports.
+    recipients = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-pk"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["submission", "key"], name="one_notice_per_occasion")
+        ]
+        indexes: ClassVar = [
+            models.Index(
+                fields=["created_at"], condition=Q(sent_at__isnull=True), name="notice_unsent"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} notice of {self.submission_id}"
 
 
 class PublicationStatus(models.TextChoices):

@@ -1,11 +1,43 @@
-"""Background work of reporting: generating a network's publication."""
+"""Background work of reporting: generating a network's publication, the e-mails that ask
+and remind members, and the hourly run that keeps each period's members and reminders
+up to date.
+
+Every e-mail is a ``Notice`` row first (unique per submission and occasion), created by an
+action or by the hourly run; ``send_notices`` sends the waiting ones. A notice is claimed
+by a conditional update before it is sent, so two workers never send the same one.
+"""
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django_scopes import scopes_disabled
 from django_tasks import task
 
-from haven.reporting import publishing
-from haven.reporting.models import Publication, PublicationStatus
+from haven.accounts.access import language_of, people_holding
+from haven.mail.compose import absolute_url, send_templated
+from haven.periodic import queued_run, schedule_once
+from haven.reporting import access, actions, publishing
+from haven.reporting.models import (
+    REMINDERS,
+    Notice,
+    NoticeKind,
+    Publication,
+    PublicationStatus,
+    Revision,
+    SubmissionStatus,
+)
+
+BATCH = 50
+RUN_EVERY = timedelta(hours=1)
+TEMPLATES = {
+    NoticeKind.ASKED: "reporting/email/asked",
+    NoticeKind.DEADLINE: "reporting/email/deadline",
+    **dict.fromkeys(REMINDERS, "reporting/email/reminder"),
+}
 
 
 @task()
@@ -23,3 +55,141 @@ def generate_publication(publication_id: int) -> None:
     except Exception:
         publishing.fail(publication_id)
         raise
+
+
+# --- E-mails to members ------------------------------------------------------------------
+
+
+def dispatch_notices() -> None:
+    """Have the waiting notices sent once the current transaction commits."""
+    transaction.on_commit(send_notices.enqueue)
+
+
+def _still_wanted(notice: Notice) -> bool:
+    """Whether the e-mail still says something true: a reminder or a deadline change is
+    dropped once the figures are sent, anything once the member is no longer asked, and a
+    dated reminder once the member's deadline moved."""
+    submission = notice.submission
+    if not submission.asked:
+        return False
+    if notice.kind == NoticeKind.ASKED:
+        return True
+    with scopes_disabled():
+        ever_sent = Revision.objects.filter(submission=submission).exists()
+    if ever_sent or submission.status == SubmissionStatus.SENT:
+        return False
+    dated = (NoticeKind.BEFORE, NoticeKind.DUE, NoticeKind.LATE)
+    return notice.kind not in dated or notice.deadline == submission.due_on
+
+
+def deliver(notice: Notice, today: date | None = None) -> int:
+    """E-mail one notice to each person of the member who may send its reports, in their
+    language; how many were written to."""
+    today = today or timezone.localdate()
+    if not _still_wanted(notice):
+        return 0
+    submission = notice.submission
+    organisation = submission.organisation
+    network = submission.period.network.organisation
+    link = absolute_url(
+        reverse(
+            "report_detail",
+            kwargs={"org": organisation.slug, "submission_id": submission.pk},
+        )
+    )
+    people = people_holding(organisation, "reporting.submit")
+    for person in people:
+        send_templated(
+            TEMPLATES[NoticeKind(notice.kind)],
+            to=[person.email],
+            context={
+                "kind": notice.kind,
+                "organisation": organisation,
+                "network": network,
+                "period": submission.period,
+                "deadline": submission.due_on,
+                "days_left": (submission.due_on - today).days,
+                "change": notice.change,
+                "note": notice.change.reason if notice.change is not None else notice.note,
+                "link": link,
+            },
+            language=language_of(person, organisation),
+        )
+    return len(people)
+
+
+def _claim(notice: Notice, now: datetime) -> bool:
+    """Mark the notice as being sent, unless another worker already has."""
+    return bool(Notice.objects.filter(pk=notice.pk, sent_at__isnull=True).update(sent_at=now))
+
+
+def send_waiting_notices(now: datetime | None = None) -> int:
+    """Send every waiting notice; how many e-mails went out. A notice whose sending fails
+    is released for the next run."""
+    today = timezone.localdate(now) if now is not None else None
+    sent = 0
+    seen: set[int] = set()
+    while True:
+        with scopes_disabled():
+            batch = list(
+                Notice.objects.filter(sent_at__isnull=True)
+                .exclude(pk__in=seen)
+                .select_related(
+                    "submission__organisation",
+                    "submission__period__network__organisation",
+                    "change",
+                )
+                .order_by("created_at", "pk")[:BATCH]
+            )
+        if not batch:
+            return sent
+        for notice in batch:
+            seen.add(notice.pk)
+            if not _claim(notice, timezone.now()):
+                continue
+            try:
+                count = deliver(notice, today)
+            except Exception:
+                Notice.objects.filter(pk=notice.pk).update(sent_at=None)
+                raise
+            Notice.objects.filter(pk=notice.pk).update(recipients=count)
+            sent += count
+
+
+@task()
+def send_notices() -> int:
+    """Send the waiting e-mails to members (queued after an action commits)."""
+    return send_waiting_notices()
+
+
+# --- The hourly run ------------------------------------------------------------------------
+
+
+def run_reporting(now: datetime | None = None) -> dict[str, int]:
+    """Ask members that joined, stop asking those that left, create the reminders due, and
+    send every waiting e-mail."""
+    moment = now or timezone.now()
+    periods = access.periods_in_play(timezone.localdate(moment), actions.LATE_WINDOW)
+    for period in periods:
+        actions.queue_reminders(period, now=moment)
+    return {"periods": len(periods), "emails": send_waiting_notices(moment)}
+
+
+def schedule_reporting(run_after: datetime | None = None) -> datetime | None:
+    """Queue the next hourly run unless one is queued; None where the backend cannot defer."""
+    return schedule_once(reporting_hourly, run_after or timezone.now() + RUN_EVERY)
+
+
+def pending_run() -> datetime | None:
+    """When the next queued hourly run is due, if one is queued."""
+    return queued_run(reporting_hourly)
+
+
+@task()
+def reporting_hourly() -> dict[str, int]:
+    """The hourly run of reporting, then queue the next one (also when this one fails, say
+    with the mail server away: its e-mails wait for the next run)."""
+    try:
+        return run_reporting()
+    finally:
+        schedule_reporting()

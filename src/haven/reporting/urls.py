@@ -31,6 +31,12 @@ organisation_urlpatterns: list[URLPattern] = [
     path("reporting/periods/new/", views.period_create, name="period_create"),
     path("reporting/periods/<int:period_id>/", views.period_review, name="period_review"),
     path("reporting/periods/<int:period_id>/publish/", views.period_publish, name="period_publish"),
+    path("reporting/periods/<int:period_id>/remind/", views.period_remind, name="period_remind"),
+    path(
+        "reporting/periods/<int:period_id>/deadline/",
+        views.period_deadline,
+        name="period_deadline",
+    ),
     path(
         "reporting/publications/<int:publication_id>/",
         views.publication_detail,

@@ -11,18 +11,35 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from haven.accounts.tenancy import OrganisationRequest, organisation_view, public_view
 from haven.organisations.access import network_by_slug
+from haven.organisations.models import MembershipCategory, Organisation
 from haven.records.imports import ImportRefused, checksum_of
 from haven.reporting import access, actions, entry, exports
 from haven.reporting.charts import bar_chart
 from haven.reporting.dashboard import Dashboard, build_dashboard, public_figures
-from haven.reporting.forms import DashboardForm, PeriodForm, PublishForm, SendForm, UploadForm
-from haven.reporting.models import PublicationStatus, Source, Submission, SubmissionStatus
+from haven.reporting.forms import (
+    DashboardForm,
+    DeadlineForm,
+    PeriodForm,
+    PublishForm,
+    RemindForm,
+    SendForm,
+    UploadForm,
+)
+from haven.reporting.models import (
+    PublicationStatus,
+    ReportingPeriod,
+    Source,
+    Submission,
+    SubmissionStatus,
+)
 from haven.reporting.report import TableView, build_views, country_name
 from haven.reporting.schema import SECTIONS, TABLES, categories_of, label_of
 
@@ -62,12 +79,17 @@ def _file_kind(request: HttpRequest, allowed: tuple[str, ...] = ("csv", "xlsx"))
 @require_GET
 def report_list(request: OrganisationRequest) -> HttpResponse:
     submissions = list(access.submissions_of(request.organisation))
+    asked = [s for s in submissions if s.asked]
     return render(
         request,
         "reporting/report_list.html",
         {
-            "due": [s for s in submissions if s.status != SubmissionStatus.SENT],
-            "sent": [s for s in submissions if s.status == SubmissionStatus.SENT],
+            "due": sorted(
+                (s for s in asked if s.status != SubmissionStatus.SENT),
+                key=lambda s: (s.due_on, s.period.starts_on),
+            ),
+            "sent": [s for s in asked if s.status == SubmissionStatus.SENT],
+            "released": [s for s in submissions if not s.asked],
             "organisation": request.organisation,
         },
     )
@@ -109,6 +131,7 @@ def _submission_page(
             "budget": access.budget_of(request.organisation, period) if period.private else None,
             "send_form": send_form or SendForm(),
             "left_out": submission.left_out,
+            "deadline_changes": access.deadline_changes_for(submission),
             "organisation": request.organisation,
         },
         status=status,
@@ -124,7 +147,8 @@ def report_detail(request: OrganisationRequest, submission_id: int) -> HttpRespo
 def _refused(
     request: OrganisationRequest, submission: Submission, error: ValidationError
 ) -> HttpResponse:
-    form = SendForm(request.POST or None)
+    # Bound even to an empty POST (a compute button sends no field), so errors can be added.
+    form = SendForm(request.POST)
     form.is_valid()
     _add_errors(form, error)
     return _submission_page(request, submission, send_form=form, status=400)
@@ -353,8 +377,9 @@ def reporting_home(request: OrganisationRequest) -> HttpResponse:
             "periods": [
                 (
                     period,
-                    len(statuses.get(period.pk, [])),
+                    sum(1 for s in statuses.get(period.pk, []) if s.asked or s.revision),
                     sum(1 for status in statuses.get(period.pk, []) if status.revision),
+                    sum(1 for status in statuses.get(period.pk, []) if status.late),
                 )
                 for period in periods
             ],
@@ -382,6 +407,7 @@ def period_create(request: OrganisationRequest) -> HttpResponse:
                 epsilon=data["epsilon"],
                 budget=data["budget"],
                 categories=data["categories"],
+                remind_days_before=data["remind_days_before"],
                 request=request,
             )
         except ValidationError as error:
@@ -417,6 +443,7 @@ def _review_page(
     period: Any,
     *,
     publish_form: PublishForm | None = None,
+    refusal: ValidationError | None = None,
     status: int = 200,
 ) -> HttpResponse:
     network = period.network
@@ -426,6 +453,8 @@ def _review_page(
         section = "persons"
     statuses = access.member_statuses(period)
     sent_any = any(member.revision for member in statuses)
+    categories = dict(MembershipCategory.choices)
+    last = access.last_emailed(period)
     return render(
         request,
         "reporting/period_review.html",
@@ -433,12 +462,20 @@ def _review_page(
             "network": network,
             "period": period,
             "statuses": statuses,
+            "asked_count": sum(1 for member in statuses if member.asked or member.revision),
+            "waiting_count": sum(1 for m in statuses if m.asked and not m.revision),
+            "categories": [str(categories.get(code, code)) for code in period.categories],
+            "rows": [(member, last.get(member.submission_id)) for member in statuses],
+            "deadline_changes": access.deadline_changes_of(period),
+            "refusal": refusal.messages if refusal is not None else [],
             "sent_count": sum(1 for member in statuses if member.revision),
             "views": _review_views(period, by, section) if sent_any else [],
             "by": by,
             "section": section,
             "sections": [(key, str(title)) for key, title in SECTIONS.items()],
             "publish_form": publish_form or PublishForm(),
+            # Its own ids: the publishing form on the same page has a note too.
+            "remind_form": RemindForm(statuses=statuses, auto_id="remind_%s"),
             "publications": list(access.publications_of(network).filter(period=period)),
             "organisation": request.organisation,
         },
@@ -450,6 +487,88 @@ def _review_page(
 @require_GET
 def period_review(request: OrganisationRequest, period_id: int) -> HttpResponse:
     return _review_page(request, access.period_for(_network(request), period_id))
+
+
+def _chosen_member(period: ReportingPeriod, value: str) -> Organisation | None:
+    """The member a coordinator's form names (already one of the form's choices)."""
+    if not value:
+        return None
+    return access.asked_member(period, int(value)).organisation
+
+
+@organisation_view("reporting.coordinate")
+@require_POST
+def period_remind(request: OrganisationRequest, period_id: int) -> HttpResponse:
+    period = access.period_for(_network(request), period_id)
+    form = RemindForm(request.POST, statuses=access.member_statuses(period))
+    if not form.is_valid():
+        refusal = ValidationError([text for errors in form.errors.values() for text in errors])
+        return _review_page(request, period, refusal=refusal, status=400)
+    try:
+        reminded = actions.remind_members(
+            actor=request.user,
+            period=period,
+            organisation=_chosen_member(period, form.cleaned_data["member"]),
+            note=form.cleaned_data["note"],
+            request=request,
+        )
+    except ValidationError as error:
+        return _review_page(request, period, refusal=error, status=400)
+    text = ngettext(
+        "%(count)d member is reminded by e-mail.",
+        "%(count)d members are reminded by e-mail.",
+        len(reminded.reminded),
+    ) % {"count": len(reminded.reminded)}
+    if reminded.recently:
+        text += " " + ngettext(
+            "%(count)d was e-mailed less than a day ago and is left out.",
+            "%(count)d were e-mailed less than a day ago and are left out.",
+            len(reminded.recently),
+        ) % {"count": len(reminded.recently)}
+    messages.success(request, text)
+    return redirect("period_review", org=request.organisation.slug, period_id=period.pk)
+
+
+@organisation_view("reporting.coordinate")
+@require_http_methods(["GET", "POST"])
+def period_deadline(request: OrganisationRequest, period_id: int) -> HttpResponse:
+    period = access.period_for(_network(request), period_id)
+    statuses = access.member_statuses(period)
+    initial = {"deadline": period.deadline, "member": request.GET.get("member", "")[:20]}
+    form = DeadlineForm(request.POST or None, statuses=statuses, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            change = actions.change_deadline(
+                actor=request.user,
+                period=period,
+                deadline=data["deadline"],
+                organisation=_chosen_member(period, data["member"]),
+                reason=data["reason"],
+                request=request,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("The deadline is now %(deadline)s; the members concerned are told by e-mail.")
+                % {"deadline": date_format(change.deadline)},
+            )
+            return redirect("period_review", org=request.organisation.slug, period_id=period.pk)
+    return render(
+        request,
+        "reporting/period_deadline.html",
+        {
+            "form": form,
+            "period": period,
+            "network": period.network,
+            "anyone_sent": any(status.revision for status in statuses),
+            "shortening_days": actions.SHORTENING_NOTICE.days,
+            "organisation": request.organisation,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @organisation_view("reporting.coordinate")
