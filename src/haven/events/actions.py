@@ -840,8 +840,8 @@ def _check_question_change(event: Event, question: Question, kind: str, lines: l
         raise ValidationError(
             {
                 "kind": _(
-                    "%(count)d registrants have answered this question, so its type of answer "
-                    "cannot change. Add a new question instead."
+                    "Registrants have answered this question (%(count)d so far), so its type "
+                    "of answer cannot change. Add a new question instead."
                 )
                 % {"count": sum(given.values())}
             }
