@@ -235,7 +235,7 @@ def test_the_door_list_keeps_only_what_admission_needs(dora: User, event: Event)
 def test_the_phone_keeps_the_list_until_shortly_after_the_event_and_a_day_at_most(
     dora: User, event: Event
 ) -> None:
-    now = timezone.now()
+    now = timezone.now().replace(microsecond=0)
     list_until, queue_until = door.keep_until(event, now)
     # A week ahead: a day at most; the queue until a week after the event.
     assert list_until == now + timedelta(hours=24)

@@ -101,10 +101,10 @@ def seal_for_ticket(code: str, text: str) -> str:
 
 def keep_until(event: Event, now: datetime | None = None) -> tuple[datetime, datetime]:
     """Until when a door phone may keep the event's ticket list, and its unsynced queue."""
-    moment = now or timezone.now()
-    return min(event.ends_at + LIST_AFTER_END, moment + LIST_AT_MOST), (
-        event.ends_at + QUEUE_AFTER_END
-    )
+    moment = (now or timezone.now()).replace(microsecond=0)
+    ends = event.ends_at.replace(microsecond=0)
+    # Whole seconds: every browser's Date.parse reads them (not all read microseconds).
+    return min(ends + LIST_AFTER_END, moment + LIST_AT_MOST), ends + QUEUE_AFTER_END
 
 
 def _message(event: Event, result: str, checked_in_at: datetime | None) -> str:

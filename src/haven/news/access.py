@@ -148,6 +148,7 @@ def _events_to_link(owner: Organisation, sources: list[Organisation]) -> QuerySe
     with scopes_disabled():
         return (
             Event.objects.select_related("owner")
+            .prefetch_related("texts")
             .filter(Q(owner=owner) | Q(owner__in=sources[1:], status__in=PUBLIC_EVENT_STATUSES))
             .order_by("-starts_at")
         )

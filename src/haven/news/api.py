@@ -204,7 +204,7 @@ def _post_out(post: Post, language: str) -> PostOut:
         hashtags=post.hashtags,
         public=public,
         url=post_url(post) if public else "",
-        texts=[_text_out(text) for text in post.texts.order_by("language")],
+        texts=[_text_out(text) for text in sorted(post.texts.all(), key=lambda t: t.language)],
         links=links,
     )
 
