@@ -16,6 +16,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
@@ -257,7 +258,7 @@ def _event_card(event: Event, language: str) -> Card:
     starts = event_content.local_time(event, event.starts_at)
     details = [
         str(event.get_kind_display()),
-        f"{starts:%Y-%m-%d %H:%M} ({event.timezone})",
+        f"{date_format(starts, 'DATETIME_FORMAT')} ({event.timezone})",
     ]
     place = event_content.place_of(event)
     if place:
