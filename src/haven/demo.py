@@ -533,6 +533,9 @@ def build_demo(
         from haven.demo_events import build_events
 
         build_events(network_slug=GLOBAL, frontline_slug=FRONTLINE)
+        from haven.demo_news import build_news
+
+        build_news(network_slug=GLOBAL, frontline_slug=FRONTLINE)
         build_reporting(seed, months=24 if with_casework else 3)
         audit.record(
             "demo.loaded",

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "haven.letters",
     "haven.petitions",
     "haven.events",
+    "haven.news",
     "haven.reporting",
     "haven.api",
 ]

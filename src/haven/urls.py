@@ -12,6 +12,8 @@ from haven.events.urls import public_urlpatterns as events_public_urls
 from haven.helpline.urls import organisation_urlpatterns as helpline_organisation_urls
 from haven.letters.urls import organisation_urlpatterns as letters_organisation_urls
 from haven.letters.urls import public_urlpatterns as letters_public_urls
+from haven.news.urls import organisation_urlpatterns as news_organisation_urls
+from haven.news.urls import public_urlpatterns as news_public_urls
 from haven.organisations.urls import organisation_urlpatterns as organisations_organisation_urls
 from haven.organisations.urls import public_urlpatterns as organisations_public_urls
 from haven.petitions.urls import organisation_urlpatterns as petitions_organisation_urls
@@ -35,6 +37,7 @@ urlpatterns = [
     path("letters/", include(letters_public_urls)),
     path("petitions/", include(petitions_public_urls)),
     path("events/", include(events_public_urls)),
+    path("news/", include(news_public_urls)),
     path("networks/", include(reporting_public_urls)),
     path(
         "o/<slug:org>/",
@@ -51,6 +54,7 @@ urlpatterns = [
             + letters_organisation_urls
             + petitions_organisation_urls
             + events_organisation_urls
+            + news_organisation_urls
             + reporting_organisation_urls
         ),
     ),

@@ -125,13 +125,21 @@ def test_a_visitor_registers_and_door_staff_check_them_in_on_a_phone(
         assert second.booker is not None
         second_code = access.ticket_code(second.booker)
     page.reload()
-    stored = f"localStorage.getItem('haven.door.{event.pk}.list') || ''"
-    page.wait_for_function(f"() => ({stored}).includes('Paul Offline')")
+    key = f"haven.door.{event.pk}"
+    stored = f"localStorage.getItem('{key}.list') || '{{}}'"
+    page.wait_for_function(f"() => (JSON.parse({stored}).rows || []).length === 2")
+    # The phone keeps no name in the clear: each opens only with its own ticket's code.
+    kept = page.evaluate(f"() => {stored}")
+    assert "Paul Offline" not in kept
+    assert "Inès" not in kept
+    assert "example.org" not in kept
     page.context.set_offline(True)
     page.get_by_label("Code on the ticket").fill(second_code)
     page.get_by_label("I checked the ID or press card").check()
     page.get_by_role("button", name="Admit").click()
     result.get_by_text(re.compile(r"^Offline: admitted on this phone")).wait_for()
+    assert page.locator("#door-registrant").inner_text().startswith("Paul Offline")
+    assert "Paul Offline" not in page.evaluate(f"() => localStorage.getItem('{key}.queue')")
     page.context.set_offline(False)
     result.get_by_text(re.compile(r"^Offline check-ins synced: 1$")).wait_for()
     with scopes_disabled():
@@ -140,4 +148,40 @@ def test_a_visitor_registers_and_door_staff_check_them_in_on_a_phone(
         registration.refresh_from_db()
     assert registration.checked_in_at is not None
     assert registration.id_checked
+
+    # A shared phone: logging out deletes the list and what was admitted on it.
+    assert page.evaluate(f"() => localStorage.getItem('{key}.admitted')") is not None
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(re.compile(r"/accounts/login/"))
+    left = page.evaluate("() => Object.keys(localStorage)")
+    assert [name for name in left if name.startswith("haven.door.")] == []
+
+    # Whatever outlives its time goes too: an old list and one kept the old way (no expiry),
+    # while an unsynced queue of another event waits for its sync.
+    past = "2000-01-01T00:00:00+00:00"
+    future = "2999-01-01T00:00:00+00:00"
+    page.evaluate(
+        f"""() => {{
+        localStorage.setItem('{key}.list', JSON.stringify({{keep_until: '{past}', rows: []}}));
+        localStorage.setItem('haven.door.999.list', JSON.stringify({{rows: []}}));
+        localStorage.setItem('haven.door.998.queue',
+            JSON.stringify({{keep_until: '{future}', items: [{{code: 'x'}}]}}));
+    }}"""
+    )
+    session = client_for(door).cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+    )
+    page.goto(live_server.url + reverse("door_events", kwargs={"org": "north"}), wait_until="load")
+    page.wait_for_function(f"() => localStorage.getItem('{key}.list') === null")
+    left = page.evaluate("() => Object.keys(localStorage)")
+    assert [name for name in left if name.startswith("haven.door.")] == ["haven.door.998.queue"]
+    # Logging out from any page leads to the login page, which forgets the lists too.
+    page.evaluate(
+        f"() => localStorage.setItem('{key}.list', JSON.stringify({{keep_until: '{future}'}}))"
+    )
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(re.compile(r"/accounts/login/"))
+    page.wait_for_function(f"() => localStorage.getItem('{key}.list') === null")
+    assert page.evaluate("() => localStorage.getItem('haven.door.998.queue')") is not None
     assert console.csp_violations() == []

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django_scopes import scopes_disabled
 
 from haven.accounts.models import User
 from haven.accounts.permissions import Role
-from haven.events import access, actions
+from haven.events import access, actions, door
 from haven.events.models import CheckInAttempt, Event, Question, Registration
 from haven.organisations.models import Organisation
 from haven.privacy.models import AuditEvent
@@ -193,24 +199,57 @@ def test_admit_by_name_search(dora: User, north: Organisation, officer: User) ->
     assert registered.booker.checked_in_at is not None
 
 
-def test_the_door_list_for_offline_use(dora: User, event: Event) -> None:
+def _unseal(code: str, sealed: str) -> str:
+    """What door.js does to read a name: HKDF of the scanned code, then AES-GCM."""
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"haven.door.name").derive(
+        code.encode()
+    )
+    data = base64.b64decode(sealed)
+    return AESGCM(key).decrypt(data[:12], data[12:], None).decode()
+
+
+def test_the_door_list_keeps_only_what_admission_needs(dora: User, event: Event) -> None:
     code = ticket(event)
+    other = ticket(event, name="Bo Berg", email="bo@example.org")
     response = client_for(dora).get(url(event, "event_door_list"))
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
-    rows = response.json()["rows"]
-    assert rows == [
-        {
-            "digest": access.ticket_digest(code),
-            "id": rows[0]["id"],
-            "name": "Ana Lima",
-            "status": "confirmed",
-            "checked_in_at": None,
-            "id_check": False,
-        }
-    ]
-    assert "ana@example.org" not in response.content.decode()
+    body = response.json()
+    rows = body["rows"]
+    assert [set(row) for row in rows] == [
+        {"digest", "id", "name_sealed", "status", "checked_in_at"}
+    ] * 2
+    assert rows[0]["digest"] == access.ticket_digest(code)
+    assert [row["status"] for row in rows] == ["confirmed", "waiting"]
+    # No name, address or answer in the clear: each name opens with its own ticket only.
+    content = response.content.decode()
+    for secret in ("Ana Lima", "Bo Berg", "ana@example.org", "bo@example.org"):
+        assert secret not in content
+    assert _unseal(code, rows[0]["name_sealed"]) == "Ana Lima"
+    assert _unseal(other, rows[1]["name_sealed"]) == "Bo Berg"
+    with pytest.raises(InvalidTag):
+        _unseal(other, rows[0]["name_sealed"])
     assert AuditEvent.objects.filter(action="event.door_list_downloaded").count() == 1
+
+
+def test_the_phone_keeps_the_list_until_shortly_after_the_event_and_a_day_at_most(
+    dora: User, event: Event
+) -> None:
+    now = timezone.now().replace(microsecond=0)
+    list_until, queue_until = door.keep_until(event, now)
+    # A week ahead: a day at most; the queue until a week after the event.
+    assert list_until == now + timedelta(hours=24)
+    assert queue_until == event.ends_at + timedelta(days=7)
+    during = event.starts_at + timedelta(minutes=30)
+    assert door.keep_until(event, during)[0] == event.ends_at + timedelta(hours=1)
+    body = client_for(dora).get(url(event, "event_door_list")).json()
+    kept_until = parse_datetime(body["keep_until"])
+    assert kept_until is not None
+    assert kept_until <= timezone.now() + timedelta(hours=24)
+    assert parse_datetime(body["queue_keep_until"]) == queue_until
+    page = client_for(dora).get(url(event, "event_door")).content.decode()
+    assert "data-keep-until=" in page
+    assert "deleted when you log out" in page
 
 
 def test_the_door_pages_render(dora: User, event: Event) -> None:

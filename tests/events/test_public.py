@@ -286,3 +286,13 @@ def test_times_are_shown_in_the_event_time_zone(
     local = content.local_time(event, event.starts_at)
     page = client.get(url(event, "event_public")).content.decode()
     assert date_format(local, "DATETIME_FORMAT") in page
+
+
+def test_the_event_page_names_the_events_languages(
+    client: Client, officer: User, north: Organisation
+) -> None:
+    # base.html's language switcher names its own list "languages"; the page's must differ.
+    event = published_event(north, officer, languages=["en", "fr"])
+    page = client.get(url(event, "event_public")).content.decode()
+    assert "Languages: English, French</p>" in page
+    assert "'bidi'" not in page

@@ -30,7 +30,8 @@ def published_event(organisation: Organisation, staff: User, **values: object) -
 
 
 def event_objects(organisation: Organisation, staff: User) -> dict[str, object]:
-    """A published event with a session, a speaker and one registration, of ``organisation``."""
+    """A published event with a session and its speaker, a partner, a question and one
+    registration, of ``organisation``."""
     event = published_event(organisation, staff, capacity=10)
     session = actions.save_session(
         actor=staff,
@@ -43,7 +44,17 @@ def event_objects(organisation: Organisation, staff: User) -> dict[str, object]:
         },
     )
     speaker = actions.save_speaker(actor=staff, owner=organisation, name="Matrix Speaker")
-    registered = actions.register(event=event, name="Matrix Visitor", email="visitor@example.org")
+    # One of each row staff put in order, so the pages show their ordering forms.
+    actions.add_session_speaker(actor=staff, session=session, speaker=speaker)
+    partner = Organisation.objects.create(slug=f"{organisation.slug}-partner", name="Partner")
+    actions.add_partner(actor=staff, event=event, organisation=partner, role="co_host")
+    question = actions.save_question(actor=staff, event=event, label="Matrix question")
+    registered = actions.register(
+        event=event,
+        name="Matrix Visitor",
+        email="visitor@example.org",
+        answers={str(question.pk): "An answer"},
+    )
     assert registered.booker is not None
     return {
         "event_id": event.pk,

@@ -26,6 +26,7 @@ from haven.organisations.models import Membership, Network, Organisation
 from tests.conftest import client_for, make_user
 from tests.events.world import EVENT_PARAMETERS, event_objects
 from tests.letters.world import ADVOCACY_PARAMETERS, advocacy_objects
+from tests.news.world import NEWS_PARAMETERS, news_objects
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Response
@@ -128,6 +129,7 @@ def _casework_value(name: str) -> Callable[[World, Organisation], object]:
 PARAMETER_VALUES.update({name: _casework_value(name) for name in CASEWORK_PARAMETERS})
 PARAMETER_VALUES.update({name: _casework_value(name) for name in ADVOCACY_PARAMETERS})
 PARAMETER_VALUES.update({name: _casework_value(name) for name in EVENT_PARAMETERS})
+PARAMETER_VALUES.update({name: _casework_value(name) for name in NEWS_PARAMETERS})
 
 REPORTING_PARAMETERS = ("period_id", "submission_id", "publication_id")
 
@@ -176,6 +178,7 @@ def world(
         casework = casework_objects(north, alice)
         casework.update(advocacy_objects(north, alice))
         casework.update(event_objects(north, alice))
+        casework.update(news_objects(north, alice))
     return World(
         north=north,
         south=south,

@@ -354,7 +354,10 @@ def body_variants(operation: ApiOperation) -> Iterator[tuple[str, bytes]]:
     yield "a body that is not JSON", b"\x00{not json"
     yield "a JSON list instead of an object", json.dumps([example_body(operation)]).encode()
     full = _full_example(schema)
-    yield "every string 100,000 characters", json.dumps(_oversized(full, schema)).encode()
+    oversized = _oversized(full, schema)
+    # A body of ids and flags only has nothing to oversize: it would be a valid request.
+    if oversized != full:
+        yield "every string 100,000 characters", json.dumps(oversized).encode()
     for name, prop in schema.get("properties", {}).items():
         wrong = {**full, name: _wrong_type(prop)}
         yield f"{name} of the wrong type", json.dumps(wrong).encode()

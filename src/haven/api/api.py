@@ -13,6 +13,7 @@ from haven.casework.api import router as casework_router
 from haven.events.api import router as events_router
 from haven.helpline.api import router as helpline_router
 from haven.letters.api import router as letters_router
+from haven.news.api import router as news_router
 from haven.organisations.api import router as organisations_router
 from haven.petitions.api import router as petitions_router
 from haven.privacy.api import router as privacy_router
@@ -45,6 +46,7 @@ api.add_router("/", records_router)
 api.add_router("/", letters_router)
 api.add_router("/", petitions_router)
 api.add_router("/", events_router)
+api.add_router("/", news_router)
 api.add_router("/", reporting_router)
 
 

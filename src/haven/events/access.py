@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections import Counter
 from datetime import datetime
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -104,6 +105,20 @@ def registrations_of(event: Event, status: str = "") -> QuerySet[Registration]:
         if status:
             registrations = registrations.filter(status=status)
         return registrations.order_by("created_at", "pk")
+
+
+def answers_to(event: Event, question: Question) -> Counter[str]:
+    """How many registrants gave each answer to the question (decrypted here, since
+    answers are encrypted; anonymised registrations have none)."""
+    key = str(question.pk)
+    given: Counter[str] = Counter()
+    rows = registrations_of(event).filter(anonymised_at__isnull=True, booker=True)
+    with scope(organisation=event.owner_id):
+        for registration in rows.iterator(chunk_size=2000):
+            answer = registration.answers.get(key, "")
+            if answer:
+                given[answer] += 1
+    return given
 
 
 def registration_for(event: Event, registration_id: uuid.UUID | str) -> Registration:

@@ -60,6 +60,7 @@ from haven.events.models import (
 )
 from haven.letters.actions import check_language
 from haven.letters.content import clean_hashtags, free_slug
+from haven.ordering import move_within, set_order
 from haven.organisations.languages import validate_language_codes
 from haven.organisations.models import Organisation
 from haven.privacy import audit
@@ -465,7 +466,7 @@ def add_partner(
     if organisation.pk == event.owner_id:
         raise ValidationError({"organisation": _("The owner organises the event already.")})
     with transaction.atomic():
-        position = EventPartner.objects.filter(event=event, role=role).count()
+        position = EventPartner.objects.filter(event=event).count()
         partner, created = EventPartner.objects.get_or_create(
             event=event, organisation=organisation, role=role, defaults={"position": position}
         )
@@ -497,6 +498,76 @@ def remove_partner(
             details={"partner": partner_id},
             request=request,
         )
+
+
+def _arrange(
+    *,
+    actor: User,
+    event: Event,
+    what: str,
+    siblings: Any,
+    item_id: int | None = None,
+    direction: str = "",
+    ids: Sequence[int] | None = None,
+    details: Mapping[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> bool:
+    """Move one row up or down, or put them all in the order of ``ids``; audited."""
+    with transaction.atomic():
+        if ids is not None:
+            set_order(siblings, ids)
+            moved = True
+        else:
+            assert item_id is not None
+            moved = move_within(siblings, item_id, direction)
+        if moved:
+            audit.record(
+                f"event.{what}_reordered",
+                actor=actor,
+                organisation=event.owner,
+                target=event,
+                details={
+                    **(details or {}),
+                    **({"order": list(ids)} if ids is not None else {}),
+                    **({"moved": item_id, "direction": direction} if ids is None else {}),
+                },
+                request=request,
+            )
+    return moved
+
+
+def move_partner(
+    *,
+    actor: User,
+    event: Event,
+    partner_id: int,
+    direction: str,
+    request: HttpRequest | None = None,
+) -> bool:
+    """Move a partner a place up or down among the partners in the same role."""
+    partner = EventPartner.objects.filter(event=event, pk=partner_id).first()
+    if partner is None:
+        raise ValidationError(_("This organisation is not named on the event."))
+    siblings = EventPartner.objects.filter(event=event, role=partner.role).order_by(
+        "position", "pk"
+    )
+    return _arrange(
+        actor=actor,
+        event=event,
+        what="partners",
+        siblings=siblings,
+        item_id=partner.pk,
+        direction=direction,
+        request=request,
+    )
+
+
+def order_partners(
+    *, actor: User, event: Event, ids: Sequence[int], request: HttpRequest | None = None
+) -> None:
+    """Put the event's partners in this order (each role keeps its heading, in this order)."""
+    siblings = EventPartner.objects.filter(event=event).order_by("role", "position", "pk")
+    _arrange(actor=actor, event=event, what="partners", siblings=siblings, ids=ids, request=request)
 
 
 def save_speaker(
@@ -669,6 +740,44 @@ def remove_session_speaker(
         )
 
 
+def move_session_speaker(
+    *,
+    actor: User,
+    session: Session,
+    placement_id: int,
+    direction: str,
+    request: HttpRequest | None = None,
+) -> bool:
+    """Move a speaker a place up or down in the session's list."""
+    if not SessionSpeaker.objects.filter(session=session, pk=placement_id).exists():
+        raise ValidationError(_("This speaker is not in the session."))
+    return _arrange(
+        actor=actor,
+        event=session.event,
+        what="session_speakers",
+        siblings=SessionSpeaker.objects.filter(session=session).order_by("position", "pk"),
+        item_id=placement_id,
+        direction=direction,
+        details={"session": session.pk},
+        request=request,
+    )
+
+
+def order_session_speakers(
+    *, actor: User, session: Session, ids: Sequence[int], request: HttpRequest | None = None
+) -> None:
+    """Put the session's speakers in this order (ids of their placements)."""
+    _arrange(
+        actor=actor,
+        event=session.event,
+        what="session_speakers",
+        siblings=SessionSpeaker.objects.filter(session=session).order_by("position", "pk"),
+        ids=ids,
+        details={"session": session.pk},
+        request=request,
+    )
+
+
 # --- registration questions and invitation codes ------------------------------------------
 
 
@@ -700,6 +809,8 @@ def save_question(
         raise ValidationError(
             {"kind": _("Say first which languages are interpreted, on the event itself.")}
         )
+    if question is not None:
+        _check_question_change(event, question, kind, lines)
     with transaction.atomic():
         if question is None:
             question = Question(event=event, position=Question.objects.filter(event=event).count())
@@ -718,6 +829,73 @@ def save_question(
             request=request,
         )
     return question
+
+
+def _check_question_change(event: Event, question: Question, kind: str, lines: list[str]) -> None:
+    """Keep the answers already given meaningful: once someone has answered, the type of
+    answer stays, and a choice someone picked stays on the list (the wording of the
+    question, its help, whether it is required and shown at the door may change)."""
+    dropped = [choice for choice in question.choice_list() if choice not in lines]
+    if kind == question.kind and not (kind == QuestionKind.CHOICE and dropped):
+        return
+    given = access.answers_to(event, question)
+    if kind != question.kind and given:
+        raise ValidationError(
+            {
+                "kind": _(
+                    "Registrants have answered this question (%(count)d so far), so its type "
+                    "of answer cannot change. Add a new question instead."
+                )
+                % {"count": sum(given.values())}
+            }
+        )
+    chosen = [choice for choice in dropped if given.get(choice)]
+    if chosen:
+        raise ValidationError(
+            {
+                "choices": _(
+                    "Registrants chose %(choices)s: keep these choices. You may add choices, "
+                    "change their order, or reword the question."
+                )
+                % {"choices": ", ".join(f"“{choice}”" for choice in chosen)}
+            }
+        )
+
+
+def move_question(
+    *,
+    actor: User,
+    event: Event,
+    question_id: int,
+    direction: str,
+    request: HttpRequest | None = None,
+) -> bool:
+    """Move a question a place up or down on the registration form."""
+    if not Question.objects.filter(event=event, pk=question_id).exists():
+        raise ValidationError(_("This question is not on the form."))
+    return _arrange(
+        actor=actor,
+        event=event,
+        what="questions",
+        siblings=Question.objects.filter(event=event).order_by("position", "pk"),
+        item_id=question_id,
+        direction=direction,
+        request=request,
+    )
+
+
+def order_questions(
+    *, actor: User, event: Event, ids: Sequence[int], request: HttpRequest | None = None
+) -> None:
+    """Put the registration form's questions in this order."""
+    _arrange(
+        actor=actor,
+        event=event,
+        what="questions",
+        siblings=Question.objects.filter(event=event).order_by("position", "pk"),
+        ids=ids,
+        request=request,
+    )
 
 
 def remove_question(

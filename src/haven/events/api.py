@@ -8,7 +8,7 @@ those); partners, placements, questions and codes are named by id in the request
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
@@ -254,6 +254,14 @@ class QuestionOut(Schema):
     required: bool
     help_text: str
     choices: list[str]
+
+
+class OrderIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"ids": [3, 1, 2]}]})
+
+    ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
+        ..., max_length=500, description="Every item's id exactly once, in the new order."
+    )
 
 
 class QuestionRemoveIn(Body):
@@ -706,6 +714,20 @@ def remove_partner(
     return _event_out(event).partners
 
 
+@router.put(
+    "/orgs/{org}/events/{event_id}/partners/order",
+    response={200: list[PartnerOut], 400: Message},
+    summary="Put the partners in order (the public page names them so, under their roles)",
+)
+@api_organisation_operation("advocacy.manage")
+def order_partners(
+    request: OrganisationRequest, org: str, event_id: int, payload: OrderIn
+) -> list[PartnerOut]:
+    event = _event(request, event_id)
+    actions.order_partners(actor=request.user, event=event, ids=payload.ids, request=request)
+    return _event_out(event).partners
+
+
 # --- speakers and the programme -------------------------------------------------------------
 
 
@@ -875,6 +897,24 @@ def remove_session_speaker(
     return _session_out(session)
 
 
+@router.put(
+    "/orgs/{org}/events/{event_id}/sessions/{session_id}/speakers/order",
+    response={200: SessionOut, 400: Message},
+    summary="Put the session's speakers in order (ids of their placements)",
+)
+@api_organisation_operation("advocacy.manage")
+def order_session_speakers(
+    request: OrganisationRequest, org: str, event_id: int, session_id: int, payload: OrderIn
+) -> SessionOut:
+    event = _event(request, event_id)
+    session = access.session_for(event, session_id)
+    session.event = event
+    actions.order_session_speakers(
+        actor=request.user, session=session, ids=payload.ids, request=request
+    )
+    return _session_out(session)
+
+
 # --- registration questions and invitation codes --------------------------------------------
 
 
@@ -892,7 +932,8 @@ def list_questions(request: OrganisationRequest, org: str, event_id: int) -> lis
 @router.post(
     "/orgs/{org}/events/{event_id}/questions",
     response={200: QuestionOut, 400: Message},
-    summary="Add a question to the registration form, or change one (question_id)",
+    summary="Add a question to the registration form, or change one (question_id): once "
+    "answered, its type stays and the choices picked stay",
 )
 @api_organisation_operation("advocacy.manage")
 def save_question(
@@ -932,6 +973,20 @@ def remove_question(
     actions.remove_question(
         actor=request.user, event=event, question_id=payload.question_id, request=request
     )
+    return [_question_out(question) for question in Question.objects.filter(event=event)]
+
+
+@router.put(
+    "/orgs/{org}/events/{event_id}/questions/order",
+    response={200: list[QuestionOut], 400: Message},
+    summary="Put the registration form's questions in order",
+)
+@api_organisation_operation("advocacy.manage")
+def order_questions(
+    request: OrganisationRequest, org: str, event_id: int, payload: OrderIn
+) -> list[QuestionOut]:
+    event = _event(request, event_id)
+    actions.order_questions(actor=request.user, event=event, ids=payload.ids, request=request)
     return [_question_out(question) for question in Question.objects.filter(event=event)]
 
 

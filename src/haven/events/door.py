@@ -7,11 +7,16 @@ server is the judge: ``actions.check_in`` admits a ticket once, whichever door a
 
 from __future__ import annotations
 
+import base64
 import json
+import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -39,6 +44,13 @@ MAX_RESULTS = 20
 LONGEST_SEARCH = 100
 LONGEST_CODE = 200
 DAYS_AHEAD = 14
+# How long a door phone keeps the ticket list (docs/decisions/0021): until shortly after the
+# event ends, and never more than a day after downloading it; check-ins queued offline hold
+# no names and wait for their sync until a week after the event.
+LIST_AFTER_END = timedelta(hours=1)
+LIST_AT_MOST = timedelta(hours=24)
+QUEUE_AFTER_END = timedelta(days=7)
+NAME_KEY_INFO = b"haven.door.name"
 
 
 def _door_event(request: OrganisationRequest, event_id: int) -> Event:
@@ -75,6 +87,24 @@ def _registrant(registration: Registration, questions: list[Question]) -> dict[s
             registration.checked_in_at.isoformat() if registration.checked_in_at else None
         ),
     }
+
+
+def seal_for_ticket(code: str, text: str) -> str:
+    """``text`` encrypted (AES-256-GCM) under a key derived (HKDF-SHA-256) from the ticket
+    code: the door phone reads it only when that ticket is scanned. door.js opens it."""
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=NAME_KEY_INFO).derive(
+        code.strip().lower().encode()
+    )
+    nonce = secrets.token_bytes(12)
+    return base64.b64encode(nonce + AESGCM(key).encrypt(nonce, text.encode(), None)).decode()
+
+
+def keep_until(event: Event, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """Until when a door phone may keep the event's ticket list, and its unsynced queue."""
+    moment = (now or timezone.now()).replace(microsecond=0)
+    ends = event.ends_at.replace(microsecond=0)
+    # Whole seconds: every browser's Date.parse reads them (not all read microseconds).
+    return min(ends + LIST_AFTER_END, moment + LIST_AT_MOST), ends + QUEUE_AFTER_END
 
 
 def _message(event: Event, result: str, checked_in_at: datetime | None) -> str:
@@ -155,10 +185,13 @@ def event_door(request: OrganisationRequest, event_id: int) -> HttpResponse:
             "waiting_sync": _("Check-ins waiting to be synced"),
         }
     )
+    list_until, queue_until = keep_until(event)
     return render(
         request,
         "events/door/event.html",
         {
+            "list_until": list_until,
+            "queue_until": queue_until,
             "event": event,
             "counts": access.counts(event),
             "query": query,
@@ -316,18 +349,19 @@ def event_door_check_in(request: OrganisationRequest, event_id: int) -> HttpResp
 @organisation_view("events.check_in")
 @require_GET
 def event_door_list(request: OrganisationRequest, event_id: int) -> JsonResponse:
-    """The door list for offline use: ticket digests, names and states, never e-mails."""
+    """The door list for offline use: what admission needs and no more. Ticket digests,
+    states and check-in times; each name sealed under its own ticket code; never e-mails
+    or answers. The phone deletes it at ``keep_until``."""
     event = _door_event(request, event_id)
     rows = [
         {
             "digest": registration.ticket_digest,
             "id": str(registration.pk),
-            "name": registration.name,
+            "name_sealed": seal_for_ticket(access.ticket_code(registration), registration.name),
             "status": registration.status,
             "checked_in_at": (
                 registration.checked_in_at.isoformat() if registration.checked_in_at else None
             ),
-            "id_check": event.id_check,
         }
         for registration in access.registrations_of(event).filter(
             ticket_digest__isnull=False, anonymised_at__isnull=True
@@ -341,8 +375,16 @@ def event_door_list(request: OrganisationRequest, event_id: int) -> JsonResponse
         details={"rows": len(rows)},
         request=request,
     )
+    now = timezone.now()
+    list_until, queue_until = keep_until(event, now)
     response = JsonResponse(
-        {"id_check": event.id_check, "generated_at": timezone.now().isoformat(), "rows": rows}
+        {
+            "id_check": event.id_check,
+            "generated_at": now.isoformat(),
+            "keep_until": list_until.isoformat(),
+            "queue_keep_until": queue_until.isoformat(),
+            "rows": rows,
+        }
     )
     response["Cache-Control"] = "no-store"
     return response

@@ -23,6 +23,7 @@ from haven.events.models import (
     Event,
     EventKind,
     PartnerRole,
+    Question,
     QuestionKind,
     Session,
     SessionKind,
@@ -347,6 +348,17 @@ class QuestionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     show_at_door = StrictBooleanField(label=_("Show to door staff"), required=False)
+
+    @staticmethod
+    def initial_for(question: Question) -> dict[str, Any]:
+        return {
+            "label": question.label,
+            "kind": question.kind,
+            "required": question.required,
+            "help_text": question.help_text,
+            "choices": question.choices,
+            "show_at_door": question.show_at_door,
+        }
 
 
 class CodeForm(forms.Form):

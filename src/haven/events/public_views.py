@@ -181,7 +181,8 @@ def _event_context(request: HttpRequest, event: Event) -> dict[str, Any]:
         "starts": content.local_time(event, event.starts_at),
         "ends": content.local_time(event, event.ends_at),
         "place": content.place_of(event),
-        "languages": _language_names(event.languages or []),
+        # Not "languages": base.html names its list of interface languages so.
+        "event_languages": _language_names(event.languages or []),
         "interpretation": _language_names(event.interpretation or []),
         "partners": _partners(event),
         "programme": _programme(event),

@@ -38,10 +38,14 @@ from haven.events.models import (
     EventStatus,
     EventText,
     InvitationCode,
+    PartnerRole,
     Question,
     RegistrationStatus,
+    Session,
+    SessionSpeaker,
 )
 from haven.letters.views import add_errors, form_errors, refused
+from haven.ordering import answer_move
 from haven.privacy import audit
 from haven.records.export import generate_passphrase
 
@@ -228,6 +232,25 @@ def event_meeting(request: OrganisationRequest, event_id: int) -> HttpResponse:
     return _texts_page(request, event, meeting_form=form, status=400)
 
 
+def _direction(request: OrganisationRequest) -> str:
+    return request.POST.get("direction", "")[:10]
+
+
+def _partner_groups(event: Event) -> list[tuple[str, list[EventPartner]]]:
+    """The event's partners under their roles, in the order the public page shows them."""
+    partners = list(
+        EventPartner.objects.filter(event=event)
+        .select_related("organisation")
+        .order_by("position", "pk")
+    )
+    groups = []
+    for role, label in PartnerRole.choices:
+        members = [partner for partner in partners if partner.role == role]
+        if members:
+            groups.append((str(label), members))
+    return groups
+
+
 @organisation_view("advocacy.manage")
 @require_http_methods(["GET", "POST"])
 def event_partners(request: OrganisationRequest, event_id: int) -> HttpResponse:
@@ -236,6 +259,24 @@ def event_partners(request: OrganisationRequest, event_id: int) -> HttpResponse:
     if request.method == "POST":
         back = _back(event, "event_partners")
         try:
+            if "move" in request.POST:
+                partner_id = _post_id(request, "move")
+                if partner_id is None:
+                    return refused(request, [_("Choose an organisation to move.")], back)
+                moved = actions.move_partner(
+                    actor=request.user,
+                    event=event,
+                    partner_id=partner_id,
+                    direction=_direction(request),
+                    request=request,
+                )
+                return answer_move(
+                    request,
+                    moved=moved,
+                    back=f"{back}#partner-{partner_id}",
+                    template="events/_partner_list.html",
+                    context={"event": event, "groups": _partner_groups(event)},
+                )
             if "remove" in request.POST:
                 partner_id = _post_id(request, "remove")
                 if partner_id is None:
@@ -257,15 +298,10 @@ def event_partners(request: OrganisationRequest, event_id: int) -> HttpResponse:
                 messages.success(request, _("Saved."))
                 return redirect(back)
         except ValidationError as error:
-            if "remove" in request.POST:
+            if not form.is_bound:
                 return refused(request, error.messages, back)
             add_errors(form, error)
-    partners = list(
-        EventPartner.objects.filter(event=event)
-        .select_related("organisation")
-        .order_by("role", "position", "pk")
-    )
-    context = {"event": event, "partners": partners, "form": form}
+    context = {"event": event, "groups": _partner_groups(event), "form": form}
     return render(request, "events/partners.html", context, status=400 if form.is_bound else 200)
 
 
@@ -336,6 +372,10 @@ def event_programme_edit(request: OrganisationRequest, event_id: int) -> HttpRes
     return render(request, "events/programme.html", context, status=status)
 
 
+def _placements(session: Session) -> list[SessionSpeaker]:
+    return list(session.speakers.select_related("speaker").order_by("position", "pk"))
+
+
 @organisation_view("advocacy.manage")
 @require_http_methods(["GET", "POST"])
 def event_session(request: OrganisationRequest, event_id: int, session_id: int) -> HttpResponse:
@@ -359,6 +399,28 @@ def event_session(request: OrganisationRequest, event_id: int, session_id: int) 
                 )
                 messages.success(request, _("Session removed."))
                 return redirect(_back(event, "event_programme_edit"))
+            if action == "move_speaker":
+                placement_id = _post_id(request, "placement")
+                if placement_id is None:
+                    return refused(request, [_("Choose a speaker to move.")], back)
+                moved = actions.move_session_speaker(
+                    actor=request.user,
+                    session=session,
+                    placement_id=placement_id,
+                    direction=_direction(request),
+                    request=request,
+                )
+                return answer_move(
+                    request,
+                    moved=moved,
+                    back=f"{back}#placement-{placement_id}",
+                    template="events/_speaker_list.html",
+                    context={
+                        "event": event,
+                        "session": session,
+                        "placements": _placements(session),
+                    },
+                )
             if action == "remove_speaker":
                 placement_id = _post_id(request, "placement")
                 if placement_id is None:
@@ -399,16 +461,34 @@ def event_session(request: OrganisationRequest, event_id: int, session_id: int) 
             if bound is None:
                 return refused(request, error.messages, back)
             add_errors(bound, error)
-    placements = list(session.speakers.select_related("speaker").order_by("position", "pk"))
     context = {
         "event": event,
         "session": session,
         "form": form,
         "speaker_form": speaker_form,
-        "placements": placements,
+        "placements": _placements(session),
     }
     status = 400 if bound is not None else 200
     return render(request, "events/session.html", context, status=status)
+
+
+def _questions_of(event: Event) -> list[Question]:
+    return list(Question.objects.filter(event=event).order_by("position", "pk"))
+
+
+def _question_rows(
+    event: Event, bound: QuestionForm | None = None, editing: int | None = None
+) -> list[tuple[Question, QuestionForm]]:
+    """Each question with its form to change it in place (the one being saved, bound)."""
+    return [
+        (
+            question,
+            bound
+            if bound is not None and question.pk == editing
+            else QuestionForm(initial=QuestionForm.initial_for(question), prefix=f"q{question.pk}"),
+        )
+        for question in _questions_of(event)
+    ]
 
 
 @organisation_view("advocacy.manage")
@@ -417,7 +497,30 @@ def event_questions(request: OrganisationRequest, event_id: int) -> HttpResponse
     event = access.event_for(request.organisation, event_id)
     form = QuestionForm()
     back = _back(event, "event_questions")
+    bound: QuestionForm | None = None
+    editing = None
     if request.method == "POST":
+        if "move" in request.POST:
+            question_id = _post_id(request, "move")
+            if question_id is None:
+                return refused(request, [_("Choose a question to move.")], back)
+            try:
+                moved = actions.move_question(
+                    actor=request.user,
+                    event=event,
+                    question_id=question_id,
+                    direction=_direction(request),
+                    request=request,
+                )
+            except ValidationError as error:
+                return refused(request, error.messages, back)
+            return answer_move(
+                request,
+                moved=moved,
+                back=f"{back}#question-{question_id}",
+                template="events/_question_list.html",
+                context={"event": event, "rows": _question_rows(event)},
+            )
         if "remove" in request.POST:
             question_id = _post_id(request, "remove")
             if question_id is None:
@@ -430,20 +533,49 @@ def event_questions(request: OrganisationRequest, event_id: int) -> HttpResponse
                 return refused(request, error.messages, back)
             messages.success(request, _("Removed."))
             return redirect(back)
-        form = QuestionForm(request.POST)
-        if form.is_valid():
-            try:
-                actions.save_question(
-                    actor=request.user, event=event, request=request, **form.cleaned_data
-                )
-            except ValidationError as error:
-                add_errors(form, error)
-            else:
-                messages.success(request, _("Question added."))
-                return redirect(back)
-    questions = list(Question.objects.filter(event=event).order_by("position", "pk"))
-    context = {"event": event, "questions": questions, "form": form}
-    status = 400 if form.is_bound else 200
+        if "edit" in request.POST:
+            editing = _post_id(request, "edit")
+            question = (
+                Question.objects.filter(event=event, pk=editing).first()
+                if editing is not None
+                else None
+            )
+            if question is None:
+                return refused(request, [_("This question is not on the form.")], back)
+            bound = QuestionForm(request.POST, prefix=f"q{question.pk}")
+            if bound.is_valid():
+                try:
+                    actions.save_question(
+                        actor=request.user,
+                        event=event,
+                        question=question,
+                        request=request,
+                        **bound.cleaned_data,
+                    )
+                except ValidationError as error:
+                    add_errors(bound, error)
+                else:
+                    messages.success(request, _("Question saved."))
+                    return redirect(f"{back}#question-{question.pk}")
+        else:
+            bound = form = QuestionForm(request.POST)
+            if form.is_valid():
+                try:
+                    actions.save_question(
+                        actor=request.user, event=event, request=request, **form.cleaned_data
+                    )
+                except ValidationError as error:
+                    add_errors(form, error)
+                else:
+                    messages.success(request, _("Question added."))
+                    return redirect(back)
+    context = {
+        "event": event,
+        "rows": _question_rows(event, bound, editing),
+        "editing": editing,
+        "form": form,
+    }
+    status = 400 if bound is not None else 200
     return render(request, "events/questions.html", context, status=status)
 
 

@@ -2,16 +2,19 @@
  *
  * Online, every check-in goes to the server, which admits a ticket once whichever door asks
  * first. When the connection drops, the door list downloaded beforehand (SHA-256 digests of
- * the ticket codes, names, states) lets this phone admit tickets it has not admitted before;
- * those check-ins wait in localStorage and are synced when the connection returns, and the
- * server reports a conflict when another door had already taken the ticket.
+ * the ticket codes, states, and names sealed under their own ticket code) lets this phone
+ * admit tickets it has not admitted before; those check-ins wait in localStorage and are
+ * synced when the connection returns, and the server reports a conflict when another door
+ * had already taken the ticket. What stays on the phone, and for how long, is kept by
+ * door-storage.js (loaded first).
  * No inline script: the page hands over its URLs and labels in data- attributes and JSON.
  */
 (function () {
   "use strict";
 
   const root = document.getElementById("door");
-  if (!root) {
+  const store = window.havenDoorStorage;
+  if (!root || !store) {
     return;
   }
   const labels = JSON.parse(document.getElementById("door-labels").textContent);
@@ -32,27 +35,56 @@
   const codeInput = document.getElementById("door-code");
   const idBox = document.getElementById("door-id-checked");
 
-  function load(key, fallback) {
-    try {
-      const value = window.localStorage.getItem(key);
-      return value ? JSON.parse(value) : fallback;
-    } catch (error) {
-      return fallback;
-    }
+  function stored(key) {
+    const entry = store.read(key);
+    return store.isLive(entry) ? entry : null;
   }
 
-  function save(key, value) {
-    try {
-      window.localStorage.setItem(key, JSON.stringify(value));
-    } catch (error) {
-      /* Storage full or refused: memory still holds it for this page. */
-    }
-  }
-
-  let doorList = load(keys.list, { rows: [] });
-  let queue = load(keys.queue, []);
+  let doorList = stored(keys.list) || { rows: [], keep_until: root.dataset.keepUntil };
+  const queueEntry = stored(keys.queue);
+  let queue = queueEntry && Array.isArray(queueEntry.items) ? queueEntry.items : [];
+  let queueUntil = (queueEntry && queueEntry.keep_until) || root.dataset.queueKeepUntil;
+  const admittedEntry = stored(keys.admitted);
   // Tickets admitted on this phone (digest or registration id → when): never admitted twice.
-  const admittedHere = load(keys.admitted, {});
+  const admittedHere = (admittedEntry && admittedEntry.tickets) || {};
+  let leaving = false;
+
+  function listUntil() {
+    return doorList.keep_until || root.dataset.keepUntil;
+  }
+
+  // Kept only until its time; after that (the event is over) memory holds it for this page.
+  function saveList() {
+    if (!leaving && store.isLive({ keep_until: listUntil() })) {
+      store.write(keys.list, doorList);
+    } else {
+      store.remove(keys.list);
+    }
+  }
+
+  function saveAdmitted() {
+    if (!leaving && store.isLive({ keep_until: listUntil() })) {
+      store.write(keys.admitted, { keep_until: listUntil(), tickets: admittedHere });
+    } else {
+      store.remove(keys.admitted);
+    }
+  }
+
+  function saveQueue() {
+    if (queue.length) {
+      store.write(keys.queue, { keep_until: queueUntil, items: queue });
+    } else {
+      store.remove(keys.queue);
+    }
+  }
+
+  // The session ended (a request was sent to the login page): forget the names, and let the
+  // login page take over; check-ins waiting to be synced stay for the next session.
+  function signedOut() {
+    leaving = true;
+    store.forgetNames();
+    window.location.reload();
+  }
 
   function setOnline(online) {
     connection.hidden = online;
@@ -121,6 +153,10 @@
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
       body: JSON.stringify({ items: items }),
     });
+    if (response.redirected) {
+      signedOut();
+      return null;
+    }
     if (response.status >= 500 || response.status === 0) {
       throw new Error("server " + response.status);
     }
@@ -139,18 +175,62 @@
   function markHere(key) {
     if (key && !admittedHere[key]) {
       admittedHere[key] = new Date().toISOString();
-      save(keys.admitted, admittedHere);
+      saveAdmitted();
+    }
+  }
+
+  const encoder = new TextEncoder();
+
+  // A name in the door list is sealed under its ticket's code (AES-GCM, key by HKDF-SHA-256,
+  // as events/door.py seals it): only scanning the ticket shows it.
+  async function unseal(code, sealed) {
+    if (!code || !sealed) {
+      return "";
+    }
+    try {
+      const bytes = Uint8Array.from(window.atob(sealed), function (character) {
+        return character.charCodeAt(0);
+      });
+      const subtle = window.crypto.subtle;
+      const base = await subtle.importKey(
+        "raw",
+        encoder.encode(code.trim().toLowerCase()),
+        "HKDF",
+        false,
+        ["deriveKey"],
+      );
+      const key = await subtle.deriveKey(
+        {
+          name: "HKDF",
+          hash: "SHA-256",
+          salt: new Uint8Array(0),
+          info: encoder.encode("haven.door.name"),
+        },
+        base,
+        { name: "AES-GCM", length: 256 },
+        false,
+        ["decrypt"],
+      );
+      const plain = await subtle.decrypt(
+        { name: "AES-GCM", iv: bytes.slice(0, 12) },
+        key,
+        bytes.slice(12),
+      );
+      return new TextDecoder().decode(plain);
+    } catch (error) {
+      return "";
     }
   }
 
   // Judge a ticket from the door list alone, as the server would, and queue it.
-  function checkOffline(item, digest) {
+  async function checkOffline(item, digest, knownName) {
     const row = rowFor(item, digest);
     const key = row ? row.digest || row.id : "";
     if (!row) {
       return show("unknown", labels.unknown, null);
     }
-    const person = { name: row.name, group: [], answers: [] };
+    const name = knownName || (await unseal(item.code, row.name_sealed));
+    const person = { name: name, group: [], answers: [] };
     if (row.status === "cancelled" || row.status === "expired") {
       return show("cancelled", labels.cancelled, person);
     }
@@ -167,26 +247,26 @@
     markHere(row.id);
     item.offline = true;
     queue.push(item);
-    save(keys.queue, queue);
+    saveQueue();
     showQueue();
     show("offline", labels.offline, person);
     return true;
   }
 
-  async function checkIn(item) {
+  async function checkIn(item, knownName) {
     item.scanned_at = new Date().toISOString();
     item.offline = false;
     const digest = item.code ? await digestOf(item.code) : "";
     if (!navigator.onLine) {
       setOnline(false);
-      return checkOffline(item, digest);
+      return checkOffline(item, digest, knownName);
     }
     let answer;
     try {
       answer = await post([item]);
     } catch (error) {
       setOnline(false);
-      return checkOffline(item, digest);
+      return checkOffline(item, digest, knownName);
     }
     setOnline(true);
     if (!answer || !answer.results) {
@@ -225,7 +305,7 @@
           }
         });
         queue = queue.slice(batch.length);
-        save(keys.queue, queue);
+        saveQueue();
         showCounts(answer.counts);
         if (conflicts.length) {
           show("conflict", labels.conflict + " — " + conflicts.join("; "), null);
@@ -245,9 +325,14 @@
   async function refreshList() {
     try {
       const response = await fetch(root.dataset.listUrl, { credentials: "same-origin" });
+      if (response.redirected) {
+        return signedOut();
+      }
       if (response.ok) {
         doorList = await response.json();
-        save(keys.list, doorList);
+        queueUntil = doorList.queue_keep_until || queueUntil;
+        saveList();
+        saveAdmitted();
         setOnline(true);
       }
     } catch (error) {
@@ -258,6 +343,9 @@
   async function refreshCounts() {
     try {
       const response = await fetch(root.dataset.countsUrl, { credentials: "same-origin" });
+      if (response.redirected) {
+        return signedOut();
+      }
       if (response.ok) {
         showCounts(await response.json());
         setOnline(true);
@@ -288,10 +376,13 @@
     form.addEventListener("submit", async function (event) {
       event.preventDefault();
       const box = form.querySelector("input[name=id_checked]");
-      await checkIn({
-        registration_id: form.dataset.registration,
-        id_checked: box ? box.checked : false,
-      });
+      await checkIn(
+        {
+          registration_id: form.dataset.registration,
+          id_checked: box ? box.checked : false,
+        },
+        form.dataset.name,
+      );
       result.scrollIntoView({ block: "center" });
     });
   });
@@ -396,6 +487,26 @@
     setOnline(false);
   });
 
+  // Logging out here: sync what is queued first, then forget the names before leaving.
+  const logoutForm = document.querySelector(
+    'form[action="' + root.dataset.logoutUrl + '"]',
+  );
+  if (logoutForm) {
+    logoutForm.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      await Promise.race([
+        sync(),
+        new Promise(function (resolve) {
+          window.setTimeout(resolve, 3000);
+        }),
+      ]);
+      leaving = true;
+      store.forgetNames();
+      logoutForm.submit();
+    });
+  }
+
+  saveQueue();
   showQueue();
   refreshList();
   sync();
