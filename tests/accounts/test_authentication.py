@@ -232,6 +232,18 @@ def test_a_request_a_minute_after_the_last_renewal_pushes_the_idle_deadline_forw
     assert session.expire_date > timezone.now() + timedelta(minutes=29)
 
 
+def test_a_page_refreshing_itself_does_not_keep_the_session_alive(victor):
+    client = client_for(victor)
+    session = _age_session(
+        client, renewed_seconds_ago=RENEW_AFTER_SECONDS, expires_in=timedelta(seconds=30)
+    )
+    assert client.get(DASHBOARD, headers={"X-Haven-Background": "1"}).status_code == 200
+    deadline = Session.objects.get(pk=session.pk).expire_date
+    assert deadline == session.expire_date
+    assert client.get(DASHBOARD).status_code == 200
+    assert Session.objects.get(pk=session.pk).expire_date > deadline
+
+
 def test_requests_within_a_minute_of_the_last_renewal_write_no_session(victor):
     client = client_for(victor)
     assert client.get(DASHBOARD).status_code == 200  # renews: a new login has no stamp

@@ -28,6 +28,10 @@ class NoStoreForAuthenticatedMiddleware:
 # would write a row per page view for no one's benefit.
 SESSION_RENEWED_KEY = "_haven_renewed_at"
 RENEW_AFTER_SECONDS = 60
+# Requests a page makes on its own (the door page refreshing its counts and list) send
+# this header: they are not a person at the keyboard, so they must not keep a phone left
+# on an open page signed in for ever.
+BACKGROUND_HEADER = "HTTP_X_HAVEN_BACKGROUND"
 
 
 class IdleSessionMiddleware:
@@ -38,6 +42,8 @@ class IdleSessionMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        if request.META.get(BACKGROUND_HEADER) == "1":
+            return response
         session = getattr(request, "session", None)
         if session is not None and not session.is_empty():
             now = int(time.time())

@@ -322,9 +322,13 @@
     }
   }
 
+  // The page's own refreshes are not someone at the door: they do not keep the session
+  // alive, so a phone left on this page still signs out after the idle time.
+  const BACKGROUND = { credentials: "same-origin", headers: { "X-Haven-Background": "1" } };
+
   async function refreshList() {
     try {
-      const response = await fetch(root.dataset.listUrl, { credentials: "same-origin" });
+      const response = await fetch(root.dataset.listUrl, BACKGROUND);
       if (response.redirected) {
         return signedOut();
       }
@@ -342,7 +346,7 @@
 
   async function refreshCounts() {
     try {
-      const response = await fetch(root.dataset.countsUrl, { credentials: "same-origin" });
+      const response = await fetch(root.dataset.countsUrl, BACKGROUND);
       if (response.redirected) {
         return signedOut();
       }
