@@ -1,11 +1,12 @@
-"""Background work of reporting: generating a network's publication."""
+"""Background work of reporting: members' drafts once a period is over, and generating a
+network's publication."""
 
 from __future__ import annotations
 
 from django_tasks import task
 
-from haven.reporting import publishing
-from haven.reporting.models import Publication, PublicationStatus
+from haven.reporting import actions, publishing
+from haven.reporting.models import Publication, PublicationStatus, ReportingPeriod
 
 
 @task()
@@ -23,3 +24,12 @@ def generate_publication(publication_id: int) -> None:
     except Exception:
         publishing.fail(publication_id)
         raise
+
+
+@task()
+def compute_drafts(period_id: int) -> int:
+    """Compute the drafts of the period's members still due, in one run (idempotent)."""
+    period = ReportingPeriod.objects.select_related("network").filter(pk=period_id).first()
+    if period is None:
+        return 0
+    return actions.prepare_drafts(period=period)
