@@ -34,6 +34,7 @@ from django_scopes import scope
 
 from haven.casework.htcds import CaseStatus
 from haven.casework.models import (
+    AgeBand,
     Case,
     CaseNote,
     Consent,
@@ -501,6 +502,40 @@ def _either(filters: list[Q]) -> Q:
     return combined
 
 
+def _dimension_counts() -> dict[str, Any]:
+    """Conditional counts of persons, one per category of each dimension (a blank field
+    counts under the dimension's blank value), so that the database sums them."""
+    from django.db.models import Count
+
+    from haven.casework.htcds import Gender, Sector, TraffickingStatus
+
+    def blank(field: str) -> Q:
+        return Q(**{f"{field}__isnull": True}) | Q(**{field: ""})
+
+    counts: dict[str, Any] = {}
+    for dimension, values in (
+        ("gender", Gender.values),
+        ("age_band", AgeBand.values),
+        (
+            "trafficking_status",
+            [*TraffickingStatus.values, PERSON_DIMENSIONS["trafficking_status"]],
+        ),
+        ("sector", [*Sector.values, PERSON_DIMENSIONS["sector"]]),
+    ):
+        for value in values:
+            matches = Q(**{dimension: value})
+            if value == PERSON_DIMENSIONS[dimension]:
+                matches |= blank(dimension)
+            counts[f"{dimension}|{value}"] = Count("organisation_id", filter=matches)
+    for value, matches in (
+        ("yes", Q(in_sex_work=True)),
+        ("no", Q(in_sex_work=False)),
+        (PERSON_DIMENSIONS["in_sex_work"], Q(in_sex_work__isnull=True)),
+    ):
+        counts[f"in_sex_work|{value}"] = Count("organisation_id", filter=matches)
+    return counts
+
+
 def person_counts(
     members: Sequence[int], *, supported: list[Q], start: datetime.date
 ) -> dict[int, PersonCounts]:
@@ -514,9 +549,14 @@ def person_counts(
     from django.db.models import BooleanField, Count, ExpressionWrapper
     from django.db.models.fields.json import KeyTextTransform
 
+    counts = _dimension_counts()
     with scope(organisation=list(members)):
         persons = Person.objects.filter(organisation_id__in=members).filter(_either(supported))
-        # One pass: persons without consent come out as their own rows, counted only.
+        # One pass over the persons supported, in a few thousand groups: persons without
+        # consent come out as their own groups, counted only. Citizenship and the first
+        # two types of exploitation are grouping columns (read from JSON once per person);
+        # every other dimension is a conditional count, since grouping by all of them would
+        # make a group of nearly each person.
         rows = (
             persons.annotate(
                 consented=ExpressionWrapper(
@@ -532,22 +572,17 @@ def person_counts(
             .values(
                 "organisation_id",
                 "consented",
-                "gender",
-                "age_band",
-                "trafficking_status",
-                "in_sex_work",
-                "sector",
+                "returning",
                 "first_citizenship",
                 "first_type",
                 "second_type",
-                "returning",
             )
-            .annotate(n=Count("pk"))
+            .annotate(n=Count("*"), **counts)
             .order_by()
         )
         tallies = {member: _Tally() for member in members}
         for row in rows:
-            tallies[row["organisation_id"]].add(row)
+            tallies[row["organisation_id"]].add(row, counts)
     return {member: tally.counts() for member, tally in tallies.items()}
 
 
@@ -558,17 +593,12 @@ class _Tally:
         self.by: dict[str, dict[str, int]] = {name: {} for name in PERSON_DIMENSIONS}
         self.total = self.new = self.left_out = 0
 
-    def _add(self, dimension: str, value: object, n: int) -> None:
-        if value is None or value == "":
-            key = PERSON_DIMENSIONS[dimension]
-        elif isinstance(value, bool):
-            key = "yes" if value else "no"
-        else:
-            key = str(value)
-        counts = self.by[dimension]
-        counts[key] = counts.get(key, 0) + n
+    def _add(self, dimension: str, key: str, n: int) -> None:
+        if n:
+            counts = self.by[dimension]
+            counts[key] = counts.get(key, 0) + n
 
-    def add(self, row: dict[str, Any]) -> None:
+    def add(self, row: dict[str, Any], counts: dict[str, Any]) -> None:
         n = int(row["n"])
         if not row["consented"]:
             self.left_out += n
@@ -576,12 +606,14 @@ class _Tally:
         self.total += n
         if not row["returning"]:
             self.new += n
-        for dimension in ("gender", "age_band", "trafficking_status", "in_sex_work", "sector"):
-            self._add(dimension, row[dimension], n)
-        self._add("citizenship", (row["first_citizenship"] or "").upper(), n)
-        types = [t for t in (row["first_type"], row["second_type"]) if t]
-        for kind in types[:EXPLOITATION_TYPES_COUNTED] or [None]:
+        citizenship = (row["first_citizenship"] or "").upper()
+        self._add("citizenship", citizenship or PERSON_DIMENSIONS["citizenship"], n)
+        types = [kind for kind in (row["first_type"], row["second_type"]) if kind]
+        for kind in types[:EXPLOITATION_TYPES_COUNTED] or [PERSON_DIMENSIONS["exploitation"]]:
             self._add("exploitation", kind, n)
+        for name in counts:
+            dimension, key = name.split("|")
+            self._add(dimension, key, int(row[name]))
 
     def counts(self) -> PersonCounts:
         return PersonCounts(total=self.total, new=self.new, by=self.by, left_out=self.left_out)

@@ -185,6 +185,15 @@ class Consent(models.Model):
 
     class Meta:
         ordering: ClassVar = ["-given_on"]
+        indexes: ClassVar = [
+            # Coalition statistics hash each member's consenting persons from it alone.
+            models.Index(
+                fields=["organisation", "person"],
+                include=["given_on", "withdrawn_on"],
+                condition=Q(purpose="statistics"),
+                name="statistics_consents",
+            )
+        ]
         constraints: ClassVar = [
             models.CheckConstraint(
                 condition=Q(purpose="referral", recipient__isnull=False)

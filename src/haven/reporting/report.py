@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_countries import countries
 
@@ -88,11 +90,17 @@ def format_figure(shown: Shown, threshold: int = 10) -> str:
         return f"<{threshold}"
     text = format_number(shown.value)
     if shown.accuracy:
-        text = _("%(value)s ± %(accuracy)s") % {
+        text = _plus_minus(get_language()) % {
             "value": text,
             "accuracy": format_number(shown.accuracy),
         }
     return text
+
+
+@lru_cache(maxsize=32)
+def _plus_minus(language: str | None) -> str:
+    # Translated once per language rather than for each of a table's thousands of cells.
+    return _("%(value)s ± %(accuracy)s")
 
 
 def country_name(code: str) -> str:

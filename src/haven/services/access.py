@@ -428,21 +428,25 @@ class ServiceFigures:
 def service_figures(members: Sequence[int], start: date, end: date) -> dict[int, ServiceFigures]:
     """Deliveries from ``start`` to ``end`` counted for coalition statistics, member by
     member, consent enforced."""
-    deliveries = _delivered_between(members, start, end).order_by()
     counted = (Q(person__isnull=True) | statistics_consent(members, "person_id")) & (
         Q(household__isnull=True) | household_consents_to_statistics(members)
     )
     with scope(organisation=list(members)):
-        # Consent is one grouping column, evaluated once per delivery (in each aggregate's
-        # FILTER it would be evaluated once per aggregate); deliveries not counted are
-        # only counted as such.
-        rows = list(
-            deliveries.annotate(kept=ExpressionWrapper(counted, output_field=BooleanField()))
-            .values(
-                "organisation_id", "kept", "service_type__code", "service_type__organisation_id"
-            )
+        codes = {
+            pk: code if owner is None else OWN_SERVICE_CODE
+            for pk, code, owner in ServiceType.objects.filter(
+                Q(organisation__isnull=True) | Q(organisation_id__in=members)
+            ).values_list("pk", "code", "organisation_id")
+        }
+        deliveries = _delivered_between(members, start, end).order_by()
+        # Read from the (organisation, date) index that covers every column used here, in
+        # member order: grouped by member and service type id (not by code, which would
+        # need a join), the distinct counts sort each member's period, not the network's.
+        given = list(
+            deliveries.filter(counted)
+            .values("organisation_id", "service_type_id")
             .annotate(
-                n=Count("pk"),
+                n=Count("*"),
                 quantity=Sum("quantity"),
                 persons=Count("person", distinct=True),
                 households=Count("household", distinct=True),
@@ -450,43 +454,32 @@ def service_figures(members: Sequence[int], start: date, end: date) -> dict[int,
                 reached=Sum("households_reached"),
             )
         )
-        amounts = list(
-            deliveries.filter(counted, amount__isnull=False)
-            .values(
-                "organisation_id",
-                "service_type__code",
-                "service_type__organisation_id",
-                "currency",
-            )
-            .annotate(total=Sum("amount"))
+        # Money by currency, and what consent left out: consent is a grouping column,
+        # evaluated once per delivery.
+        money = list(
+            deliveries.annotate(kept=ExpressionWrapper(counted, output_field=BooleanField()))
+            .values("organisation_id", "kept", "service_type_id", "currency")
+            .annotate(n=Count("*"), total=Sum("amount"))
         )
     figures = {member: ServiceFigures() for member in members}
-
-    def code_of(row: dict[str, Any]) -> str:
-        if row["service_type__organisation_id"] is None:
-            return str(row["service_type__code"])
-        return OWN_SERVICE_CODE
 
     def add(table: dict[str, Any], key: str, value: Any) -> None:
         if value:
             table[key] = table.get(key, 0) + value
 
-    for row in rows:
-        given = figures[row["organisation_id"]]
+    for row in given:
+        found = figures[row["organisation_id"]]
+        code = codes[row["service_type_id"]]
+        add(found.deliveries, code, int(row["n"]))
+        add(found.quantity, code, row["quantity"] or Decimal(0))
+        add(found.persons, code, int(row["persons"]))
+        add(found.households, code, int(row["households"]))
+        add(found.people_reached, code, int(row["people"] or 0))
+        add(found.households_reached, code, int(row["reached"] or 0))
+    for row in money:
+        found = figures[row["organisation_id"]]
         if not row["kept"]:
-            given.left_out += int(row["n"])
-            continue
-        code = code_of(row)
-        add(given.deliveries, code, int(row["n"]))
-        add(given.quantity, code, row["quantity"] or Decimal(0))
-        add(given.persons, code, int(row["persons"]))
-        add(given.households, code, int(row["households"]))
-        add(given.people_reached, code, int(row["people"] or 0))
-        add(given.households_reached, code, int(row["reached"] or 0))
-    for row in amounts:
-        add(
-            figures[row["organisation_id"]].amount,
-            f"{code_of(row)}:{row['currency']}",
-            row["total"] or Decimal(0),
-        )
+            found.left_out += int(row["n"])
+        elif row["total"] is not None:
+            add(found.amount, f"{codes[row['service_type_id']]}:{row['currency']}", row["total"])
     return figures

@@ -1,5 +1,6 @@
 """Each person's first day of support, kept on the person for coalition statistics (decision
-34), filled here from what is already recorded."""
+34), filled here from what is already recorded; and the index statistics consent is read
+from."""
 
 from typing import Any
 
@@ -35,4 +36,13 @@ class Migration(migrations.Migration):
             field=models.DateField(blank=True, editable=False, null=True),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop, elidable=True),
+        migrations.AddIndex(
+            model_name="consent",
+            index=models.Index(
+                condition=models.Q(("purpose", "statistics")),
+                fields=["organisation", "person"],
+                include=("given_on", "withdrawn_on"),
+                name="statistics_consents",
+            ),
+        ),
     ]
