@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -23,7 +23,7 @@ from haven.reporting.charts import bar_chart
 from haven.reporting.dashboard import Dashboard, build_dashboard, public_figures
 from haven.reporting.forms import DashboardForm, PeriodForm, PublishForm, SendForm, UploadForm
 from haven.reporting.models import PublicationStatus, Source, Submission, SubmissionStatus
-from haven.reporting.report import TableView, build_views, country_name
+from haven.reporting.report import review_views
 from haven.reporting.schema import SECTIONS, TABLES, categories_of, label_of
 
 OPEN_ROWS = 4
@@ -401,17 +401,6 @@ def period_create(request: OrganisationRequest) -> HttpResponse:
     )
 
 
-def _review_views(period: Any, by: str, section: str) -> list[TableView]:
-    sent = access.sent_figures([period], by="member" if by == "member" else "country")
-
-    def member_name(key: str) -> str:
-        return sent.labels.get(key, key)
-
-    label = member_name if by == "member" else country_name
-    tables = [table_ for table_ in TABLES if table_.section == section]
-    return build_views(sent, tables, period.threshold, column_label=label)
-
-
 def _review_page(
     request: OrganisationRequest,
     period: Any,
@@ -420,7 +409,7 @@ def _review_page(
     status: int = 200,
 ) -> HttpResponse:
     network = period.network
-    by = "member" if request.GET.get("by") == "member" else "country"
+    by: Literal["member", "country"] = "member" if request.GET.get("by") == "member" else "country"
     section = request.GET.get("section", "persons")
     if section not in SECTIONS:
         section = "persons"
@@ -434,7 +423,11 @@ def _review_page(
             "period": period,
             "statuses": statuses,
             "sent_count": sum(1 for member in statuses if member.revision),
-            "views": _review_views(period, by, section) if sent_any else [],
+            "views": review_views(
+                period, by, [table_ for table_ in TABLES if table_.section == section], statuses
+            )
+            if sent_any
+            else [],
             "by": by,
             "section": section,
             "sections": [(key, str(title)) for key, title in SECTIONS.items()],
