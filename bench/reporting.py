@@ -548,6 +548,7 @@ class View:
 
 
 def _views(world: World, started: float) -> tuple[list[View], float, float]:
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
 
@@ -565,23 +566,34 @@ def _views(world: World, started: float) -> tuple[list[View], float, float]:
     client.force_login(world.coordinator, backend="django.contrib.auth.backends.ModelBackend")
     token = create_api_token(actor=world.coordinator, name="bench")[1]
     review = f"/o/bench-network/reporting/periods/{period.pk}/"
-    pages: list[tuple[str, Callable[[], Any]]] = [
-        ("dashboard (8 quarters)", lambda: client.get("/o/bench-network/reporting/dashboard/")),
-        ("period review by country", lambda: client.get(review)),
-        ("period review by member", lambda: client.get(f"{review}?by=member")),
-        ("public figures page", lambda: client.get("/networks/bench-network/figures/")),
-        ("API period review", lambda: client.get(
+
+    def api_review() -> Any:
+        return client.get(
             f"/api/orgs/bench-network/reporting/periods/{period.pk}",
             headers={"Authorization": f"Bearer {token}"},
-        )),
+        )
+
+    # The reviews are remembered until a member sends; "first after a sending" forgets
+    # them before each request, as the first coordinator to look after a sending finds them.
+    pages: list[tuple[str, Callable[[], Any], bool]] = [
+        ("dashboard (8 quarters)", lambda: client.get("/o/bench-network/reporting/dashboard/"),
+         False),
+        ("period review by country", lambda: client.get(review), False),
+        ("period review by member", lambda: client.get(f"{review}?by=member"), False),
+        ("  first after a sending", lambda: client.get(f"{review}?by=member"), True),
+        ("public figures page", lambda: client.get("/networks/bench-network/figures/"), False),
+        ("API period review", api_review, False),
+        ("  first after a sending", api_review, True),
     ]  # fmt: skip
     views = []
-    for name, ask in pages:
+    for name, ask, cold in pages:
         view = View(name)
         for attempt in range(REQUESTS + 3):
             if time.monotonic() - started > DEADLINE_SECONDS:
                 raise SystemExit("bench/reporting.py ran out of time; no figures")
             connection.queries_log.clear()
+            if cold:
+                cache.clear()
             began = time.perf_counter()
             response = ask()
             elapsed = time.perf_counter() - began
@@ -590,7 +602,7 @@ def _views(world: World, started: float) -> tuple[list[View], float, float]:
             if attempt >= 3:
                 view.times.append(elapsed * 1000)
         views.append(view)
-        print(f"measured {name}", flush=True)
+        print(f"measured {name.strip()} (load average {_load_average()})", flush=True)
     del publication
     began = time.perf_counter()
     sent = _export(
