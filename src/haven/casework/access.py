@@ -503,8 +503,10 @@ def _either(filters: list[Q]) -> Q:
 
 
 def _dimension_counts() -> dict[str, Any]:
-    """Conditional counts of persons, one per category of each dimension (a blank field
-    counts under the dimension's blank value), so that the database sums them."""
+    """Conditional counts of persons, one per category of gender, age band, trafficking,
+    sex work and sector (a blank field counts under the dimension's blank value), so that
+    the database sums them. They count a column that is never null, since COUNT(*) takes
+    no filter."""
     from django.db.models import Count
 
     from haven.casework.htcds import Gender, Sector, TraffickingStatus
