@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import DateField, Expression, Model, OuterRef, Q, Subquery, Value
+from django.db.models import DateField, Expression, Min, Model, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Least, NullIf, TruncDate
 from django.http import HttpRequest
 from django.utils import timezone
@@ -336,29 +336,26 @@ def first_activity_of(
     Services count for each member of the household they were given to, as the period
     figures count them; a call counts on its day in the current time zone.
     """
+
+    def earliest(model: type[Model], link: str, outer: str, day: Any) -> Subquery:
+        # MIN over the person's own rows (found by the link's index), not ORDER BY ... LIMIT 1,
+        # which the planner may serve by walking an organisation's records in date order.
+        rows = model._default_manager.filter(**{link: OuterRef(outer)}).order_by()
+        return Subquery(
+            rows.values(link).annotate(first=Min(day)).values("first"), output_field=DateField()
+        )
+
     candidates = [
-        delivery._default_manager.filter(person_id=OuterRef("pk"))
-        .order_by("delivered_on")
-        .values("delivered_on"),
-        delivery._default_manager.filter(household_id=OuterRef("household_id"))
-        .order_by("delivered_on")
-        .values("delivered_on"),
-        call._default_manager.filter(person_id=OuterRef("pk"))
-        .order_by("started_at")
-        .values(day=TruncDate("started_at")),
-        stay._default_manager.filter(person_id=OuterRef("pk"))
-        .order_by("starts_on")
-        .values("starts_on"),
-        case._default_manager.filter(person_id=OuterRef("pk"))
-        .order_by("opened_on")
-        .values("opened_on"),
+        earliest(delivery, "person_id", "pk", "delivered_on"),
+        earliest(delivery, "household_id", "household_id", "delivered_on"),
+        earliest(call, "person_id", "pk", TruncDate("started_at")),
+        earliest(stay, "person_id", "pk", "starts_on"),
+        earliest(case, "person_id", "pk", "opened_on"),
     ]
     # LEAST skips NULLs on PostgreSQL but not on SQLite: stand in a sentinel for "none".
     sentinel = Value(_never(), output_field=DateField())
-    earliest = Least(
-        *(Coalesce(Subquery(rows[:1], output_field=DateField()), sentinel) for rows in candidates)
-    )
-    return NullIf(earliest, sentinel)
+    first = Least(*(Coalesce(candidate, sentinel) for candidate in candidates))
+    return NullIf(first, sentinel)
 
 
 def note_activity(organisation_id: int, persons: Q, day: datetime.date) -> None:
