@@ -210,9 +210,12 @@ class Walk:
     def relink_call(self) -> None:
         call = self.some(HelplineCall)
         if isinstance(call, HelplineCall):
-            change = self.rng.choice(
-                [{"person": self.person()}, {"person": None}, {"started_at": self.moment()}]
-            )
+            changes: list[dict[str, object]] = [
+                {"person": self.person()},
+                {"person": None},
+                {"started_at": self.moment()},
+            ]
+            change = self.rng.choice(changes)
             helpline.update_call(actor=self.staff, call=call, changes=change)
 
     def stay(self) -> None:

@@ -37,7 +37,8 @@ def test_a_correction_shows_at_once_in_the_review(plain_period, north, alice, co
     send_figures(alice, north, plain_period, figures)
     page = reverse("period_review", kwargs={"org": "coalition", "period_id": plain_period.pk})
     coordinator = client_for(cora)
-    api = Client(**bearer(cora))
+    api = Client()
+    api.defaults.update(bearer(cora))
 
     first = coordinator.get(page, {"by": "member"}).content.decode()
     assert ">57<" in first
