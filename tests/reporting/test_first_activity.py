@@ -464,3 +464,19 @@ def test_the_first_days_filled_for_existing_records_equal_the_kept_ones(north, c
             django_apps, None
         )
     assert stored_first_days(north) == kept
+
+
+def test_a_changed_name_is_found_by_its_new_name_and_activity_is_kept(north, carol, quarter):
+    from haven.casework.access import PersonFilters, search_persons
+
+    start, _end = quarter
+    walk = Walk(north, carol, quarter)
+    stale = Person.objects.get(pk=walk.persons[1].pk)  # read before the service below
+    services.record_delivery(
+        actor=carol, organisation=north, service_type=walk.food, delivered_on=start, person=stale
+    )
+    casework.update_person(actor=carol, person=stale, values={"given_name": "Renamed"})
+    found = search_persons(north, PersonFilters(name="Renamed"))
+    assert [person.pk for person in found] == [stale.pk]
+    # The update wrote only the name: the first day recorded meanwhile stays.
+    assert stored_first_days(north)[stale.pk] == start

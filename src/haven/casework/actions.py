@@ -47,6 +47,7 @@ from haven.casework.models import (
 from haven.organisations.languages import validate_language_codes
 from haven.organisations.models import Organisation
 from haven.privacy import audit
+from haven.privacy.fields import BlindIndexField
 
 if TYPE_CHECKING:
     from haven.accounts.models import User
@@ -294,8 +295,14 @@ def update_person(
         for field in changed:
             setattr(person, field, cleaned[field])
         _validate_person(person)
-        # Only what changed: activity dates are kept by other actions meanwhile.
-        person.save(update_fields=[*changed, "updated_at"])
+        # Only what changed (with the blind indexes of changed names): activity dates are
+        # kept by other actions meanwhile, and an old copy must not write them back.
+        indexes = [
+            field.name
+            for field in Person._meta.concrete_fields
+            if isinstance(field, BlindIndexField) and field.source in changed
+        ]
+        person.save(update_fields=[*changed, *indexes, "updated_at"])
         audit.record(
             "person.updated",
             actor=actor,
