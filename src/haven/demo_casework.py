@@ -23,10 +23,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from unittest import mock
 
+from django.db.models import Q
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from haven.accounts.models import User
+from haven.casework.actions import refresh_first_activity
 from haven.casework.htcds import (
     CaseStatus,
     Exploitation,
@@ -594,6 +596,8 @@ def build_casework(seed: int, *, today: datetime.date | None = None) -> dict[str
                 sum(1 for h in rows.households if h.organisation_id == organisation.pk) + 1
             )
         _write(rows)
+        for organisation in members:
+            refresh_first_activity(organisation.pk, Q())
     counts = {
         "members": len(members),
         "persons": len(rows.persons),

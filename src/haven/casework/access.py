@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -33,6 +34,7 @@ from django_scopes import scope
 
 from haven.casework.htcds import CaseStatus
 from haven.casework.models import (
+    AgeBand,
     Case,
     CaseNote,
     Consent,
@@ -444,49 +446,44 @@ def search_persons(organisation: Organisation, filters: PersonFilters) -> QueryS
 # Coalition statistics: numbers only, and only of persons who consented to them.
 #
 # Reporting (haven.reporting) composes these with the services, helpline and shelter
-# helpers of the same kind; none of them returns a person. The filters are SQL
-# expressions over persons, evaluated inside the organisation's own query.
+# helpers of the same kind; none of them returns a person. They take the ids of the member
+# organisations counted at once (a whole network's, or one), read inside a scope of exactly
+# those, and every figure is grouped by organisation, so each member's figures are its own.
+# The filters are SQL expressions over persons, evaluated inside the same query.
 
 
-def statistics_consent(organisation: Organisation, person_ref: str = "pk") -> Q:
+def statistics_consent(members: Sequence[int], person_ref: str = "pk") -> Q:
     """True where the person named by ``person_ref`` has statistics consent in force today.
 
-    One list of the organisation's consenting persons, which the database hashes once,
-    rather than a lookup per row: these filters run over tens of thousands of rows.
+    One list of the members' consenting persons, which the database hashes once, rather
+    than a lookup per row: these filters run over hundreds of thousands of rows.
     """
     today = timezone.localdate()
-    with scope(organisation=organisation):
+    with scope(organisation=list(members)):
         consents = Consent.objects.filter(
-            organisation=organisation, purpose=ConsentPurpose.STATISTICS, given_on__lte=today
+            organisation_id__in=members, purpose=ConsentPurpose.STATISTICS, given_on__lte=today
         ).filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
     return Q(**{f"{person_ref}__in": consents.values("person_id")})
 
 
 def household_consents_to_statistics(
-    organisation: Organisation, household_ref: str = "household_id"
+    members: Sequence[int], household_ref: str = "household_id"
 ) -> Q:
     """True where every recorded member of the household has statistics consent."""
-    with scope(organisation=organisation):
+    with scope(organisation=list(members)):
         refusing = Person.objects.filter(
-            organisation=organisation, household__isnull=False
-        ).exclude(statistics_consent(organisation))
+            organisation_id__in=members, household__isnull=False
+        ).exclude(statistics_consent(members))
     return ~Q(**{f"{household_ref}__in": refusing.values("household_id")})
 
 
-def open_case_filter(organisation: Organisation, start: datetime.date, end: datetime.date) -> Q:
+def open_case_filter(members: Sequence[int], start: datetime.date, end: datetime.date) -> Q:
     """Persons with a case open on at least one day from ``start`` to ``end``."""
-    with scope(organisation=organisation):
-        cases = Case.objects.filter(organisation=organisation, opened_on__lte=end)
+    with scope(organisation=list(members)):
+        cases = Case.objects.filter(organisation_id__in=members, opened_on__lte=end)
     return Q(
         pk__in=cases.filter(Q(closed_on__isnull=True) | Q(closed_on__gte=start)).values("person_id")
     )
-
-
-def case_opened_before(organisation: Organisation, day: datetime.date) -> Q:
-    """Persons with a case opened before ``day`` (one lookup per person)."""
-    with scope(organisation=organisation):
-        earlier = Case.objects.filter(organisation=organisation, opened_on__lt=day)
-    return Q(Exists(earlier.filter(person_id=OuterRef("pk"))))
 
 
 # The dimensions persons are counted by, with the value a blank field counts as.
@@ -526,13 +523,47 @@ def _either(filters: list[Q]) -> Q:
     return combined
 
 
+def _dimension_counts() -> dict[str, Any]:
+    """Conditional counts of persons, one per category of gender, age band, trafficking,
+    sex work and sector (a blank field counts under the dimension's blank value), so that
+    the database sums them. They count a column that is never null, since COUNT(*) takes
+    no filter."""
+    from django.db.models import Count
+
+    from haven.casework.htcds import Gender, Sector, TraffickingStatus
+
+    def blank(field: str) -> Q:
+        return Q(**{f"{field}__isnull": True}) | Q(**{field: ""})
+
+    counts: dict[str, Any] = {}
+    for dimension, values in (
+        ("gender", Gender.values),
+        ("age_band", AgeBand.values),
+        (
+            "trafficking_status",
+            [*TraffickingStatus.values, PERSON_DIMENSIONS["trafficking_status"]],
+        ),
+        ("sector", [*Sector.values, PERSON_DIMENSIONS["sector"]]),
+    ):
+        for value in values:
+            matches = Q(**{dimension: value})
+            if value == PERSON_DIMENSIONS[dimension]:
+                matches |= blank(dimension)
+            counts[f"{dimension}|{value}"] = Count("organisation_id", filter=matches)
+    for value, matches in (
+        ("yes", Q(in_sex_work=True)),
+        ("no", Q(in_sex_work=False)),
+        (PERSON_DIMENSIONS["in_sex_work"], Q(in_sex_work__isnull=True)),
+    ):
+        counts[f"in_sex_work|{value}"] = Count("organisation_id", filter=matches)
+    return counts
+
+
 def person_counts(
-    organisation: Organisation,
-    *,
-    supported: list[Q],
-    earlier: list[Q],
-) -> PersonCounts:
-    """Counts of the persons matching any ``supported`` filter; new if none of ``earlier``.
+    members: Sequence[int], *, supported: list[Q], start: datetime.date
+) -> dict[int, PersonCounts]:
+    """Counts, member by member, of the persons matching any ``supported`` filter; new if
+    nothing was recorded for them before ``start`` (their first day of support).
 
     Only persons with statistics consent in force are counted; the others are counted
     in ``left_out`` and nowhere else. Each person adds one to every dimension but
@@ -541,59 +572,71 @@ def person_counts(
     from django.db.models import BooleanField, Count, ExpressionWrapper
     from django.db.models.fields.json import KeyTextTransform
 
-    with scope(organisation=organisation):
-        persons = Person.objects.filter(organisation=organisation).filter(_either(supported))
-        # One pass: persons without consent come out as their own rows, counted only.
+    counts = _dimension_counts()
+    with scope(organisation=list(members)):
+        persons = Person.objects.filter(organisation_id__in=members).filter(_either(supported))
+        # One pass over the persons supported, in a few thousand groups: persons without
+        # consent come out as their own groups, counted only. Citizenship and the first
+        # two types of exploitation are grouping columns (read from JSON once per person);
+        # every other dimension is a conditional count, since grouping by all of them would
+        # make a group of nearly each person.
         rows = (
             persons.annotate(
                 consented=ExpressionWrapper(
-                    statistics_consent(organisation), output_field=BooleanField()
+                    statistics_consent(members), output_field=BooleanField()
                 ),
                 first_citizenship=KeyTextTransform("0", "citizenship"),
                 first_type=KeyTextTransform("0", "exploitation_types"),
                 second_type=KeyTextTransform("1", "exploitation_types"),
-                returning=ExpressionWrapper(_either(earlier), output_field=BooleanField()),
+                returning=ExpressionWrapper(
+                    Q(first_activity_on__lt=start), output_field=BooleanField()
+                ),
             )
             .values(
+                "organisation_id",
                 "consented",
-                "gender",
-                "age_band",
-                "trafficking_status",
-                "in_sex_work",
-                "sector",
+                "returning",
                 "first_citizenship",
                 "first_type",
                 "second_type",
-                "returning",
             )
-            .annotate(n=Count("pk"))
+            .annotate(n=Count("*"), **counts)
             .order_by()
         )
-        by: dict[str, dict[str, int]] = {name: {} for name in PERSON_DIMENSIONS}
-        total = new = left_out = 0
+        tallies = {member: _Tally() for member in members}
+        for row in rows:
+            tallies[row["organisation_id"]].add(row, counts)
+    return {member: tally.counts() for member, tally in tallies.items()}
 
-        def add(dimension: str, value: object, n: int) -> None:
-            if value is None or value == "":
-                key = PERSON_DIMENSIONS[dimension]
-            elif isinstance(value, bool):
-                key = "yes" if value else "no"
-            else:
-                key = str(value)
-            counts = by[dimension]
+
+class _Tally:
+    """One member's person counts, summed from its grouped rows."""
+
+    def __init__(self) -> None:
+        self.by: dict[str, dict[str, int]] = {name: {} for name in PERSON_DIMENSIONS}
+        self.total = self.new = self.left_out = 0
+
+    def _add(self, dimension: str, key: str, n: int) -> None:
+        if n:
+            counts = self.by[dimension]
             counts[key] = counts.get(key, 0) + n
 
-        for row in rows:
-            n = int(row["n"])
-            if not row["consented"]:
-                left_out += n
-                continue
-            total += n
-            if not row["returning"]:
-                new += n
-            for dimension in ("gender", "age_band", "trafficking_status", "in_sex_work", "sector"):
-                add(dimension, row[dimension], n)
-            add("citizenship", (row["first_citizenship"] or "").upper(), n)
-            types = [t for t in (row["first_type"], row["second_type"]) if t]
-            for kind in types[:EXPLOITATION_TYPES_COUNTED] or [None]:
-                add("exploitation", kind, n)
-    return PersonCounts(total=total, new=new, by=by, left_out=left_out)
+    def add(self, row: dict[str, Any], counts: dict[str, Any]) -> None:
+        n = int(row["n"])
+        if not row["consented"]:
+            self.left_out += n
+            return
+        self.total += n
+        if not row["returning"]:
+            self.new += n
+        citizenship = (row["first_citizenship"] or "").upper()
+        self._add("citizenship", citizenship or PERSON_DIMENSIONS["citizenship"], n)
+        types = [kind for kind in (row["first_type"], row["second_type"]) if kind]
+        for kind in types[:EXPLOITATION_TYPES_COUNTED] or [PERSON_DIMENSIONS["exploitation"]]:
+            self._add("exploitation", kind, n)
+        for name in counts:
+            dimension, key = name.split("|")
+            self._add(dimension, key, int(row[name]))
+
+    def counts(self) -> PersonCounts:
+        return PersonCounts(total=self.total, new=self.new, by=self.by, left_out=self.left_out)

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import DateField, Expression, Min, Model, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Least, NullIf, TruncDate
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,6 +47,7 @@ from haven.casework.models import (
 from haven.organisations.languages import validate_language_codes
 from haven.organisations.models import Organisation
 from haven.privacy import audit
+from haven.privacy.fields import BlindIndexField
 
 if TYPE_CHECKING:
     from haven.accounts.models import User
@@ -249,6 +252,10 @@ def create_person(
         person.household = household
         person.code = allocate_person_code(organisation)
         person.save()
+        if household is not None and not new_household:
+            # The household's services count for its new member too.
+            refresh_first_activity(organisation.pk, Q(pk=person.pk))
+            person.refresh_from_db(fields=["first_activity_on"])
         Consent.objects.create(
             organisation=organisation,
             person=person,
@@ -288,7 +295,14 @@ def update_person(
         for field in changed:
             setattr(person, field, cleaned[field])
         _validate_person(person)
-        person.save()
+        # Only what changed (with the blind indexes of changed names): activity dates are
+        # kept by other actions meanwhile, and an old copy must not write them back.
+        indexes = [
+            field.name
+            for field in Person._meta.concrete_fields
+            if isinstance(field, BlindIndexField) and field.source in changed
+        ]
+        person.save(update_fields=[*changed, *indexes, "updated_at"])
         audit.record(
             "person.updated",
             actor=actor,
@@ -307,6 +321,77 @@ def touch_person(person: Person, when: datetime.datetime | None = None) -> None:
         Person.objects.filter(pk=person.pk, last_activity_at__lt=when).update(last_activity_at=when)
     if person.last_activity_at < when:
         person.last_activity_at = when
+
+
+# First activity: the first day of support recorded for a person, kept on the person so
+# that coalition statistics tell new persons from continuing ones without reading anyone's
+# history. A new record can only move it earlier (note_activity, one UPDATE); a record
+# changed, deleted or unlinked, or a person changing household, can move it later, so those
+# recompute it from everything recorded (refresh_first_activity).
+
+
+def _never() -> datetime.date:
+    return datetime.date.max
+
+
+def first_activity_of(
+    delivery: type[Model], call: type[Model], stay: type[Model], case: type[Model]
+) -> Expression:
+    """The first day of support of the person of each row of an update of persons.
+
+    Takes the models so that the migration that filled the column can use its own.
+    Services count for each member of the household they were given to, as the period
+    figures count them; a call counts on its day in the current time zone.
+    """
+
+    def earliest(model: type[Model], link: str, outer: str, day: Any) -> Subquery:
+        # MIN over the person's own rows (found by the link's index), not ORDER BY ... LIMIT 1,
+        # which the planner may serve by walking an organisation's records in date order.
+        rows = model._default_manager.filter(**{link: OuterRef(outer)}).order_by()
+        return Subquery(
+            rows.values(link).annotate(first=Min(day)).values("first"), output_field=DateField()
+        )
+
+    candidates = [
+        earliest(delivery, "person_id", "pk", "delivered_on"),
+        earliest(delivery, "household_id", "household_id", "delivered_on"),
+        earliest(call, "person_id", "pk", TruncDate("started_at")),
+        earliest(stay, "person_id", "pk", "starts_on"),
+        earliest(case, "person_id", "pk", "opened_on"),
+    ]
+    # LEAST skips NULLs on PostgreSQL but not on SQLite: stand in a sentinel for "none".
+    sentinel = Value(_never(), output_field=DateField())
+    first = Least(*(Coalesce(candidate, sentinel) for candidate in candidates))
+    return NullIf(first, sentinel)
+
+
+def note_activity(organisation_id: int, persons: Q, day: datetime.date) -> None:
+    """Bring the first day of support of the persons matching ``persons`` back to ``day``."""
+    with scope(organisation=organisation_id):
+        Person.objects.filter(persons, organisation_id=organisation_id).filter(
+            Q(first_activity_on__isnull=True) | Q(first_activity_on__gt=day)
+        ).update(first_activity_on=day)
+
+
+def refresh_first_activity(organisation_id: int, persons: Q) -> None:
+    """Recompute the first day of support of the persons matching ``persons`` from their
+    records, after one was changed, deleted or unlinked, or they changed household."""
+    # Casework sits below services, helpline and shelter; this one computation reads them.
+    from haven.helpline.models import HelplineCall
+    from haven.services.models import ServiceDelivery
+    from haven.shelter.models import Stay
+
+    with scope(organisation=organisation_id):
+        Person.objects.filter(persons, organisation_id=organisation_id).update(
+            first_activity_on=first_activity_of(ServiceDelivery, HelplineCall, Stay, Case)
+        )
+
+
+def whose(*, persons: Iterable[object] = (), households: Iterable[object] = ()) -> Q:
+    """Persons among ``persons`` (ids) or members of ``households`` (ids); None is skipped."""
+    person_ids = [pk for pk in persons if pk is not None]
+    household_ids = [pk for pk in households if pk is not None]
+    return Q(pk__in=person_ids) | Q(household_id__in=household_ids)
 
 
 # Households
@@ -335,6 +420,7 @@ def create_household(
                 raise ValidationError(_("Unknown person."))
             person.household = household
             person.save(update_fields=["household", "updated_at"])
+        refresh_first_activity(organisation.pk, whose(persons=[p.pk for p in members]))
         audit.record(
             "household.created",
             actor=actor,
@@ -378,6 +464,9 @@ def update_household(
             Person.objects.filter(pk__in=leaving).update(household=None)
             if leaving or set(wanted) - current:
                 changed.append("members")
+                refresh_first_activity(
+                    household.organisation_id, whose(persons=[*leaving, *wanted])
+                )
         if changed:
             audit.record(
                 "household.updated",
@@ -399,6 +488,7 @@ def add_to_household(
     with transaction.atomic():
         person.household = household
         person.save(update_fields=["household", "updated_at"])
+        refresh_first_activity(person.organisation_id, Q(pk=person.pk))
         audit.record(
             "household.member_added",
             actor=actor,
@@ -418,6 +508,7 @@ def remove_from_household(
     with transaction.atomic():
         person.household = None
         person.save(update_fields=["household", "updated_at"])
+        refresh_first_activity(person.organisation_id, Q(pk=person.pk))
         audit.record(
             "household.member_removed",
             actor=actor,
@@ -579,6 +670,7 @@ def open_case(
             setattr(case, field, value)
         case.save()
         touch_person(person)
+        note_activity(person.organisation_id, Q(pk=person.pk), case.opened_on)
         audit.record(
             "case.opened",
             actor=actor,
@@ -605,6 +697,8 @@ def update_case(
         for field in changed:
             setattr(case, field, cleaned[field])
         case.save(update_fields=changed)
+        if "opened_on" in changed:
+            refresh_first_activity(case.organisation_id, Q(pk=case.person_id))
         audit.record(
             "case.updated",
             actor=actor,

@@ -118,6 +118,11 @@ class Person(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Last service, note or call: what retention periods count from.
     last_activity_at = models.DateTimeField(db_index=True)
+    # The first day of support recorded for the person: a service to them or their current
+    # household, a call linked to them, a shelter stay or a case. Coalition statistics tell
+    # new persons from continuing ones by it. Kept by every action that records, changes or
+    # removes such a record (see casework.actions.refresh_first_activity).
+    first_activity_on = models.DateField(null=True, blank=True, editable=False)
 
     objects: ClassVar[models.Manager[Person]] = ScopedManager(organisation="organisation")
 
@@ -180,6 +185,15 @@ class Consent(models.Model):
 
     class Meta:
         ordering: ClassVar = ["-given_on"]
+        indexes: ClassVar = [
+            # Coalition statistics hash each member's consenting persons from it alone.
+            models.Index(
+                fields=["organisation", "person"],
+                include=["given_on", "withdrawn_on"],
+                condition=Q(purpose="statistics"),
+                name="statistics_consents",
+            )
+        ]
         constraints: ClassVar = [
             models.CheckConstraint(
                 condition=Q(purpose="referral", recipient__isnull=False)

@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django_scopes import scope
@@ -218,29 +219,20 @@ def person_by_code(organisation: Organisation, code: str) -> Person | None:
 
 
 def _calls_between(
-    organisation: Organisation, start: datetime.date, end: datetime.date
+    members: Sequence[int], start: datetime.date, end: datetime.date
 ) -> QuerySet[HelplineCall]:
-    with scope(organisation=organisation):
+    with scope(organisation=list(members)):
         return HelplineCall.objects.filter(
-            organisation=organisation,
+            organisation_id__in=members,
             started_at__gte=day_bounds(start)[0],
             started_at__lt=day_bounds(end)[1],
         )
 
 
-def called_filter(organisation: Organisation, start: datetime.date, end: datetime.date) -> Q:
+def called_filter(members: Sequence[int], start: datetime.date, end: datetime.date) -> Q:
     """Persons with a helpline call linked to them from ``start`` to ``end``."""
-    linked = _calls_between(organisation, start, end).filter(person__isnull=False)
+    linked = _calls_between(members, start, end).filter(person__isnull=False)
     return Q(pk__in=linked.values("person_id"))
-
-
-def called_before(organisation: Organisation, day: datetime.date) -> Q:
-    """Persons with a helpline call linked to them before ``day`` (one lookup per person)."""
-    with scope(organisation=organisation):
-        earlier = HelplineCall.objects.filter(
-            organisation=organisation, started_at__lt=day_bounds(day)[0]
-        )
-    return Q(Exists(earlier.filter(person_id=OuterRef("pk"))))
 
 
 @dataclass(frozen=True)
@@ -256,13 +248,14 @@ class CallFigures:
 
 
 def call_figures(
-    organisation: Organisation, start: datetime.date, end: datetime.date
-) -> CallFigures:
-    """Calls from ``start`` to ``end`` counted for coalition statistics, in one query."""
+    members: Sequence[int], start: datetime.date, end: datetime.date
+) -> dict[int, CallFigures]:
+    """Calls from ``start`` to ``end`` counted for coalition statistics, member by member,
+    in one query."""
     from haven.casework.access import statistics_consent
 
-    calls = _calls_between(organisation, start, end).order_by()
-    counted = Q(person__isnull=True) | statistics_consent(organisation, "person_id")
+    calls = _calls_between(members, start, end).order_by()
+    counted = Q(person__isnull=True) | statistics_consent(members, "person_id")
     # Consent is one grouping column, evaluated once per call; in each FILTER below it
     # would be evaluated once per aggregate.
     aggregates: dict[str, Any] = {"total": Count("pk")}
@@ -273,17 +266,19 @@ def call_figures(
     for value in CallTopic.values:
         # As in filtered_calls: the quoted code cannot match a longer one.
         aggregates[f"topic:{value}"] = Count("pk", filter=Q(topics__icontains=f'"{value}"'))
-    with scope(organisation=organisation):
-        grouped = {
-            found.pop("kept"): found
-            for found in calls.annotate(
-                kept=ExpressionWrapper(counted, output_field=BooleanField())
-            )
-            .values("kept")
+    grouped: dict[int, dict[bool, dict[str, Any]]] = {member: {} for member in members}
+    with scope(organisation=list(members)):
+        for found in (
+            calls.annotate(kept=ExpressionWrapper(counted, output_field=BooleanField()))
+            .values("organisation_id", "kept")
             .annotate(**aggregates)
-        }
+        ):
+            grouped[found.pop("organisation_id")][bool(found.pop("kept"))] = found
+    return {member: _call_figures(rows, aggregates) for member, rows in grouped.items()}
+
+
+def _call_figures(grouped: dict[bool, dict[str, Any]], aggregates: dict[str, Any]) -> CallFigures:
     row = grouped.get(True) or dict.fromkeys(aggregates, 0)
-    row["left_out"] = (grouped.get(False) or {}).get("total", 0)
 
     def part(prefix: str) -> dict[str, int]:
         return {
@@ -295,5 +290,5 @@ def call_figures(
         by_channel=part("channel:"),
         by_caller_type=part("caller:"),
         by_topic=part("topic:"),
-        left_out=int(row["left_out"]),
+        left_out=int((grouped.get(False) or {}).get("total", 0)),
     )

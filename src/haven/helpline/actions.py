@@ -9,11 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scope
 
+from haven.casework.actions import note_activity, refresh_first_activity, whose
 from haven.casework.models import Person
 from haven.helpline.models import CallChannel, CallerType, CallOutcome, CallTopic, HelplineCall
 from haven.organisations.languages import validate_language_codes
@@ -175,6 +177,10 @@ def log_call(
         if person is not None:
             _link(person, organisation)
         call = HelplineCall.objects.create(organisation=organisation, operator=actor, **values)
+        if person is not None:
+            note_activity(
+                organisation.pk, Q(pk=person.pk), timezone.localtime(call.started_at).date()
+            )
         audit.record(
             "helpline_call.logged",
             actor=actor,
@@ -215,6 +221,7 @@ def update_call(
         person = values.get("person")
         if "person" in changed and person is not None:
             _link(person, organisation)
+        linked_before = call.person_id
         for name in changed:
             setattr(call, name, values[name])
         if "follow_up_on" in changed and "follow_up_done" not in changed:
@@ -222,6 +229,8 @@ def update_call(
             call.follow_up_done = False
             changed.append("follow_up_done")
         call.save(update_fields=changed)
+        if {"person", "started_at"} & set(changed):
+            refresh_first_activity(organisation.pk, whose(persons=[linked_before, call.person_id]))
         audit.record(
             "helpline_call.changed",
             actor=actor,

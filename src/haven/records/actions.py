@@ -18,7 +18,7 @@ from django_scopes import scope
 from haven.accounts.models import User
 from haven.accounts.permissions import permissions_for
 from haven.accounts.tenancy import roles_in
-from haven.casework.actions import allocate_person_code
+from haven.casework.actions import allocate_person_code, refresh_first_activity, whose
 from haven.casework.models import (
     Case,
     CaseNote,
@@ -150,6 +150,10 @@ def _write_persons(
             )
     Person.objects.bulk_create(persons, batch_size=500)
     Consent.objects.bulk_create(consents, batch_size=500)
+    # Joining a household that was already given services is support already recorded.
+    refresh_first_activity(
+        organisation.pk, whose(persons=[person.pk for person in persons if person.household_id])
+    )
     return {
         "persons": len(persons),
         "households": created_households,
@@ -178,6 +182,13 @@ def _write_services(organisation: Organisation, values: list[dict[str, Any]]) ->
         for row in values
     ]
     ServiceDelivery.objects.bulk_create(deliveries, batch_size=1000)
+    refresh_first_activity(
+        organisation.pk,
+        whose(
+            persons={delivery.person_id for delivery in deliveries},
+            households={delivery.household_id for delivery in deliveries},
+        ),
+    )
     # A service counts as activity of the person, as the retention period reads it.
     latest: dict[uuid.UUID, datetime] = {}
     for row in values:
@@ -335,15 +346,22 @@ def apply_retention_to(
         if call_months:
             cutoff = months_before(now, call_months)
             # Encrypted notes cannot be compared in SQL, but their stored length can.
-            to_anonymise = list(
+            stale_calls = list(
                 HelplineCall.objects.filter(organisation=organisation, started_at__lt=cutoff)
                 .annotate(notes_length=Length("notes"))
                 .filter(Q(person__isnull=False) | Q(notes_length__gt=0))
-                .values_list("pk", flat=True)
+                .values_list("pk", "person_id")
             )
+            to_anonymise = [pk for pk, _person in stale_calls]
             for start in range(0, len(to_anonymise), 1000):
                 HelplineCall.objects.filter(pk__in=to_anonymise[start : start + 1000]).update(
                     person=None, notes=""
+                )
+            # An unlinked call is no longer the person's support.
+            unlinked = list({person for _pk, person in stale_calls if person is not None})
+            for start in range(0, len(unlinked), 1000):
+                refresh_first_activity(
+                    organisation.pk, whose(persons=unlinked[start : start + 1000])
                 )
             totals["calls_anonymised"] = len(to_anonymise)
         if totals["persons_deleted"] or totals["calls_anonymised"]:

@@ -223,6 +223,17 @@ def members_to_ask(
     return list(seen.values())
 
 
+def due_submissions_of_period(period: ReportingPeriod) -> list[Submission]:
+    """The period's submissions no member has prepared yet (crosses members: only for the
+    background run that computes each member's draft from its own casework)."""
+    with scopes_disabled():
+        return list(
+            Submission.objects.filter(period=period, status=SubmissionStatus.DUE)
+            .select_related("period", "organisation")
+            .order_by("organisation_id")
+        )
+
+
 @dataclass(frozen=True)
 class MemberStatus:
     """What a coordinator may know of one member's submission: whether and when it came."""

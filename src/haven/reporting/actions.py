@@ -21,7 +21,7 @@ from haven.organisations.access import member_countries
 from haven.organisations.models import MembershipCategory, Network, Organisation
 from haven.privacy import audit
 from haven.reporting import access
-from haven.reporting.compute import compute_figures
+from haven.reporting.compute import Computed, compute_figures, compute_members
 from haven.reporting.disclosure import add_noise
 from haven.reporting.models import (
     DeadlineChange,
@@ -256,7 +256,25 @@ def create_period(
             },
             request=request,
         )
+        transaction.on_commit(lambda: _queue_drafts(period))
     return period
+
+
+# Members' drafts are computed from their casework the night after the period ends, after
+# the nightly retention run (so what retention removed is not counted).
+DRAFTS_AT = datetime.time(4, 0)
+
+
+def _queue_drafts(period: ReportingPeriod) -> None:
+    from haven.reporting.tasks import compute_drafts
+
+    when = timezone.make_aware(
+        datetime.datetime.combine(period.ends_on + datetime.timedelta(days=1), DRAFTS_AT)
+    )
+    if when <= timezone.now():
+        compute_drafts.enqueue(period.pk)
+    elif compute_drafts.get_backend().supports_defer:
+        compute_drafts.using(run_after=when).enqueue(period.pk)
 
 
 # --- A member's submission -----------------------------------------------------------------
@@ -288,7 +306,7 @@ def _refuse_if_sent(submission: Submission) -> None:
 
 def _store_draft(
     *,
-    actor: User,
+    actor: User | None,
     submission: Submission,
     figures: Figures,
     source: str,
@@ -296,9 +314,12 @@ def _store_draft(
     action: str,
     request: HttpRequest | None,
     details: dict[str, object] | None = None,
+    only_if_due: bool = False,
 ) -> Submission:
     with transaction.atomic():
         locked = _locked(submission)
+        if only_if_due and locked.status != SubmissionStatus.DUE:
+            raise _NoLongerDue
         _refuse_if_sent(locked)
         locked.draft = {cell_key(cell): str(value) for cell, value in figures.items()}
         locked.left_out = left_out
@@ -326,6 +347,21 @@ def prepare_from_casework(
     """Compute the draft from the member's casework (consenting persons only)."""
     period = submission.period
     computed = compute_figures(submission.organisation, period.starts_on, period.ends_on)
+    return _store_computed(actor=actor, submission=submission, computed=computed, request=request)
+
+
+class _NoLongerDue(Exception):
+    """The member prepared or sent its submission while the network's drafts were computed."""
+
+
+def _store_computed(
+    *,
+    actor: User | None,
+    submission: Submission,
+    computed: Computed,
+    request: HttpRequest | None = None,
+    only_if_due: bool = False,
+) -> Submission:
     return _store_draft(
         actor=actor,
         submission=submission,
@@ -334,7 +370,33 @@ def prepare_from_casework(
         left_out=computed.left_out,
         action="reporting.submission_computed",
         request=request,
+        only_if_due=only_if_due,
     )
+
+
+def prepare_drafts(*, period: ReportingPeriod) -> int:
+    """Compute the draft of every member still due on the period, all in one run (the
+    background task once the period is over); returns how many drafts were prepared.
+
+    Each member's figures go into its own draft, as if it had computed them itself; a
+    member with nothing recorded in the period (casework kept elsewhere) stays due, and
+    a draft already prepared, computed or typed in, is left as it is.
+    """
+    due = access.due_submissions_of_period(period)
+    computed = compute_members(
+        [submission.organisation for submission in due], period.starts_on, period.ends_on
+    )
+    prepared = 0
+    for submission in due:
+        figures = computed[submission.organisation_id]
+        if figures.empty:
+            continue
+        try:
+            _store_computed(actor=None, submission=submission, computed=figures, only_if_due=True)
+        except _NoLongerDue:
+            continue
+        prepared += 1
+    return prepared
 
 
 def save_figures(

@@ -34,7 +34,7 @@ from haven.reporting.models import (
     Source,
     Submission,
 )
-from haven.reporting.report import TableView, build_views, country_name
+from haven.reporting.report import TableView, review_views
 from haven.reporting.schema import TABLES
 
 router = Router(tags=["reporting"])
@@ -499,8 +499,8 @@ def review_period(request: OrganisationRequest, org: str, period_id: int) -> Rev
     network = access.network_of(request.organisation)
     period = access.period_for(network, period_id)
     statuses = access.member_statuses(period)
-    sent = access.sent_figures([period], by="country")
-    views = build_views(sent, TABLES, period.threshold, column_label=country_name)
+    sent_any = any(status.revision for status in statuses)
+    views = review_views(period, "country", TABLES, statuses) if sent_any else []
     emailed = access.last_emailed(period)
     return ReviewOut(
         period=_period_out(period),
@@ -520,7 +520,7 @@ def review_period(request: OrganisationRequest, org: str, period_id: int) -> Rev
             )
             for status in statuses
         ],
-        tables=_tables_out(views) if any(s.revision for s in statuses) else [],
+        tables=_tables_out(views),
     )
 
 

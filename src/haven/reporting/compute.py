@@ -1,18 +1,21 @@
-"""A member's figures for a period, computed from its casework.
+"""Members' figures for a period, computed from their casework.
 
 Everything is read through the aggregate helpers of casework, services, helpline and
 shelter (their ``access.py``), which enforce statistics consent and return numbers only:
-no person, case or call reaches this module.
+no person, case or call reaches this module. The helpers count many members at once, one
+query per source grouped by member, so a whole network's drafts cost about what one
+member's did; each member's figures are built from its own rows only and go into its own
+draft (``haven.reporting.actions``).
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Q
-from django_scopes import scope
 
 from haven.casework import access as casework
 from haven.helpline import access as helpline
@@ -40,42 +43,56 @@ class Computed:
     # Records left out for want of statistics consent, by kind (the member sees these).
     left_out: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def empty(self) -> bool:
+        """Nothing recorded in the period at all: a member keeping its casework elsewhere."""
+        return not any(self.figures.values()) and not any(self.left_out.values())
 
-def _support_filters(
-    organisation: Organisation, start: datetime.date, end: datetime.date
-) -> list[Q]:
+
+def _support_filters(members: Sequence[int], start: datetime.date, end: datetime.date) -> list[Q]:
     return [
-        services.served_filter(organisation, start, end),
-        helpline.called_filter(organisation, start, end),
-        shelter.sheltered_filter(organisation, start, end),
-        casework.open_case_filter(organisation, start, end),
+        services.served_filter(members, start, end),
+        helpline.called_filter(members, start, end),
+        shelter.sheltered_filter(members, start, end),
+        casework.open_case_filter(members, start, end),
     ]
 
 
-def _earlier_filters(organisation: Organisation, start: datetime.date) -> list[Q]:
-    return [
-        services.served_before(organisation, start),
-        helpline.called_before(organisation, start),
-        shelter.sheltered_before(organisation, start),
-        casework.case_opened_before(organisation, start),
-    ]
+def compute_members(
+    members: Sequence[Organisation], start: datetime.date, end: datetime.date
+) -> dict[int, Computed]:
+    """Each member's figures from ``start`` to ``end`` (both included), by organisation id,
+    consent enforced; one query per source for all of them."""
+    ids = sorted({member.pk for member in members})
+    if not ids:
+        return {}
+    with short_queries(large=len(ids) > 1):
+        persons = casework.person_counts(
+            ids, supported=_support_filters(ids, start, end), start=start
+        )
+        given = services.service_figures(ids, start, end)
+        calls = helpline.call_figures(ids, start, end)
+        sheltered = shelter.shelter_figures(ids, start, end)
+    return {
+        member: _figures(persons[member], given[member], calls[member], sheltered[member])
+        for member in ids
+    }
 
 
 def compute_figures(
     organisation: Organisation, start: datetime.date, end: datetime.date
 ) -> Computed:
     """The member's figures from ``start`` to ``end`` (both included), consent enforced."""
-    figures = empty_figures()
-    with scope(organisation=organisation), short_queries():
-        persons = casework.person_counts(
-            organisation,
-            supported=_support_filters(organisation, start, end),
-            earlier=_earlier_filters(organisation, start),
-        )
-        given = services.service_figures(organisation, start, end)
-        calls = helpline.call_figures(organisation, start, end)
-        sheltered = shelter.shelter_figures(organisation, start, end)
+    return compute_members([organisation], start, end)[organisation.pk]
 
+
+def _figures(
+    persons: casework.PersonCounts,
+    given: services.ServiceFigures,
+    calls: helpline.CallFigures,
+    sheltered: shelter.ShelterFigures,
+) -> Computed:
+    figures = empty_figures()
     figures["persons.status", "new"] = Decimal(persons.new)
     figures["persons.status", "continuing"] = Decimal(persons.continuing)
     for dimension, table_key in _PERSON_TABLES.items():

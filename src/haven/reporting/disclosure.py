@@ -313,6 +313,7 @@ EXACT_UP_TO = 30
 
 
 @lru_cache(maxsize=512)
+@lru_cache(maxsize=4096)
 def accuracy(scale: float, contributions: int) -> int:
     """Half-width ``a`` such that a sum of ``contributions`` independent discrete Laplace
     noises of this scale lies within ±a with probability at least 95%.

@@ -66,15 +66,21 @@ def label(kind: str, starts_on: datetime.date) -> str:
 
 
 @contextmanager
-def short_queries() -> Iterator[None]:
+def short_queries(*, large: bool = False) -> Iterator[None]:
     """A transaction in which PostgreSQL does not compile queries to machine code.
 
     The aggregates of reporting each read a few thousand rows in a few milliseconds, but
     the planner's estimates for them are high enough to turn on JIT compilation, which then
     costs 20-30 ms per query, more than the query. Off for these transactions only.
+
+    ``large``: a whole network's figures at once. Its lists of persons (served, consenting)
+    hold hundreds of thousands of ids; with PostgreSQL's default 4 MB per hash the planner
+    would look each row up in them one by one instead of hashing them once.
     """
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL jit = off")
+                if large:
+                    cursor.execute("SET LOCAL work_mem = '64MB'")
         yield

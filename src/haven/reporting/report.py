@@ -4,14 +4,22 @@ by country, member or period, suppressed, and each noised figure with its 95% ac
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
+from typing import TYPE_CHECKING, Literal
 
+from django.core.cache import cache
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from haven.reporting.access import Sent
+from haven.reporting import access
+from haven.reporting.access import MemberStatus, Sent
 from haven.reporting.disclosure import (
     TOTAL,
     Grid,
@@ -20,7 +28,10 @@ from haven.reporting.disclosure import (
     control,
     domain_size,
 )
-from haven.reporting.schema import TABLES, Table, categories_of, label_of
+from haven.reporting.schema import BY_KEY, TABLES, Table, categories_of, label_of
+
+if TYPE_CHECKING:
+    from haven.reporting.models import ReportingPeriod
 
 
 @dataclass(frozen=True)
@@ -52,17 +63,27 @@ class TableView:
     def total(self) -> Shown:
         return self.cell(TOTAL, TOTAL)
 
-    def lines(self) -> list[tuple[str, list[tuple[str, bool]], tuple[str, bool]]]:
-        """Each category's label, its cells as (text, withheld), and its total, formatted
-        here rather than cell by cell in the template (large tables render much faster)."""
+    def lines(self) -> list[tuple[str, SafeString, tuple[str, bool]]]:
+        """Each category's label, its cells as table cells, and its total, formatted here
+        rather than cell by cell in the template (a member-by-member table has thousands
+        of cells; the template engine takes about ten times as long for each)."""
         return [
-            (label, [self.text(code, column) for column, _name in self.columns],
-             self.text(code, TOTAL))
+            (label, self._cells(code), self.text(code, TOTAL))
             for code, label in self.rows
         ]  # fmt: skip
 
-    def footer(self) -> list[tuple[str, bool]]:
-        return [self.text(TOTAL, column) for column, _name in self.columns]
+    def footer(self) -> SafeString:
+        return self._cells(TOTAL)
+
+    def _cells(self, row: str) -> SafeString:
+        return format_html_join(
+            "",
+            '<td class="number{}">{}</td>',
+            (
+                (" withheld" if withheld else "", text)
+                for text, withheld in (self.text(row, column) for column, _name in self.columns)
+            ),
+        )
 
     def text(self, row: str, column: str) -> tuple[str, bool]:
         shown = self.cell(row, column)
@@ -88,11 +109,17 @@ def format_figure(shown: Shown, threshold: int = 10) -> str:
         return f"<{threshold}"
     text = format_number(shown.value)
     if shown.accuracy:
-        text = _("%(value)s ± %(accuracy)s") % {
+        text = _plus_minus(get_language()) % {
             "value": text,
             "accuracy": format_number(shown.accuracy),
         }
     return text
+
+
+@lru_cache(maxsize=32)
+def _plus_minus(language: str | None) -> str:
+    # Translated once per language rather than for each of a table's thousands of cells.
+    return _("%(value)s ± %(accuracy)s")
 
 
 def country_name(code: str) -> str:
@@ -177,3 +204,53 @@ def round_down(number: int) -> int:
         return number
     unit: int = 10 ** (digits - 2)
     return number // unit * unit
+
+
+# How long a period's reviewed tables are remembered; they can only go stale when the
+# period's rules change, since the key names every member's current revision.
+REVIEW_SECONDS = 3600
+
+
+def review_views(
+    period: ReportingPeriod,
+    by: Literal["member", "country"],
+    tables: Iterable[Table],
+    statuses: Iterable[MemberStatus],
+) -> list[TableView]:
+    """The period's sent figures by member or country with disclosure control, remembered
+    until a member sends (or corrects) its figures: the cache key names each member's
+    current revision, the period's threshold and the language."""
+    chosen = list(tables)
+    sent_revisions = sorted((status.organisation.pk, status.revision) for status in statuses)
+    key = "reporting:review:" + hashlib.sha256(
+        repr(
+            (period.pk, period.threshold, by, [t.key for t in chosen], get_language(),
+             sent_revisions)
+        ).encode()
+    ).hexdigest()  # fmt: skip
+    remembered = cache.get(key)
+    if remembered is None:
+        sent = access.sent_figures([period], by=by)
+        label: Callable[[str], str] = (
+            (lambda column: sent.labels.get(column, column)) if by == "member" else country_name
+        )
+        remembered = [
+            (
+                view.table.key,
+                view.rows,
+                view.columns,
+                {position: (shown.value, shown.accuracy) for position, shown in view.cells.items()},
+            )
+            for view in build_views(sent, chosen, period.threshold, column_label=label)
+        ]
+        cache.set(key, remembered, REVIEW_SECONDS)
+    return [
+        TableView(
+            table=BY_KEY[table_key],
+            rows=rows,
+            columns=columns,
+            cells={position: Shown(*shown) for position, shown in cells.items()},
+            threshold=period.threshold,
+        )
+        for table_key, rows, columns, cells in remembered
+    ]

@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 
 import pycountry
 from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from haven.casework.htcds import Exploitation, Gender, Sector, TraffickingStatus
@@ -63,7 +63,7 @@ class Table:
         return self.kind == "count"
 
     def category_codes(self) -> list[str]:
-        return [code for code, _label in self.categories()] if self.categories else []
+        return list(_category_codes(self.key))
 
 
 def _choices(
@@ -343,10 +343,23 @@ def clean_value(table_: Table, value: object) -> Decimal:
     return number.quantize(Decimal(1) if table_.decimals == 0 else Decimal("0.01"))
 
 
+@cache
+def _category_codes(table_key: str) -> tuple[str, ...]:
+    # Codes do not depend on the language: listed once, not with every label translated.
+    categories = BY_KEY[table_key].categories
+    return tuple(code for code, _label in categories()) if categories else ()
+
+
+@lru_cache(maxsize=256)
+def _labels(table_key: str, language: str | None) -> dict[str, str]:
+    categories = BY_KEY[table_key].categories
+    return dict(categories()) if categories else {}
+
+
 def label_of(table_: Table, category: str) -> str:
     """A category's name in the current language."""
     if table_.categories is not None:
-        return dict(table_.categories()).get(category, category)
+        return _labels(table_.key, get_language()).get(category, category)
     if table_.open_category == "country":
         if category == "other":
             return _("Other countries")

@@ -1,6 +1,6 @@
-"""Background work of reporting: generating a network's publication, the e-mails that ask
-and remind members, and the hourly run that keeps each period's members and reminders
-up to date.
+"""Background work of reporting: members' drafts once a period is over, generating a
+network's publication, the e-mails that ask and remind members, and the hourly run that
+keeps each period's members and reminders up to date.
 
 Every e-mail is a ``Notice`` row first (unique per submission and occasion), created by an
 action or by the hourly run; ``send_notices`` sends the waiting ones. A notice is claimed
@@ -27,6 +27,7 @@ from haven.reporting.models import (
     NoticeKind,
     Publication,
     PublicationStatus,
+    ReportingPeriod,
     Revision,
     SubmissionStatus,
 )
@@ -193,3 +194,12 @@ def reporting_hourly() -> dict[str, int]:
         return run_reporting()
     finally:
         schedule_reporting()
+
+
+@task()
+def compute_drafts(period_id: int) -> int:
+    """Compute the drafts of the period's members still due, in one run (idempotent)."""
+    period = ReportingPeriod.objects.select_related("network").filter(pk=period_id).first()
+    if period is None:
+        return 0
+    return actions.prepare_drafts(period=period)

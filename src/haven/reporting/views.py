@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -40,7 +40,7 @@ from haven.reporting.models import (
     Submission,
     SubmissionStatus,
 )
-from haven.reporting.report import TableView, build_views, country_name
+from haven.reporting.report import review_views
 from haven.reporting.schema import SECTIONS, TABLES, categories_of, label_of
 
 OPEN_ROWS = 4
@@ -427,17 +427,6 @@ def period_create(request: OrganisationRequest) -> HttpResponse:
     )
 
 
-def _review_views(period: Any, by: str, section: str) -> list[TableView]:
-    sent = access.sent_figures([period], by="member" if by == "member" else "country")
-
-    def member_name(key: str) -> str:
-        return sent.labels.get(key, key)
-
-    label = member_name if by == "member" else country_name
-    tables = [table_ for table_ in TABLES if table_.section == section]
-    return build_views(sent, tables, period.threshold, column_label=label)
-
-
 def _review_page(
     request: OrganisationRequest,
     period: Any,
@@ -447,7 +436,7 @@ def _review_page(
     status: int = 200,
 ) -> HttpResponse:
     network = period.network
-    by = "member" if request.GET.get("by") == "member" else "country"
+    by: Literal["member", "country"] = "member" if request.GET.get("by") == "member" else "country"
     section = request.GET.get("section", "persons")
     if section not in SECTIONS:
         section = "persons"
@@ -469,7 +458,11 @@ def _review_page(
             "deadline_changes": access.deadline_changes_of(period),
             "refusal": refusal.messages if refusal is not None else [],
             "sent_count": sum(1 for member in statuses if member.revision),
-            "views": _review_views(period, by, section) if sent_any else [],
+            "views": review_views(
+                period, by, [table_ for table_ in TABLES if table_.section == section], statuses
+            )
+            if sent_any
+            else [],
             "by": by,
             "section": section,
             "sections": [(key, str(title)) for key, title in SECTIONS.items()],

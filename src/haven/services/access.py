@@ -7,7 +7,7 @@ Other apps read services through the helpers here (``available_service_types``,
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -16,9 +16,7 @@ from typing import Any
 from django.db.models import (
     BooleanField,
     Count,
-    Exists,
     ExpressionWrapper,
-    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -504,67 +502,59 @@ def note_listing(
 OWN_SERVICE_CODE = "other"
 
 
-def _delivered_between(
-    organisation: Organisation, start: date, end: date
-) -> QuerySet[ServiceDelivery]:
-    with scope(organisation=organisation):
+def _delivered_between(members: Sequence[int], start: date, end: date) -> QuerySet[ServiceDelivery]:
+    with scope(organisation=list(members)):
         return ServiceDelivery.objects.filter(
-            organisation=organisation, delivered_on__gte=start, delivered_on__lte=end
+            organisation_id__in=members, delivered_on__gte=start, delivered_on__lte=end
         )
 
 
-def served_filter(organisation: Organisation, start: date, end: date) -> Q:
+def served_filter(members: Sequence[int], start: date, end: date) -> Q:
     """Persons given a service from ``start`` to ``end``, themselves or with their household."""
-    deliveries = _delivered_between(organisation, start, end)
+    deliveries = _delivered_between(members, start, end)
     return Q(pk__in=deliveries.filter(person__isnull=False).values("person_id")) | Q(
         household_id__in=deliveries.filter(household__isnull=False).values("household_id")
     )
 
 
-def served_before(organisation: Organisation, day: date) -> Q:
-    """Persons given a service before ``day``, themselves or with their household.
-
-    Correlated (one index lookup per person) rather than a list of every person ever
-    served, which would read the whole history of a large organisation.
-    """
-    with scope(organisation=organisation):
-        earlier = ServiceDelivery.objects.filter(organisation=organisation, delivered_on__lt=day)
-    return Q(Exists(earlier.filter(person_id=OuterRef("pk")))) | Q(
-        Exists(earlier.filter(household_id=OuterRef("household_id")))
-    )
-
-
-@dataclass(frozen=True)
+@dataclass
 class ServiceFigures:
     """What was given in a period, by service code (an organisation's own ones as "other")."""
 
-    deliveries: dict[str, int]
-    quantity: dict[str, Decimal]
+    deliveries: dict[str, int] = field(default_factory=dict)
+    quantity: dict[str, Decimal] = field(default_factory=dict)
     # By "<code>:<currency>".
-    amount: dict[str, Decimal]
-    persons: dict[str, int]
-    households: dict[str, int]
-    people_reached: dict[str, int]
-    households_reached: dict[str, int]
+    amount: dict[str, Decimal] = field(default_factory=dict)
+    persons: dict[str, int] = field(default_factory=dict)
+    households: dict[str, int] = field(default_factory=dict)
+    people_reached: dict[str, int] = field(default_factory=dict)
+    households_reached: dict[str, int] = field(default_factory=dict)
     # Deliveries not counted: to a person, or a household member, without statistics consent.
-    left_out: int
+    left_out: int = 0
 
 
-def service_figures(organisation: Organisation, start: date, end: date) -> ServiceFigures:
-    """Deliveries from ``start`` to ``end`` counted for coalition statistics, consent enforced."""
-    deliveries = _delivered_between(organisation, start, end).order_by()
-    counted = (Q(person__isnull=True) | statistics_consent(organisation, "person_id")) & (
-        Q(household__isnull=True) | household_consents_to_statistics(organisation)
+def service_figures(members: Sequence[int], start: date, end: date) -> dict[int, ServiceFigures]:
+    """Deliveries from ``start`` to ``end`` counted for coalition statistics, member by
+    member, consent enforced."""
+    counted = (Q(person__isnull=True) | statistics_consent(members, "person_id")) & (
+        Q(household__isnull=True) | household_consents_to_statistics(members)
     )
-    with scope(organisation=organisation):
-        # Consent is one grouping column, evaluated once per delivery (in each aggregate's
-        # FILTER it would be evaluated once per aggregate); deliveries not counted are
-        # only counted as such.
-        rows = list(
-            deliveries.annotate(kept=ExpressionWrapper(counted, output_field=BooleanField()))
-            .values("kept", "service_type__code", "service_type__organisation_id")
+    with scope(organisation=list(members)):
+        codes = {
+            pk: code if owner is None else OWN_SERVICE_CODE
+            for pk, code, owner in ServiceType.objects.filter(
+                Q(organisation__isnull=True) | Q(organisation_id__in=members)
+            ).values_list("pk", "code", "organisation_id")
+        }
+        deliveries = _delivered_between(members, start, end).order_by()
+        # Read from the (organisation, date) index that covers every column used here, in
+        # member order: grouped by member and service type id (not by code, which would
+        # need a join), the distinct counts sort each member's period, not the network's.
+        given = list(
+            deliveries.filter(counted)
+            .values("organisation_id", "service_type_id")
             .annotate(
-                n=Count("pk"),
+                n=Count("*"),
                 quantity=Sum("quantity"),
                 persons=Count("person", distinct=True),
                 households=Count("household", distinct=True),
@@ -572,32 +562,32 @@ def service_figures(organisation: Organisation, start: date, end: date) -> Servi
                 reached=Sum("households_reached"),
             )
         )
-        amounts = list(
-            deliveries.filter(counted, amount__isnull=False)
-            .values("service_type__code", "service_type__organisation_id", "currency")
-            .annotate(total=Sum("amount"))
+        # Money by currency, and what consent left out: consent is a grouping column,
+        # evaluated once per delivery.
+        money = list(
+            deliveries.annotate(kept=ExpressionWrapper(counted, output_field=BooleanField()))
+            .values("organisation_id", "kept", "service_type_id", "currency")
+            .annotate(n=Count("*"), total=Sum("amount"))
         )
-    left_out = sum(int(row["n"]) for row in rows if not row["kept"])
-    totals = [row for row in rows if row["kept"]]
-    figures = ServiceFigures({}, {}, {}, {}, {}, {}, {}, left_out)
-
-    def code_of(row: dict[str, Any]) -> str:
-        if row["service_type__organisation_id"] is None:
-            return str(row["service_type__code"])
-        return OWN_SERVICE_CODE
+    figures = {member: ServiceFigures() for member in members}
 
     def add(table: dict[str, Any], key: str, value: Any) -> None:
         if value:
             table[key] = table.get(key, 0) + value
 
-    for row in totals:
-        code = code_of(row)
-        add(figures.deliveries, code, int(row["n"]))
-        add(figures.quantity, code, row["quantity"] or Decimal(0))
-        add(figures.persons, code, int(row["persons"]))
-        add(figures.households, code, int(row["households"]))
-        add(figures.people_reached, code, int(row["people"] or 0))
-        add(figures.households_reached, code, int(row["reached"] or 0))
-    for row in amounts:
-        add(figures.amount, f"{code_of(row)}:{row['currency']}", row["total"] or Decimal(0))
+    for row in given:
+        found = figures[row["organisation_id"]]
+        code = codes[row["service_type_id"]]
+        add(found.deliveries, code, int(row["n"]))
+        add(found.quantity, code, row["quantity"] or Decimal(0))
+        add(found.persons, code, int(row["persons"]))
+        add(found.households, code, int(row["households"]))
+        add(found.people_reached, code, int(row["people"] or 0))
+        add(found.households_reached, code, int(row["reached"] or 0))
+    for row in money:
+        found = figures[row["organisation_id"]]
+        if not row["kept"]:
+            found.left_out += int(row["n"])
+        elif row["total"] is not None:
+            add(found.amount, f"{codes[row['service_type_id']]}:{row['currency']}", row["total"])
     return figures

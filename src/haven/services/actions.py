@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from haven.accounts.models import RoleAssignment, User
+from haven.casework.actions import note_activity, refresh_first_activity, whose
 from haven.casework.models import Household, Person
 from haven.organisations.languages import validate_language_codes
 from haven.organisations.models import Organisation
@@ -340,6 +341,13 @@ def _touch(person: Person | None, household: Household | None) -> None:
         Person.objects.filter(household=household).update(last_activity_at=now)
 
 
+def _receivers(*deliveries: ServiceDelivery) -> Q:
+    return whose(
+        persons=[delivery.person_id for delivery in deliveries],
+        households=[delivery.household_id for delivery in deliveries],
+    )
+
+
 def record_delivery(
     *,
     actor: User,
@@ -382,6 +390,8 @@ def record_delivery(
     with transaction.atomic():
         delivery.save(force_insert=True)
         _touch(person, household)
+        if person is not None or household is not None:
+            note_activity(organisation.pk, _receivers(delivery), delivered_on)
         audit.record(
             "service.recorded",
             actor=actor,
@@ -422,6 +432,8 @@ def update_delivery(
     with transaction.atomic():
         updated.save(update_fields=changed)
         _touch(updated.person, updated.household)
+        if {"delivered_on", "person", "household"} & set(changed):
+            refresh_first_activity(organisation.pk, _receivers(delivery, updated))
         audit.record(
             "service.updated",
             actor=actor,
@@ -446,4 +458,6 @@ def delete_delivery(
             details={"kind": _kind(delivery), "service_type": delivery.service_type.code},
             request=request,
         )
+        receivers = _receivers(delivery)
         delivery.delete()
+        refresh_first_activity(delivery.organisation_id, receivers)

@@ -13,14 +13,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import (
+    BooleanField,
     Count,
     DateField,
-    Exists,
     ExpressionWrapper,
     F,
     Func,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -381,18 +380,11 @@ def stays_overlapping(
 # Coalition statistics: numbers only (see casework.access for the person counts).
 
 
-def sheltered_filter(organisation: Organisation, start: date, end: date) -> Q:
+def sheltered_filter(members: Sequence[int], start: date, end: date) -> Q:
     """Persons who spent at least one night from ``start`` to ``end`` in a shelter."""
-    with scope(organisation=organisation):
-        stays = Stay.objects.filter(organisation=organisation)
+    with scope(organisation=list(members)):
+        stays = Stay.objects.filter(organisation_id__in=members)
     return Q(pk__in=stays.filter(overlapping(start, end + timedelta(days=1))).values("person_id"))
-
-
-def sheltered_before(organisation: Organisation, day: date) -> Q:
-    """Persons who spent a night in a shelter before ``day`` (one lookup per person)."""
-    with scope(organisation=organisation):
-        earlier = Stay.objects.filter(organisation=organisation, starts_on__lt=day)
-    return Q(Exists(earlier.filter(person_id=OuterRef("pk"))))
 
 
 @dataclass(frozen=True)
@@ -400,31 +392,43 @@ class ShelterFigures:
     """Nights spent in shelters from ``start`` to ``end``, and who spent them."""
 
     # Nights of everyone sheltered: a person and two children for a night are three.
-    people_nights: int
+    people_nights: int = 0
     # Persons sheltered, each with the household members who came with them.
-    households: int
+    households: int = 0
     # Stays of persons without statistics consent: not counted anywhere.
-    left_out: int
+    left_out: int = 0
 
 
-def shelter_figures(organisation: Organisation, start: date, end: date) -> ShelterFigures:
-    """Shelter nights and households of the nights ``start`` to ``end``, consent enforced."""
+def shelter_figures(members: Sequence[int], start: date, end: date) -> dict[int, ShelterFigures]:
+    """Shelter nights and households of the nights ``start`` to ``end``, member by member,
+    consent enforced."""
     from haven.casework.access import statistics_consent
 
     in_period, nights = _nights_in(start, end + timedelta(days=1))
-    counted = statistics_consent(organisation, "person_id")
-    with scope(organisation=organisation):
-        stays = Stay.objects.filter(organisation=organisation).filter(in_period)
-        row = stays.filter(counted).aggregate(
-            people_nights=Coalesce(
-                Sum(ExpressionWrapper(nights * _party(), output_field=IntegerField())),
-                Value(0),
-            ),
-            households=Count("person", distinct=True),
+    counted = statistics_consent(members, "person_id")
+    with scope(organisation=list(members)):
+        rows = (
+            Stay.objects.filter(organisation_id__in=members)
+            .filter(in_period)
+            .annotate(kept=ExpressionWrapper(counted, output_field=BooleanField()))
+            .values("organisation_id", "kept")
+            .annotate(
+                people_nights=Coalesce(
+                    Sum(ExpressionWrapper(nights * _party(), output_field=IntegerField())),
+                    Value(0),
+                ),
+                households=Count("person", distinct=True),
+                stays=Count("pk"),
+            )
+            .order_by()
         )
-        row["left_out"] = stays.exclude(counted).count()
-    return ShelterFigures(
-        people_nights=int(row["people_nights"]),
-        households=int(row["households"]),
-        left_out=int(row["left_out"]),
-    )
+        grouped = {(row["organisation_id"], bool(row["kept"])): row for row in rows}
+    figures = {}
+    for member in members:
+        kept = grouped.get((member, True), {})
+        figures[member] = ShelterFigures(
+            people_nights=int(kept.get("people_nights", 0)),
+            households=int(kept.get("households", 0)),
+            left_out=int(grouped.get((member, False), {}).get("stays", 0)),
+        )
+    return figures

@@ -15,12 +15,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from haven.accounts.models import User
+from haven.casework.actions import note_activity, refresh_first_activity
 from haven.casework.models import Person
 from haven.organisations.models import Organisation
 from haven.privacy import audit
@@ -360,6 +362,7 @@ def book_stay(
             family_room=family_room,
         )
         _touch(locked_person)
+        note_activity(locked.organisation_id, Q(pk=locked_person.pk), starts_on)
         audit.record(
             "stay.created",
             actor=actor,
@@ -436,6 +439,8 @@ def _change(
                 setattr(locked, field, wanted[field])
             locked.save(update_fields=changed)
             _touch(locked_person)
+            if "starts_on" in changed:
+                refresh_first_activity(locked.organisation_id, Q(pk=locked_person.pk))
             audit.record(
                 event,
                 actor=actor,
@@ -465,3 +470,4 @@ def cancel_stay(*, actor: User, stay: Stay, request: HttpRequest | None = None) 
             request=request,
         )
         locked.delete()
+        refresh_first_activity(locked.organisation_id, Q(pk=locked.person_id))
