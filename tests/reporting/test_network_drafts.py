@@ -18,7 +18,7 @@ from haven.organisations.models import Membership, Network, Organisation
 from haven.privacy.models import AuditEvent
 from haven.reporting import actions, tasks
 from haven.reporting.compute import compute_figures, compute_members
-from haven.reporting.models import Source
+from haven.reporting.models import Source, Submission
 from haven.reporting.periods import period_end
 from tests.conftest import make_organisation, make_user
 from tests.reporting.conftest import build_casework
@@ -132,3 +132,21 @@ def test_the_run_is_queued_for_the_night_after_the_period_ends(
         ended = open_period(cora, coalition, quarters_back(3)[0])
     ready = DBTaskResult.objects.ready().filter(task_path=tasks.compute_drafts.module_path)
     assert [task.args_kwargs["args"] for task in ready] == [[ended.pk]]
+
+
+def test_a_member_that_left_before_the_run_gets_no_draft(
+    coalition, cora, north, east, carol, erin, quarter
+):
+    build_casework(north, carol, quarter, persons=12, seed=3)
+    build_casework(east, erin, quarter, persons=12, seed=4)
+    with scopes_disabled():
+        period = open_period(cora, coalition, quarter[0])
+        # East left the network before sending (the hourly run releases it).
+        Submission.objects.filter(period=period, organisation=east).update(
+            released_at=timezone.now()
+        )
+
+    assert tasks.compute_drafts.call(period.pk) == 1
+    with scopes_disabled():
+        assert submission_of(north, period).status == "draft"
+        assert submission_of(east, period).status == "due"

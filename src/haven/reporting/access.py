@@ -224,11 +224,13 @@ def members_to_ask(
 
 
 def due_submissions_of_period(period: ReportingPeriod) -> list[Submission]:
-    """The period's submissions no member has prepared yet (crosses members: only for the
-    background run that computes each member's draft from its own casework)."""
+    """The period's submissions no member has prepared yet, of members still asked (crosses
+    members: only for the background run that computes each member's draft)."""
     with scopes_disabled():
         return list(
-            Submission.objects.filter(period=period, status=SubmissionStatus.DUE)
+            Submission.objects.filter(
+                period=period, status=SubmissionStatus.DUE, released_at__isnull=True
+            )
             .select_related("period", "organisation")
             .order_by("organisation_id")
         )
