@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -50,6 +51,41 @@ def test_registrations_fill_the_capacity_then_wait(officer: User, north: Organis
     assert statuses == ["confirmed", "confirmed", "waiting", "waiting"]
     assert held(event) == (2, 2)
     assert access.counts(event)["waiting"] == 2
+
+
+def test_an_event_that_looks_full_asks_for_the_place_first(
+    officer: User, north: Organisation
+) -> None:
+    event = published_event(north, officer, capacity=2)
+    first = actions.register(event=event, name="First", email="first@example.org").booker
+    actions.register(event=event, name="Second", email="second@example.org")
+    assert first
+    # Registering reads the event as it was held (possibly stale): here, full.
+    stale = Event.objects.get(pk=event.pk)
+    assert stale.full
+
+    # A place freed since then is still given to whoever asks for it.
+    actions.cancel_registrations(event=event, registrations=[first])
+    assert held(event) == (1, 1)
+    assert actions.register(event=stale, name="Third", email="third@example.org").status == (
+        RegistrationStatus.CONFIRMED
+    )
+    assert held(event) == (2, 2)
+    # Full as it looks: the rows go in waiting at once (no second write to move them there),
+    # and a repeated address adds nothing.
+    with CaptureQueriesContext(connection) as queries:
+        fourth = actions.register(event=stale, name="Fourth", email="fourth@example.org")
+    assert fourth.status == RegistrationStatus.WAITING
+    table = Registration._meta.db_table
+    assert not [q for q in queries if q["sql"].startswith(f'UPDATE "{table}"')]
+    assert actions.register(event=stale, name="Fourth", email="Fourth@Example.org").status == ""
+    assert held(event) == (2, 2)
+    assert sorted(Registration.objects.filter(event=event).values_list("status", flat=True)) == [
+        "cancelled",
+        "confirmed",
+        "confirmed",
+        "waiting",
+    ]
 
 
 def test_a_full_event_without_waiting_list_refuses_and_keeps_nothing(

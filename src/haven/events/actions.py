@@ -1119,6 +1119,7 @@ def register(
         raise ValidationError({"companions": _("A name has at most 200 characters.")})
     cleaned = clean_answers(event, answers or {}, questions)
     count = 1 + len(names)
+    looks_full = event.capacity is not None and event.places_taken + count > event.capacity
     group = Registration._meta.get_field("group").get_default()
     key = email_key(event.pk, email)
     from haven.events.tasks import dispatch_notices, send_existing_registration
@@ -1140,25 +1141,43 @@ def register(
                 if event.visibility == Visibility.INVITATION
                 else None
             )
-            # The rows go in as confirmed first, and the event's row is locked last, by the
-            # conditional UPDATE: registrations for one event then wait on each other only
-            # for that UPDATE and the COMMIT, and a repeated address fails before it waits.
             now = timezone.now()
             for row in rows:
-                row.status, row.confirmed_at = RegistrationStatus.CONFIRMED, now
                 row.invitation = invitation
-            Registration.objects.bulk_create(rows)
-            if _take_places(event, count):
-                status = RegistrationStatus.CONFIRMED
-            elif event.waiting_list:
-                status = RegistrationStatus.WAITING
-                Registration.objects.filter(pk__in=[row.pk for row in rows]).update(
-                    status=status, confirmed_at=None
+            if looks_full and event.waiting_list:
+                # Once an event is full nearly every registration waits: asking for the
+                # places first is then usually refused at once, without taking the event's
+                # row lock, and the rows go in once, with their status (one statement less).
+                # The event may be stale (held for registering): a place freed meanwhile is
+                # still taken here, only with the row locked a little longer.
+                status = (
+                    RegistrationStatus.CONFIRMED
+                    if _take_places(event, count)
+                    else RegistrationStatus.WAITING
                 )
                 for row in rows:
-                    row.status, row.confirmed_at = status, None
+                    row.status = status
+                    row.confirmed_at = now if status == RegistrationStatus.CONFIRMED else None
+                Registration.objects.bulk_create(rows)
             else:
-                raise ValidationError(_("The event is full."))
+                # The rows go in as confirmed first, and the event's row is locked last, by
+                # the conditional UPDATE: registrations for one event then wait on each other
+                # only for that UPDATE and the COMMIT, and a repeated address fails before it
+                # waits.
+                for row in rows:
+                    row.status, row.confirmed_at = RegistrationStatus.CONFIRMED, now
+                Registration.objects.bulk_create(rows)
+                if _take_places(event, count):
+                    status = RegistrationStatus.CONFIRMED
+                elif event.waiting_list:
+                    status = RegistrationStatus.WAITING
+                    Registration.objects.filter(pk__in=[row.pk for row in rows]).update(
+                        status=status, confirmed_at=None
+                    )
+                    for row in rows:
+                        row.status, row.confirmed_at = status, None
+                else:
+                    raise ValidationError(_("The event is full."))
     except IntegrityError:
         transaction.on_commit(lambda: send_existing_registration.enqueue(event.pk, key))
         return Registered([], "")
