@@ -26,7 +26,6 @@ is measured the same way: what the stack costs before a page reads anything.
 from __future__ import annotations
 
 import datetime
-import gc
 import os
 import random
 import statistics
@@ -37,7 +36,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from bench.postgres import copy, throwaway
+from bench.postgres import copy, serve_as_in_production, throwaway
 
 BENCH_DB = "haven_bench"
 # HAVEN_BENCH_SCALE=0.01 tries the whole run quickly on a hundredth of the data.
@@ -420,32 +419,12 @@ def _replay(statements: list[tuple[str, Any]]) -> float:
     return elapsed
 
 
-def _serve_as_in_production() -> None:
-    """Undo what the shared bench setup does for tests but a production server never does.
-
-    ``setup_test_environment`` sends a signal with a copy of the context for every
-    template rendered, and the bench's settings run with DEBUG on, which logs every query;
-    a production worker does neither. The test client's host stays allowed.
-    """
-    from django.conf import settings
-    from django.test.utils import teardown_test_environment
-
-    teardown_test_environment()
-    settings.DEBUG = False
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    settings.ROOT_URLCONF = "bench.casework_urls"  # Haven's routes and the floor page
-
-
 def _measure(world: World, started: float) -> list[Result]:
     from django.db import connection, transaction
     from django.template.backends.django import Template as BackendTemplate
     from django.test import Client
 
-    _serve_as_in_production()
-    # As haven.wsgi does when a worker starts; here it also keeps the bench's own lists of
-    # 100,000 ids out of every garbage collection, which a worker would not hold.
-    gc.collect()
-    gc.freeze()
+    serve_as_in_production("bench.casework_urls")  # Haven's routes and the floor page
     client = Client()
     client.force_login(world.caseworker, backend="django.contrib.auth.backends.ModelBackend")
     rng = random.Random(7)

@@ -1,4 +1,5 @@
-"""What the PostgreSQL benchmarks share: a throw-away database of their own, and COPY.
+"""What the PostgreSQL benchmarks share: a throw-away database of their own, COPY, and
+pages served as a production worker serves them.
 
 Each benchmark creates its database on the server of ``DATABASE_URL``, migrates it, loads
 it with COPY, and drops it again at the end, also on Ctrl-C or SIGTERM (``throwaway``).
@@ -7,6 +8,7 @@ it with COPY, and drops it again at the end, also on Ctrl-C or SIGTERM (``throwa
 from __future__ import annotations
 
 import datetime
+import gc
 import os
 import signal
 from collections.abc import Callable, Iterable, Sequence
@@ -65,6 +67,27 @@ def throwaway(name: str, script: str, run: Callable[[], None]) -> None:
         connections.close_all()
         admin(admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         print(f"dropped {name}; whole run {time.monotonic() - started:.0f} s")
+
+
+def serve_as_in_production(urlconf: str | None = None) -> None:
+    """Undo what the shared setup does for tests but a production worker never does.
+
+    ``setup_test_environment`` sends a signal with a copy of the context for every template
+    rendered, and the bench runs with DEBUG on, which logs every query; a production worker
+    does neither. The test client's host stays allowed. Then, as ``haven.wsgi`` does when
+    a worker starts, what is loaded is frozen out of garbage collection; here that also
+    keeps the bench's own large lists out of every collection, which a worker would not hold.
+    """
+    from django.conf import settings
+    from django.test.utils import teardown_test_environment
+
+    teardown_test_environment()
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    if urlconf:
+        settings.ROOT_URLCONF = urlconf
+    gc.collect()
+    gc.freeze()
 
 
 def copy(model: Any, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:

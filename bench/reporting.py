@@ -45,7 +45,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from bench.postgres import copy, throwaway
+from bench.postgres import copy, serve_as_in_production, throwaway
 
 BENCH_DB = "haven_bench_reporting"
 SCALE = float(os.environ.get("HAVEN_BENCH_SCALE", "1"))
@@ -565,6 +565,7 @@ def _views(world: World, started: float) -> tuple[list[View], float, float]:
     )
     generated = time.perf_counter() - began
     print(f"publication of the last quarter generated in {generated:.2f} s", flush=True)
+    serve_as_in_production()
     client = Client()
     client.force_login(world.coordinator, backend="django.contrib.auth.backends.ModelBackend")
     token = create_api_token(actor=world.coordinator, name="bench")[1]
