@@ -1,12 +1,14 @@
-"""The coordinator's review of a period is remembered between requests, and never shows
-figures older than the members' current revisions."""
+"""The coordinator's review of a period and the dashboard are remembered between requests,
+and never show figures older than the members' current revisions."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from haven.reporting import actions
@@ -62,3 +64,39 @@ def test_a_correction_shows_at_once_in_the_review(plain_period, north, alice, co
     assert ">71<" in again
     assert ">57<" not in again
     assert Decimal(_gender_cells(api, plain_period)["Feminine", "FR"]) == 71
+
+
+def test_the_dashboard_is_drawn_again_only_when_figures_change(plain_period, north, alice, cora):
+    figures = {**sample_figures(persons=87), ("services.deliveries", "food_parcel"): Decimal(120)}
+    send_figures(alice, north, plain_period, figures)
+    coordinator = client_for(cora)
+    page = reverse("reporting_dashboard", kwargs={"org": "coalition"})
+    printable = reverse("reporting_dashboard_print", kwargs={"org": "coalition"})
+
+    first = coordinator.get(page)
+    assert first.status_code == 200
+    assert ">120<" in first.content.decode()
+    # Asked again, on the page or its printable version: drawn from the cache, without
+    # reading a single figure.
+    for again in (page, printable):
+        with CaptureQueriesContext(connection) as queries:
+            response = coordinator.get(again)
+        assert ">120<" in response.content.decode()
+        assert not [q for q in queries if "reporting_figure" in q["sql"]]
+
+    submission = submission_of(north, plain_period)
+    actions.start_correction(actor=alice, submission=submission)
+    actions.save_figures(
+        actor=alice,
+        submission=submission_of(north, plain_period),
+        figures={**figures, ("services.deliveries", "food_parcel"): Decimal(150)},
+        source=Source.MANUAL,
+    )
+    actions.send_submission(
+        actor=alice, submission=submission_of(north, plain_period), reason="Recounted"
+    )
+
+    for corrected in (page, printable):
+        content = coordinator.get(corrected).content.decode()
+        assert ">150<" in content
+        assert ">120<" not in content

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Sum
@@ -38,7 +38,7 @@ from haven.reporting.models import (
     SubmissionStatus,
 )
 from haven.reporting.periods import short_queries
-from haven.reporting.schema import Figures
+from haven.reporting.schema import Figures, Table, with_followed
 
 # --- A member's own ----------------------------------------------------------------------
 
@@ -394,8 +394,23 @@ class Sent:
     labels: dict[str, str]
 
 
-def sent_figures(periods: Iterable[ReportingPeriod], by: Column) -> Sent:
-    """Current sent figures of the periods, summed by ``by`` (crosses members: sent only)."""
+def current_revisions(periods: Iterable[ReportingPeriod]) -> list[tuple[Any, ...]]:
+    """Each current revision of the periods, with its member's name and country, in order."""
+    with scopes_disabled():
+        return list(
+            Revision.objects.filter(
+                period_id__in=[period.pk for period in periods], is_current=True
+            )
+            .order_by("pk")
+            .values_list("pk", "organisation__name", "organisation__country")
+        )
+
+
+def sent_figures(
+    periods: Iterable[ReportingPeriod], by: Column, tables: Iterable[Table] | None = None
+) -> Sent:
+    """Current sent figures of the periods, summed by ``by`` (crosses members: sent only),
+    of every table or only of ``tables`` (and those their volume tables follow)."""
     period_ids = [period.pk for period in periods]
     with scopes_disabled(), short_queries():
         revisions = list(
@@ -423,12 +438,13 @@ def sent_figures(periods: Iterable[ReportingPeriod], by: Column) -> Sent:
                 sent.labels[column] = starts[revision["period_id"]].starts_on.isoformat()
             sent.scales[column].append(revision["noise_scale"])
             sent.members[column].add(revision["organisation_id"])
-        rows = (
-            Figure.objects.filter(revision_id__in=[revision["pk"] for revision in revisions])
-            .values(*_GROUPED[by])
-            .annotate(total=Sum("value"))
-            .order_by()
+        figures_of = Figure.objects.filter(
+            revision_id__in=[revision["pk"] for revision in revisions]
         )
+        if tables is not None:
+            # A view of a few tables reads only theirs: a period's figures hold every table.
+            figures_of = figures_of.filter(table__in=with_followed(tables))
+        rows = figures_of.values(*_GROUPED[by]).annotate(total=Sum("value")).order_by()
         for row in rows:
             column = _column(
                 by,

@@ -10,9 +10,11 @@ counts twice; every page says so.
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from haven.organisations.models import Network
@@ -87,9 +89,10 @@ def _column_chart(view: TableView, title: str) -> Chart:
                                      view.column_totals(), strict=True)))  # fmt: skip
 
 
-def _periods(
+def dashboard_periods(
     network: Network, kind: str, start: datetime.date | None, end: datetime.date | None
 ) -> tuple[str, list[ReportingPeriod]]:
+    """The kind of period shown (the latest period's by default) and the periods, oldest first."""
     periods = access.periods_of(network)
     if not kind:
         latest = periods.first()
@@ -103,17 +106,36 @@ def _periods(
     return kind, list(reversed(list(periods.order_by("-starts_on")[:limit])))
 
 
+def dashboard_version(network: Network, kind: str, periods: list[ReportingPeriod]) -> str:
+    """What the dashboard of these periods is drawn from: it changes when a member sends or
+    corrects figures, when a period or its threshold changes, or a member its name or country."""
+    return hashlib.sha256(
+        repr(
+            (
+                network.pk,
+                kind,
+                get_language(),
+                [(p.pk, p.threshold, p.starts_on, p.ends_on, p.label) for p in periods],
+                access.current_revisions(periods),
+            )
+        ).encode()
+    ).hexdigest()
+
+
 def build_dashboard(
     network: Network,
     *,
     kind: str = "",
     start: datetime.date | None = None,
     end: datetime.date | None = None,
+    periods: list[ReportingPeriod] | None = None,
 ) -> Dashboard:
     """Trends over the chosen periods, and breakdowns of the latest one with figures."""
-    kind, periods = _periods(network, kind, start, end)
-    by_period = access.sent_figures(periods, by="period")
-    with_figures = [period for period in periods if str(period.pk) in by_period.columns]
+    if periods is None:
+        kind, periods = dashboard_periods(network, kind, start, end)
+    trend_tables = [BY_KEY[key] for key in TREND_TABLES]
+    by_period = access.sent_figures(periods, by="period", tables=trend_tables)
+    with_figures = [period for period in periods if str(period.pk) in by_period.members]
     latest = with_figures[-1] if with_figures else None
     result = Dashboard(network=network, kind=kind, periods=periods, latest=latest)
     if latest is None:
@@ -123,7 +145,7 @@ def build_dashboard(
     order = {str(period.pk): index for index, period in enumerate(periods)}
     trend_views = build_views(
         by_period,
-        [BY_KEY[key] for key in TREND_TABLES],
+        trend_tables,
         threshold,
         column_label=lambda key: f"{order.get(key, 0):03d}|{labels.get(key, key)}",
     )
@@ -137,12 +159,13 @@ def build_dashboard(
         result.trends.append(
             Section(str(view.table.title), view, _column_chart(view, str(view.table.title)))
         )
-    by_country = access.sent_figures([latest], by="country")
-    by_member = access.sent_figures([latest], by="member")
     persons = BY_KEY["persons.status"]
+    place_tables = [persons, *[BY_KEY[key] for key in ("services.deliveries", *SITUATION_TABLES)]]
+    by_country = access.sent_figures([latest], by="country", tables=place_tables)
+    by_member = access.sent_figures([latest], by="member", tables=[persons])
     country_views = build_views(
         by_country,
-        [persons, *[BY_KEY[key] for key in ("services.deliveries", *SITUATION_TABLES)]],
+        place_tables,
         threshold,
         column_label=country_name,
     )

@@ -12,8 +12,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from django.core.cache import cache
-from django.utils.html import format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_countries import countries
@@ -28,7 +28,7 @@ from haven.reporting.disclosure import (
     control,
     domain_size,
 )
-from haven.reporting.schema import BY_KEY, TABLES, Table, categories_of, label_of
+from haven.reporting.schema import BY_KEY, TABLES, Table, categories_of, label_of, with_followed
 
 if TYPE_CHECKING:
     from haven.reporting.models import ReportingPeriod
@@ -76,14 +76,8 @@ class TableView:
         return self._cells(TOTAL)
 
     def _cells(self, row: str) -> SafeString:
-        return format_html_join(
-            "",
-            '<td class="number{}">{}</td>',
-            (
-                (" withheld" if withheld else "", text)
-                for text, withheld in (self.text(row, column) for column, _name in self.columns)
-            ),
-        )
+        cells = (_cell_html(*self.text(row, column)) for column, _name in self.columns)
+        return mark_safe("".join(cells))  # noqa: S308 - each cell is escaped by format_html
 
     def text(self, row: str, column: str) -> tuple[str, bool]:
         shown = self.cell(row, column)
@@ -93,11 +87,25 @@ class TableView:
         return [self.cell(TOTAL, column) for column, _name in self.columns]
 
 
-def format_number(value: Decimal | int | None) -> str:
-    from django.contrib.humanize.templatetags.humanize import intcomma
+@lru_cache(maxsize=4096)
+def _cell_html(text: str, withheld: bool) -> SafeString:
+    # A table repeats the same few texts in thousands of cells: each is built once.
+    return format_html('<td class="number{}">{}</td>', " withheld" if withheld else "", text)
 
+
+def format_number(value: Decimal | int | None) -> str:
     if value is None:
         return ""
+    return _format_number(value, get_language())
+
+
+@lru_cache(maxsize=4096)
+def _format_number(value: Decimal | int, language: str | None) -> str:
+    # Formatted once per value and language: localised formatting is slow, and a table
+    # repeats its small counts thousands of times. Equal values (5 and Decimal("5.0"))
+    # share an entry, and format alike.
+    from django.contrib.humanize.templatetags.humanize import intcomma
+
     if isinstance(value, Decimal) and value != value.to_integral_value():
         return str(intcomma(f"{value:.2f}"))
     return str(intcomma(int(value)))
@@ -107,11 +115,12 @@ def format_figure(shown: Shown, threshold: int = 10) -> str:
     """ "1,234 ± 28", "1,234", or "<10" for a withheld figure."""
     if shown.value is None:
         return f"<{threshold}"
-    text = format_number(shown.value)
+    language = get_language()
+    text = _format_number(shown.value, language)
     if shown.accuracy:
-        text = _plus_minus(get_language()) % {
+        text = _plus_minus(language) % {
             "value": text,
-            "accuracy": format_number(shown.accuracy),
+            "accuracy": _format_number(shown.accuracy, language),
         }
     return text
 
@@ -143,7 +152,7 @@ def build_views(
     everything = {
         cell: value for figures in sent.columns.values() for cell, value in figures.items()
     }
-    needed = {table_.key for table_ in chosen} | {t.follows for t in chosen if t.follows}
+    needed = with_followed(chosen)
     for table_ in TABLES:
         if table_.key not in needed:
             continue
@@ -230,7 +239,7 @@ def review_views(
     ).hexdigest()  # fmt: skip
     remembered = cache.get(key)
     if remembered is None:
-        sent = access.sent_figures([period], by=by)
+        sent = access.sent_figures([period], by=by, tables=chosen)
         label: Callable[[str], str] = (
             (lambda column: sent.labels.get(column, column)) if by == "member" else country_name
         )

@@ -246,6 +246,13 @@ TABLES: tuple[Table, ...] = (
 
 BY_KEY: dict[str, Table] = {table.key: table for table in TABLES}
 
+
+def with_followed(tables: Iterable[Table]) -> set[str]:
+    """The keys of ``tables`` and of the count tables their volume tables follow."""
+    chosen = list(tables)
+    return {t.key for t in chosen} | {t.follows for t in chosen if t.follows}
+
+
 SECTIONS: dict[str, Promise] = {
     "persons": gettext_lazy("Persons supported"),
     "services": gettext_lazy("Services"),

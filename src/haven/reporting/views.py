@@ -23,7 +23,13 @@ from haven.organisations.models import MembershipCategory, Organisation
 from haven.records.imports import ImportRefused, checksum_of
 from haven.reporting import access, actions, entry, exports
 from haven.reporting.charts import bar_chart
-from haven.reporting.dashboard import Dashboard, build_dashboard, public_figures
+from haven.reporting.dashboard import (
+    Dashboard,
+    build_dashboard,
+    dashboard_periods,
+    dashboard_version,
+    public_figures,
+)
 from haven.reporting.forms import (
     DashboardForm,
     DeadlineForm,
@@ -651,19 +657,27 @@ def _dashboard(request: OrganisationRequest) -> tuple[Dashboard | None, Dashboar
 
 
 def _dashboard_page(request: OrganisationRequest, template: str) -> HttpResponse:
-    found, form, status = _dashboard(request)
-    return render(
-        request,
-        template,
-        {
-            "dashboard": found,
-            "form": form,
-            "query": request.GET.urlencode(),
-            "network": _network(request),
-            "organisation": request.organisation,
-        },
-        status=status,
+    network = _network(request)
+    form = DashboardForm(request.GET or None)
+    context = {
+        "form": form,
+        "query": request.GET.urlencode(),
+        "network": network,
+        "organisation": request.organisation,
+    }
+    if form.is_bound and not form.is_valid():
+        return render(request, template, context, status=400)
+    data = form.cleaned_data if form.is_bound else {}
+    kind, periods = dashboard_periods(
+        network, data.get("kind") or "", data.get("start"), data.get("end")
     )
+    # The page's figures are drawn again only when what they are drawn from changes (a
+    # sending, a correction, a period's rules): the template caches them by this version.
+    context["version"] = dashboard_version(network, kind, periods)
+    context["dashboard"] = SimpleLazyObject(
+        lambda: build_dashboard(network, kind=kind, periods=periods)
+    )
+    return render(request, template, context)
 
 
 @organisation_view("reporting.coordinate")
