@@ -85,14 +85,6 @@ class _Search:
     size: dict[Vertex, int] = field(default_factory=dict)
     root: dict[Vertex, Vertex] = field(default_factory=dict)
 
-    def beyond(self, bridge: Position, vertex: Vertex) -> bool | None:
-        """True if ``vertex`` is on the bridge's child side, False on the other, None if it
-        is in another component (or in none)."""
-        child = self.bridges[bridge]
-        if vertex not in self.order or self.root[vertex] != self.root[child]:
-            return None
-        return self.order[child] <= self.order[vertex] < self.order[child] + self.size[child]
-
 
 def _search(edges: Iterable[Position]) -> _Search:
     adjacent: dict[Vertex, list[tuple[Vertex, Position]]] = {}
@@ -147,40 +139,68 @@ def suppress(
     grid: Grid, threshold: int, *, forced: Iterable[Position] = (), zero_is_small: bool = False
 ) -> set[Position]:
     """The positions to withhold so that none of them follows from what is published."""
+    values = grid.values
     withheld = {
         position
         for position in grid.positions()
         if grid.value(position) < threshold and (zero_is_small or grid.value(position) != 0)
     }
     withheld |= set(forced)
+    row_lines = [("r", row) for row in [*grid.rows, TOTAL]]
+    column_lines = [("c", column) for column in [*grid.columns, TOTAL]]
     while True:
         search = _search(withheld)
         if not search.bridges:
             return withheld
-        candidates: list[tuple[int, int, Decimal, Position]] = []
+        # The cell to withhold next, the least as ``_rank`` orders candidates. This loop runs
+        # for every cell of every line through a bridge, many times per table.
+        best: tuple[int, int, Decimal, Position] | None = None
+        order, size, root = search.order, search.size, search.root
         for bridge in sorted(search.bridges):
+            child = search.bridges[bridge]
+            span = (order[child], order[child] + size[child], root[child])
             row, column = bridge
             # Withholding (row, other) closes a cycle through the bridge when the other
             # column's line is on the far side of the bridge from this row's line.
-            row_beyond = search.beyond(bridge, ("r", row))
-            for other in [*grid.columns, TOTAL]:
-                if (row, other) not in withheld:
-                    side = search.beyond(bridge, ("c", other))
-                    closes = side is not None and side != row_beyond
-                    candidates.append(_rank(grid, (row, other), closes))
-            column_beyond = search.beyond(bridge, ("c", column))
-            for other in [*grid.rows, TOTAL]:
-                if (other, column) not in withheld:
-                    side = search.beyond(bridge, ("r", other))
-                    closes = side is not None and side != column_beyond
-                    candidates.append(_rank(grid, (other, column), closes))
-        if not candidates:  # cannot happen: a full grid of two lines or more has no bridge
+            for own, lines, across in (
+                (_side(order, root, span, ("r", row)), column_lines, True),
+                (_side(order, root, span, ("c", column)), row_lines, False),
+            ):
+                for line in lines:
+                    position = (row, line[1]) if across else (line[1], column)
+                    if position in withheld:
+                        continue
+                    other = _side(order, root, span, line)
+                    closes = other is not None and other != own
+                    if best is not None and best[0] == 0 and not closes:
+                        continue  # ranks after the best found: not worth building its rank
+                    rank = _rank(values.get(position, ZERO), position, closes)
+                    if best is None or rank < best:
+                        best = rank
+        if best is None:  # cannot happen: a full grid of two lines or more has no bridge
             raise AssertionError("complementary suppression found no cell to withhold")
-        withheld.add(min(candidates)[3])
+        withheld.add(best[3])
 
 
-def _rank(grid: Grid, position: Position, closes: bool) -> tuple[int, int, Decimal, Position]:
-    value = grid.value(position)
+ZERO = Decimal(0)
+
+
+def _side(
+    order: dict[Vertex, int],
+    root: dict[Vertex, Vertex],
+    span: tuple[int, int, Vertex],
+    vertex: Vertex,
+) -> bool | None:
+    """True if ``vertex`` is on a bridge's child side, False on the other, None if it is in
+    another component (or in none); ``span`` is the child side: its discovery order from,
+    to, and its component's root."""
+    place = order.get(vertex)
+    if place is None or root[vertex] != span[2]:
+        return None
+    return span[0] <= place < span[1]
+
+
+def _rank(value: Decimal, position: Position, closes: bool) -> tuple[int, int, Decimal, Position]:
     grand_total = position == (TOTAL, TOTAL)
     # Prefer a cell that closes a cycle at once, then one that is not zero (a zero next to a
     # small cell protects little), never the grand total unless nothing else is left, and
