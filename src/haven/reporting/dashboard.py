@@ -122,17 +122,9 @@ def dashboard_version(network: Network, kind: str, periods: list[ReportingPeriod
     ).hexdigest()
 
 
-def build_dashboard(
-    network: Network,
-    *,
-    kind: str = "",
-    start: datetime.date | None = None,
-    end: datetime.date | None = None,
-    periods: list[ReportingPeriod] | None = None,
-) -> Dashboard:
-    """Trends over the chosen periods, and breakdowns of the latest one with figures."""
-    if periods is None:
-        kind, periods = dashboard_periods(network, kind, start, end)
+def build_dashboard(network: Network, kind: str, periods: list[ReportingPeriod]) -> Dashboard:
+    """Trends over the periods (``dashboard_periods``), and breakdowns of the latest one with
+    figures."""
     trend_tables = [BY_KEY[key] for key in TREND_TABLES]
     by_period = access.sent_figures(periods, by="period", tables=trend_tables)
     with_figures = [period for period in periods if str(period.pk) in by_period.members]

@@ -19,12 +19,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from haven.accounts.tenancy import OrganisationRequest, organisation_view, public_view
 from haven.organisations.access import network_by_slug
-from haven.organisations.models import MembershipCategory, Organisation
+from haven.organisations.models import MembershipCategory, Network, Organisation
 from haven.records.imports import ImportRefused, checksum_of
 from haven.reporting import access, actions, entry, exports
 from haven.reporting.charts import bar_chart
 from haven.reporting.dashboard import (
-    Dashboard,
     build_dashboard,
     dashboard_periods,
     dashboard_version,
@@ -641,42 +640,35 @@ def publication_withdraw(request: OrganisationRequest, publication_id: int) -> H
     return render(request, "reporting/publication_withdraw.html", context)
 
 
-def _dashboard(request: OrganisationRequest) -> tuple[Dashboard | None, DashboardForm, int]:
-    network = _network(request)
+def _chosen_periods(
+    request: OrganisationRequest, network: Network
+) -> tuple[DashboardForm, tuple[str, list[ReportingPeriod]] | None]:
+    """The dashboard's form, and the kind and periods it chose (None if it is not valid)."""
     form = DashboardForm(request.GET or None)
     if form.is_bound and not form.is_valid():
-        return None, form, 400
+        return form, None
     data = form.cleaned_data if form.is_bound else {}
-    dashboard = build_dashboard(
-        network,
-        kind=data.get("kind") or "",
-        start=data.get("start"),
-        end=data.get("end"),
+    return form, dashboard_periods(
+        network, data.get("kind") or "", data.get("start"), data.get("end")
     )
-    return dashboard, form, 200
 
 
 def _dashboard_page(request: OrganisationRequest, template: str) -> HttpResponse:
     network = _network(request)
-    form = DashboardForm(request.GET or None)
+    form, chosen = _chosen_periods(request, network)
     context = {
         "form": form,
         "query": request.GET.urlencode(),
         "network": network,
         "organisation": request.organisation,
     }
-    if form.is_bound and not form.is_valid():
+    if chosen is None:
         return render(request, template, context, status=400)
-    data = form.cleaned_data if form.is_bound else {}
-    kind, periods = dashboard_periods(
-        network, data.get("kind") or "", data.get("start"), data.get("end")
-    )
+    kind, periods = chosen
     # The page's figures are drawn again only when what they are drawn from changes (a
     # sending, a correction, a period's rules): the template caches them by this version.
     context["version"] = dashboard_version(network, kind, periods)
-    context["dashboard"] = SimpleLazyObject(
-        lambda: build_dashboard(network, kind=kind, periods=periods)
-    )
+    context["dashboard"] = SimpleLazyObject(lambda: build_dashboard(network, kind, periods))
     return render(request, template, context)
 
 
@@ -696,9 +688,11 @@ def dashboard_print(request: OrganisationRequest) -> HttpResponse:
 @require_GET
 def dashboard_export(request: OrganisationRequest) -> HttpResponse:
     kind = _file_kind(request)
-    found, _form, _status = _dashboard(request)
-    if found is None:
+    network = _network(request)
+    _form, chosen = _chosen_periods(request, network)
+    if chosen is None:
         raise Http404
+    found = build_dashboard(network, *chosen)
     rows = exports.view_rows(found.all_views())
     content = exports.render(kind, "dashboard", exports.VIEW_HEADER, rows)
     return _download(content, f"{found.network.slug}-figures", kind)
