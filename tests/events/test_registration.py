@@ -64,8 +64,11 @@ def test_an_event_that_looks_full_asks_for_the_place_first(
     stale = Event.objects.get(pk=event.pk)
     assert stale.full
 
-    # A place freed since then is still given to whoever asks for it.
+    # A place freed since then is still given to whoever asks for it, but not to a repeated
+    # address: its place, taken first, is given back with its refused rows.
     actions.cancel_registrations(event=event, registrations=[first])
+    assert held(event) == (1, 1)
+    assert actions.register(event=stale, name="Second", email="Second@Example.org").status == ""
     assert held(event) == (1, 1)
     assert actions.register(event=stale, name="Third", email="third@example.org").status == (
         RegistrationStatus.CONFIRMED
