@@ -138,48 +138,142 @@ def _bridges(edges: Iterable[Position]) -> set[Position]:
 def suppress(
     grid: Grid, threshold: int, *, forced: Iterable[Position] = (), zero_is_small: bool = False
 ) -> set[Position]:
-    """The positions to withhold so that none of them follows from what is published."""
-    values = grid.values
+    """The positions to withhold so that none of them follows from what is published.
+
+    The cell withheld next lies on a line through a bridge. Preferred, in this order: one
+    that closes a cycle through that bridge at once; one that is not zero (a zero next to a
+    small cell protects little); never the grand total unless nothing else is left; then
+    the smallest, so that as little as possible is lost; then the first by position.
+    """
     withheld = {
         position
         for position in grid.positions()
         if grid.value(position) < threshold and (zero_is_small or grid.value(position) != 0)
     }
     withheld |= set(forced)
-    row_lines = [("r", row) for row in [*grid.rows, TOTAL]]
-    column_lines = [("c", column) for column in [*grid.columns, TOTAL]]
+    search = _search(withheld)
+    if not search.bridges:
+        return withheld
+    by_row, by_column = _ranked_lines(grid)
     while True:
+        order, size, root = search.order, search.size, search.root
+        spans = {
+            bridge: (order[child], order[child] + size[child], root[child])
+            for bridge, child in search.bridges.items()
+        }
+        closing = {
+            bridge: _closing(search, span, bridge, withheld, by_row, by_column)
+            for bridge, span in spans.items()
+        }
+        # Withholding a cell that closes a cycle ends exactly the bridges on that cycle (those
+        # that separate its row's line from its column's) and changes no other bridge or its
+        # sides, so the next cell can be chosen without searching the graph again.
+        while closing:
+            found = [key for key in closing.values() if key is not None]
+            if not found:
+                withheld.add(_least(closing, withheld, by_row, by_column))
+                break
+            position = min(found)[2]
+            withheld.add(position)
+            ends = ("r", position[0]), ("c", position[1])
+            for bridge in list(closing):
+                span = spans[bridge]
+                if _side(order, root, span, ends[0]) != _side(order, root, span, ends[1]):
+                    del closing[bridge]
+                elif (key := closing[bridge]) is not None and key[2] == position:
+                    closing[bridge] = _closing(search, span, bridge, withheld, by_row, by_column)
         search = _search(withheld)
         if not search.bridges:
             return withheld
-        # The cell to withhold next, the least as ``_rank`` orders candidates. This loop runs
-        # for every cell of every line through a bridge, many times per table.
-        best: tuple[int, int, Decimal, Position] | None = None
-        order, size, root = search.order, search.size, search.root
-        for bridge in sorted(search.bridges):
-            child = search.bridges[bridge]
-            span = (order[child], order[child] + size[child], root[child])
-            row, column = bridge
-            # Withholding (row, other) closes a cycle through the bridge when the other
-            # column's line is on the far side of the bridge from this row's line.
-            for own, lines, across in (
-                (_side(order, root, span, ("r", row)), column_lines, True),
-                (_side(order, root, span, ("c", column)), row_lines, False),
-            ):
-                for line in lines:
-                    position = (row, line[1]) if across else (line[1], column)
-                    if position in withheld:
-                        continue
-                    other = _side(order, root, span, line)
-                    closes = other is not None and other != own
-                    if best is not None and best[0] == 0 and not closes:
-                        continue  # ranks after the best found: not worth building its rank
-                    rank = _rank(values.get(position, ZERO), position, closes)
-                    if best is None or rank < best:
-                        best = rank
-        if best is None:  # cannot happen: a full grid of two lines or more has no bridge
-            raise AssertionError("complementary suppression found no cell to withhold")
-        withheld.add(best[3])
+
+
+_Key = tuple[int, Decimal, Position]
+_Span = tuple[int, int, Vertex]
+
+
+def _closing(
+    search: _Search,
+    span: _Span,
+    bridge: Position,
+    withheld: set[Position],
+    by_row: dict[str, list[_Key]],
+    by_column: dict[str, list[_Key]],
+) -> _Key | None:
+    """The least cell (by ``_ranked_lines``' order, the grand total aside) on the bridge's
+    row or column that would close a cycle through it; None if none is left."""
+    best: _Key | None = None
+    order, root = search.order, search.root
+    row, column = bridge
+    child_side = span[1] - span[0]
+    sizes = {True: child_side, False: search.size[span[2]] - child_side}
+    # Withholding (row, other) closes a cycle through the bridge when the other column's
+    # line is on the far side of the bridge from this row's line; likewise down a column.
+    for own, keys, across in (
+        (_side(order, root, span, ("r", row)), by_row[row], True),
+        (_side(order, root, span, ("c", column)), by_column[column], False),
+    ):
+        if sizes[not own] == 1:
+            continue  # the far side is the bridge's other line alone: nothing there closes
+        for key in _trimmed(keys, withheld):
+            if best is not None and key >= best:
+                break
+            position = key[2]
+            if position in withheld:
+                continue
+            line = ("c", position[1]) if across else ("r", position[0])
+            other = _side(order, root, span, line)
+            if other is not None and other != own:
+                best = key
+                break
+    return best
+
+
+def _ranked_lines(grid: Grid) -> tuple[dict[str, list[_Key]], dict[str, list[_Key]]]:
+    """Each row's and each column's cells, the grand total aside, in the order of preference
+    (not zero, smallest, position): a walk along a line can stop at the first that will do."""
+    by_row: dict[str, list[_Key]] = {}
+    by_column: dict[str, list[_Key]] = {}
+    for position in grid.positions():
+        if position != (TOTAL, TOTAL):
+            value = grid.values.get(position, ZERO)
+            key = (int(value == 0), abs(value), position)
+            by_row.setdefault(position[0], []).append(key)
+            by_column.setdefault(position[1], []).append(key)
+    for keys in [*by_row.values(), *by_column.values()]:
+        keys.sort()
+    return by_row, by_column
+
+
+def _trimmed(keys: list[_Key], withheld: set[Position]) -> list[_Key]:
+    """``keys`` without the withheld cells it starts with (a cell once withheld stays so)."""
+    first = 0
+    while first < len(keys) and keys[first][2] in withheld:
+        first += 1
+    del keys[:first]
+    return keys
+
+
+def _least(
+    bridges: Iterable[Position],
+    withheld: set[Position],
+    by_row: dict[str, list[_Key]],
+    by_column: dict[str, list[_Key]],
+) -> Position:
+    """The cell to withhold when none but perhaps the grand total closes a cycle: the least
+    cell on a line through a bridge, the grand total only when no other is left."""
+    best: _Key | None = None
+    crosses_totals = False
+    for row, column in bridges:
+        crosses_totals = crosses_totals or TOTAL in (row, column)
+        for keys in (by_row[row], by_column[column]):
+            if _trimmed(keys, withheld) and (best is None or keys[0] < best):
+                best = keys[0]
+    if best is not None:
+        return best[2]
+    if crosses_totals and (TOTAL, TOTAL) not in withheld:
+        return (TOTAL, TOTAL)
+    # Cannot happen: a full grid of two lines or more has no bridge.
+    raise AssertionError("complementary suppression found no cell to withhold")
 
 
 ZERO = Decimal(0)
@@ -198,14 +292,6 @@ def _side(
     if place is None or root[vertex] != span[2]:
         return None
     return span[0] <= place < span[1]
-
-
-def _rank(value: Decimal, position: Position, closes: bool) -> tuple[int, int, Decimal, Position]:
-    grand_total = position == (TOTAL, TOTAL)
-    # Prefer a cell that closes a cycle at once, then one that is not zero (a zero next to a
-    # small cell protects little), never the grand total unless nothing else is left, and
-    # then the smallest, so that as little as possible is lost.
-    return (int(grand_total) * 2 + int(not closes), int(value == 0), abs(value), position)
 
 
 def grid_for(table_key: str, columns: Mapping[str, Figures], rows: list[str]) -> Grid:
@@ -332,7 +418,6 @@ ALPHA = 0.05
 EXACT_UP_TO = 30
 
 
-@lru_cache(maxsize=512)
 @lru_cache(maxsize=4096)
 def accuracy(scale: float, contributions: int) -> int:
     """Half-width ``a`` such that a sum of ``contributions`` independent discrete Laplace
