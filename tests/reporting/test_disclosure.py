@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from haven.reporting.disclosure import (
     TOTAL,
     Grid,
+    _bridges,
     accuracy,
     add_noise,
     control,
@@ -107,6 +108,36 @@ def test_the_derivability_check_notices_a_cell_alone_in_its_row() -> None:
     })  # fmt: skip
     assert derivable(grid, {("a", "x")}) == {("a", "x")}
     assert not derivable(grid, suppress(grid, THRESHOLD))
+
+
+def _suppress_plainly(grid: Grid, forced: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Complementary suppression as its rule reads, one cell at a time, searching again."""
+    withheld = {p for p in grid.positions() if 0 < grid.value(p) < THRESHOLD} | forced
+    while bridges := _bridges(withheld):
+        candidates = set()
+        for row, column in bridges:
+            for position in [*((row, c) for c in [*grid.columns, TOTAL]),
+                             *((r, column) for r in [*grid.rows, TOTAL])]:  # fmt: skip
+                if position not in withheld:
+                    closes = (row, column) not in _bridges(withheld | {position})
+                    value = grid.value(position)
+                    grand_total = position == (TOTAL, TOTAL)
+                    # A cell that closes a cycle through a bridge, one not zero, never the
+                    # grand total while another is left, the smallest, the first by position.
+                    candidates.add(
+                        (2 * grand_total + (not closes), value == 0, abs(value), position)
+                    )
+        withheld.add(min(candidates)[3])
+    return withheld
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(grids, st.sets(st.integers(0, 5), max_size=3))
+def test_complementary_suppression_chooses_the_cells_its_rule_says(
+    grid: Grid, forced_columns: set[int]
+) -> None:
+    forced = {(TOTAL, grid.columns[j]) for j in forced_columns if j < len(grid.columns)}
+    assert suppress(grid, THRESHOLD, forced=forced) == _suppress_plainly(grid, forced)
 
 
 def test_tables_of_one_group_withhold_the_same_column_totals() -> None:
