@@ -9,6 +9,7 @@ coordinator is cora. Persons-seeing roles have a TOTP authenticator, as they mus
 from __future__ import annotations
 
 import email
+import importlib
 import secrets
 import socket
 from collections.abc import Iterator
@@ -19,6 +20,9 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.apps import apps
+from django.db import connection
+from django.db.models.signals import post_migrate
 from django.test import Client
 from django_scopes import scopes_disabled
 
@@ -29,6 +33,29 @@ from haven.privacy import crypto
 from haven.public_cache import clear_local_caches
 
 PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def flushable_audit_trail(transactional_db: None) -> Iterator[None]:
+    """Let the transactional test's final flush empty the append-only audit table.
+
+    The database refuses to delete audit events, so the triggers are lifted just
+    before the flush and put back, with the chain head, as soon as it is done.
+    """
+    privacy = apps.get_app_config("privacy")
+    migration = importlib.import_module("haven.privacy.migrations.0002_audit_append_only")
+
+    def restore(**kwargs: Any) -> None:
+        post_migrate.disconnect(restore, sender=privacy)
+        with connection.schema_editor() as editor:
+            migration.install_triggers(apps, editor)
+        apps.get_model("privacy", "AuditChainHead").objects.get_or_create(pk=1)
+
+    yield
+    with connection.schema_editor() as editor:
+        migration.remove_triggers(apps, editor)
+    # flush sends post_migrate once it has emptied the tables.
+    post_migrate.connect(restore, sender=privacy, weak=False)
 
 
 @pytest.fixture(autouse=True)

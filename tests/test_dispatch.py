@@ -13,9 +13,6 @@ from django_tasks_db.models import DBTaskResult
 
 from haven import dispatch
 from haven.petitions.tasks import DISPATCH_FLAG, send_confirmations
-from tests.shelter.test_concurrency import flushable_audit_trail
-
-__all__ = ["flushable_audit_trail"]
 
 # Real commits: the "committed" path runs only outside a transaction. The final flush must
 # empty the append-only audit table too.

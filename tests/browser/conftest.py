@@ -6,7 +6,6 @@ HAVEN_REQUIRE_BROWSER=1 so that a missing browser fails the run instead.
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,9 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.apps import apps
-from django.db import connection
-from django.db.models.signals import post_migrate
 
 # Playwright's sync API runs an event loop in this thread; Django would otherwise refuse
 # the ORM calls the test makes between two browser actions.
@@ -90,29 +86,3 @@ def phone_page(browser: Any, console: Console) -> Iterator[Any]:
     )
     yield page
     context.close()
-
-
-def _audit_migration() -> Any:
-    return importlib.import_module("haven.privacy.migrations.0002_audit_append_only")
-
-
-@pytest.fixture
-def flushable_audit_trail(transactional_db: None) -> Iterator[None]:
-    """Let the transactional test's final flush empty the append-only audit table.
-
-    The database refuses to delete audit events, so the triggers are lifted just
-    before the flush and put back, with the chain head, as soon as it is done.
-    """
-    privacy = apps.get_app_config("privacy")
-
-    def restore(**kwargs: Any) -> None:
-        post_migrate.disconnect(restore, sender=privacy)
-        with connection.schema_editor() as editor:
-            _audit_migration().install_triggers(apps, editor)
-        apps.get_model("privacy", "AuditChainHead").objects.get_or_create(pk=1)
-
-    yield
-    with connection.schema_editor() as editor:
-        _audit_migration().remove_triggers(apps, editor)
-    # flush sends post_migrate once it has emptied the tables.
-    post_migrate.connect(restore, sender=privacy, weak=False)

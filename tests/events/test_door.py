@@ -28,7 +28,6 @@ from haven.organisations.models import Organisation
 from haven.privacy.models import AuditEvent
 from tests.conftest import client_for, make_user
 from tests.events.world import published_event
-from tests.shelter.test_concurrency import flushable_audit_trail  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("unscoped")
 

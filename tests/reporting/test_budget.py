@@ -19,7 +19,6 @@ from haven.reporting.actions import BudgetSpent
 from haven.reporting.models import PrivacyBudget, Revision
 from tests.conftest import make_organisation, make_user
 from tests.reporting.helpers import open_period, quarters_back, sample_figures, submission_of
-from tests.shelter.test_concurrency import flushable_audit_trail  # noqa: F401
 
 epsilons = st.lists(
     st.decimals(min_value=Decimal("0.1"), max_value=Decimal("1.5"), places=2), max_size=12

@@ -6,9 +6,12 @@ night after the period ends."""
 from __future__ import annotations
 
 import datetime
+import threading
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from django_scopes import scopes_disabled
 from django_tasks_db.models import DBTaskResult
@@ -16,7 +19,7 @@ from django_tasks_db.models import DBTaskResult
 from haven.accounts.models import User
 from haven.organisations.models import Membership, Network, Organisation
 from haven.privacy.models import AuditEvent
-from haven.reporting import actions, tasks
+from haven.reporting import actions, periods, tasks
 from haven.reporting.compute import compute_figures, compute_members
 from haven.reporting.models import Source, Submission
 from haven.reporting.periods import period_end
@@ -85,6 +88,65 @@ def test_one_query_per_source_gives_what_each_member_alone_gives(
         assert together[member.pk].figures == alone.figures
         assert together[member.pk].left_out == alone.left_out
     assert together[south.pk].empty
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("flushable_audit_trail")
+def test_a_network_read_on_two_connections_gives_what_each_member_alone_gives(
+    north, east, south, carol, erin, quarter, monkeypatch
+):
+    # Outside any transaction, as the background run is: on PostgreSQL the sources are read
+    # on two connections at once (on SQLite, one after the other).
+    build_casework(north, carol, quarter, persons=20, seed=7)
+    build_casework(east, erin, quarter, persons=20, seed=8)
+    beside: list[object] = []
+    read = periods._read_in_snapshot
+
+    def read_beside(snapshot: str, work: Any) -> Any:
+        beside.append(snapshot)
+        return read(snapshot, work)
+
+    monkeypatch.setattr(periods, "_read_in_snapshot", read_beside)
+    together = compute_members([north, east, south], *quarter)
+    assert len(beside) == (1 if connection.vendor == "postgresql" else 0)
+    for member in (north, east, south):
+        alone = compute_figures(member, *quarter)
+        assert together[member.pk].figures == alone.figures
+        assert together[member.pk].left_out == alone.left_out
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite reads both sides one after the other, in one transaction",
+)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("flushable_audit_trail")
+def test_both_connections_read_one_snapshot(north):
+    committed, counted = threading.Event(), threading.Event()
+
+    def create_elsewhere() -> None:
+        make_organisation("late", name="Late Arrival", country="PT")
+        connection.close()
+
+    def first() -> tuple[int, int]:
+        before = Organisation.objects.count()
+        writer = threading.Thread(target=create_elsewhere)
+        writer.start()
+        writer.join()
+        committed.set()
+        assert counted.wait(10)
+        return before, Organisation.objects.count()
+
+    def second() -> int:
+        assert committed.wait(10)
+        # Read after the other connection committed, from the snapshot taken before.
+        seen = Organisation.objects.count()
+        counted.set()
+        return seen
+
+    (before, after), beside = periods.read_side_by_side(first, second)
+    assert before == after == beside == 1
+    assert Organisation.objects.count() == 2
 
 
 def test_drafts_already_prepared_or_sent_are_left_as_they_are(

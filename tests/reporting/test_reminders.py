@@ -34,7 +34,6 @@ from tests.reporting.helpers import (
     sample_figures,
     submission_of,
 )
-from tests.shelter.test_concurrency import flushable_audit_trail  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

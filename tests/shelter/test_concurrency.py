@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 import threading
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
-from django.db.models.signals import post_migrate
 from django_scopes import scopes_disabled
 
 from haven.accounts.models import User
@@ -22,27 +17,6 @@ from haven.shelter.models import Facility, Stay
 from tests.shelter.conftest import make_facility, make_person, night
 
 ATTEMPTS = 5
-
-
-def _audit_migration() -> Any:
-    return importlib.import_module("haven.privacy.migrations.0002_audit_append_only")
-
-
-@pytest.fixture
-def flushable_audit_trail(transactional_db: None) -> Iterator[None]:
-    """Let the final flush empty the append-only audit table (as tests/browser does)."""
-    privacy = apps.get_app_config("privacy")
-
-    def restore(**kwargs: Any) -> None:
-        post_migrate.disconnect(restore, sender=privacy)
-        with connection.schema_editor() as editor:
-            _audit_migration().install_triggers(apps, editor)
-        apps.get_model("privacy", "AuditChainHead").objects.get_or_create(pk=1)
-
-    yield
-    with connection.schema_editor() as editor:
-        _audit_migration().remove_triggers(apps, editor)
-    post_migrate.connect(restore, sender=privacy, weak=False)
 
 
 def race(actor: User, facility: Facility, contenders: list[Person]) -> list[str]:

@@ -20,7 +20,7 @@ from django.db.models import Q
 from haven.casework import access as casework
 from haven.helpline import access as helpline
 from haven.organisations.models import Organisation
-from haven.reporting.periods import short_queries
+from haven.reporting.periods import read_side_by_side, short_queries
 from haven.reporting.schema import Figures, empty_figures
 from haven.services import access as services
 from haven.shelter import access as shelter
@@ -66,13 +66,30 @@ def compute_members(
     ids = sorted({member.pk for member in members})
     if not ids:
         return {}
-    with short_queries(large=len(ids) > 1):
-        persons = casework.person_counts(
-            ids, supported=_support_filters(ids, start, end), start=start
+
+    def persons_and_calls() -> tuple[
+        dict[int, casework.PersonCounts], dict[int, helpline.CallFigures]
+    ]:
+        supported = _support_filters(ids, start, end)
+        return (
+            casework.person_counts(ids, supported=supported, start=start),
+            helpline.call_figures(ids, start, end),
         )
-        given = services.service_figures(ids, start, end)
-        calls = helpline.call_figures(ids, start, end)
-        sheltered = shelter.shelter_figures(ids, start, end)
+
+    def services_and_shelter() -> tuple[
+        dict[int, services.ServiceFigures], dict[int, shelter.ShelterFigures]
+    ]:
+        return services.service_figures(ids, start, end), shelter.shelter_figures(ids, start, end)
+
+    if len(ids) == 1:
+        with short_queries():
+            (persons, calls), (given, sheltered) = persons_and_calls(), services_and_shelter()
+    else:
+        # A network's sources are large: read on two connections at once, from one
+        # snapshot (decision 34).
+        (persons, calls), (given, sheltered) = read_side_by_side(
+            persons_and_calls, services_and_shelter
+        )
     return {
         member: _figures(persons[member], given[member], calls[member], sheltered[member])
         for member in ids

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import TypeVar
 
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from haven.reporting.models import PeriodKind
+
+First = TypeVar("First")
+Second = TypeVar("Second")
 
 _MONTHS: dict[str, int] = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 3, PeriodKind.YEAR: 12}
 
@@ -66,7 +71,7 @@ def label(kind: str, starts_on: datetime.date) -> str:
 
 
 @contextmanager
-def short_queries(*, large: bool = False) -> Iterator[None]:
+def short_queries(*, large: bool = False, snapshot: str = "") -> Iterator[str]:
     """A transaction in which PostgreSQL does not compile queries to machine code.
 
     The aggregates of reporting each read a few thousand rows in a few milliseconds, but
@@ -76,11 +81,53 @@ def short_queries(*, large: bool = False) -> Iterator[None]:
     ``large``: a whole network's figures at once. Its lists of persons (served, consenting)
     hold hundreds of thousands of ids; with PostgreSQL's default 4 MB per hash the planner
     would look each row up in them one by one instead of hashing them once.
+
+    ``snapshot``: "export" to read from one snapshot for the whole transaction and share it
+    (the context gives its id), or the id of such a snapshot to read from (PostgreSQL only).
     """
     with transaction.atomic():
+        exported = ""
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
+                if snapshot:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                    if snapshot == "export":
+                        cursor.execute("SELECT pg_export_snapshot()")
+                        exported = cursor.fetchone()[0]
+                    else:
+                        cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+                    # Each side has a core to itself: parallel workers would only rebuild
+                    # the same hashes on the same cores.
+                    cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
                 cursor.execute("SET LOCAL jit = off")
                 if large:
                     cursor.execute("SET LOCAL work_mem = '64MB'")
-        yield
+        yield exported
+
+
+def read_side_by_side(
+    first: Callable[[], First], second: Callable[[], Second]
+) -> tuple[First, Second]:
+    """The results of ``first`` and ``second``, large reads run at once on two PostgreSQL
+    connections that see the same snapshot of the database, so they add up as if read in
+    one go; one after the other in one transaction where that cannot be done: on SQLite,
+    and inside a transaction already, whose own writes another connection would not see.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        with short_queries(large=True):
+            return first(), second()
+    with (
+        short_queries(large=True, snapshot="export") as exported,
+        ThreadPoolExecutor(max_workers=1) as pool,
+    ):
+        beside = pool.submit(_read_in_snapshot, exported, second)
+        return first(), beside.result()
+
+
+def _read_in_snapshot(snapshot: str, read: Callable[[], Second]) -> Second:
+    # In a thread of its own, with a connection of its own, closed when done.
+    try:
+        with short_queries(large=True, snapshot=snapshot):
+            return read()
+    finally:
+        connection.close()

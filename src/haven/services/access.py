@@ -547,12 +547,15 @@ def service_figures(members: Sequence[int], start: date, end: date) -> dict[int,
             ).values_list("pk", "code", "organisation_id")
         }
         deliveries = _delivered_between(members, start, end).order_by()
+        kept = ExpressionWrapper(counted, output_field=BooleanField())
         # Read from the (organisation, date) index that covers every column used here, in
         # member order: grouped by member and service type id (not by code, which would
         # need a join), the distinct counts sort each member's period, not the network's.
+        # Consent is a grouping column, evaluated once per delivery: the deliveries it
+        # leaves out come back in groups of their own, counted only.
         given = list(
-            deliveries.filter(counted)
-            .values("organisation_id", "service_type_id")
+            deliveries.annotate(kept=kept)
+            .values("organisation_id", "kept", "service_type_id")
             .annotate(
                 n=Count("*"),
                 quantity=Sum("quantity"),
@@ -562,12 +565,12 @@ def service_figures(members: Sequence[int], start: date, end: date) -> dict[int,
                 reached=Sum("households_reached"),
             )
         )
-        # Money by currency, and what consent left out: consent is a grouping column,
-        # evaluated once per delivery.
+        # Money by currency, from the deliveries with an amount only (a partial index of
+        # their own, services migration 0004).
         money = list(
-            deliveries.annotate(kept=ExpressionWrapper(counted, output_field=BooleanField()))
-            .values("organisation_id", "kept", "service_type_id", "currency")
-            .annotate(n=Count("*"), total=Sum("amount"))
+            deliveries.filter(counted, amount__isnull=False)
+            .values("organisation_id", "service_type_id", "currency")
+            .annotate(total=Sum("amount"))
         )
     figures = {member: ServiceFigures() for member in members}
 
@@ -577,6 +580,9 @@ def service_figures(members: Sequence[int], start: date, end: date) -> dict[int,
 
     for row in given:
         found = figures[row["organisation_id"]]
+        if not row["kept"]:
+            found.left_out += int(row["n"])
+            continue
         code = codes[row["service_type_id"]]
         add(found.deliveries, code, int(row["n"]))
         add(found.quantity, code, row["quantity"] or Decimal(0))
@@ -586,8 +592,5 @@ def service_figures(members: Sequence[int], start: date, end: date) -> dict[int,
         add(found.households_reached, code, int(row["reached"] or 0))
     for row in money:
         found = figures[row["organisation_id"]]
-        if not row["kept"]:
-            found.left_out += int(row["n"])
-        elif row["total"] is not None:
-            add(found.amount, f"{codes[row['service_type_id']]}:{row['currency']}", row["total"])
+        add(found.amount, f"{codes[row['service_type_id']]}:{row['currency']}", row["total"])
     return figures

@@ -149,6 +149,20 @@ class ServiceDelivery(models.Model):
                 ],
                 name="delivery_by_day_covering",
             ),
+            # Coalition statistics read a period's money, and the households served, from
+            # these alone rather than from every delivery of the period (decision 34).
+            models.Index(
+                fields=["organisation", "delivered_on"],
+                include=["service_type", "person", "household", "amount", "currency"],
+                condition=Q(amount__isnull=False),
+                name="delivery_money_by_day",
+            ),
+            models.Index(
+                fields=["organisation", "delivered_on"],
+                include=["household"],
+                condition=Q(household__isnull=False),
+                name="delivery_household_by_day",
+            ),
             models.Index(fields=["organisation", "service_type", "-delivered_on"]),
             models.Index(fields=["person", "-delivered_on"]),
         ]
