@@ -29,6 +29,7 @@ import opendp.prelude as dp
 from haven.reporting.schema import PERSON_CONTRIBUTION, Cell, Figures, table
 
 TOTAL = ""
+ZERO = Decimal(0)
 CITIZENSHIP = "persons.citizenship"
 OTHER = "other"
 Position = tuple[str, str]
@@ -52,21 +53,25 @@ class Grid:
     values: dict[Position, Decimal] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # Totals in one pass over the cells (a review's grids have thousands of positions,
+        # most of them empty).
+        rows, columns = set(self.rows), set(self.columns)
+        by_row: dict[str, Decimal] = {}
+        by_column: dict[str, Decimal] = {}
+        for (row, column), value in list(self.values.items()):
+            if row in rows and column in columns:
+                by_row[row] = by_row.get(row, ZERO) + value
+                by_column[column] = by_column.get(column, ZERO) + value
         for row in self.rows:
-            if (row, TOTAL) not in self.values:
-                self.values[row, TOTAL] = sum(
-                    (self.values.get((row, column), Decimal(0)) for column in self.columns),
-                    Decimal(0),
-                )
-        for column in [*self.columns, TOTAL]:
-            if (TOTAL, column) not in self.values:
-                self.values[TOTAL, column] = sum(
-                    (self.values.get((row, column), Decimal(0)) for row in self.rows),
-                    Decimal(0),
-                )
+            self.values.setdefault((row, TOTAL), by_row.get(row, ZERO))
+        for column in self.columns:
+            self.values.setdefault((TOTAL, column), by_column.get(column, ZERO))
+        self.values.setdefault(
+            (TOTAL, TOTAL), sum((self.values[row, TOTAL] for row in self.rows), ZERO)
+        )
 
     def value(self, position: Position) -> Decimal:
-        return self.values.get(position, Decimal(0))
+        return self.values.get(position, ZERO)
 
     def positions(self) -> list[Position]:
         return [(row, column) for row in [*self.rows, TOTAL] for column in [*self.columns, TOTAL]]
@@ -145,12 +150,12 @@ def suppress(
     small cell protects little); never the grand total unless nothing else is left; then
     the smallest, so that as little as possible is lost; then the first by position.
     """
-    withheld = {
-        position
-        for position in grid.positions()
-        if grid.value(position) < threshold and (zero_is_small or grid.value(position) != 0)
-    }
-    withheld |= set(forced)
+    values = grid.values
+    withheld = set(forced)
+    for position in grid.positions():
+        value = values.get(position, ZERO)
+        if value < threshold and (zero_is_small or value != 0):
+            withheld.add(position)
     search = _search(withheld)
     if not search.bridges:
         return withheld
@@ -274,9 +279,6 @@ def _least(
         return (TOTAL, TOTAL)
     # Cannot happen: a full grid of two lines or more has no bridge.
     raise AssertionError("complementary suppression found no cell to withhold")
-
-
-ZERO = Decimal(0)
 
 
 def _side(

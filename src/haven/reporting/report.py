@@ -132,6 +132,14 @@ def _plus_minus(language: str | None) -> str:
 
 
 def country_name(code: str) -> str:
+    """The country's name in the active language (the code itself if it is none)."""
+    return _country_name(code, get_language())
+
+
+@lru_cache(maxsize=1024)
+def _country_name(code: str, language: str | None) -> str:
+    # Looked up once per country and language: a review by country names its columns
+    # hundreds of times, and each lookup goes through the translated list of countries.
     if code in countries:
         return str(countries.name(code))
     return _("Country not given") if code == "??" else code
