@@ -21,7 +21,6 @@ from haven.organisations.models import Organisation
 from haven.privacy.models import AuditEvent
 from tests.conftest import make_user
 from tests.events.world import published_event
-from tests.shelter.test_concurrency import flushable_audit_trail  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("unscoped")
 
