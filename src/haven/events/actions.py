@@ -58,6 +58,7 @@ from haven.events.models import (
     SpeakerRole,
     Visibility,
 )
+from haven.inserts import insert_rows
 from haven.letters.actions import check_language
 from haven.letters.content import clean_hashtags, free_slug
 from haven.ordering import move_within, set_order
@@ -1158,7 +1159,7 @@ def register(
                 for row in rows:
                     row.status = status
                     row.confirmed_at = now if status == RegistrationStatus.CONFIRMED else None
-                Registration.objects.bulk_create(rows)
+                insert_rows(rows)
             else:
                 # The rows go in as confirmed first, and the event's row is locked last, by
                 # the conditional UPDATE: registrations for one event then wait on each other
@@ -1166,7 +1167,7 @@ def register(
                 # waits.
                 for row in rows:
                     row.status, row.confirmed_at = RegistrationStatus.CONFIRMED, now
-                Registration.objects.bulk_create(rows)
+                insert_rows(rows)
                 if _take_places(event, count):
                     status = RegistrationStatus.CONFIRMED
                 elif event.waiting_list:

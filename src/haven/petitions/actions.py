@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from haven.abuse.addresses import domain_of, normalise_email
 from haven.accounts.models import User
+from haven.inserts import insert_rows
 from haven.letters.actions import check_language
 from haven.letters.content import clean_hashtags, free_slug
 from haven.organisations.models import Organisation
@@ -264,7 +265,7 @@ def sign_petition(
         # Inside a caller's transaction (a test, a bulk import) a savepoint keeps a refused
         # INSERT from aborting it.
         with transaction.atomic() if connection.in_atomic_block else nullcontext():
-            signature.save(force_insert=True)
+            insert_rows([signature])
     except IntegrityError:
         # A waiting signature gets its e-mail again.
         if Signature.objects.filter(
