@@ -49,3 +49,33 @@ def test_an_operator_and_an_owner_can_block_more_domains(settings):
     assert is_blocked_domain("a@spam.example")
     assert is_blocked_domain("a@bulk.example", extra=["bulk.example"])
     assert not is_blocked_domain("a@fine.example", extra=["bulk.example"])
+
+
+def test_an_address_checked_again_comes_out_the_same_without_checking_it_again(monkeypatch):
+    from haven.abuse import addresses
+
+    typed = "  Repeat.Signer@Example.ORG "
+    first = checked_email(typed)
+    calls = []
+    monkeypatch.setattr(addresses, "validate_email", lambda *a, **k: calls.append(a))
+    # The typed spelling and the checked form both come back from memory.
+    assert checked_email(typed) == first == "Repeat.Signer@example.org"
+    assert checked_email(first) == first
+    assert calls == []
+
+
+def test_a_malformed_address_is_refused_every_time_and_never_kept():
+    from haven.abuse import addresses
+
+    for _attempt in range(2):
+        with pytest.raises(ValidationError):
+            checked_email("jane@@example.org")
+    assert "jane@@example.org" not in addresses._CHECKED
+
+
+def test_the_checked_addresses_kept_in_memory_are_bounded():
+    from haven.abuse import addresses
+
+    for number in range(3 * addresses.CHECKED_KEPT):
+        checked_email(f"bounded.{number}@example.org")
+    assert len(addresses._CHECKED) <= addresses.CHECKED_KEPT + 1

@@ -37,13 +37,30 @@ _DOTS_IGNORED = {"gmail.com", "googlemail.com"}
 _SAME_MAILBOXES = {"googlemail.com": "gmail.com"}
 
 
+# The addresses this process checked last, with what each came out as (also under that
+# form, which checks to itself). One request checks its address at several steps (the
+# form, the rate limit's key, the digest that makes one person one signature), and
+# email_validator is the costliest of them on the public rushes (decision 13). A few
+# hundred addresses, in this process's memory only, gone at the next clearing.
+_CHECKED: dict[str, str] = {}
+CHECKED_KEPT = 512
+
+
 def checked_email(address: str) -> str:
     """The address if it is well formed (domain in lower case), else a ValidationError."""
+    address = address.strip()
+    found = _CHECKED.get(address)
+    if found is not None:
+        return found
     try:
-        result = validate_email(address.strip(), check_deliverability=False)
+        result = validate_email(address, check_deliverability=False)
     except EmailNotValidError:
         raise ValidationError(_("Enter a valid e-mail address."), code="invalid") from None
-    return str(result.normalized)
+    checked = str(result.normalized)
+    if len(_CHECKED) >= CHECKED_KEPT:
+        _CHECKED.clear()
+    _CHECKED[address] = _CHECKED[checked] = checked
+    return checked
 
 
 def normalise_email(address: str) -> str:
