@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import include, path
 
 from haven.accounts.urls import organisation_urlpatterns as accounts_organisation_urls
-from haven.api.api import api
+from haven.api.api import api_urls
 from haven.casework.urls import organisation_urlpatterns as casework_organisation_urls
 from haven.events.urls import organisation_urlpatterns as events_organisation_urls
 from haven.events.urls import public_urlpatterns as events_public_urls
@@ -58,5 +58,5 @@ urlpatterns = [
             + reporting_organisation_urls
         ),
     ),
-    path("api/", api.urls),
+    path("api/", api_urls()),
 ]
