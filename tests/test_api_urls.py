@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.urls import URLPattern, path, resolve, reverse
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver, path, resolve, reverse
 
 from haven.api.api import api, nested_by_segment
 
@@ -31,6 +32,7 @@ def test_every_api_route_resolves_to_its_own_route_and_reverses_to_its_path(flat
     match = resolve(f"/api/{url}")
     # Operations on one path with other methods share a view; the first pattern answers.
     first = next(p for p in api.urls[0] if str(p.pattern) == str(flat.pattern))
+    assert isinstance(first, URLPattern)
     assert (match.url_name, match.route, match.kwargs) == (
         first.name,
         f"api/{flat.pattern}",
@@ -39,8 +41,8 @@ def test_every_api_route_resolves_to_its_own_route_and_reverses_to_its_path(flat
     assert reverse(f"api:{flat.name}", kwargs=kwargs) == f"/api/{url}"
 
 
-def view(request: object) -> None:
-    return None
+def view(request: HttpRequest) -> HttpResponse:
+    return HttpResponse()
 
 
 def test_a_level_that_mixes_a_parameter_with_literal_segments_stays_flat():
@@ -53,5 +55,8 @@ def test_literal_segments_are_nested_and_a_few_routes_stay_flat():
     nested = nested_by_segment([*many, path("events/<event>", view, name="e")])
     assert [str(entry.pattern) for entry in nested] == ["orgs/", "events/"]
     # 20 routes under orgs/ are nested again (under <org>/, then things/); one stays flat.
-    assert [str(entry.pattern) for entry in nested[0].url_patterns] == ["<org>/"]
-    assert [str(entry.pattern) for entry in nested[1].url_patterns] == ["<event>"]
+    orgs, events = nested
+    assert isinstance(orgs, URLResolver)
+    assert isinstance(events, URLResolver)
+    assert [str(entry.pattern) for entry in orgs.url_patterns] == ["<org>/"]
+    assert [str(entry.pattern) for entry in events.url_patterns] == ["<event>"]

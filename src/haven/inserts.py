@@ -16,19 +16,24 @@ with ``bulk_create``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import connections, models, router
 from django.db.models.fields import NOT_PROVIDED
 
-_STATEMENTS: dict[tuple[str, type[models.Model], int], tuple[str, list[models.Field]]] = {}
+_STATEMENTS: dict[
+    tuple[str, type[models.Model], int], tuple[str, list[models.Field[Any, Any]]]
+] = {}
 
 
-def _statement(alias: str, model: type[models.Model], count: int) -> tuple[str, list[models.Field]]:
+def _statement(
+    alias: str, model: type[models.Model], count: int
+) -> tuple[str, list[models.Field[Any, Any]]]:
     key = (alias, model, count)
     found = _STATEMENTS.get(key)
     if found is None:
         meta = model._meta
-        if not meta.pk.has_default():  # type: ignore[union-attr]
+        if meta.pk is None or not meta.pk.has_default():
             raise TypeError(f"{meta.label}'s primary key has no default: use save()")
         fields = [field for field in meta.local_concrete_fields if not field.generated]
         if any(field.db_default is not NOT_PROVIDED for field in fields):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, include, path
@@ -100,7 +102,9 @@ def rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
 FLAT_ROUTES = 12
 
 
-def nested_by_segment(patterns: list[URLPattern]) -> list[URLPattern | URLResolver]:
+def nested_by_segment(
+    patterns: Sequence[URLPattern | URLResolver],
+) -> list[URLPattern | URLResolver]:
     """The same routes, nested under their leading path segments.
 
     Django tries a URL conf's patterns in order, and the API's are a flat list of about
@@ -112,23 +116,24 @@ def nested_by_segment(patterns: list[URLPattern]) -> list[URLPattern | URLResolv
     tried changes; a level that mixes a parameter (``<org>``) with other segments, which
     could overlap, is left flat.
     """
-    entries: list[URLPattern | str] = []
-    groups: dict[str, list[URLPattern]] = {}
+    entries: list[URLPattern | URLResolver | str] = []
+    groups: dict[str, list[URLPattern | URLResolver]] = {}
     for pattern in patterns:
         head, slash, tail = str(pattern.pattern).partition("/")
-        if not slash or not tail:
+        if not slash or not tail or not isinstance(pattern, URLPattern):
             entries.append(pattern)
             continue
         if head not in groups:
             groups[head] = []
             entries.append(head)
         groups[head].append(
-            path(tail, pattern.callback, kwargs=pattern.default_args, name=pattern.name)
+            # The stubs want a name; Django takes None, and ninja names every route anyway.
+            path(tail, pattern.callback, kwargs=pattern.default_args, name=pattern.name)  # type: ignore[arg-type]
         )
     if len(groups) > 1 and any("<" in head for head in groups):
         return list(patterns)
 
-    def nest(group: list[URLPattern]) -> list[URLPattern | URLResolver]:
+    def nest(group: list[URLPattern | URLResolver]) -> list[URLPattern | URLResolver]:
         # Each level costs a resolver match of its own: a few routes stay flat.
         return nested_by_segment(group) if len(group) > FLAT_ROUTES else list(group)
 
