@@ -16,36 +16,74 @@ with ``bulk_create``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections, models, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.fields import NOT_PROVIDED
 
+Field = models.Field[Any, Any]
+
+
+@dataclass(frozen=True)
+class InsertStatement:
+    """An INSERT of a number of rows: its SQL, and the fields each row gives as parameters."""
+
+    sql: str
+    fields: list[Field]
+
+    def values(self, row: models.Model, connection: BaseDatabaseWrapper) -> list[Any]:
+        """The parameters of one row, each through its field as ``save()`` prepares it."""
+        return [
+            field.get_db_prep_save(field.pre_save(row, True), connection=connection)
+            for field in self.fields
+        ]
+
+
 _STATEMENTS: dict[
-    tuple[str, type[models.Model], int], tuple[str, list[models.Field[Any, Any]]]
+    tuple[str, type[models.Model], int, tuple[tuple[str, str], ...]], InsertStatement
 ] = {}
 
 
-def _statement(
-    alias: str, model: type[models.Model], count: int
-) -> tuple[str, list[models.Field[Any, Any]]]:
-    key = (alias, model, count)
+def insert_statement(
+    model: type[models.Model],
+    count: int,
+    alias: str,
+    computed: tuple[tuple[str, str], ...] = (),
+) -> InsertStatement:
+    """The INSERT of ``count`` rows of ``model``, built once.
+
+    Each ``(field name, SQL expression)`` in ``computed`` fills its column with that
+    expression instead of the row's value; its placeholders follow the row's own values.
+    """
+    key = (alias, model, count, computed)
     found = _STATEMENTS.get(key)
     if found is None:
         meta = model._meta
         if meta.pk is None or not meta.pk.has_default():
             raise TypeError(f"{meta.label}'s primary key has no default: use save()")
-        fields = [field for field in meta.local_concrete_fields if not field.generated]
+        names = {name for name, _expression in computed}
+        fields = [
+            field
+            for field in meta.local_concrete_fields
+            if not field.generated and field.name not in names
+        ]
         if any(field.db_default is not NOT_PROVIDED for field in fields):
             raise TypeError(f"{meta.label} has database defaults: use save()")
         quote = connections[alias].ops.quote_name
-        columns = ", ".join(quote(field.column) for field in fields)
-        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        # Only quoted names of the model's own table and columns are written in; every
-        # value is a parameter.
+        filled = [meta.get_field(name) for name, _expression in computed]
+        columns = ", ".join(
+            quote(str(field.column))
+            for field in [*fields, *filled]
+            if isinstance(field, models.Field)
+        )
+        row = "(" + ", ".join(["%s"] * len(fields) + [sql for _name, sql in computed]) + ")"
+        # Only quoted names of the model's own table and columns, and the caller's
+        # expressions, are written in; every value is a parameter.
         values = ", ".join([row] * count)
         sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {values}"  # noqa: S608
-        found = _STATEMENTS[key] = (sql, fields)
+        found = _STATEMENTS[key] = InsertStatement(sql, fields)
     return found
 
 
@@ -53,17 +91,17 @@ def insert_rows(rows: Sequence[models.Model]) -> None:
     """INSERT new rows of one model in one statement (their primary keys set by default)."""
     if not rows:
         return
-    model = type(rows[0])
-    alias = router.db_for_write(model)
+    alias = router.db_for_write(type(rows[0]))
     connection = connections[alias]
-    sql, fields = _statement(alias, model, len(rows))
-    params = [
-        field.get_db_prep_save(field.pre_save(row, True), connection=connection)
-        for row in rows
-        for field in fields
-    ]
+    statement = insert_statement(type(rows[0]), len(rows), alias)
+    params = [value for row in rows for value in statement.values(row, connection)]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(statement.sql, params)
+    mark_inserted(rows, alias)
+
+
+def mark_inserted(rows: Sequence[models.Model], alias: str) -> None:
+    """Tell Django the rows are in the database now, as ``save()`` does."""
     for row in rows:
         row._state.adding = False
         row._state.db = alias

@@ -487,3 +487,47 @@ def test_two_doors_scanning_one_ticket_admit_it_once(north: Organisation) -> Non
     for thread in threads:
         thread.join(timeout=30)
     assert sorted(results) == ["admitted", "already", "already", "already"], results
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL writes a registration and its places as one statement",
+)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("flushable_audit_trail")
+def test_on_postgresql_a_registration_and_its_places_are_one_statement(
+    north: Organisation,
+) -> None:
+    officer = make_user("olga-one", north, Role.ADVOCACY_OFFICER)
+    with scopes_disabled():
+        event = published_event(north, officer, capacity=2, group_size=2)
+
+        def register(email: str, companions: tuple[str, ...] = ()) -> tuple[str, bool]:
+            """The status, and whether the rows and the places were one statement alone."""
+            with CaptureQueriesContext(connection) as queries:
+                status = actions.register(
+                    event=event, name="Lead", email=email, companions=companions
+                ).status
+            sqls = [q["sql"] for q in queries]
+            writes = [
+                sql
+                for sql in sqls
+                if not sql.startswith("SELECT")
+                and ('"events_event"' in sql or 'INSERT INTO "events_registration"' in sql)
+            ]
+            alone = len(writes) == 1 and writes[0].startswith("WITH taken AS (UPDATE")
+            at = sqls.index(writes[0])
+            return status, alone and (at == 0 or sqls[at - 1] != "BEGIN")
+
+        # No BEGIN, no COMMIT, one statement each: the group takes both places...
+        assert register("lead@example.org", ("Two",)) == ("confirmed", True)
+        # ... the next waits, and a repeated address fails whole, taking no place.
+        assert register("late@example.org") == ("waiting", True)
+        assert register("Lead@Example.org") == ("", True)
+        assert held(event) == (2, 2)
+        rows = Registration.objects.filter(event=event).order_by("created_at", "booker")
+        assert [(row.status, row.confirmed_at is not None) for row in rows] == [
+            ("confirmed", True),
+            ("confirmed", True),
+            ("waiting", False),
+        ]

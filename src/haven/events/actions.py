@@ -18,6 +18,7 @@ import copy
 import secrets
 import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -58,7 +59,7 @@ from haven.events.models import (
     SpeakerRole,
     Visibility,
 )
-from haven.inserts import insert_rows
+from haven.inserts import insert_rows, insert_statement, mark_inserted
 from haven.letters.actions import check_language
 from haven.letters.content import clean_hashtags, free_slug
 from haven.ordering import move_within, set_order
@@ -1036,8 +1037,8 @@ class Registered:
         return self.registrations[0] if self.registrations else None
 
 
-def _take_places(event: Event, count: int) -> bool:
-    """Take ``count`` places if they are free; one conditional UPDATE, exact under races."""
+def _places_update() -> str:
+    """The conditional UPDATE that takes places (parameters: count, event id, count)."""
     # Written out: it runs on every registration, and building it through the ORM cost a
     # quarter of the registration's time (bench/registration_rush.py).
     quote = connection.ops.quote_name
@@ -1050,13 +1051,71 @@ def _take_places(event: Event, count: int) -> bool:
             Event._meta.pk.column,
         )
     )
+    return (
+        f"UPDATE {table} SET {taken} = {taken} + %s "  # noqa: S608
+        f"WHERE {pk} = %s AND ({capacity} IS NULL OR {capacity} >= {taken} + %s)"
+    )
+
+
+def _take_places(event: Event, count: int) -> bool:
+    """Take ``count`` places if they are free; one conditional UPDATE, exact under races."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {taken} = {taken} + %s "  # noqa: S608
-            f"WHERE {pk} = %s AND ({capacity} IS NULL OR {capacity} >= {taken} + %s)",
-            [count, event.pk, count],
-        )
+        cursor.execute(_places_update(), [count, event.pk, count])
         return bool(cursor.rowcount == 1)
+
+
+def _in_one_statement(event: Event) -> bool:
+    """Whether the rows and their places go in as one statement (PostgreSQL, no code, and a
+    registration that can always go in: no capacity, or a waiting list)."""
+    return (
+        connection.vendor == "postgresql"
+        and event.visibility != Visibility.INVITATION
+        and (event.capacity is None or event.waiting_list)
+    )
+
+
+# Each row's status and confirmation time come from whether the statement's UPDATE took
+# the places (a row in ``taken``): confirmed then, waiting otherwise.
+_STATUS_FROM_PLACES = (
+    ("status", "COALESCE((SELECT %s FROM taken), %s)"),
+    ("confirmed_at", "(SELECT CAST(%s AS timestamp with time zone) FROM taken)"),
+)
+
+
+def _insert_taking_places(event: Event, rows: list[Registration], now: datetime) -> str:
+    """Insert the rows and take their places in one statement; the status they got.
+
+    PostgreSQL runs a statement with a data-modifying WITH as one transaction: the places
+    are taken and the rows written together or not at all (a repeated address fails on
+    its unique index and takes nothing), the event's row is locked only inside the
+    server, and a registration costs one round trip instead of four (BEGIN, UPDATE,
+    INSERT, COMMIT).
+    """
+    statement = insert_statement(
+        Registration, len(rows), connection.alias, computed=_STATUS_FROM_PLACES
+    )
+    status_column = connection.ops.quote_name(Registration._meta.get_field("status").column)
+    sql = (
+        f"WITH taken AS ({_places_update()} RETURNING 1) {statement.sql} RETURNING {status_column}"
+    )
+    count = len(rows)
+    params: list[Any] = [count, event.pk, count]
+    for row in rows:
+        params += statement.values(row, connection)
+        params += [RegistrationStatus.CONFIRMED.value, RegistrationStatus.WAITING.value, now]
+    # Inside a caller's transaction (a test, an import) a savepoint keeps a refused INSERT
+    # from aborting it.
+    with (
+        transaction.atomic() if connection.in_atomic_block else nullcontext(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, params)
+        status = str(cursor.fetchone()[0])
+    mark_inserted(rows, connection.alias)
+    for row in rows:
+        row.status = status
+        row.confirmed_at = now if status == RegistrationStatus.CONFIRMED else None
+    return status
 
 
 def _use_invitation(event: Event, code: str, count: int) -> InvitationCode:
@@ -1084,6 +1143,57 @@ def _new_registration(event: Event, language: str, group: Any, booker: bool) -> 
     )
     registration.ticket_digest = access.ticket_digest(access.ticket_code(registration))
     return registration
+
+
+def _insert_in_transaction(event: Event, rows: list[Registration], code: str) -> str:
+    """Use the invitation code, insert the rows and take their places in one transaction;
+    the status they got."""
+    count = len(rows)
+    looks_full = event.capacity is not None and event.places_taken + count > event.capacity
+    with transaction.atomic():
+        invitation = (
+            _use_invitation(event, code, count)
+            if event.visibility == Visibility.INVITATION
+            else None
+        )
+        now = timezone.now()
+        for row in rows:
+            row.invitation = invitation
+        if looks_full and event.waiting_list:
+            # Once an event is full nearly every registration waits: asking for the
+            # places first is then usually refused at once, without taking the event's
+            # row lock, and the rows go in once, with their status (one statement less).
+            # The event may be stale (held for registering): a place freed meanwhile is
+            # still taken here, only with the row locked a little longer.
+            status = (
+                RegistrationStatus.CONFIRMED
+                if _take_places(event, count)
+                else RegistrationStatus.WAITING
+            )
+            for row in rows:
+                row.status = status
+                row.confirmed_at = now if status == RegistrationStatus.CONFIRMED else None
+            insert_rows(rows)
+        else:
+            # The rows go in as confirmed first, and the event's row is locked last, by
+            # the conditional UPDATE: registrations for one event then wait on each other
+            # only for that UPDATE and the COMMIT, and a repeated address fails before it
+            # waits.
+            for row in rows:
+                row.status, row.confirmed_at = RegistrationStatus.CONFIRMED, now
+            insert_rows(rows)
+            if _take_places(event, count):
+                status = RegistrationStatus.CONFIRMED
+            elif event.waiting_list:
+                status = RegistrationStatus.WAITING
+                Registration.objects.filter(pk__in=[row.pk for row in rows]).update(
+                    status=status, confirmed_at=None
+                )
+                for row in rows:
+                    row.status, row.confirmed_at = status, None
+            else:
+                raise ValidationError(_("The event is full."))
+    return status
 
 
 def register(
@@ -1119,8 +1229,6 @@ def register(
     if any(len(companion) > 200 for companion in names):
         raise ValidationError({"companions": _("A name has at most 200 characters.")})
     cleaned = clean_answers(event, answers or {}, questions)
-    count = 1 + len(names)
-    looks_full = event.capacity is not None and event.places_taken + count > event.capacity
     group = Registration._meta.get_field("group").get_default()
     key = email_key(event.pk, email)
     from haven.events.tasks import dispatch_notices, send_existing_registration
@@ -1136,49 +1244,10 @@ def register(
         )
         rows.append(row)
     try:
-        with transaction.atomic():
-            invitation = (
-                _use_invitation(event, code, count)
-                if event.visibility == Visibility.INVITATION
-                else None
-            )
-            now = timezone.now()
-            for row in rows:
-                row.invitation = invitation
-            if looks_full and event.waiting_list:
-                # Once an event is full nearly every registration waits: asking for the
-                # places first is then usually refused at once, without taking the event's
-                # row lock, and the rows go in once, with their status (one statement less).
-                # The event may be stale (held for registering): a place freed meanwhile is
-                # still taken here, only with the row locked a little longer.
-                status = (
-                    RegistrationStatus.CONFIRMED
-                    if _take_places(event, count)
-                    else RegistrationStatus.WAITING
-                )
-                for row in rows:
-                    row.status = status
-                    row.confirmed_at = now if status == RegistrationStatus.CONFIRMED else None
-                insert_rows(rows)
-            else:
-                # The rows go in as confirmed first, and the event's row is locked last, by
-                # the conditional UPDATE: registrations for one event then wait on each other
-                # only for that UPDATE and the COMMIT, and a repeated address fails before it
-                # waits.
-                for row in rows:
-                    row.status, row.confirmed_at = RegistrationStatus.CONFIRMED, now
-                insert_rows(rows)
-                if _take_places(event, count):
-                    status = RegistrationStatus.CONFIRMED
-                elif event.waiting_list:
-                    status = RegistrationStatus.WAITING
-                    Registration.objects.filter(pk__in=[row.pk for row in rows]).update(
-                        status=status, confirmed_at=None
-                    )
-                    for row in rows:
-                        row.status, row.confirmed_at = status, None
-                else:
-                    raise ValidationError(_("The event is full."))
+        if _in_one_statement(event):
+            status = _insert_taking_places(event, rows, timezone.now())
+        else:
+            status = _insert_in_transaction(event, rows, code)
     except IntegrityError:
         transaction.on_commit(lambda: send_existing_registration.enqueue(event.pk, key))
         return Registered([], "")
