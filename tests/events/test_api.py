@@ -296,6 +296,9 @@ def test_bad_input_is_refused_field_by_field_and_nothing_is_saved(adam, north_ev
         assert field in answer.json()["detail"], (field, answer.content)
     with scopes_disabled():
         assert not Registration.objects.exists()
+    # A malformed address gets the web form's words, with nothing of the schema library's.
+    malformed = _send(client, "post", public, {"name": "A", "email": "a@@example.org"})
+    assert malformed.json()["detail"] == {"email": ["Enter a valid e-mail address."]}
     bad_batch = _send(client, "post", f"{base}/check-ins", {"check_ins": []}, **owner)
     assert bad_batch.status_code == 400
 

@@ -9,7 +9,7 @@ from typing import cast
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import EmailStr, Field
+from pydantic import Field
 
 from haven.accounts import access, actions
 from haven.accounts.models import RoleAssignment, User
@@ -19,6 +19,7 @@ from haven.accounts.tenancy import (
     api_organisation_operation,
     api_user_operation,
 )
+from haven.api.schemas import EmailAddress
 
 router = Router(tags=["accounts"])
 
@@ -50,7 +51,7 @@ class RolesIn(Schema):
 
 
 class InvitationIn(Schema):
-    email: EmailStr = Field(max_length=254)
+    email: EmailAddress = Field(max_length=254)
     roles: list[Role] = Field(min_length=1, max_length=10)
 
 

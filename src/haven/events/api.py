@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from django_scopes import scope
 from ninja import Query, Router, Schema, Status
-from pydantic import ConfigDict, EmailStr, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from haven.abuse.addresses import canonical_email, checked_email
 from haven.abuse.ratelimit import check_public_submission
@@ -24,6 +24,7 @@ from haven.accounts.tenancy import (
     api_organisation_operation,
     api_public_operation,
 )
+from haven.api.schemas import EmailAddress
 from haven.events import access, actions
 from haven.events.models import (
     CheckInResult,
@@ -422,7 +423,7 @@ class PublicEventQuery(Schema):
 
 class RegisterIn(Body):
     name: str = Field(..., min_length=1, max_length=200)
-    email: EmailStr = Field(..., max_length=254)
+    email: EmailAddress = Field(..., max_length=254)
     answers: dict[str, str] = Field(default_factory=dict, description="By question id.")
     companions: list[str] = Field(default_factory=list, max_length=actions.LARGEST_GROUP)
     code: str = Field("", max_length=40, description="For an invitation-only event.")

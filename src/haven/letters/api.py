@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django_scopes import scope
 from ninja import Query, Router, Schema, Status
-from pydantic import EmailStr, Field
+from pydantic import Field
 
 from haven.abuse.addresses import checked_email, is_blocked_domain, normalise_email
 from haven.abuse.ratelimit import check_public_submission
@@ -22,6 +22,7 @@ from haven.accounts.tenancy import (
     api_organisation_operation,
     api_public_operation,
 )
+from haven.api.schemas import EmailAddress
 from haven.letters import access, actions
 from haven.letters.models import (
     Letter,
@@ -93,7 +94,7 @@ class LetterFields(Body):
     publish_at: datetime | None = None
     contact_name: str | None = Field(None, max_length=200)
     contact_role: str | None = Field(None, max_length=200)
-    contact_email: EmailStr | None = Field(None, max_length=254)
+    contact_email: EmailAddress | None = Field(None, max_length=254)
     contact_phone: str | None = Field(None, max_length=40)
     hashtags: str | None = Field(None, max_length=200)
     signatory_order: SignatoryOrder | None = None
@@ -221,7 +222,7 @@ class LetterRequestIn(Body):
     website: str = Field("", max_length=300, pattern=r"^(https?://\S+)?$")
     signer_name: str = Field(..., min_length=1, max_length=200)
     signer_role: str = Field(..., min_length=1, max_length=200)
-    signer_email: EmailStr = Field(..., max_length=254)
+    signer_email: EmailAddress = Field(..., max_length=254)
     language: str = Field("en", max_length=8)
 
 

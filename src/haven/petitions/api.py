@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django_scopes import scope
 from ninja import Query, Router, Schema, Status
-from pydantic import EmailStr, Field
+from pydantic import Field
 
 from haven.abuse.addresses import checked_email, is_blocked_domain, normalise_email
 from haven.abuse.ratelimit import check_public_submission
@@ -21,6 +21,7 @@ from haven.accounts.tenancy import (
     api_organisation_operation,
     api_public_operation,
 )
+from haven.api.schemas import EmailAddress
 from haven.organisations.api import Body, Message
 from haven.petitions import access, actions
 from haven.petitions.models import Petition, Signature
@@ -133,7 +134,7 @@ class PublicPetition(Schema):
 
 class PetitionSignIn(Body):
     name: str = Field(..., min_length=1, max_length=200)
-    email: EmailStr = Field(..., max_length=254)
+    email: EmailAddress = Field(..., max_length=254)
     country: str = Field("", max_length=2, pattern=r"^([A-Za-z]{2})?$")
     comment: str = Field("", max_length=1000)
     show_name: bool = False
