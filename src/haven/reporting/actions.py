@@ -529,6 +529,9 @@ def send_submission(
             },
             request=request,
         )
+        from haven.reporting.tasks import tell_coordinators_after_commit
+
+        tell_coordinators_after_commit(revision)
     return revision
 
 

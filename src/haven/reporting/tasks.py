@@ -163,6 +163,59 @@ def send_notices() -> int:
     return send_waiting_notices()
 
 
+# --- E-mails to coordinators --------------------------------------------------------------
+
+
+def tell_coordinators_after_commit(revision: Revision) -> None:
+    """Have the network's coordinators told of a sending once the current transaction
+    commits."""
+    transaction.on_commit(lambda: tell_coordinators.enqueue(revision.pk))
+
+
+def coordinators_told(revision_id: int) -> int:
+    """E-mail the network's coordinators, each in their language, that a member sent (or
+    corrected) its figures for a period, and how many members have sent; how many were
+    written to. Only the fact, the member's name and the count: never a figure."""
+    with scopes_disabled():
+        revision = (
+            Revision.objects.select_related("organisation", "period__network__organisation")
+            .filter(pk=revision_id)
+            .first()
+        )
+    if revision is None:
+        return 0
+    period = revision.period
+    network = period.network.organisation
+    statuses = [status for status in access.member_statuses(period) if status.asked]
+    link = absolute_url(
+        reverse("period_review", kwargs={"org": network.slug, "period_id": period.pk})
+    )
+    people = people_holding(network, "reporting.coordinate")
+    for person in people:
+        send_templated(
+            "reporting/email/sent",
+            to=[person.email],
+            context={
+                "organisation": revision.organisation,
+                "network": network,
+                "period": period,
+                "correction": revision.number > 1,
+                "sent": sum(1 for status in statuses if status.revision),
+                "asked": len(statuses),
+                "link": link,
+            },
+            language=language_of(person, network),
+        )
+    return len(people)
+
+
+@task()
+def tell_coordinators(revision_id: int) -> int:
+    """Tell the network's coordinators that a member sent its figures (queued by the
+    sending)."""
+    return coordinators_told(revision_id)
+
+
 # --- The hourly run ------------------------------------------------------------------------
 
 

@@ -1,0 +1,70 @@
+"""Coordinators hear of each sending: one e-mail each, in their language, with the member's
+name and how many members have sent; never a figure, and never to the member itself."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.urls import reverse
+from django.utils import translation
+
+from haven.reporting import actions
+from tests.reporting.helpers import sample_figures, send_figures, submission_of
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_sending_tells_the_coordinators_in_their_language(
+    plain_period, cora, north, alice, django_capture_on_commit_callbacks
+):
+    cora.preferred_language = "fr"
+    cora.save(update_fields=["preferred_language"])
+    north.name = "Nord & Sud"
+    north.save(update_fields=["name"])
+    with django_capture_on_commit_callbacks(execute=True):
+        send_figures(alice, north, plain_period, sample_figures(persons=4321))
+
+    # The member is not told of its own sending; the coordinator is, once.
+    assert {address for message in mail.outbox for address in message.to} == {"cora@example.org"}
+    [message] = mail.outbox
+    # The name as written, in the subject and the text; escaped only in the HTML.
+    with translation.override("fr"):
+        label = plain_period.label
+    assert message.subject == f"Nord & Sud a envoyé ses chiffres pour {label}"
+    assert "Nord & Sud a envoyé ses chiffres" in message.body
+    assert "1 membre sollicité sur 1 a envoyé ses chiffres." in message.body
+    link = reverse("period_review", kwargs={"org": "coalition", "period_id": plain_period.pk})
+    assert link in message.body
+    [(html, _kind)] = cast(EmailMultiAlternatives, message).alternatives
+    assert "Nord &amp; Sud" in str(html)
+    assert link in str(html)
+    # Only that it came: no figure leaves in an e-mail.
+    assert "4321" not in message.body
+    assert "4321" not in str(html)
+
+
+def test_a_correction_is_told_as_a_correction(
+    plain_period, cora, north, alice, django_capture_on_commit_callbacks
+):
+    send_figures(alice, north, plain_period, sample_figures())
+    submission = submission_of(north, plain_period)
+    actions.start_correction(actor=alice, submission=submission)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.send_submission(actor=alice, submission=submission, reason="A typo")
+    [message] = mail.outbox
+    assert message.subject == f"North Shelter corrected its figures for {plain_period.label}"
+    assert "sent a correction of its figures" in message.body
+    assert "A typo" not in message.body
+
+
+def test_nothing_is_sent_when_the_sending_is_refused(
+    plain_period, cora, north, alice, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError):
+        # Nothing prepared yet: refused, and nobody is told of anything.
+        actions.send_submission(actor=alice, submission=submission_of(north, plain_period))
+    assert mail.outbox == []
