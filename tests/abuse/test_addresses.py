@@ -79,3 +79,16 @@ def test_the_checked_addresses_kept_in_memory_are_bounded():
     for number in range(3 * addresses.CHECKED_KEPT):
         checked_email(f"bounded.{number}@example.org")
     assert len(addresses._CHECKED) <= addresses.CHECKED_KEPT + 1
+
+
+def test_no_checked_address_is_kept_past_its_minute(monkeypatch):
+    from haven.abuse import addresses
+
+    clock = [1000.0]
+    monkeypatch.setattr("haven.abuse.addresses.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr(addresses, "_cleared_at", clock[0])
+    checked_email("quiet.site@example.org")
+    assert "quiet.site@example.org" in addresses._CHECKED
+    clock[0] += addresses.CHECKED_SECONDS + 1
+    checked_email("next.signer@example.org")
+    assert "quiet.site@example.org" not in addresses._CHECKED

@@ -6,6 +6,7 @@ address as the person typed it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 from disposable_email_domains import blocklist as _DISPOSABLE
@@ -40,14 +41,22 @@ _SAME_MAILBOXES = {"googlemail.com": "gmail.com"}
 # The addresses this process checked last, with what each came out as (also under that
 # form, which checks to itself). One request checks its address at several steps (the
 # form, the rate limit's key, the digest that makes one person one signature), and
-# email_validator is the costliest of them on the public rushes (decision 13). A few
-# hundred addresses, in this process's memory only, gone at the next clearing.
+# email_validator is the costliest of them on the public rushes (decision 13). Only what
+# one request needs is worth keeping: at most a few hundred addresses, in this process's
+# memory only, and none for longer than a minute, however quiet the site.
 _CHECKED: dict[str, str] = {}
 CHECKED_KEPT = 512
+CHECKED_SECONDS = 60.0
+_cleared_at = time.monotonic()
 
 
 def checked_email(address: str) -> str:
     """The address if it is well formed (domain in lower case), else a ValidationError."""
+    global _cleared_at
+    now = time.monotonic()
+    if len(_CHECKED) >= CHECKED_KEPT or now - _cleared_at > CHECKED_SECONDS:
+        _CHECKED.clear()
+        _cleared_at = now
     address = address.strip()
     found = _CHECKED.get(address)
     if found is not None:
@@ -57,8 +66,6 @@ def checked_email(address: str) -> str:
     except EmailNotValidError:
         raise ValidationError(_("Enter a valid e-mail address."), code="invalid") from None
     checked = str(result.normalized)
-    if len(_CHECKED) >= CHECKED_KEPT:
-        _CHECKED.clear()
     _CHECKED[address] = _CHECKED[checked] = checked
     return checked
 
