@@ -186,6 +186,9 @@ def build_reporting(
                 submission.status = SubmissionStatus.SENT
                 submission.save()
                 noised = add_noise(figures, period.epsilon, countries)
+                sent_at = timezone.make_aware(
+                    datetime.datetime.combine(period.ends_on, datetime.time(9))
+                ) + datetime.timedelta(days=rng.randint(1, 14))
                 revision = Revision.objects.create(
                     organisation=organisation,
                     submission=submission,
@@ -194,10 +197,9 @@ def build_reporting(
                     source=submission.source,
                     epsilon=noised.epsilon,
                     noise_scale=noised.scale,
-                    sent_at=timezone.make_aware(
-                        datetime.datetime.combine(period.ends_on, datetime.time(9))
-                    )
-                    + datetime.timedelta(days=rng.randint(1, 14)),
+                    sent_at=sent_at,
+                    # The demo's history: its coordinators are not e-mailed about it.
+                    coordinators_told_at=sent_at,
                 )
                 PrivacyBudget.objects.filter(organisation=organisation, period=period).update(
                     spent=noised.epsilon

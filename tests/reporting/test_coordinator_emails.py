@@ -3,19 +3,26 @@ name and how many members have sent; never a figure, and never to the member its
 
 from __future__ import annotations
 
-from typing import cast
+import datetime
+from typing import Any, cast
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
+from django_scopes import scopes_disabled
 
-from haven.reporting import actions
+from haven.reporting import actions, tasks
+from haven.reporting.models import Revision
 from tests.reporting.helpers import sample_figures, send_figures, submission_of
 
 pytestmark = pytest.mark.django_db
+
+
+def sent_to(address: str) -> list[Any]:
+    return [message for message in mail.outbox if address in message.to]
 
 
 def test_a_sending_tells_the_coordinators_in_their_language(
@@ -68,3 +75,33 @@ def test_nothing_is_sent_when_the_sending_is_refused(
         # Nothing prepared yet: refused, and nobody is told of anything.
         actions.send_submission(actor=alice, submission=submission_of(north, plain_period))
     assert mail.outbox == []
+
+
+def test_a_telling_that_failed_is_retried_by_the_hourly_run_and_never_told_twice(
+    plain_period, cora, north, alice, django_capture_on_commit_callbacks, monkeypatch
+):
+    def mail_server_away(*args: object, **kwargs: object) -> None:
+        raise ConnectionRefusedError("mail server away")
+
+    with monkeypatch.context() as away:
+        away.setattr(tasks, "send_templated", mail_server_away)
+        with django_capture_on_commit_callbacks(execute=True):
+            send_figures(alice, north, plain_period, sample_figures())
+    with scopes_disabled():
+        revision = Revision.objects.get(submission=submission_of(north, plain_period))
+    assert revision.coordinators_told_at is None
+    assert sent_to("cora@example.org") == []
+
+    assert tasks.run_reporting()["coordinator_emails"] == 1
+    assert len(sent_to("cora@example.org")) == 1
+    # Told once: neither the next run nor a second worker tells again.
+    assert tasks.run_reporting()["coordinator_emails"] == 0
+    assert tasks.coordinators_told(revision.pk) == 0
+    assert len(sent_to("cora@example.org")) == 1
+
+
+def test_a_sending_older_than_the_window_is_left_untold(plain_period, cora, north, alice):
+    send_figures(alice, north, plain_period, sample_figures())  # its task never ran
+    later = timezone.now() + tasks.UNTOLD_WINDOW + datetime.timedelta(hours=1)
+    assert tasks.tell_coordinators_left_untold(later) == 0
+    assert sent_to("cora@example.org") == []

@@ -170,6 +170,9 @@ class Revision(models.Model):
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    # When the network's coordinators were e-mailed about this sending (claimed by the
+    # worker that e-mails them; empty again if that failed, for the hourly run to retry).
+    coordinators_told_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[models.Manager[Revision]] = ScopedManager(organisation="organisation")
 

@@ -34,6 +34,9 @@ from haven.reporting.models import (
 
 BATCH = 50
 RUN_EVERY = timedelta(hours=1)
+# How long after a sending the hourly run still tells the coordinators of it, if the e-mails
+# queued by the sending failed (a mail server away for a while).
+UNTOLD_WINDOW = timedelta(days=3)
 TEMPLATES = {
     NoticeKind.ASKED: "reporting/email/asked",
     NoticeKind.DEADLINE: "reporting/email/deadline",
@@ -172,18 +175,34 @@ def tell_coordinators_after_commit(revision: Revision) -> None:
     transaction.on_commit(lambda: tell_coordinators.enqueue(revision.pk))
 
 
-def coordinators_told(revision_id: int) -> int:
+def coordinators_told(revision_id: int, now: datetime | None = None) -> int:
     """E-mail the network's coordinators, each in their language, that a member sent (or
     corrected) its figures for a period, and how many members have sent; how many were
-    written to. Only the fact, the member's name and the count: never a figure."""
+    written to. Only the fact, the member's name and the count: never a figure.
+
+    The revision is claimed first, so two workers never tell of one sending twice; if the
+    e-mails fail it is released, for the hourly run to try again.
+    """
     with scopes_disabled():
+        claimed = Revision.objects.filter(pk=revision_id, coordinators_told_at__isnull=True).update(
+            coordinators_told_at=now or timezone.now()
+        )
         revision = (
             Revision.objects.select_related("organisation", "period__network__organisation")
             .filter(pk=revision_id)
             .first()
         )
-    if revision is None:
+    if not claimed or revision is None:
         return 0
+    try:
+        return _tell(revision)
+    except Exception:
+        with scopes_disabled():
+            Revision.objects.filter(pk=revision_id).update(coordinators_told_at=None)
+        raise
+
+
+def _tell(revision: Revision) -> int:
     period = revision.period
     network = period.network.organisation
     statuses = [status for status in access.member_statuses(period) if status.asked]
@@ -209,6 +228,21 @@ def coordinators_told(revision_id: int) -> int:
     return len(people)
 
 
+def tell_coordinators_left_untold(now: datetime | None = None) -> int:
+    """Tell of the sendings of the last ``UNTOLD_WINDOW`` whose e-mails failed or never
+    ran; how many e-mails went out."""
+    moment = now or timezone.now()
+    with scopes_disabled():
+        untold = list(
+            Revision.objects.filter(
+                coordinators_told_at__isnull=True, sent_at__gte=moment - UNTOLD_WINDOW
+            )
+            .order_by("sent_at", "pk")
+            .values_list("pk", flat=True)
+        )
+    return sum(coordinators_told(revision_id, moment) for revision_id in untold)
+
+
 @task()
 def tell_coordinators(revision_id: int) -> int:
     """Tell the network's coordinators that a member sent its figures (queued by the
@@ -221,12 +255,16 @@ def tell_coordinators(revision_id: int) -> int:
 
 def run_reporting(now: datetime | None = None) -> dict[str, int]:
     """Ask members that joined, stop asking those that left, create the reminders due, and
-    send every waiting e-mail."""
+    send every waiting e-mail (and the coordinators' that failed)."""
     moment = now or timezone.now()
     periods = access.periods_in_play(timezone.localdate(moment), actions.LATE_WINDOW)
     for period in periods:
         actions.queue_reminders(period, now=moment)
-    return {"periods": len(periods), "emails": send_waiting_notices(moment)}
+    return {
+        "periods": len(periods),
+        "emails": send_waiting_notices(moment),
+        "coordinator_emails": tell_coordinators_left_untold(moment),
+    }
 
 
 def schedule_reporting(run_after: datetime | None = None) -> datetime | None:
