@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, transaction
 
-from haven.inserts import insert_rows
+from haven.casework.models import Case
+from haven.inserts import insert_rows, insert_statement
 from haven.organisations.models import Organisation
 from tests.encryption_app.models import Secret
 from tests.privacy.test_encryption import make_secret, raw
@@ -45,3 +46,8 @@ def test_a_model_whose_database_makes_the_key_is_refused(north):
     with pytest.raises(TypeError, match="primary key has no default"):
         insert_rows([Organisation(slug="made-here", name="Made here", country="FR")])
     assert not Organisation.objects.filter(slug="made-here").exists()
+
+
+def test_a_computed_value_must_fill_a_column_of_the_model():
+    with pytest.raises(TypeError, match="is not a column"):
+        insert_statement(Case, 1, "default", computed=(("notes", "1"),))

@@ -72,12 +72,13 @@ def insert_statement(
         if any(field.db_default is not NOT_PROVIDED for field in fields):
             raise TypeError(f"{meta.label} has database defaults: use save()")
         quote = connections[alias].ops.quote_name
-        filled = [meta.get_field(name) for name, _expression in computed]
-        columns = ", ".join(
-            quote(str(field.column))
-            for field in [*fields, *filled]
-            if isinstance(field, models.Field)
-        )
+        filled: list[Field] = []
+        for name, _expression in computed:
+            column = meta.get_field(name)
+            if not isinstance(column, models.Field) or not column.concrete:
+                raise TypeError(f"{meta.label}.{name} is not a column")
+            filled.append(column)
+        columns = ", ".join(quote(str(field.column)) for field in [*fields, *filled])
         row = "(" + ", ".join(["%s"] * len(fields) + [sql for _name, sql in computed]) + ")"
         # Only quoted names of the model's own table and columns, and the caller's
         # expressions, are written in; every value is a parameter.
