@@ -231,18 +231,20 @@ def test_signing_and_confirming_write_no_audit_event(
 
 def test_names_addresses_and_comments_are_encrypted_at_rest(petition):
     actions.sign_petition(
-        petition=petition, name="Jo Example", email="jo@example.org", comment="Yes"
+        petition=petition, name="Jo Example", email="jo@example.org", comment="Yes, I sign."
     )
     stored = Signature.objects.values_list("personal", "email_key").get()
-    assert "Jo" not in stored[0]
+    # Each canary holds a character that base64 never writes (a space, "@", ","), so
+    # random ciphertext cannot contain one by chance (a two-letter "Jo" did, 1 run in 30).
+    assert "Jo Example" not in stored[0]
     assert "jo@" not in stored[0]
-    assert "Yes" not in stored[0]
+    assert "Yes, I" not in stored[0]
     assert len(stored[1]) == 64
     signature = Signature.objects.get()
     assert (signature.name, signature.email, signature.comment) == (
         "Jo Example",
         "jo@example.org",
-        "Yes",
+        "Yes, I sign.",
     )
 
 
