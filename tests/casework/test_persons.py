@@ -17,6 +17,7 @@ from haven.organisations.models import Organisation
 from haven.privacy.models import AuditEvent
 from tests.casework.conftest import intake
 from tests.conftest import client_for
+from tests.marks import concurrent_writers
 
 CANARIES = {
     "given_name": "Canarygiven",
@@ -423,10 +424,7 @@ def test_bad_search_is_a_400(north: Organisation, carol: User, bad: dict[str, st
     assert search(carol, **bad).status_code == 400
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs concurrent writers: SQLite runs one write transaction at a time",
-)
+@concurrent_writers
 @pytest.mark.django_db(transaction=True)
 def test_codes_stay_unique_when_many_intakes_run_at_once(flushable_audit_trail: None) -> None:
     from concurrent.futures import ThreadPoolExecutor

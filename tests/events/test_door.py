@@ -13,7 +13,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +28,7 @@ from haven.organisations.models import Organisation
 from haven.privacy.models import AuditEvent
 from tests.conftest import client_for, make_user
 from tests.events.world import published_event
+from tests.marks import concurrent_writers
 
 pytestmark = pytest.mark.usefixtures("unscoped")
 
@@ -286,10 +287,7 @@ def test_door_staff_use_the_door_but_not_the_staff_pages(dora: User, event: Even
     assert client.get(url(event, "event_registrations")).status_code == 403
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs concurrent writers: SQLite runs one write transaction at a time, so no race",
-)
+@concurrent_writers
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("flushable_audit_trail")
 def test_two_doors_posting_the_same_ticket_admit_it_once(north: Organisation) -> None:

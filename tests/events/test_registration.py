@@ -21,6 +21,7 @@ from haven.organisations.models import Organisation
 from haven.privacy.models import AuditEvent
 from tests.conftest import make_user
 from tests.events.world import published_event
+from tests.marks import concurrent_writers, postgresql_only
 
 pytestmark = pytest.mark.usefixtures("unscoped")
 
@@ -439,10 +440,7 @@ def _race(event: Event, count: int) -> list[str]:
     return outcomes
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs concurrent writers: SQLite runs one write transaction at a time, so no race",
-)
+@concurrent_writers
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("flushable_audit_trail")
 def test_concurrent_registrations_never_exceed_capacity(north: Organisation) -> None:
@@ -457,10 +455,7 @@ def test_concurrent_registrations_never_exceed_capacity(north: Organisation) -> 
         assert held(event) == (5, 5)
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs concurrent writers: SQLite runs one write transaction at a time, so no race",
-)
+@concurrent_writers
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("flushable_audit_trail")
 def test_two_doors_scanning_one_ticket_admit_it_once(north: Organisation) -> None:
@@ -489,10 +484,7 @@ def test_two_doors_scanning_one_ticket_admit_it_once(north: Organisation) -> Non
     assert sorted(results) == ["admitted", "already", "already", "already"], results
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="PostgreSQL writes a registration and its places as one statement",
-)
+@postgresql_only("PostgreSQL writes a registration and its places as one statement")
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("flushable_audit_trail")
 def test_on_postgresql_a_registration_and_its_places_are_one_statement(

@@ -26,6 +26,7 @@ from haven.organisations.models import Organisation
 from haven.privacy import audit
 from haven.privacy.models import AppendOnlyError, AuditChainHead, AuditEvent
 from tests.conftest import PASSWORD, client_for
+from tests.marks import postgresql_only
 
 TABLE = "privacy_auditevent"
 _triggers = importlib.import_module("haven.privacy.migrations.0002_audit_append_only")
@@ -199,9 +200,8 @@ def test_the_database_refuses_raw_updates_and_deletes(chain, statement):
     assert verify().startswith("OK: 5 events")
 
 
+@postgresql_only("TRUNCATE is PostgreSQL's; SQLite's DELETE goes through the trigger")
 def test_postgresql_refuses_to_truncate_the_trail(chain):
-    if connection.vendor != "postgresql":
-        pytest.skip("TRUNCATE is PostgreSQL's; SQLite's DELETE goes through the trigger")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         connection.cursor().execute(f"TRUNCATE {TABLE}")
     assert AuditEvent.unscoped.count() == 5

@@ -7,7 +7,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.db.utils import IntegrityError
 from django_scopes import scopes_disabled
 from hypothesis import HealthCheck, given, settings
@@ -18,6 +18,7 @@ from haven.reporting import actions
 from haven.reporting.actions import BudgetSpent
 from haven.reporting.models import PrivacyBudget, Revision
 from tests.conftest import make_organisation, make_user
+from tests.marks import concurrent_writers
 from tests.reporting.helpers import open_period, quarters_back, sample_figures, submission_of
 
 epsilons = st.lists(
@@ -65,10 +66,7 @@ def test_the_database_itself_refuses_an_overspent_budget(period, north):
             budget.save()
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs concurrent writers: SQLite runs one write transaction at a time, so no race",
-)
+@concurrent_writers
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("flushable_audit_trail")
 def test_sendings_at_the_same_moment_spend_at_most_the_budget(
@@ -104,10 +102,7 @@ def test_sendings_at_the_same_moment_spend_at_most_the_budget(
         assert PrivacyBudget.objects.get(organisation=north, period=period).spent == 3
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs concurrent writers: SQLite runs one write transaction at a time, so no race",
-)
+@concurrent_writers
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("flushable_audit_trail")
 def test_a_draft_sent_twice_at_the_same_moment_leaves_once(

@@ -24,6 +24,7 @@ from haven.reporting.compute import compute_figures, compute_members
 from haven.reporting.models import Source, Submission
 from haven.reporting.periods import period_end
 from tests.conftest import make_organisation, make_user
+from tests.marks import postgresql_only
 from tests.reporting.conftest import build_casework
 from tests.reporting.helpers import open_period, quarters_back, sample_figures, submission_of
 
@@ -115,10 +116,7 @@ def test_a_network_read_on_two_connections_gives_what_each_member_alone_gives(
         assert together[member.pk].left_out == alone.left_out
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="SQLite reads both sides one after the other, in one transaction",
-)
+@postgresql_only("SQLite reads both sides one after the other, in one transaction")
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("flushable_audit_trail")
 def test_both_connections_read_one_snapshot(north):

@@ -14,7 +14,7 @@ import pytest
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -25,6 +25,7 @@ from haven.reporting import actions, tasks
 from haven.reporting.models import Notice, Source, Submission
 from haven.reporting.periods import period_end, previous_periods
 from tests.conftest import client_for, make_user
+from tests.marks import concurrent_writers
 from tests.reporting.helpers import (
     api_headers,
     ask,
@@ -198,10 +199,7 @@ def test_a_notice_is_claimed_by_one_worker_only(open_month):
     assert not tasks._claim(notice, timezone.now())
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs concurrent writers: SQLite runs one write transaction at a time, so no race",
-)
+@concurrent_writers
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("flushable_audit_trail")
 def test_two_workers_at_the_same_moment_send_each_reminder_once(cora, coalition, north, alice):

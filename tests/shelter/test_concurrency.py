@@ -6,7 +6,7 @@ import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connections
 from django_scopes import scopes_disabled
 
 from haven.accounts.models import User
@@ -14,6 +14,7 @@ from haven.casework.models import Person
 from haven.organisations.models import Organisation
 from haven.shelter import actions
 from haven.shelter.models import Facility, Stay
+from tests.marks import concurrent_writers
 from tests.shelter.conftest import make_facility, make_person, night
 
 ATTEMPTS = 5
@@ -49,10 +50,7 @@ def race(actor: User, facility: Facility, contenders: list[Person]) -> list[str]
     return outcomes
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs concurrent writers: SQLite runs one write transaction at a time, so no race",
-)
+@concurrent_writers
 @pytest.mark.django_db(transaction=True)
 def test_two_bookings_of_the_last_bed_at_once_leave_exactly_one_stay(
     flushable_audit_trail: None, north: Organisation, carol: User
