@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from haven.casework.models import Case
 from haven.inserts import insert_rows, insert_statement
 from haven.organisations.models import Organisation
 from tests.encryption_app.models import Secret
+from tests.marks import postgresql_only
 from tests.privacy.test_encryption import make_secret, raw
 
 pytestmark = pytest.mark.usefixtures("unscoped")
@@ -51,3 +53,15 @@ def test_a_model_whose_database_makes_the_key_is_refused(north):
 def test_a_computed_value_must_fill_a_column_of_the_model():
     with pytest.raises(TypeError, match="is not a column"):
         insert_statement(Case, 1, "default", computed=(("notes", "1"),))
+
+
+@postgresql_only("Django binds parameters into the SQL on PostgreSQL unless told otherwise")
+def test_on_postgresql_the_values_travel_apart_from_the_sql(north):
+    with CaptureQueriesContext(connection) as queries:
+        insert_rows([Secret(organisation=north, name="Apart from the SQL")])
+    table = f'INSERT INTO "{Secret._meta.db_table}"'
+    (insert,) = [query["sql"] for query in queries if query["sql"].startswith(table)]
+    # Placeholders of the extended protocol, not the values quoted in by the client.
+    assert "$1" in insert
+    assert "v1:" not in insert
+    assert Secret.objects.get().name == "Apart from the SQL"

@@ -59,7 +59,7 @@ from haven.events.models import (
     SpeakerRole,
     Visibility,
 )
-from haven.inserts import insert_rows, insert_statement, mark_inserted
+from haven.inserts import insert_rows, insert_statement, mark_inserted, parameter_cursor
 from haven.letters.actions import check_language
 from haven.letters.content import clean_hashtags, free_slug
 from haven.ordering import move_within, set_order
@@ -1107,7 +1107,7 @@ def _insert_taking_places(event: Event, rows: list[Registration], now: datetime)
     # from aborting it.
     with (
         transaction.atomic() if connection.in_atomic_block else nullcontext(),
-        connection.cursor() as cursor,
+        parameter_cursor(connection) as cursor,
     ):
         cursor.execute(sql, params)
         status = str(cursor.fetchone()[0])
