@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.cache import add_never_cache_headers
 
 
 class NoStoreForAuthenticatedMiddleware:
@@ -19,8 +19,8 @@ class NoStoreForAuthenticatedMiddleware:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         if (user is not None and user.is_authenticated) or request.path.startswith("/api/"):
+            # Cache-Control: max-age=0, no-cache, no-store, must-revalidate, private.
             add_never_cache_headers(response)
-            patch_cache_control(response, no_store=True, private=True)
         return response
 
 
