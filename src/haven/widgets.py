@@ -1,4 +1,12 @@
-"""Form widgets drawn faster: a select's options rendered in Python, not one template each.
+"""Form widgets: date inputs that browsers can read, and selects drawn faster.
+
+``DateInput`` and ``DateTimeInput`` are the browser's own pickers (``type="date"``,
+``"datetime-local"``), which only accept ISO values: Django writes a widget's value in the
+active language's first input format (``28/11/2026`` in French), which the browser
+rejects and shows as an empty box, so a form saved in French or Spanish lost its dates.
+Django reads the ISO value back in every language.
+
+Selects: a select's options are rendered in Python, not one template each.
 
 Django renders every ``<option>`` through its own template include, which costs tens of
 microseconds an option; the filter forms of Haven's list pages carry hundreds of options
@@ -13,12 +21,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import template
+from django import forms, template
 from django.template.loader import render_to_string
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
+
+DATE_INPUT_FORMAT = "%Y-%m-%d"
+DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker, its value written as ISO in every language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format=DATE_INPUT_FORMAT)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """The browser's date-and-time picker, its value written as ISO in every language."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format=DATETIME_LOCAL_FORMAT)
+
 
 DJANGO_OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
 

@@ -30,8 +30,9 @@ from haven.casework.models import (
     RiskLevel,
     Terminology,
 )
-from haven.organisations.forms import DateInput, LanguagesField
+from haven.organisations.forms import LanguagesField
 from haven.organisations.models import Organisation
+from haven.widgets import DateInput
 
 if TYPE_CHECKING:
     from haven.accounts.models import User

@@ -31,9 +31,10 @@ from haven.events.models import (
     SpeakerRole,
     Visibility,
 )
-from haven.letters.forms import CountryField, DateTimeInput, ExportForm, StrictBooleanField
+from haven.letters.forms import CountryField, ExportForm, StrictBooleanField
 from haven.organisations.languages import language_choices
 from haven.organisations.models import Organisation
+from haven.widgets import DateTimeInput
 
 __all__ = [
     "CodeForm",

@@ -12,6 +12,7 @@ from haven.accounts.access import staff_of
 from haven.helpline.actions import MAX_DURATION_MINUTES, MAX_NOTES
 from haven.helpline.models import CallChannel, CallerType, CallOutcome, CallTopic
 from haven.organisations.models import Organisation
+from haven.widgets import DateInput, DateTimeInput
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -57,12 +58,12 @@ class CallForm(forms.Form):
     started_at = forms.DateTimeField(
         label=_("Started at"),
         input_formats=[DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        widget=DateTimeInput(),
     )
     follow_up_on = forms.DateField(
         label=_("Follow up on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
     person_code = forms.CharField(
         label=_("Person's code"),
@@ -93,12 +94,8 @@ class FollowUpChoice:
 
 
 class CallFilterForm(forms.Form):
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
     channel = forms.ChoiceField(
         label=_("Channel"), required=False, choices=[("", _("Any")), *CallChannel.choices]
     )

@@ -20,17 +20,7 @@ from haven.letters.models import LetterKind, SignatoryCategory, SignatoryOrder
 from haven.organisations.languages import language_choices
 from haven.organisations.models import Organisation
 from haven.records.export import PASSPHRASE_MAX_LENGTH, PASSPHRASE_MIN_LENGTH
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+from haven.widgets import DateInput, DateTimeInput
 
 
 class StrictCheckboxInput(forms.CheckboxInput):

@@ -7,8 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from haven.letters.forms import DateTimeInput
 from haven.organisations.languages import language_choices
+from haven.widgets import DateTimeInput
 
 MARKDOWN_HELP = _("Markdown: blank lines between paragraphs, *emphasis*, lists with “-”.")
 

@@ -12,14 +12,11 @@ from django_countries import countries
 
 from haven.organisations.languages import validate_language_codes
 from haven.organisations.models import MembershipCategory, Organisation, OrganisationKind
+from haven.widgets import DateInput
 
 
 def _country_choices(blank_label: str) -> list[tuple[str, str]]:
     return [("", blank_label), *((code, str(name)) for code, name in countries)]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class LanguagesField(forms.CharField):

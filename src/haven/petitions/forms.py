@@ -9,10 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from haven.abuse.addresses import checked_email, is_blocked_domain
 from haven.abuse.honeypot import HoneypotMixin
-from haven.letters.forms import CountryField, DateTimeInput, ExportForm, StrictBooleanField
+from haven.letters.forms import CountryField, ExportForm, StrictBooleanField
 from haven.organisations.languages import language_choices
 from haven.petitions.actions import LARGEST_GOAL, LONGEST_RETENTION_DAYS
 from haven.petitions.models import DEFAULT_ANONYMISE_AFTER_DAYS, Petition
+from haven.widgets import DateTimeInput
 
 __all__ = ["ExportForm", "InvalidateForm", "PetitionCreateForm", "PetitionForm", "SignatureForm"]
 

@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from haven.widgets import DateInput
+
 
 class AuditFilterForm(forms.Form):
     user = forms.CharField(label=_("User"), max_length=150, required=False)
@@ -15,10 +17,8 @@ class AuditFilterForm(forms.Form):
     object_type = forms.CharField(label=_("Object type"), max_length=60, required=False)
     object_id = forms.CharField(label=_("Object id"), max_length=64, required=False)
     outcome = forms.ChoiceField(label=_("Outcome"), required=False)
-    since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
-    )
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput({"type": "date"}))
+    since = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    until = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
     def __init__(self, *args: Any, outcomes: Iterable[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

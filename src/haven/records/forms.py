@@ -8,16 +8,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from haven.records.export import PASSPHRASE_MAX_LENGTH, PASSPHRASE_MIN_LENGTH
+from haven.widgets import DateInput
 
 KIND_CHOICES = [("persons", _("People supported")), ("services", _("Services given"))]
 FORMAT_CHOICES = [("csv", _("CSV")), ("xlsx", _("Excel workbook (XLSX)"))]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class ExportForm(forms.Form):

@@ -16,6 +16,7 @@ from haven.reporting.actions import DEFAULT_CATEGORIES, DEFAULT_REMIND_DAYS, MAX
 from haven.reporting.models import PeriodKind
 from haven.reporting.periods import previous_periods
 from haven.reporting.schema import TABLES
+from haven.widgets import DateInput
 
 DASHBOARD_COLUMNS = (("country", _("Country")), ("member", _("Member")))
 
@@ -24,10 +25,10 @@ class PeriodForm(forms.Form):
     kind = forms.ChoiceField(label=_("Period"), choices=PeriodKind.choices)
     starts_on = forms.DateField(
         label=_("Starts on"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text=_("The first day of the month, quarter or year."),
     )
-    deadline = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=_("Deadline"), widget=DateInput())
     categories = forms.MultipleChoiceField(
         label=_("Ask these members"),
         choices=MembershipCategory.choices,
@@ -92,9 +93,7 @@ def _member_choices(statuses: list[MemberStatus], everyone: str) -> list[tuple[s
 
 class DeadlineForm(forms.Form):
     member = forms.ChoiceField(label=_("For"), required=False)
-    deadline = forms.DateField(
-        label=_("New deadline"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    deadline = forms.DateField(label=_("New deadline"), widget=DateInput())
     reason = forms.CharField(
         label=_("Note to the members"),
         max_length=500,
@@ -161,12 +160,8 @@ class PublishForm(forms.Form):
 
 class DashboardForm(forms.Form):
     kind = forms.ChoiceField(label=_("Periods"), choices=PeriodKind.choices, required=False)
-    start = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -17,10 +17,7 @@ from haven.organisations.languages import language_choices, validate_language_co
 from haven.organisations.models import Organisation
 from haven.services import access
 from haven.services.models import Channel, ServiceCategory, ServiceDelivery, ServiceType
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
+from haven.widgets import DateInput
 
 
 def _decimal(label: Any, *, minimum: Decimal, required: bool = True) -> forms.DecimalField:

@@ -10,13 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from haven.shelter.actions import MAX_ACCOMPANYING, MAX_CAPACITY
 from haven.shelter.models import Facility
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
+from haven.widgets import DateInput
 
 
 class _RawCheckboxInput(forms.CheckboxInput):
