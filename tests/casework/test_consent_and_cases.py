@@ -191,6 +191,19 @@ def test_case_notes_are_encrypted_listed_and_their_reading_audited(
     assert b"Canarynote" not in operator_page.content
 
 
+def test_case_page_links_to_the_person_page_and_to_the_details(
+    north: Organisation, carol: User
+) -> None:
+    person = intake(carol, north)
+    case = actions.open_case(actor=carol, person=person, assigned_to=carol)
+    page = client_for(carol).get(
+        reverse("case_detail", kwargs={"org": "north", "case_id": case.pk})
+    )
+    content = page.content.decode()
+    for name in ("person_page", "person_details"):
+        assert f'href="{reverse(name, kwargs={"org": "north", "person_id": person.pk})}"' in content
+
+
 def test_household_members_can_be_added_and_removed(north: Organisation, carol: User) -> None:
     first, second = intake(carol, north), intake(carol, north)
     household = actions.create_household(

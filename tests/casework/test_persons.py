@@ -398,6 +398,18 @@ def test_filter_by_service_received(north: Organisation, carol: User) -> None:
     assert search(carol, service="no-such-service").status_code == 400
 
 
+def test_the_code_in_the_results_opens_the_person_page_and_the_details_link_back(
+    north: Organisation, carol: User
+) -> None:
+    person = intake(carol, north)
+    person_page = reverse("person_page", kwargs={"org": "north", "person_id": person.pk})
+    details = reverse("person_details", kwargs={"org": "north", "person_id": person.pk})
+    listing = search(carol).content.decode()
+    assert f'<a href="{person_page}">{person.code}</a>' in listing
+    assert f'href="{details}"' not in listing
+    assert f'href="{person_page}"' in client_for(carol).get(details).content.decode()
+
+
 def test_list_is_paginated_by_fifty_and_audited_once_with_the_count(
     north: Organisation, carol: User
 ) -> None:
