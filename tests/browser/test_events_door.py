@@ -185,3 +185,29 @@ def test_a_visitor_registers_and_door_staff_check_them_in_on_a_phone(
     page.wait_for_function(f"() => localStorage.getItem('{key}.list') === null")
     assert page.evaluate("() => localStorage.getItem('haven.door.998.queue')") is not None
     assert console.csp_violations() == []
+
+
+def test_a_registrant_cancels_from_the_page_their_e_mail_links_to(
+    phone_page: Any, console: Console, flushable_audit_trail: None, live_server: Any
+) -> None:
+    page = phone_page
+    north = make_organisation("north", name="North Shelter")
+    officer = make_user("olga", north, Role.ADVOCACY_OFFICER)
+    with scopes_disabled():
+        event = published_event(north, officer, title="Evening debate", capacity=50)
+        booker = actions.register(event=event, name="Inès Moreau", email="ines@example.org")
+        assert booker.booker is not None
+        token = access.manage_token(booker.booker)
+    own_page = reverse(
+        "event_registration", kwargs={"org": "north", "event": event.slug, "token": token}
+    )
+
+    page.goto(live_server.url + own_page)
+    # A real browser sends the Origin header with the form, as curl and the test client
+    # do not: the page's Referrer-Policy decides whether it is "null".
+    page.get_by_role("button", name="Cancel my registration").click()
+    page.get_by_text("cancelled", exact=False).first.wait_for()
+    with scopes_disabled():
+        booker.booker.refresh_from_db()
+        assert booker.booker.cancelled_at is not None
+    assert console.csp_violations() == []

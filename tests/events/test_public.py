@@ -123,7 +123,7 @@ def test_the_join_link_opens_the_meeting_until_it_is_revoked(
     assert response.status_code == 200
     assert SECRET_URL in response.content.decode()
     assert "PIN 4242" in response.content.decode()
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
     actions.revoke_link(actor=officer, registration=row)
     refused = client.get(join)

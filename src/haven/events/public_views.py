@@ -296,7 +296,10 @@ def event_registered(request: HttpRequest, org: str, event: str) -> HttpResponse
 
 def _private(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    # The address carries the registrant's token: no other site may see it in a Referer
+    # (the meeting's, say). Not "no-referrer": browsers then send "Origin: null" with the
+    # page's own forms, and the CSRF check refuses the cancellation.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
