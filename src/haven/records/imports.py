@@ -50,6 +50,7 @@ from haven.casework.models import (
     MigrationStatus,
     Person,
 )
+from haven.dates import too_early
 from haven.organisations.languages import language_choices
 from haven.organisations.models import Organisation
 from haven.privacy import crypto
@@ -63,7 +64,6 @@ from haven.records.export import (
 from haven.services.models import Channel, HiddenServiceType, ServiceType
 
 MAX_BYTES = 5 * 1024 * 1024
-EARLIEST_SERVICE_DATE = date(2000, 1, 1)
 LARGEST_COUNT = 10_000_000
 MAX_ROWS = 20_000
 MAX_CELL = 10_000
@@ -420,8 +420,9 @@ def _service_date(value: str) -> date:
     parsed = _date(value, allow_future=True)
     if parsed > timezone.localdate() + timedelta(days=1):
         raise CellError(_("A service cannot be recorded more than a day ahead."))
-    if parsed < EARLIEST_SERVICE_DATE:
-        raise CellError(_("Give a date from 1 January 2000 on."))
+    problem = too_early(parsed)
+    if problem:
+        raise CellError(problem)
     return parsed
 
 

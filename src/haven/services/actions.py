@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from haven.accounts.models import RoleAssignment, User
 from haven.casework.actions import note_activity, refresh_first_activity, whose
 from haven.casework.models import Household, Person
+from haven.dates import too_early
 from haven.organisations.languages import validate_language_codes
 from haven.organisations.models import Organisation
 from haven.privacy import audit
@@ -32,7 +33,6 @@ from haven.services.models import (
     ServiceType,
 )
 
-EARLIEST_DATE = date(2000, 1, 1)
 LARGEST_DECIMAL = Decimal("9999999999.99")
 LARGEST_COUNT = 10_000_000
 SERVICE_TYPE_FIELDS = ("name", "category", "unit", "counts_money")
@@ -260,8 +260,8 @@ def _check_delivery(organisation: Organisation, delivery: ServiceDelivery) -> No
         errors["delivered_on"] = _("Give the date the service was given.")
     elif on > timezone.localdate() + timedelta(days=1):
         errors["delivered_on"] = _("A service cannot be recorded more than a day ahead.")
-    elif on < EARLIEST_DATE:
-        errors["delivered_on"] = _("Give a date from 1 January 2000 on.")
+    elif early := too_early(on):
+        errors["delivered_on"] = early
     for name, owner in (("person", delivery.person), ("household", delivery.household)):
         if owner is not None and owner.organisation_id != organisation.pk:
             errors[name] = _("No such record in your organisation.")

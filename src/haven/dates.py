@@ -1,0 +1,34 @@
+"""The oldest dates a record may carry, shared by every app's actions and by the import.
+
+Haven holds support given from this century on; a date before 2000 is a slip (0001-01-01
+from a year left empty, 1900 from a spreadsheet's zero) that would then sort first in
+every list and skew every report. A date of birth goes back as far as the oldest age the
+forms accept.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils.translation import gettext as _
+
+EARLIEST_DATE = datetime.date(2000, 1, 1)
+OLDEST_AGE = 120
+
+
+def too_early(day: datetime.date) -> str | None:
+    """The refusal of a date before ``EARLIEST_DATE``, or None if it is not."""
+    if day < EARLIEST_DATE:
+        return _("Give a date from 1 January 2000 on.")
+    return None
+
+
+def birth_date_problem(born: datetime.date, today: datetime.date) -> str | None:
+    """The refusal of a date of birth in the future or over ``OLDEST_AGE`` years ago, or None."""
+    if born > today:
+        return _("This date is in the future.")
+    # 29 February has no twin OLDEST_AGE years back in most years; 28 February stands in.
+    day = 28 if (today.month, today.day) == (2, 29) else today.day
+    if born < today.replace(year=today.year - OLDEST_AGE, day=day):
+        return _("Give a date of birth at most 120 years ago.")
+    return None
