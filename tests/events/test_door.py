@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.db import connections
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django_scopes import scopes_disabled
 
@@ -262,6 +262,21 @@ def test_the_door_pages_render(dora: User, event: Event) -> None:
     body = page.content.decode()
     assert 'id="door-labels"' in body
     assert "<script>" not in body
+
+
+def test_the_door_pages_give_the_start_in_the_events_own_time_zone(
+    dora: User, event: Event
+) -> None:
+    from haven.events.content import local_time
+
+    # The event is in Paris; the staff's pages are in UTC: an hour or two apart.
+    paris = local_time(event, event.starts_at)
+    assert paris.hour != event.starts_at.hour
+    client = client_for(dora)
+    listing = client.get(reverse("door_events", kwargs={"org": event.owner.slug}))
+    page = client.get(url(event, "event_door"))
+    for body in (listing.content.decode(), page.content.decode()):
+        assert formats.date_format(paris, "SHORT_DATETIME_FORMAT") in body
 
 
 def test_another_organisations_staff_get_404(south: Organisation, event: Event) -> None:
