@@ -204,6 +204,22 @@ def test_case_page_links_to_the_person_page_and_to_the_details(
         assert f'href="{reverse(name, kwargs={"org": "north", "person_id": person.pk})}"' in content
 
 
+def test_case_page_shows_the_labels_of_the_needs_in_the_language_of_the_page(
+    north: Organisation, carol: User
+) -> None:
+    person = intake(carol, north)
+    case = actions.open_case(
+        actor=carol, person=person, assigned_to=carol, needs=["mental_health", "income"]
+    )
+    page = client_for(carol).get(
+        reverse("case_detail", kwargs={"org": "north", "case_id": case.pk}),
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    content = page.content.decode()
+    assert '<span class="tag">Santé mentale</span> <span class="tag">Revenus</span>' in content
+    assert "mental_health" not in content
+
+
 def test_household_members_can_be_added_and_removed(north: Organisation, carol: User) -> None:
     first, second = intake(carol, north), intake(carol, north)
     household = actions.create_household(

@@ -211,6 +211,27 @@ def test_details_page_shows_facts_without_identity_and_audits_one_read(
     assert events("person.viewed")[-1].object_id == str(person.pk)
 
 
+def test_details_page_shows_the_labels_of_the_recorded_codes_in_the_language_of_the_page(
+    north: Organisation, carol: User
+) -> None:
+    person = intake(
+        carol,
+        north,
+        citizenship=["UA"],
+        exploitation_types=["ForcedLabour"],
+        means_of_control=["ThreatensChildrenFamily", "WithholdsDocuments"],
+        vulnerabilities=["DisabilityAndPhysicalHealth"],
+    )
+    path = reverse("person_details", kwargs={"org": "north", "person_id": person.pk})
+    page = client_for(carol).get(path, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "<dd>Ukraine</dd>" in page
+    assert "<dd>Travail forcé</dd>" in page
+    assert "<dd>Menaces envers les enfants ou la famille, Confiscation des papiers</dd>" in page
+    assert "<dd>Handicap et santé physique</dd>" in page
+    for code in ("ForcedLabour", "ThreatensChildrenFamily", "DisabilityAndPhysicalHealth"):
+        assert code not in page
+
+
 def test_every_read_of_a_person_writes_exactly_one_audit_event(
     north: Organisation, carol: User
 ) -> None:

@@ -11,10 +11,12 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Choices
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
+from django_countries import countries
 
 from haven.accounts.tenancy import OrganisationRequest, organisation_view
 from haven.casework import access, actions
@@ -31,8 +33,10 @@ from haven.casework.forms import (
     SettingsForm,
     WithdrawConsentForm,
 )
-from haven.casework.models import Case, Household, Person
+from haven.casework.htcds import Exploitation, MeansOfControl, Vulnerability
+from haven.casework.models import Case, Household, Need, Person
 from haven.casework.terminology import people_words
+from haven.display import ListFormatter
 
 PER_PAGE = 50
 VIEW_IDENTITY = "casework.view_identity"
@@ -56,6 +60,12 @@ def _context(request: OrganisationRequest, **extra: Any) -> dict[str, Any]:
         "can_edit": EDIT in request.permissions,
         **extra,
     }
+
+
+def _labels(choices: type[Choices], codes: list[str]) -> list[str]:
+    """The labels the forms offer for stored codes (a code no longer offered shows as is)."""
+    formatter = ListFormatter()
+    return [formatter.choice(choices, code) for code in codes]
 
 
 def _status(form: Any) -> int:
@@ -153,6 +163,10 @@ def person_details(request: OrganisationRequest, person_id: str) -> HttpResponse
             consents=access.consents_of(person),
             cases=access.cases_of_person(person),
             household_members=_household_members(person.household),
+            citizenship=[countries.name(code) or code for code in person.citizenship],
+            exploitation_types=_labels(Exploitation, person.exploitation_types),
+            means_of_control=_labels(MeansOfControl, person.means_of_control),
+            vulnerabilities=_labels(Vulnerability, person.vulnerabilities),
         ),
     )
 
@@ -459,6 +473,7 @@ def case_detail(request: OrganisationRequest, case_id: str) -> HttpResponse:
             case=case,
             person=case.person,
             notes=notes,
+            needs=_labels(Need, case.needs),
             show_notes=show_notes,
             note_form=NoteForm(),
             open=case.status in access.OPEN_STATUSES,
