@@ -54,7 +54,15 @@ def _print_logins(address: str) -> None:
     print("\nDemo mode waives the two-factor requirement; never put real data here.\n", flush=True)
 
 
+def _serve_at(address: str) -> None:
+    """Make the links of pages and e-mails point at ``address``, unless told otherwise."""
+    # Read by the settings, in this process and the two it starts: on another port the
+    # links would otherwise lead to the default one.
+    os.environ.setdefault("HAVEN_BASE_URL", f"http://{address}")
+
+
 def dev(address: str, seed: int) -> int:
+    _serve_at(address)
     _setup()
     _prepare(seed)
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="haven.settings", PYTHONUNBUFFERED="1")
