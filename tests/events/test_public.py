@@ -259,6 +259,16 @@ def test_listing_filters_and_feed(client: Client, officer: User, north: Organisa
     assert feed["Content-Type"].startswith("text/calendar")
     assert b"Paris seminar" in feed.content
     assert b"Webinar on rights" not in feed.content
+    # A filter no form offers is said to be ignored, and is: the others still apply.
+    odd = client.get(reverse("events_public"), {"country": "F1", "kind": "webinar"})
+    assert odd.status_code == 400
+    body = odd.content.decode()
+    assert "not understood and are ignored" in body
+    assert "Webinar on rights" in body
+    assert "Paris seminar" not in body
+    # The filter's own field, not the header's language switcher, is what its label names.
+    assert body.count('id="event-language"') == 1
+    assert '<label for="event-language">' in body
 
 
 def test_a_cancelled_event_shows_why(client: Client, officer: User, north: Organisation) -> None:

@@ -46,41 +46,34 @@ EVENTS_PER_PAGE = 20
 # --- the listing and the feed -------------------------------------------------------------
 
 
-def _bad_filters(request: HttpRequest) -> bool:
-    """Filters no form offers (unknown type, over-long values) get a clear 400."""
-    when, kind = request.GET.get("when", ""), request.GET.get("kind", "")
-    country, language = request.GET.get("country", ""), request.GET.get("language", "")
-    return (
-        when not in ("", "past")
-        or (kind != "" and kind not in EventKind.values)
-        or len(country) > 2
-        or (country != "" and not country.isalpha())
-        or len(language) > 8
-        or (language != "" and not language.replace("-", "").isalpha())
-    )
-
-
-def _filtered(request: HttpRequest) -> tuple[list[Event], dict[str, str]]:
-    past = request.GET.get("when") == "past"
-    kind = request.GET.get("kind", "")[:30]
-    country = request.GET.get("country", "")[:2].upper()
-    language = request.GET.get("language", "")[:8]
-    events = access.published_events(past=past)
-    with scopes_disabled():
-        if kind in EventKind.values:
-            events = events.filter(kind=kind)
-        if country:
-            events = events.filter(country=country)
-        found = list(events[:1000])
-    if language:
-        found = [event for event in found if language in (event.languages or [])]
-    filters = {
-        "when": "past" if past else "",
-        "kind": kind if kind in EventKind.values else "",
-        "country": country,
-        "language": language,
+def _filters(request: HttpRequest) -> tuple[dict[str, str], bool]:
+    """The list's filters as understood, and whether any was given that no form offers
+    (unknown type, over-long or odd values): those are left out, as the page says."""
+    given = {name: request.GET.get(name, "") for name in ("when", "kind", "country", "language")}
+    country, language = given["country"], given["language"]
+    understood = {
+        "when": given["when"] in ("", "past"),
+        "kind": given["kind"] in ("", *EventKind.values),
+        "country": country == "" or (len(country) == 2 and country.isalpha()),
+        "language": language == ""
+        or (len(language) <= 8 and language.replace("-", "").isalpha()),
     }
-    return found, filters
+    filters = {name: value if understood[name] else "" for name, value in given.items()}
+    filters["country"] = filters["country"].upper()
+    return filters, not all(understood.values())
+
+
+def _filtered(filters: dict[str, str]) -> list[Event]:
+    events = access.published_events(past=filters["when"] == "past")
+    with scopes_disabled():
+        if filters["kind"]:
+            events = events.filter(kind=filters["kind"])
+        if filters["country"]:
+            events = events.filter(country=filters["country"])
+        found = list(events[:1000])
+    if filters["language"]:
+        found = [event for event in found if filters["language"] in (event.languages or [])]
+    return found
 
 
 def _query(filters: dict[str, str]) -> str:
@@ -90,8 +83,9 @@ def _query(filters: dict[str, str]) -> str:
 @public_view
 @require_GET
 def event_index(request: HttpRequest) -> HttpResponse:
-    status = 400 if _bad_filters(request) else 200
-    events, filters = _filtered(request)
+    filters, bad = _filters(request)
+    status = 400 if bad else 200
+    events = _filtered(filters)
     page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     language = request.LANGUAGE_CODE
     rows = [
@@ -123,9 +117,10 @@ def event_index(request: HttpRequest) -> HttpResponse:
 @public_view
 @require_GET
 def event_feed(request: HttpRequest) -> HttpResponse:
-    if _bad_filters(request):
+    filters, bad = _filters(request)
+    if bad:
         return HttpResponse(_("Unknown filter."), status=400, content_type="text/plain")
-    events, _filters = _filtered(request)
+    events = _filtered(filters)
     body = content.calendar_file(events, language=request.LANGUAGE_CODE, name="Haven events")
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="events.ics"'
