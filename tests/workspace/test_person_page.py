@@ -186,6 +186,15 @@ def test_caseworkers_read_notes_but_a_helpline_operator_only_learns_one_exists(
     assert NAME_CANARY not in str(data)
 
 
+def test_a_service_shows_its_unit_in_the_language_of_the_page(carol: User, person: Person) -> None:
+    deliver(person, carol, START, service_type=service_type("cooked_meals"), quantity=6)
+
+    page = client_for(carol).get(page_of(person), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert re.search(r"· 6 comida\s", page)
+    assert " meal" not in page
+
+
 def test_the_page_never_shows_identifying_fields(carol: User, person: Person) -> None:
     assert NAME_CANARY not in client_for(carol).get(page_of(person)).content.decode()
 
