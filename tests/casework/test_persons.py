@@ -431,6 +431,15 @@ def test_the_code_in_the_results_opens_the_person_page_and_the_details_link_back
     assert f'href="{person_page}"' in client_for(carol).get(details).content.decode()
 
 
+def test_service_filter_offers_the_names_of_services_in_the_language_of_the_page(
+    north: Organisation, carol: User
+) -> None:
+    listing = client_for(carol).get(
+        reverse("person_list", kwargs={"org": "north"}), HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert '<option value="food_parcel">Colis alimentaire</option>' in listing.content.decode()
+
+
 def test_list_is_paginated_by_fifty_and_audited_once_with_the_count(
     north: Organisation, carol: User
 ) -> None:

@@ -248,13 +248,15 @@ class PersonSearchForm(forms.Form):
 
 
 def service_choices(organisation: Organisation) -> list[tuple[str, str]]:
-    """Codes and names of the service types the organisation can record."""
+    """Codes and translated names of the service types the organisation can record."""
+    from haven.services.access import service_label_of
     from haven.services.models import ServiceType
 
     rows = ServiceType.objects.filter(
         Q(organisation=organisation) | Q(organisation__isnull=True)
-    ).values_list("code", "name")
-    return sorted(dict(rows).items(), key=lambda item: item[1])
+    ).values_list("organisation_id", "code", "name")
+    labels = {code: service_label_of(owner, code, name) for owner, code, name in rows}
+    return sorted(labels.items(), key=lambda item: item[1])
 
 
 class ConsentForm(forms.Form):
