@@ -154,6 +154,21 @@ def test_caseworker_opens_edits_and_closes_a_case(north: Organisation, carol: Us
     assert list(access.open_cases_assigned_to(north, carol)) == []
 
 
+def test_my_cases_come_soonest_follow_up_first_and_those_without_one_last(
+    north: Organisation, carol: User
+) -> None:
+    def case(follow_up_on: datetime.date | None) -> Case:
+        return actions.open_case(
+            actor=carol, person=intake(carol, north), assigned_to=carol, follow_up_on=follow_up_on
+        )
+
+    undated = case(None)
+    later = case(TODAY + datetime.timedelta(days=9))
+    sooner = case(TODAY + datetime.timedelta(days=2))
+    page = client_for(carol).get(reverse("case_list", kwargs={"org": "north"}), {"mine": "1"})
+    assert list(page.context["page"].object_list) == [sooner, later, undated]
+
+
 def test_a_case_cannot_be_assigned_to_someone_outside_casework(
     north: Organisation, carol: User, victor: User, bob: User
 ) -> None:

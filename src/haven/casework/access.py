@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -330,7 +330,9 @@ def open_cases_assigned_to(organisation: Organisation, user: User) -> QuerySet[C
                 organisation=organisation, assigned_to=user, status__in=OPEN_STATUSES
             )
             .select_related("person")
-            .order_by("follow_up_on", "-opened_on")
+            # SQLite and PostgreSQL disagree on where nulls sort; a case without a
+            # follow-up date is never the soonest.
+            .order_by(F("follow_up_on").asc(nulls_last=True), "-opened_on")
         )
 
 
