@@ -44,6 +44,7 @@ from haven.casework.models import (
     RiskLevel,
     Terminology,
 )
+from haven.dates import too_early
 from haven.organisations.languages import validate_language_codes
 from haven.organisations.models import Organisation
 from haven.privacy import audit
@@ -102,6 +103,13 @@ def _today() -> datetime.date:
 def _not_future(value: datetime.date | None, field: str) -> None:
     if value is not None and value > _today():
         raise ValidationError({field: _("This date is in the future.")})
+
+
+def _not_too_early(value: datetime.date, field: str) -> None:
+    """Refuse, keyed by ``field``, a date before the oldest a record may carry."""
+    problem = too_early(value)
+    if problem:
+        raise ValidationError({field: problem})
 
 
 # Codes
@@ -629,8 +637,16 @@ def _clean_case_values(case: Case, values: Mapping[str, Any]) -> dict[str, Any]:
         if cleaned["opened_on"] is None:
             raise ValidationError({"opened_on": _("Give the date the case opened.")})
         _not_future(cleaned["opened_on"], "opened_on")
+        _not_too_early(cleaned["opened_on"], "opened_on")
         if case.closed_on is not None and cleaned["opened_on"] > case.closed_on:
             raise ValidationError({"opened_on": _("A case opens before it closes.")})
+    if "opened_on" in cleaned or "follow_up_on" in cleaned:
+        opened_on = cleaned.get("opened_on", case.opened_on)
+        follow_up_on = cleaned.get("follow_up_on", case.follow_up_on)
+        if follow_up_on is not None and follow_up_on < opened_on:
+            # When only the opening date moved, it is the one to correct.
+            field = "follow_up_on" if "follow_up_on" in cleaned else "opened_on"
+            raise ValidationError({field: _("A follow-up cannot come before the case opened.")})
     if "assigned_to" in cleaned:
         _check_assignee(case.organisation, cleaned["assigned_to"])
     return cleaned

@@ -1,0 +1,125 @@
+"""Impossible dates of cases, births and consents are refused and change nothing."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django_scopes import scopes_disabled
+
+from haven.accounts.models import User
+from haven.casework import actions
+from haven.casework.models import Case
+from haven.organisations.models import Organisation
+from tests.casework.conftest import intake
+from tests.conftest import bearer
+
+ANCIENT = datetime.date(1, 1, 1)
+TODAY = datetime.date.today()
+
+
+def api(user: User, method: str, path: str, body: Any) -> Any:
+    headers: dict[str, Any] = bearer(user)
+    return getattr(Client(), method)(
+        f"/api/orgs/north{path}", data=json.dumps(body), content_type="application/json", **headers
+    )
+
+
+def refusal(error: pytest.ExceptionInfo[ValidationError]) -> dict[str, list[str]]:
+    return error.value.message_dict
+
+
+# Cases
+
+
+@pytest.mark.parametrize("opened_on", [ANCIENT, datetime.date(1999, 12, 31)])
+def test_a_case_opened_before_2000_is_refused(
+    north: Organisation, carol: User, opened_on: datetime.date
+) -> None:
+    person = intake(carol, north)
+    with pytest.raises(ValidationError) as error:
+        actions.open_case(actor=carol, person=person, opened_on=opened_on)
+    assert refusal(error) == {"opened_on": ["Give a date from 1 January 2000 on."]}
+    with scopes_disabled():
+        assert not Case.objects.exists()
+    case = actions.open_case(actor=carol, person=person, opened_on=datetime.date(2000, 1, 1))
+    assert case.opened_on == datetime.date(2000, 1, 1)
+
+
+def test_a_follow_up_before_the_case_opened_is_refused(north: Organisation, carol: User) -> None:
+    person = intake(carol, north)
+    with pytest.raises(ValidationError) as error:
+        actions.open_case(
+            actor=carol,
+            person=person,
+            opened_on=datetime.date(2025, 3, 1),
+            follow_up_on=datetime.date(1900, 1, 1),
+        )
+    assert refusal(error) == {"follow_up_on": ["A follow-up cannot come before the case opened."]}
+    with scopes_disabled():
+        assert not Case.objects.exists()
+    case = actions.open_case(
+        actor=carol,
+        person=person,
+        opened_on=datetime.date(2025, 3, 1),
+        follow_up_on=datetime.date(2025, 3, 1),
+    )
+    assert case.follow_up_on == datetime.date(2025, 3, 1)
+
+
+def test_a_change_cannot_put_the_follow_up_before_the_opening(
+    north: Organisation, carol: User
+) -> None:
+    person = intake(carol, north)
+    case = actions.open_case(
+        actor=carol,
+        person=person,
+        opened_on=datetime.date(2025, 3, 1),
+        follow_up_on=datetime.date(2025, 3, 10),
+    )
+    for values, field in (
+        ({"follow_up_on": datetime.date(1900, 1, 1)}, "follow_up_on"),
+        ({"opened_on": datetime.date(2025, 3, 11)}, "opened_on"),
+        ({"opened_on": ANCIENT}, "opened_on"),
+    ):
+        with pytest.raises(ValidationError) as error:
+            actions.update_case(actor=carol, case=case, values=values)
+        assert list(refusal(error)) == [field]
+    with scopes_disabled():
+        case.refresh_from_db()
+    assert (case.opened_on, case.follow_up_on) == (
+        datetime.date(2025, 3, 1),
+        datetime.date(2025, 3, 10),
+    )
+    # A change of other fields leaves the dates alone, and clearing the follow-up is fine.
+    assert actions.update_case(actor=carol, case=case, values={"follow_up_on": None}) == [
+        "follow_up_on"
+    ]
+
+
+def test_impossible_case_dates_through_the_api_are_a_400(north: Organisation, carol: User) -> None:
+    person = intake(carol, north)
+    opened = api(carol, "post", "/cases", {"person_id": str(person.pk), "opened_on": "0001-01-01"})
+    assert opened.status_code == 400, opened.content
+    with scopes_disabled():
+        assert not Case.objects.exists()
+    case = actions.open_case(actor=carol, person=person, opened_on=datetime.date(2025, 3, 1))
+    patched = api(carol, "patch", f"/cases/{case.pk}", {"follow_up_on": "1900-01-01"})
+    assert patched.status_code == 400, patched.content
+    with scopes_disabled():
+        assert Case.objects.get().follow_up_on is None
+
+
+def test_a_case_cannot_close_before_it_opened(north: Organisation, carol: User) -> None:
+    case = actions.open_case(
+        actor=carol, person=intake(carol, north), opened_on=datetime.date(2025, 3, 1)
+    )
+    with pytest.raises(ValidationError) as error:
+        actions.close_case(actor=carol, case=case, closed_on=ANCIENT)
+    assert list(refusal(error)) == ["closed_on"]
+    with scopes_disabled():
+        assert Case.objects.get().closed_on is None
