@@ -13,7 +13,7 @@ from django_scopes import scopes_disabled
 
 from haven.accounts.models import User
 from haven.casework import actions
-from haven.casework.models import Case
+from haven.casework.models import Case, Person
 from haven.organisations.models import Organisation
 from tests.casework.conftest import intake
 from tests.conftest import bearer
@@ -123,3 +123,41 @@ def test_a_case_cannot_close_before_it_opened(north: Organisation, carol: User) 
     assert list(refusal(error)) == ["closed_on"]
     with scopes_disabled():
         assert Case.objects.get().closed_on is None
+
+
+# Dates of birth
+
+
+def years_ago(years: int) -> datetime.date:
+    return TODAY.replace(year=TODAY.year - years, day=min(TODAY.day, 28))
+
+
+@pytest.mark.parametrize("born", ["0001-01-01", "1800-06-15", years_ago(121).isoformat()])
+def test_a_birth_over_120_years_ago_is_refused(north: Organisation, carol: User, born: str) -> None:
+    with pytest.raises(ValidationError) as error:
+        intake(carol, north, birth_date=born)
+    assert refusal(error) == {"birth_date": ["Give a date of birth at most 120 years ago."]}
+    person = intake(carol, north, birth_date=years_ago(30).isoformat())
+    with pytest.raises(ValidationError):
+        actions.update_person(actor=carol, person=person, values={"birth_date": born})
+    with scopes_disabled():
+        assert Person.objects.get().birth_date == years_ago(30).isoformat()
+
+
+def test_a_birth_120_years_ago_or_today_is_accepted(north: Organisation, carol: User) -> None:
+    oldest = intake(carol, north, birth_date=years_ago(120).isoformat())
+    assert oldest.birth_date == years_ago(120).isoformat()
+    assert intake(carol, north, birth_date=TODAY.isoformat()).birth_date == TODAY.isoformat()
+    with pytest.raises(ValidationError, match="future"):
+        intake(carol, north, birth_date=(TODAY + datetime.timedelta(days=1)).isoformat())
+
+
+def test_an_impossible_birth_date_through_the_api_is_a_400(
+    north: Organisation, carol: User
+) -> None:
+    intake_body = {"consent": {"given_on": "2025-01-02", "method": "written"}}
+    response = api(carol, "post", "/persons", {**intake_body, "birth_date": "1800-01-01"})
+    assert response.status_code == 400, response.content
+    assert "120 years" in response.content.decode()
+    with scopes_disabled():
+        assert not Person.objects.exists()

@@ -44,7 +44,7 @@ from haven.casework.models import (
     RiskLevel,
     Terminology,
 )
-from haven.dates import too_early
+from haven.dates import birth_date_problem, too_early
 from haven.organisations.languages import validate_language_codes
 from haven.organisations.models import Organisation
 from haven.privacy import audit
@@ -210,7 +210,9 @@ def _clean_person_values(values: Mapping[str, Any]) -> dict[str, Any]:
             raise ValidationError(
                 {"birth_date": _("Give the date of birth as YYYY-MM-DD.")}
             ) from None
-        _not_future(born, "birth_date")
+        problem = birth_date_problem(born, _today())
+        if problem:
+            raise ValidationError({"birth_date": problem})
         cleaned["birth_date"] = born.isoformat()
     age = cleaned.get("estimated_age")
     if age and (not age.isdigit() or int(age) > 120):

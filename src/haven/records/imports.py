@@ -50,7 +50,7 @@ from haven.casework.models import (
     MigrationStatus,
     Person,
 )
-from haven.dates import too_early
+from haven.dates import birth_date_problem, too_early
 from haven.organisations.languages import language_choices
 from haven.organisations.models import Organisation
 from haven.privacy import crypto
@@ -348,7 +348,13 @@ def _estimated_age(value: str) -> str:
 
 
 def _birth_date(value: str) -> str:
-    return _date(value).isoformat() if value else ""
+    if not value:
+        return ""
+    parsed = _date(value)
+    problem = birth_date_problem(parsed, timezone.localdate())
+    if problem:
+        raise CellError(problem)
+    return parsed.isoformat()
 
 
 # The catalogue, codes and staff the rows may name

@@ -1,0 +1,36 @@
+"""A persons import refuses the dates the casework actions refuse, and writes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django_scopes import scopes_disabled
+
+from haven.accounts.models import User
+from haven.casework.models import Consent, Person
+from tests.conftest import client_for
+from tests.records.conftest import Casework
+
+pytestmark = pytest.mark.django_db
+
+PAGE = "/o/north/records/import/"
+
+
+def preview(user: User, content: str) -> list[tuple[int, str, str]]:
+    """The errors of a persons file's preview, as (row, column, message)."""
+    upload = SimpleUploadedFile("persons.csv", content.encode())
+    response = client_for(user).post(PAGE, {"kind": "persons", "file": upload})
+    return [(e.row, e.column, e.message) for e in response.context["parsed"].errors]
+
+
+def counts() -> tuple[int, int]:
+    with scopes_disabled():
+        return Person.objects.count(), Consent.objects.count()
+
+
+@pytest.mark.parametrize("born", ["0001-01-01", "1800-06-15"])
+def test_a_birth_over_120_years_ago_is_refused(carol: User, casework: Casework, born: str) -> None:
+    before = counts()
+    errors = preview(carol, f"code,birth_date\nP-0100,{born}\nP-0101,1990-05-01\n")
+    assert errors == [(2, "birth_date", "Give a date of birth at most 120 years ago.")]
+    assert counts() == before
