@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 from django_scopes import scopes_disabled
@@ -188,6 +190,18 @@ def test_a_helpline_operator_cannot_book_a_stay(hana: User, facility: Facility) 
     assert client_for(hana).get(new_stay_url()).status_code == 403
 
 
+def test_the_stay_page_gives_each_leaving_day_box_its_own_id_and_label(
+    carol: User, staying: list[Stay]
+) -> None:
+    kwargs = {"org": "north", "stay_id": staying[1].pk}
+    page = client_for(carol).get(reverse("shelter_stay", kwargs=kwargs)).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+    for box in ("id_end-ends_on", "id_ends_on"):
+        assert f'<label for="{box}">' in page
+        assert f'aria-describedby="{box}_helptext"' in page
+
+
 def test_the_stay_page_is_audited_and_ends_changes_and_cancels_the_stay(
     carol: User, staying: list[Stay]
 ) -> None:
@@ -200,11 +214,11 @@ def test_the_stay_page_is_audited_and_ends_changes_and_cancels_the_stay(
         action="person.identity_viewed", object_id=str(stay.person_id)
     ).exists()
 
-    refused = client.post(reverse("shelter_stay_end", kwargs=kwargs), {"ends_on": night(0)})
+    refused = client.post(reverse("shelter_stay_end", kwargs=kwargs), {"end-ends_on": night(0)})
     assert refused.status_code == 400
     assert "after the day of arrival" in refused.content.decode()
 
-    ended = client.post(reverse("shelter_stay_end", kwargs=kwargs), {"ends_on": night(3)})
+    ended = client.post(reverse("shelter_stay_end", kwargs=kwargs), {"end-ends_on": night(3)})
     assert ended.status_code == 302
     changed = client.post(
         reverse("shelter_stay_change", kwargs=kwargs),

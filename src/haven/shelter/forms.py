@@ -109,6 +109,11 @@ class StayChangeForm(forms.Form):
 
 
 class EndStayForm(forms.Form):
+    # The stay page also shows StayChangeForm, whose "ends_on" would share this one's
+    # ids (its label and help text would point at the first box); the view reads the
+    # posted form with this same prefix.
+    prefix = "end"
+
     ends_on = forms.DateField(
         label=_("Leaves on"),
         widget=DateInput(),
