@@ -21,9 +21,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.apps import apps
+from django.conf import settings as django_settings
 from django.db import connection
 from django.db.models.signals import post_migrate
 from django.test import Client
+from django.utils import translation
 from django_scopes import scopes_disabled
 
 from haven.accounts.models import RoleAssignment, User
@@ -64,6 +66,16 @@ def _fast_and_quiet(settings: Any) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.HAVEN_DEMO = False
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    # A page asked for in French leaves French active in the thread (LocaleMiddleware
+    # activates the request's language and nothing deactivates it): the next test would
+    # read its messages in French.
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

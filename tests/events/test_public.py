@@ -306,3 +306,8 @@ def test_the_event_page_names_the_events_languages(
     page = client.get(url(event, "event_public")).content.decode()
     assert "Languages: English, French</p>" in page
     assert "'bidi'" not in page
+    # Named in the visitor's language.
+    french = client.get(url(event, "event_public"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Langues : Anglais, Français</p>" in french
+    spanish = client.get(url(event, "event_public"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Inglés, Francés</p>" in spanish

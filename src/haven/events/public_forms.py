@@ -10,14 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from haven.abuse.addresses import checked_email, is_blocked_domain
 from haven.abuse.honeypot import HoneypotMixin
 from haven.events.models import Event, Question, QuestionKind, Visibility
-from haven.organisations.languages import language_choices
+from haven.organisations.languages import language_name
 
 MAX_COMPANIONS = 20
-
-
-def _language_name(code: str) -> str:
-    names = dict(language_choices())
-    return str(names.get(code, code))
 
 
 class RegistrationForm(HoneypotMixin):
@@ -67,7 +62,7 @@ class RegistrationForm(HoneypotMixin):
                 **common,
             )
         if question.kind == QuestionKind.LANGUAGE:
-            options = [(code, _language_name(code)) for code in self.event.interpretation]
+            options = [(code, language_name(code)) for code in self.event.interpretation]
             return forms.ChoiceField(choices=[("", "—"), *options], **common)
         return forms.CharField(max_length=300, **common)
 

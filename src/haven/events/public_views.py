@@ -7,7 +7,6 @@ are built without them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -38,7 +37,7 @@ from haven.events.models import (
 from haven.events.public_forms import CancelForm, RegistrationForm
 from haven.letters.content import plain_summary, render_markdown
 from haven.letters.views import add_errors
-from haven.organisations.languages import language_choices
+from haven.organisations.languages import language_name
 
 EVENTS_PER_PAGE = 20
 
@@ -55,8 +54,7 @@ def _filters(request: HttpRequest) -> tuple[dict[str, str], bool]:
         "when": given["when"] in ("", "past"),
         "kind": given["kind"] in ("", *EventKind.values),
         "country": country == "" or (len(country) == 2 and country.isalpha()),
-        "language": language == ""
-        or (len(language) <= 8 and language.replace("-", "").isalpha()),
+        "language": language == "" or (len(language) <= 8 and language.replace("-", "").isalpha()),
     }
     filters = {name: value if understood[name] else "" for name, value in given.items()}
     filters["country"] = filters["country"].upper()
@@ -130,11 +128,6 @@ def event_feed(request: HttpRequest) -> HttpResponse:
 # --- one event ----------------------------------------------------------------------------
 
 
-def _language_names(codes: Iterable[str]) -> list[str]:
-    names = dict(language_choices())
-    return [str(names.get(code, code)) for code in codes]
-
-
 def _partners(event: Event) -> list[tuple[str, list[str]]]:
     with scopes_disabled():
         partners = list(
@@ -177,8 +170,8 @@ def _event_context(request: HttpRequest, event: Event) -> dict[str, Any]:
         "ends": content.local_time(event, event.ends_at),
         "place": content.place_of(event),
         # Not "languages": base.html names its list of interface languages so.
-        "event_languages": _language_names(event.languages or []),
-        "interpretation": _language_names(event.interpretation or []),
+        "event_languages": [language_name(code) for code in event.languages or []],
+        "interpretation": [language_name(code) for code in event.interpretation or []],
         "partners": _partners(event),
         "programme": _programme(event),
         "accepts": access.accepts_registrations(event),

@@ -17,7 +17,7 @@ from django_countries import countries
 from haven.abuse.addresses import checked_email, is_blocked_domain
 from haven.abuse.honeypot import HoneypotMixin
 from haven.letters.models import LetterKind, SignatoryCategory, SignatoryOrder
-from haven.organisations.languages import language_choices
+from haven.organisations.languages import language_choices, language_name
 from haven.organisations.models import Organisation
 from haven.records.export import PASSPHRASE_MAX_LENGTH, PASSPHRASE_MIN_LENGTH
 from haven.widgets import DateInput, DateTimeInput
@@ -218,10 +218,9 @@ class CategoryForm(forms.Form):
     def __init__(self, *args: Any, languages: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.languages = languages
-        names = dict(language_choices())
         for language in languages:
             self.fields[f"name_{language}"] = forms.CharField(
-                label=_("Name in %(language)s") % {"language": names.get(language, language)},
+                label=_("Name in %(language)s") % {"language": language_name(language)},
                 max_length=120,
                 required=False,
             )

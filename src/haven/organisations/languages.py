@@ -2,23 +2,45 @@
 
 from __future__ import annotations
 
+import gettext
 from functools import cache
 
 import pycountry
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 
 @cache
-def language_choices() -> list[tuple[str, str]]:
-    """Every living ISO 639 language with a two-letter code, or a three-letter one if none."""
+def _english_choices() -> list[tuple[str, str]]:
     choices = []
     for language in pycountry.languages:
         code = getattr(language, "alpha_2", None) or language.alpha_3
         if getattr(language, "type", "L") != "L" and not hasattr(language, "alpha_2"):
             continue
         choices.append((code, language.name))
-    return sorted(choices, key=lambda pair: pair[1])
+    return choices
+
+
+@cache
+def _choices_in(interface_language: str) -> list[tuple[str, str]]:
+    # pycountry ships the ISO 639 names translated (Debian's iso-codes catalogues).
+    names = gettext.translation(
+        "iso639-3", pycountry.LOCALES_DIR, languages=[interface_language], fallback=True
+    )
+    named = [(code, names.gettext(name)) for code, name in _english_choices()]
+    return sorted(named, key=lambda pair: pair[1].casefold())
+
+
+@cache
+def _names_in(interface_language: str) -> dict[str, str]:
+    return dict(_choices_in(interface_language))
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """Every living ISO 639 language with a two-letter code, or a three-letter one if none,
+    named and sorted in the interface's language."""
+    return _choices_in(get_language() or "en")
 
 
 @cache
@@ -27,7 +49,8 @@ def _known_codes() -> frozenset[str]:
 
 
 def language_name(code: str) -> str:
-    return dict(language_choices()).get(code, code)
+    """The language's name in the interface's language (the code if it is unknown)."""
+    return _names_in(get_language() or "en").get(code, code)
 
 
 def validate_language_codes(codes: object) -> None:
