@@ -9,14 +9,15 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
-from django_scopes import scopes_disabled
+from django.urls import reverse
+from django_scopes import scope, scopes_disabled
 
 from haven.accounts.models import User
 from haven.casework import actions
-from haven.casework.models import Case, Person
+from haven.casework.models import Case, Consent, Person
 from haven.organisations.models import Organisation
 from tests.casework.conftest import intake
-from tests.conftest import bearer
+from tests.conftest import bearer, client_for
 
 ANCIENT = datetime.date(1, 1, 1)
 TODAY = datetime.date.today()
@@ -161,3 +162,71 @@ def test_an_impossible_birth_date_through_the_api_is_a_400(
     assert "120 years" in response.content.decode()
     with scopes_disabled():
         assert not Person.objects.exists()
+
+
+# Consents
+
+
+def test_a_consent_given_before_2000_is_refused(
+    north: Organisation, south: Organisation, carol: User
+) -> None:
+    person = intake(carol, north)
+    with pytest.raises(ValidationError) as error:
+        actions.record_consent(
+            actor=carol,
+            person=person,
+            purpose="referral",
+            recipient=south,
+            given_on=ANCIENT,
+            method="verbal",
+        )
+    assert refusal(error) == {"given_on": ["Give a date from 1 January 2000 on."]}
+    with pytest.raises(ValidationError) as error:
+        actions.create_person(
+            actor=carol,
+            organisation=north,
+            values={},
+            consent_given_on=ANCIENT,
+            consent_method="written",
+        )
+    assert list(refusal(error)) == ["consent_given_on"]
+    with scope(organisation=north):
+        assert list(Consent.objects.values_list("purpose", flat=True)) == ["casework"]
+        assert Person.objects.count() == 1
+
+
+def test_a_consent_given_before_2000_through_the_api_is_a_400(
+    north: Organisation, south: Organisation, carol: User
+) -> None:
+    person = intake(carol, north)
+    consent = {"purpose": "referral", "recipient_id": south.pk, "method": "verbal"}
+    recorded = api(
+        carol, "post", f"/persons/{person.pk}/consents", {**consent, "given_on": "0001-01-01"}
+    )
+    assert recorded.status_code == 400, recorded.content
+    created = api(
+        carol, "post", "/persons", {"consent": {"given_on": "0001-01-01", "method": "written"}}
+    )
+    assert created.status_code == 400, created.content
+    with scopes_disabled():
+        assert Consent.objects.count() == 1
+        assert Person.objects.count() == 1
+
+
+def test_a_consent_given_before_2000_through_the_form_is_shown_and_not_saved(
+    north: Organisation, south: Organisation, carol: User
+) -> None:
+    person = intake(carol, north)
+    response = client_for(carol).post(
+        reverse("consent_add", kwargs={"org": "north", "person_id": person.pk}),
+        {
+            "purpose": "referral",
+            "recipient": south.pk,
+            "given_on": "0001-01-01",
+            "method": "verbal",
+        },
+    )
+    assert response.status_code == 400
+    assert "Give a date from 1 January 2000 on." in response.content.decode()
+    with scopes_disabled():
+        assert Consent.objects.count() == 1

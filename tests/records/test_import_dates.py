@@ -34,3 +34,19 @@ def test_a_birth_over_120_years_ago_is_refused(carol: User, casework: Casework, 
     errors = preview(carol, f"code,birth_date\nP-0100,{born}\nP-0101,1990-05-01\n")
     assert errors == [(2, "birth_date", "Give a date of birth at most 120 years ago.")]
     assert counts() == before
+
+
+def test_a_consent_given_before_2000_is_refused(carol: User, casework: Casework) -> None:
+    before = counts()
+    errors = preview(
+        carol,
+        "code,casework_consent_on,casework_consent_method\n"
+        "P-0100,0001-01-01,written\n"
+        "P-0101,1999-12-31,verbal\n"
+        "P-0102,2000-01-01,verbal\n",
+    )
+    assert errors == [
+        (2, "casework_consent_on", "Give a date from 1 January 2000 on."),
+        (3, "casework_consent_on", "Give a date from 1 January 2000 on."),
+    ]
+    assert counts() == before

@@ -245,6 +245,7 @@ def create_person(
     """Record a new person with their casework consent, and their household if any."""
     cleaned = _clean_person_values(values)
     _not_future(consent_given_on, "consent_given_on")
+    _not_too_early(consent_given_on, "consent_given_on")
     if consent_method not in ConsentMethod.values:
         raise ValidationError({"consent_method": _("Choose how consent was obtained.")})
     if household is not None and household.organisation_id != organisation.pk:
@@ -550,6 +551,8 @@ def record_consent(
         errors["method"] = _("Choose how consent was obtained.")
     if given_on > _today():
         errors["given_on"] = _("This date is in the future.")
+    elif early := too_early(given_on):
+        errors["given_on"] = early
     if purpose == ConsentPurpose.REFERRAL and recipient is None:
         errors["recipient"] = _("A referral consent names the organisation it is for.")
     if purpose != ConsentPurpose.REFERRAL and recipient is not None:

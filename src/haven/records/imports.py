@@ -246,8 +246,15 @@ def _date(value: str, *, allow_future: bool = False) -> date:
     return parsed
 
 
-def _optional_date(value: str) -> date | None:
-    return _date(value) if value else None
+def _consent_date(value: str) -> date | None:
+    """The day a consent was given, by the bounds of casework.actions.record_consent."""
+    if not value:
+        return None
+    parsed = _date(value)
+    problem = too_early(parsed)
+    if problem:
+        raise CellError(problem)
+    return parsed
 
 
 def _moment(value: str) -> datetime:
@@ -521,7 +528,7 @@ def _person_cleaners() -> dict[str, Callable[[str], Any]]:
         "means_of_control": _choices(MeansOfControl),
         "in_sex_work": _yes_no,
         "vulnerabilities": _choices(Vulnerability),
-        "casework_consent_on": _optional_date,
+        "casework_consent_on": _consent_date,
         "casework_consent_method": _choice(ConsentMethod),
         "last_activity_at": lambda v: _moment(v) if v else None,
         **{name: _text(limit) for name, limit in IDENTITY_MAX_LENGTH.items()},
