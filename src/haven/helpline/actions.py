@@ -54,8 +54,14 @@ def minutes_since(started_at: datetime.datetime) -> int:
     return max(0, min(MAX_DURATION_MINUTES, math.ceil(seconds / 60)))
 
 
-def _check(values: Mapping[str, Any], organisation: Organisation) -> dict[str, Any]:
-    """The values, cleaned, or a ValidationError naming every field that is wrong."""
+def _check(
+    values: Mapping[str, Any], organisation: Organisation, call: HelplineCall | None = None
+) -> dict[str, Any]:
+    """The values, cleaned, or a ValidationError naming every field that is wrong.
+
+    ``call`` is the call being corrected, whose start and follow-up stand for those the values
+    leave as they are.
+    """
     errors: dict[str, str] = {}
     cleaned = dict(values)
     if "started_at" in values:
@@ -111,6 +117,10 @@ def _check(values: Mapping[str, Any], organisation: Organisation) -> dict[str, A
             errors["follow_up_on"] = _("Give the follow-up date as a date.")
         elif follow_up_on > timezone.localdate() + MAX_FOLLOW_UP_AHEAD:
             errors["follow_up_on"] = _("Plan a follow-up within the next year.")
+    if not {"started_at", "follow_up_on"} & set(errors) and _follow_up_before_call(cleaned, call):
+        # When only the start moved, it is the one to correct.
+        field = "follow_up_on" if "follow_up_on" in values else "started_at"
+        errors[field] = _("A follow-up cannot come before the call.")
     if "notes" in values:
         notes = values["notes"]
         if not isinstance(notes, str) or len(notes) > MAX_NOTES:
@@ -122,6 +132,17 @@ def _check(values: Mapping[str, Any], organisation: Organisation) -> dict[str, A
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def _follow_up_before_call(cleaned: Mapping[str, Any], call: HelplineCall | None) -> bool:
+    """Whether the values put the follow-up on a day before the call's."""
+    if "started_at" not in cleaned and "follow_up_on" not in cleaned:
+        return False
+    started_at = cleaned.get("started_at", call.started_at if call else None)
+    follow_up_on = cleaned.get("follow_up_on", call.follow_up_on if call else None)
+    if started_at is None or follow_up_on is None:
+        return False
+    return bool(follow_up_on < timezone.localtime(started_at).date())
 
 
 def _link(person: Person, organisation: Organisation) -> None:
@@ -213,7 +234,7 @@ def update_call(
     for required in ("started_at", "duration_minutes", "channel", "caller_type", "outcome"):
         if required in changes and changes[required] is None:
             raise ValidationError({required: _("This field cannot be empty.")})
-    values = _check(changes, organisation)
+    values = _check(changes, organisation, call)
     changed = sorted(name for name, value in values.items() if getattr(call, name) != value)
     if not changed:
         return call
