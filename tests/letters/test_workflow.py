@@ -273,3 +273,14 @@ def test_an_unknown_step_or_language_is_a_clear_refusal(letter, ada):
     assert owner.post(move, {"move": "explode"}).status_code == 400
     text = reverse("letter_text", kwargs={"org": "coalition", "letter_id": letter.pk, "lang": "zz"})
     assert owner.get(text).status_code == 404
+
+
+def test_the_share_links_are_named_in_the_visitors_language() -> None:
+    from django.utils import translation
+
+    from haven.letters.content import share_links
+
+    with translation.override("es"):
+        labels = [link.label for link in share_links("https://example.org/l/", "Carta", [])]
+    assert "Correo electrónico" in labels
+    assert "E-mail" not in labels

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
 
 from haven.records.export import Cell, csv_bytes, encrypted_zip, xlsx_bytes
@@ -108,7 +109,7 @@ def share_links(url: str, title: str, hashtags: Sequence[str]) -> list[ShareLink
     """Plain links that open each service's own share page: no script, button or tracker."""
     text = f"{title} {' '.join('#' + tag for tag in hashtags)}".strip()
     return [
-        ShareLink("E-mail", f"mailto:?subject={quote(title)}&body={quote(url)}"),
+        ShareLink(_("E-mail"), f"mailto:?subject={quote(title)}&body={quote(url)}"),
         ShareLink(
             "Mastodon", "https://mastodonshare.com/?" + urlencode({"text": text, "url": url})
         ),
