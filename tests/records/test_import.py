@@ -206,6 +206,29 @@ def test_persons_are_imported_with_encrypted_identity_and_consent(
     assert CANARY not in raw
 
 
+def test_the_import_is_reported_in_words_with_the_number_of_rows(
+    carol: User, casework: Casework
+) -> None:
+    client = client_for(carol)
+
+    def imported(kind: str, content: bytes) -> str:
+        checked = client.post(PAGE, {"kind": kind, "file": upload(content)})
+        assert checked.status_code == 200, checked.context["parsed"].errors
+        ticket = checked.context["confirm_form"].initial["ticket"]
+        return client.post(PAGE, {"ticket": ticket}).content.decode()
+
+    persons = imported(
+        "persons", b"code,casework_consent_on,casework_consent_method\n,2026-01-02,verbal\n"
+    )
+    assert "Imported 1 row." in persons
+    for line in ("1 person recorded", "0 households created", "1 consent recorded"):
+        assert f"<li>{line}</li>" in persons
+    assert "persons:" not in persons
+    services = imported("services", f"{SERVICES_HEADER}\n2026-01-05,food_parcel,,,1,,,,\n".encode())
+    assert "<li>1 service recorded</li>" in services
+    assert "deliveries:" not in services
+
+
 def test_duplicate_and_existing_person_codes_are_refused(carol: User, casework: Casework) -> None:
     content = b"code,gender\nP-0001,\nP-0200,\nP-0200,\n"
     response = preview(carol, "persons", content)

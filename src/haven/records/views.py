@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, ngettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from haven.accounts.tenancy import OrganisationRequest, organisation_view
@@ -30,6 +31,22 @@ from haven.records.imports import (
 from haven.records.tasks import pending_run
 
 DOWNLOAD_SECONDS = 10 * 60
+
+# The counts actions.import_records returns, as the page words them.
+IMPORTED_COUNTS = {
+    "persons": ngettext_lazy(
+        "%(counter)s person recorded", "%(counter)s people recorded", "counter"
+    ),
+    "households": ngettext_lazy(
+        "%(counter)s household created", "%(counter)s households created", "counter"
+    ),
+    "consents": ngettext_lazy(
+        "%(counter)s consent recorded", "%(counter)s consents recorded", "counter"
+    ),
+    "deliveries": ngettext_lazy(
+        "%(counter)s service recorded", "%(counter)s services recorded", "counter"
+    ),
+}
 
 
 def _download_key(request: OrganisationRequest, ticket: str) -> str:
@@ -165,11 +182,17 @@ def _confirm_import(request: OrganisationRequest) -> HttpResponse:
         context = _import_context(ImportForm(), parsed, problems=error.messages)
         return render(request, "records/import.html", context, status=400)
     forget(confirm.cleaned_data["ticket"])
+    rows = len(parsed.values)
     messages.success(
         request,
-        _("Imported %(rows)d rows.") % {"rows": len(parsed.values)},
+        ngettext("Imported %(rows)d row.", "Imported %(rows)d rows.", rows) % {"rows": rows},
     )
-    return render(request, "records/import.html", _import_context(ImportForm(), imported=counts))
+    imported = [
+        IMPORTED_COUNTS[key] % {"counter": count} if key in IMPORTED_COUNTS else f"{key}: {count}"
+        for key, count in counts.items()
+    ]
+    context = _import_context(ImportForm(), imported=imported)
+    return render(request, "records/import.html", context)
 
 
 @organisation_view("casework.erase")

@@ -1,0 +1,47 @@
+"""An organisation admin checks an import file on a phone-sized screen."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from haven.accounts.permissions import Role
+from tests.browser.conftest import Console
+from tests.browser.test_caseworker_phone import fits_the_screen
+from tests.conftest import client_for, make_organisation, make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_preview_of_an_import_fits_a_phone(
+    phone_page: Any, console: Console, flushable_audit_trail: None, live_server: Any
+) -> None:
+    north = make_organisation("north", name="North Shelter")
+    admin = make_user("ada", north, Role.ORGANISATION_ADMIN)
+    page = phone_page
+    session = client_for(admin).cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+    )
+    page.goto(f"{live_server.url}/o/north/records/import/")
+    page.get_by_label("People supported").check()
+    page.set_input_files(
+        "input[type=file]",
+        files=[
+            {
+                "name": "persons.csv",
+                "mimeType": "text/csv",
+                "buffer": b"code,gender\nP-0100,Feminine\n",
+            }
+        ],
+    )
+    page.locator("main form button[type=submit]").last.click()
+
+    # The 64 characters of the file's SHA-256 are one word; they must wrap, not widen.
+    checksum = page.locator("main code")
+    assert re.fullmatch(r"[0-9a-f]{64}", checksum.inner_text())
+    assert fits_the_screen(page)
+    assert not console.csp_violations()
