@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 from haven.accounts.models import User
 from haven.casework.actions import note_activity, refresh_first_activity
 from haven.casework.models import Person
+from haven.dates import too_early
 from haven.organisations.models import Organisation
 from haven.privacy import audit
 from haven.shelter import access
@@ -149,6 +150,9 @@ def _check_dates(starts_on: date, ends_on: date | None, *, today: date) -> None:
         )
     if starts_on > today + LONGEST_NOTICE:
         raise ValidationError({"starts_on": _("A stay can be booked at most a year ahead.")})
+    problem = too_early(starts_on)
+    if problem:
+        raise ValidationError({"starts_on": problem})
 
 
 def _check_party(accompanying: int) -> None:
