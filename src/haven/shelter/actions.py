@@ -19,7 +19,6 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from haven.accounts.models import User
 from haven.casework.actions import note_activity, refresh_first_activity
@@ -101,13 +100,11 @@ def _check_capacity(
             )
         if not family_room and load.beds > facility.beds:
             free = facility.beds - (load.beds - 1 - accompanying)
+            # Counts as labels, not in a sentence: one ngettext cannot agree with two numbers.
             raise ValidationError(
-                ngettext(
-                    "%(facility)s would be over capacity on the night of %(night)s: "
-                    "%(needed)d beds are needed and %(free)d bed is free.",
-                    "%(facility)s would be over capacity on the night of %(night)s: "
-                    "%(needed)d beds are needed and %(free)d beds are free.",
-                    max(free, 0),
+                _(
+                    "%(facility)s would be over capacity on the night of %(night)s "
+                    "(beds needed: %(needed)d, beds free: %(free)d)."
                 )
                 % {
                     "facility": facility.name,
