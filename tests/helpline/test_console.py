@@ -101,6 +101,39 @@ def test_the_htmx_console_answers_with_a_fresh_form_and_the_new_row(
     assert 'id="call-counts" class="call-counts" hx-swap-oob="true"' in page
 
 
+def out_of_band_targets(fragment: str) -> list[str]:
+    """The ids an htmx answer swaps out of band (by its own id or by a selector)."""
+    targets = []
+    for tag in re.findall(r"<[^>]*hx-swap-oob=[^>]*>", fragment):
+        swap = re.search(r'hx-swap-oob="([^"]*)"', tag)
+        assert swap is not None
+        if swap.group(1) == "true":
+            own = re.search(r'\sid="([^"]+)"', tag)
+            assert own is not None, tag
+            targets.append(own.group(1))
+        else:
+            targets.append(swap.group(1).split(":", 1)[-1].removeprefix("#"))
+    return targets
+
+
+@pytest.mark.parametrize("calls_already", [0, 1])
+def test_every_out_of_band_target_of_a_save_is_on_the_console(
+    north: Organisation, carol: User, calls_already: int
+) -> None:
+    for _ in range(calls_already):
+        make_call(north, carol, started_at=timezone.now())
+    client = client_for(carol)
+    console = client.get(console_url(north)).content.decode()
+    saved = client.post(console_url(north), call_form(), headers=HTMX).content.decode()
+    targets = out_of_band_targets(saved)
+    assert "no-calls-today" in targets
+    for target in targets:
+        assert f'id="{target}"' in console, target
+    shown = re.search(r'<p id="no-calls-today"[^>]*>', console)
+    assert shown is not None
+    assert (" hidden" in shown.group()) == bool(calls_already)
+
+
 def test_an_anonymous_call_needs_no_person_and_says_so_in_the_audit_trail(
     north: Organisation, olga: User
 ) -> None:
