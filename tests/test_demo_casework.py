@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime
+import itertools
+import re
 from typing import Any
 
 import pytest
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from haven.casework.actions import CODE_DIGITS
 from haven.casework.models import Consent, OrganisationSettings, Person
 from haven.demo import build_demo
 from haven.demo_casework import BUSY_CALLS, BUSY_HELPLINE, build_casework
@@ -146,6 +150,18 @@ def test_the_demo_has_realistic_casework_for_its_frontline_members() -> None:
         for facility in Facility.objects.all():
             assert Stay.objects.filter(facility=facility).exists()
         assert Stay.objects.filter(family_room=True, accompanying__gt=0).exists()
+        # The demo keeps the app's own rules: one bed a night per person, codes as the app
+        # gives them, nothing recorded ahead of now.
+        far = datetime.date.max
+        stays: dict[Any, list[tuple[datetime.date, datetime.date]]] = {}
+        for person, starts, ends in Stay.objects.values_list("person", "starts_on", "ends_on"):
+            stays.setdefault(person, []).append((starts, ends or far))
+        for spans in stays.values():
+            spans.sort()
+            assert all(ended <= begun for (_s, ended), (begun, _e) in itertools.pairwise(spans))
+        width = re.compile(rf"[A-Z]+-\d{{{CODE_DIGITS}}}")
+        assert all(width.fullmatch(code) for code in persons.values_list("code", flat=True))
+        assert not HelplineCall.objects.filter(started_at__gt=timezone.now()).exists()
 
         identifying = Person.objects.exclude(given_name_index="")[:20]
         assert all("(demo)" in person.given_name for person in identifying)

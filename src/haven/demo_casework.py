@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import datetime
 import random
-from collections.abc import Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 from unittest import mock
 
 from django.db.models import Q
@@ -28,7 +30,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from haven.accounts.models import User
-from haven.casework.actions import refresh_first_activity
+from haven.casework.actions import CODE_DIGITS, refresh_first_activity
 from haven.casework.htcds import (
     CaseStatus,
     Exploitation,
@@ -145,8 +147,12 @@ class _Member:
 
     def moment(self, day: datetime.date) -> datetime.datetime:
         hour, minute = self.rng.randint(8, 21), self.rng.randint(0, 59)
-        naive = datetime.datetime.combine(day, datetime.time(hour, minute))
-        return timezone.make_aware(naive)
+        moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+        now = timezone.now()
+        if moment > now:
+            # What is recorded has happened: today's moments lie before now.
+            moment = now - datetime.timedelta(minutes=self.rng.randint(1, 120))
+        return moment
 
     def day_for(self, person: Person) -> datetime.date:
         """A day between the person's first contact and today."""
@@ -239,7 +245,8 @@ def _persons(member: _Member, rows: _Rows, count: int, prefix: str) -> None:
     for number in range(1, count + 1):
         person = Person(
             organisation=organisation,
-            code=f"{prefix}-{number:04d}",
+            # As the app allocates them: a new person follows on in the same width.
+            code=f"{prefix}-{number:0{CODE_DIGITS}d}",
             gender=rng.choices(
                 [Gender.FEMININE, Gender.TRANSGENDER_FEMININE, Gender.MASCULINE, Gender.UNKNOWN],
                 weights=[80, 6, 10, 4],
@@ -274,7 +281,7 @@ def _persons(member: _Member, rows: _Rows, count: int, prefix: str) -> None:
             else:
                 household = Household(
                     organisation=organisation,
-                    code=f"{prefix}-H{len(households) + 1:03d}",
+                    code=f"H-{len(households) + 1:0{CODE_DIGITS}d}",
                     other_members=rng.randint(0, 4),
                 )
                 households.append(household)
@@ -475,12 +482,30 @@ def _calls(member: _Member, rows: _Rows, count: int) -> None:
         rows.calls.append(call)
 
 
+def _free_guest(
+    rng: random.Random,
+    guests: Sequence[Person],
+    away: Mapping[Any, list[tuple[datetime.date, datetime.date]]],
+    starts: datetime.date,
+    ends: datetime.date,
+) -> Person | None:
+    """A guest with no other stay between ``starts`` and ``ends`` (a few tries, or none)."""
+    for _try in range(20):
+        person = rng.choice(guests)
+        if all(ends <= begun or ended <= starts for begun, ended in away.get(person.pk, [])):
+            return person
+    return None
+
+
 def _shelters(member: _Member, rows: _Rows, places: Sequence[tuple[str, int, int]]) -> None:
     """Stays chained per bed and per family room, so capacity is never exceeded."""
     rng, organisation = member.rng, member.organisation
     guests = member.consented
     if not guests:
         return
+    # Where each guest sleeps, across the member's shelters: one bed a night, as booking
+    # a stay requires.
+    away: dict[Any, list[tuple[datetime.date, datetime.date]]] = defaultdict(list)
     for name, beds, rooms in places:
         facility = Facility(
             organisation=organisation,
@@ -495,7 +520,11 @@ def _shelters(member: _Member, rows: _Rows, places: Sequence[tuple[str, int, int
             day = member.today - datetime.timedelta(days=DAYS - rng.randint(0, 40))
             while day <= member.today:
                 length = rng.randint(7, 120)
-                person = rng.choice(guests)
+                ends = day + datetime.timedelta(days=length)
+                person = _free_guest(rng, guests, away, day, ends)
+                if person is None:
+                    day = ends
+                    continue
                 stay = Stay(
                     organisation=organisation,
                     facility=facility,
@@ -504,11 +533,12 @@ def _shelters(member: _Member, rows: _Rows, places: Sequence[tuple[str, int, int
                     accompanying=rng.randint(1, 4) if family_room else 0,
                     starts_on=day,
                 )
-                ends = day + datetime.timedelta(days=length)
                 if ends <= member.today:
                     stay.ends_on = ends
                 elif rng.random() < 0.5:
                     stay.ends_on = ends  # a planned departure
+                # A stay with no departure yet holds the person from now on.
+                away[person.pk].append((day, ends if stay.ends_on else datetime.date.max))
                 member.touch(person, min(ends, member.today))
                 rows.stays.append(stay)
                 day = ends + datetime.timedelta(days=rng.randint(0, 20))
