@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from haven.casework.actions import CODE_DIGITS
-from haven.casework.models import Consent, OrganisationSettings, Person
+from haven.casework.models import Case, Consent, OrganisationSettings, Person
 from haven.demo import build_demo
 from haven.demo_casework import BUSY_CALLS, BUSY_HELPLINE, build_casework
 from haven.helpline.models import HelplineCall
@@ -162,6 +162,7 @@ def test_the_demo_has_realistic_casework_for_its_frontline_members() -> None:
         width = re.compile(rf"[A-Z]+-\d{{{CODE_DIGITS}}}")
         assert all(width.fullmatch(code) for code in persons.values_list("code", flat=True))
         assert not HelplineCall.objects.filter(started_at__gt=timezone.now()).exists()
+        assert not Case.objects.filter(follow_up_on__lt=F("opened_on")).exists()
 
         identifying = Person.objects.exclude(given_name_index="")[:20]
         assert all("(demo)" in person.given_name for person in identifying)

@@ -342,7 +342,10 @@ def _cases(member: _Member, rows: _Rows) -> None:
             )
         elif rng.random() < 0.5:
             # Some follow-ups are due today or overdue, so the home page has work on it.
-            case.follow_up_on = member.today + datetime.timedelta(days=rng.randint(-10, 20))
+            # Never before the case opened, which the app refuses.
+            case.follow_up_on = max(
+                opened, member.today + datetime.timedelta(days=rng.randint(-10, 20))
+            )
         rows.cases.append(case)
         for _ in range(rng.randint(0, 4)):
             day = opened + datetime.timedelta(
