@@ -50,3 +50,12 @@ def test_a_consent_given_before_2000_is_refused(carol: User, casework: Casework)
         (3, "casework_consent_on", "Give a date from 1 January 2000 on."),
     ]
     assert counts() == before
+
+
+def test_an_estimated_age_over_120_is_refused_as_by_the_forms(
+    carol: User, casework: Casework
+) -> None:
+    before = counts()
+    errors = preview(carol, "code,estimated_age\nP-0100,125\nP-0101,120\n")
+    assert errors == [(2, "estimated_age", "Give an age in years, from 0 to 120.")]
+    assert counts() == before

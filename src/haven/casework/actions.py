@@ -44,7 +44,7 @@ from haven.casework.models import (
     RiskLevel,
     Terminology,
 )
-from haven.dates import birth_date_problem, too_early
+from haven.dates import OLDEST_AGE, birth_date_problem, too_early
 from haven.organisations.languages import validate_language_codes
 from haven.organisations.models import Organisation
 from haven.privacy import audit
@@ -215,7 +215,7 @@ def _clean_person_values(values: Mapping[str, Any]) -> dict[str, Any]:
             raise ValidationError({"birth_date": problem})
         cleaned["birth_date"] = born.isoformat()
     age = cleaned.get("estimated_age")
-    if age and (not age.isdigit() or int(age) > 120):
+    if age and (not age.isdigit() or int(age) > OLDEST_AGE):
         raise ValidationError({"estimated_age": _("Give an age in years, from 0 to 120.")})
     for field in FACT_FIELDS:
         if field in cleaned and cleaned[field] is None and field != "in_sex_work":

@@ -50,7 +50,7 @@ from haven.casework.models import (
     MigrationStatus,
     Person,
 )
-from haven.dates import birth_date_problem, too_early
+from haven.dates import OLDEST_AGE, birth_date_problem, too_early
 from haven.organisations.languages import language_choices
 from haven.organisations.models import Organisation
 from haven.privacy import crypto
@@ -349,8 +349,9 @@ def _text(limit: int) -> Callable[[str], str]:
 
 
 def _estimated_age(value: str) -> str:
-    if value and (not value.isdigit() or int(value) > 130):
-        raise CellError(_("Write an age in years, from 0 to 130."))
+    if value and (not value.isdigit() or int(value) > OLDEST_AGE):
+        # The forms' own limit and words: an import is no back door.
+        raise CellError(_("Give an age in years, from 0 to 120."))
     return value
 
 
