@@ -248,7 +248,10 @@ def test_the_owner_drafts_opens_and_publishes_in_the_browser(ada, coalition, cli
     assert saved.status_code == 302
     move = reverse("letter_move", kwargs={"org": "coalition", "letter_id": letter.pk})
     assert owner.post(move, {"move": "open"}).status_code == 302
+    # The request form's address is given while it takes requests, and only then.
+    assert "ask to sign at" in owner.get(detail).content.decode()
     assert owner.post(move, {"move": "publish"}).status_code == 302
+    assert "ask to sign at" not in owner.get(detail).content.decode()
     public = client.get(
         reverse("letter_public", kwargs={"org": "coalition", "letter": letter.slug})
     )
