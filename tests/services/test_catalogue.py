@@ -135,3 +135,17 @@ def test_recent_deliveries_of_a_person_and_a_household_for_other_pages(
     assert len(access.deliveries_for_person(north, pia, limit=3)) == 3
     assert len(access.deliveries_for_household(north, family)) == 1
     assert access.deliveries_for_person(south, pia) == []
+
+
+def test_a_quantity_and_its_unit_agree_in_the_readers_language() -> None:
+    from decimal import Decimal
+
+    assert access.quantity_label(Decimal("1"), "meal") == "1 meal"
+    assert access.quantity_label(Decimal("6"), "meal") == "6 meals"
+    assert access.quantity_label(Decimal("1.50"), "hour") == "1.50 hours"
+    assert access.quantity_label(Decimal("3"), "our own unit") == "3 our own unit"
+    with translation.override("fr"):
+        assert access.quantity_label(Decimal("2"), "night") == "2 nuitées"
+    with translation.override("es"):
+        assert access.quantity_label(Decimal("1"), "voucher") == "1 vale"
+        assert access.quantity_label(Decimal("4"), "voucher") == "4 vales"

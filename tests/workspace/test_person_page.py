@@ -191,8 +191,11 @@ def test_a_service_shows_its_unit_in_the_language_of_the_page(carol: User, perso
 
     page = client_for(carol).get(page_of(person), HTTP_ACCEPT_LANGUAGE="es").content.decode()
 
-    assert re.search(r"· 6 comida\s", page)
+    assert re.search(r"· 6 comidas\s", page)
     assert " meal" not in page
+    # In English too the unit agrees with the number.
+    english = client_for(carol).get(page_of(person)).content.decode()
+    assert re.search(r"· 6 meals\s", english)
 
 
 def test_the_page_never_shows_identifying_fields(carol: User, person: Person) -> None:

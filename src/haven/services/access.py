@@ -22,9 +22,10 @@ from django.db.models import (
     Sum,
 )
 from django.http import Http404, HttpRequest
+from django.template.defaultfilters import floatformat
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 from django_scopes import scope
 
 from haven.accounts.models import User
@@ -61,6 +62,29 @@ UNIT_LABELS: dict[str, Promise] = {
     "card": _("card"),
 }
 
+# A quantity with its unit, agreeing with the number: "1 meal", "6 meals".
+UNIT_QUANTITIES: dict[str, Promise] = {
+    "parcel": ngettext_lazy("%(quantity)s parcel", "%(quantity)s parcels", "number"),
+    "meal": ngettext_lazy("%(quantity)s meal", "%(quantity)s meals", "number"),
+    "pack": ngettext_lazy("%(quantity)s pack", "%(quantity)s packs", "number"),
+    "item": ngettext_lazy("%(quantity)s item", "%(quantity)s items", "number"),
+    "voucher": ngettext_lazy("%(quantity)s voucher", "%(quantity)s vouchers", "number"),
+    "payment": ngettext_lazy("%(quantity)s payment", "%(quantity)s payments", "number"),
+    "trip": ngettext_lazy("%(quantity)s trip", "%(quantity)s trips", "number"),
+    "night": ngettext_lazy("%(quantity)s night", "%(quantity)s nights", "number"),
+    "session": ngettext_lazy("%(quantity)s session", "%(quantity)s sessions", "number"),
+    "consultation": ngettext_lazy(
+        "%(quantity)s consultation", "%(quantity)s consultations", "number"
+    ),
+    "test": ngettext_lazy("%(quantity)s test", "%(quantity)s tests", "number"),
+    "accompaniment": ngettext_lazy(
+        "%(quantity)s accompaniment", "%(quantity)s accompaniments", "number"
+    ),
+    "hour": ngettext_lazy("%(quantity)s hour", "%(quantity)s hours", "number"),
+    "contact": ngettext_lazy("%(quantity)s contact", "%(quantity)s contacts", "number"),
+    "card": ngettext_lazy("%(quantity)s card", "%(quantity)s cards", "number"),
+}
+
 RECENT_DELIVERIES = 20
 
 
@@ -80,6 +104,18 @@ def unit_label(unit: str) -> str:
     """A unit in the current language when it is one of the catalogue's own."""
     label = UNIT_LABELS.get(unit)
     return str(label) if label is not None else unit
+
+
+def quantity_label(quantity: Decimal, unit: str) -> str:
+    """A quantity and its unit in the current language, the unit agreeing with the number
+    ("6 meals"); an organisation's own unit is given as it wrote it."""
+    shown = floatformat(quantity, "-2")
+    phrase = UNIT_QUANTITIES.get(unit)
+    if phrase is None:
+        return f"{shown} {unit}"
+    # Plural rules count whole numbers; a fraction ("1.5 hours") reads as more than one.
+    number = int(quantity) if quantity == quantity.to_integral_value() else 2
+    return str(phrase % {"number": number, "quantity": shown})
 
 
 def _catalogue_of(organisation: Organisation) -> QuerySet[ServiceType]:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 from haven.accounts.tenancy import OrganisationRequest, access_rule, organisation_view
 from haven.casework.access import person_for
 from haven.organisations.models import Organisation
-from haven.services.access import unit_label
+from haven.services.access import quantity_label
 from haven.workspace import access
 
 # Links to other apps' pages, shown only when that app has the page and the user's
@@ -111,7 +111,12 @@ def person_page(request: OrganisationRequest, person_id: uuid.UUID) -> HttpRespo
         "consents_in_force": in_force,
         # Catalogue units are stored in English; the reader sees them in their language.
         "items": [
-            (item, unit_label(item.obj.service_type.unit) if item.kind == access.SERVICE else "")
+            (
+                item,
+                quantity_label(item.obj.quantity, item.obj.service_type.unit)
+                if item.kind == access.SERVICE
+                else "",
+            )
             for item in page.items
         ],
         "older": page.next_cursor.encode() if page.next_cursor else None,
