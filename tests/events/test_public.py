@@ -311,3 +311,15 @@ def test_the_event_page_names_the_events_languages(
     assert "Langues : Anglais, Français</p>" in french
     spanish = client.get(url(event, "event_public"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Inglés, Francés</p>" in spanish
+
+
+def test_partners_are_named_with_the_languages_punctuation(
+    client: Client, officer: User, north: Organisation, south: Organisation
+) -> None:
+    event = published_event(north, officer)
+    actions.add_partner(actor=officer, event=event, organisation=south, role="co_host")
+    english = client.get(url(event, "event_public")).content.decode()
+    assert "<p>Co-host: South Helpline</p>" in english
+    # French sets a space before the colon.
+    french = client.get(url(event, "event_public"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "<p>Co-hôte : South Helpline</p>" in french
