@@ -154,6 +154,24 @@ def test_caseworker_opens_edits_and_closes_a_case(north: Organisation, carol: Us
     assert list(access.open_cases_assigned_to(north, carol)) == []
 
 
+def test_a_case_edited_in_french_keeps_its_dates(north: Organisation, carol: User) -> None:
+    person = intake(carol, north)
+    client = client_for(carol)
+    client.post(
+        reverse("case_open", kwargs={"org": "north", "person_id": person.pk}),
+        {"assigned_to": carol.pk, "needs": ["housing"], "risk_level": "low",
+         "opened_on": "2025-03-01", "follow_up_on": "2025-03-10"},
+    )  # fmt: skip
+    with scopes_disabled():
+        case = Case.objects.get()
+    edit = reverse("case_edit", kwargs={"org": "north", "case_id": case.pk})
+    page = client.get(edit, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    # The browser's date box takes only ISO dates: "10/03/2025" showed as an empty box, and
+    # saving the form in French then erased the follow-up.
+    assert 'value="2025-03-01"' in page
+    assert 'value="2025-03-10"' in page
+
+
 def test_my_cases_come_soonest_follow_up_first_and_those_without_one_last(
     north: Organisation, carol: User
 ) -> None:
