@@ -98,6 +98,10 @@ def person_list(request: OrganisationRequest) -> HttpResponse:
             active_to=data["active_to"],
         )
     persons = access.for_person_listing(access.search_persons(request.organisation, filters))
+    if form.is_bound and not form.is_valid():
+        # A search that cannot be read lists no one rather than everyone: the caseworker
+        # was looking for someone in particular, and the form says what to correct.
+        persons = persons.none()
     page = Paginator(persons, PER_PAGE).get_page(request.GET.get("page"))
     access.record_listing(request, "person.listed", len(page.object_list))
     query = request.GET.copy()
