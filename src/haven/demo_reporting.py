@@ -186,9 +186,13 @@ def build_reporting(
                 submission.status = SubmissionStatus.SENT
                 submission.save()
                 noised = add_noise(figures, period.epsilon, countries)
-                sent_at = timezone.make_aware(
-                    datetime.datetime.combine(period.ends_on, datetime.time(9))
-                ) + datetime.timedelta(days=rng.randint(1, 14))
+                # What was sent has been sent: a period that just ended has sendings up to
+                # now, not after it.
+                sent_at = min(
+                    timezone.make_aware(datetime.datetime.combine(period.ends_on, datetime.time(9)))
+                    + datetime.timedelta(days=rng.randint(1, 14)),
+                    timezone.now() - datetime.timedelta(minutes=rng.randint(1, 600)),
+                )
                 revision = Revision.objects.create(
                     organisation=organisation,
                     submission=submission,

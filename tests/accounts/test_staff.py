@@ -25,6 +25,10 @@ def test_admin_invites_a_caseworker_who_joins_through_the_emailed_link(
     assert len(mail.outbox) == 1
     link = re.search(r"http://\S+/invitations/(\S+)/", str(mail.outbox[0].body))
     assert link is not None
+    # The pending invitation names its role as the staff list does, in the page's language.
+    staff = client.get(reverse("staff_list", kwargs={"org": "north"}))
+    assert '<span class="tag">Caseworker</span>' in staff.content.decode()
+    assert '<span class="tag">caseworker</span>' not in staff.content.decode()
 
     newcomer = Client()
     response = newcomer.post(

@@ -115,6 +115,11 @@ def test_a_coordinator_runs_a_period_from_asking_to_publishing(
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
+    # The deadline is said as dates are everywhere else, not as ISO.
+    from django.utils.formats import date_format
+
+    said = client.get(response["Location"]).content.decode()
+    assert date_format(end + datetime.timedelta(days=30)) in said
     from haven.reporting.models import ReportingPeriod
 
     period = ReportingPeriod.objects.get(network=coalition)

@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from haven.demo import build_demo
@@ -36,6 +37,8 @@ def test_the_demo_network_reports_monthly_and_publishes_every_month_but_the_late
         assert [s.due_on - latest.deadline for s in own] == [datetime.timedelta(days=14)]
         assert latest.deadline_changes.get().reason
     assert manual > 0
+    with scopes_disabled():
+        assert not Revision.objects.filter(sent_at__gt=timezone.now()).exists()
     published = Publication.objects.filter(status="published")
     assert published.count() == 2
     assert all(publication.persons > 0 for publication in published)

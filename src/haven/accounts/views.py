@@ -128,7 +128,10 @@ def _staff_page(request: OrganisationRequest, form: InviteForm, status: int = 20
     context = {
         "organisation": request.organisation,
         "staff": staff,
-        "invitations": access.pending_invitations(request.organisation),
+        "invitations": [
+            (invitation, [role_labels.get(role, role) for role in invitation.roles])
+            for invitation in access.pending_invitations(request.organisation)
+        ],
         "form": form,
     }
     return render(request, "accounts/staff.html", context, status=status)

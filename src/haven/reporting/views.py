@@ -421,7 +421,7 @@ def period_create(request: OrganisationRequest) -> HttpResponse:
             messages.success(
                 request,
                 _("%(period)s is open: the members were asked to report by %(deadline)s.")
-                % {"period": period.label, "deadline": period.deadline},
+                % {"period": period.label, "deadline": date_format(period.deadline)},
             )
             return redirect("period_review", org=request.organisation.slug, period_id=period.pk)
     return render(
