@@ -211,3 +211,31 @@ def test_a_viewer_gets_403_and_an_outsider_404(
     south_patch = outsider.send("PATCH", f"/api/orgs/south/helpline/calls/{call.pk}", {})
     assert south_patch.status_code == 404
     assert count() == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "day", "says"),
+    [
+        ("date_from", "9999-12-31", "Give a date up to"),
+        ("date_to", "9999-12-31", "Give a date up to"),
+        ("date_from", "0001-01-01", "Give a date from 1 January 2000 on."),
+        ("date_to", "1999-12-31", "Give a date from 1 January 2000 on."),
+    ],
+)
+def test_a_far_off_filter_date_is_a_400_that_says_what_to_correct(
+    north: Organisation, carol: User, field: str, day: str, says: str
+) -> None:
+    make_call(north, carol)
+    response = Api(carol).get(CALLS, {field: day})
+    assert response.status_code == 400, response.content
+    assert field in response.content.decode()
+    assert says in response.content.decode()
+    assert audit_events("helpline_call.listed") == []
+
+
+def test_a_filter_date_some_years_ahead_is_still_answered(north: Organisation, carol: User) -> None:
+    make_call(north, carol)
+    ahead = (timezone.localdate() + datetime.timedelta(days=5 * 365)).isoformat()
+    response = Api(carol).get(CALLS, {"date_from": "2000-01-01", "date_to": ahead})
+    assert response.status_code == 200, response.content
+    assert response.json()["count"] == 1

@@ -242,3 +242,21 @@ def test_access_helpers_for_other_apps(
     assert counts.anonymous == 2
     assert counts.by_channel == {"chat": 1, "phone": 2}
     assert counts.by_outcome == {"information_given": 3}
+
+
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        ({"date_from": "9999-12-31"}, "Enter a valid date."),
+        ({"date_to": "9999-12-31"}, "Enter a valid date."),
+        ({"date_from": "0001-01-01"}, "Give a date from 1 January 2000 on."),
+    ],
+)
+def test_a_far_off_filter_date_answers_400_not_500(
+    north: Organisation, carol: User, query: dict[str, str], says: str
+) -> None:
+    make_call(north, carol)
+    response = client_for(carol).get(list_url(north, **query))
+    assert response.status_code == 400
+    assert says in response.content.decode()
+    assert audit_events("helpline_call.listed") == []

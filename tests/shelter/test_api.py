@@ -213,3 +213,42 @@ def test_occupancy_for_one_night_and_for_a_range(
     assert months.status_code == 200
     assert len(months.json()) == 12
     assert sum(m["nights"] for m in months.json()) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "field", "says"),
+    [
+        ("/occupancy", {"on": "9999-12-31"}, "on", "Give a date up to"),
+        ("/occupancy", {"on": "0001-01-01"}, "on", "Give a date from 1 January 2000 on."),
+        (
+            "/occupancy",
+            {"from": "9999-12-01", "to": "9999-12-31"},
+            "from",
+            "Give a date up to",
+        ),
+        ("/occupancy/months", {"to": "9999-12-31"}, "to", "Give a date up to"),
+        ("/occupancy/months", {"to": "0001-01-01"}, "to", "Give a date from 1 January 2000 on."),
+        (
+            "/occupancy/months",
+            {"from": "1999-12-01", "to": "2000-06-30"},
+            "from",
+            "Give a date from 1 January 2000 on.",
+        ),
+    ],
+)
+def test_a_far_off_occupancy_date_is_a_400_that_says_what_to_correct(
+    alice: User, house: Facility, path: str, query: dict[str, str], field: str, says: str
+) -> None:
+    response = call(alice, "get", path, **query)
+    assert response.status_code == 400, response.content
+    assert field in response.content.decode()
+    assert says in response.content.decode()
+
+
+def test_occupancy_some_years_ahead_and_from_2000_is_still_answered(
+    alice: User, house: Facility
+) -> None:
+    assert call(alice, "get", "/occupancy", on=night(5 * 365).isoformat()).status_code == 200
+    months = call(alice, "get", "/occupancy/months", to="2000-12-31")
+    assert months.status_code == 200, months.content
+    assert len(months.json()) == 12

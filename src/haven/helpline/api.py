@@ -148,13 +148,28 @@ def _person(
     return None
 
 
+def _date_problem(day: datetime.date) -> str | None:
+    """Why a filter date is refused (before 2000, or years ahead), or None."""
+    latest = access.latest_filter_date()
+    if day > latest:
+        return f"Give a date up to {latest.isoformat()}."
+    return access.filter_date_problem(day)
+
+
 @router.get(
     "/orgs/{org}/helpline/calls",
-    response=CallPage,
+    response={200: CallPage, 400: Message},
     summary="Helpline calls, latest first, filtered and paginated (notes left out)",
 )
 @api_organisation_operation("helpline.log_call")
 def list_calls(request: OrganisationRequest, org: str, filters: Query[CallQuery]) -> CallPage:
+    problems = {
+        name: problem
+        for name, day in (("date_from", filters.date_from), ("date_to", filters.date_to))
+        if day is not None and (problem := _date_problem(day))
+    }
+    if problems:
+        raise ValidationError(problems)
     calls = access.filtered_calls(
         request.organisation,
         access.CallFilters(

@@ -177,6 +177,11 @@ def call_list(request: OrganisationRequest) -> HttpResponse:
     status = 200
     if form.is_bound:
         if form.is_valid():
+            for name in ("date_from", "date_to"):
+                day = form.cleaned_data[name]
+                if day is not None and (problem := access.filter_date_problem(day)):
+                    form.add_error(name, problem)
+        if form.is_valid():
             data = form.cleaned_data
             filters = access.CallFilters(
                 date_from=data["date_from"],

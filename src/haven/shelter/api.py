@@ -331,6 +331,17 @@ def delete_stay(request: OrganisationRequest, org: str, stay_id: uuid.UUID) -> S
     return Status(204, None)
 
 
+def _refuse_far_dates(days: dict[str, date | None]) -> None:
+    """Refuse a filter date before 2000 or years ahead: 400 with what to correct."""
+    problems = {
+        name: problem
+        for name, day in days.items()
+        if day is not None and (problem := access.filter_date_problem(day))
+    }
+    if problems:
+        raise ValidationError(problems)
+
+
 @router.get(
     "/orgs/{org}/shelter/occupancy",
     response={200: list[NightOut], 400: Message},
@@ -340,6 +351,7 @@ def delete_stay(request: OrganisationRequest, org: str, stay_id: uuid.UUID) -> S
 def occupancy(
     request: OrganisationRequest, org: str, filters: Query[OccupancyQuery]
 ) -> list[NightOut]:
+    _refuse_far_dates({"on": filters.on, "from": filters.from_, "to": filters.to})
     if filters.on is not None and (filters.from_ is not None or filters.to is not None):
         raise ValidationError({"on": "Give either on, or from and to, not both."})
     if (filters.from_ is None) != (filters.to is None):
@@ -381,6 +393,7 @@ def occupancy(
 def occupancy_by_month(
     request: OrganisationRequest, org: str, filters: Query[MonthQuery]
 ) -> list[MonthOut]:
+    _refuse_far_dates({"from": filters.from_, "to": filters.to})
     last = filters.to or timezone.localdate()
     first = filters.from_ or access.months_back(last, 12)
     if first > last or (last - first).days > 3 * 366:
