@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, include, path
+from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as SchemaError
+from ninja.parser import Parser
 
 from haven.abuse.ratelimit import RateLimited
 from haven.accounts.api import router as accounts_router
@@ -28,6 +31,42 @@ from haven.services.api import router as services_router
 from haven.shelter.api import router as shelter_router
 from haven.workspace.api import router as workspace_router
 
+NUL_REFUSED = "Text may not contain the NUL character (\\u0000)."
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+class RefusingNul(Parser):
+    """ninja's parser, refusing the NUL character anywhere in a body or a query.
+
+    Django's forms refuse it (ProhibitNullCharactersValidator) and PostgreSQL cannot store
+    it in text: through the API it reached the database and failed there, a 500.
+    """
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = super().parse_body(request)
+        if _holds_nul(data):
+            # ninja answers any failure here with a 400 "Cannot parse request body".
+            raise ValueError(NUL_REFUSED)
+        return data
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        parsed = super().parse_querydict(data, list_fields, request)
+        if _holds_nul(parsed):
+            raise ValidationError(NUL_REFUSED)
+        return parsed
+
+
 api = NinjaAPI(
     title="Haven API",
     version="1",
@@ -38,6 +77,7 @@ api = NinjaAPI(
     ),
     auth=PersonalTokenAuth(),
     urls_namespace="api",
+    parser=RefusingNul(),
 )
 api.add_router("/", accounts_router)
 api.add_router("/", organisations_router)
@@ -89,6 +129,14 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
         request,
         {"detail": "Send a valid personal token: Authorization: Bearer haven_…"},
         status=401,
+    )
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    # The cap on request bodies (DATA_UPLOAD_MAX_MEMORY_SIZE), answered as the API answers.
+    return api.create_response(
+        request, {"detail": "The request body is too large (at most 1 MB)."}, status=413
     )
 
 

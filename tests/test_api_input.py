@@ -1,0 +1,60 @@
+"""What the API refuses before any operation sees it: bodies over the cap, and NUL."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+from django_scopes import scopes_disabled
+
+from haven.accounts.models import User
+from haven.casework.models import Person
+from haven.organisations.models import Organisation
+from tests.conftest import bearer
+
+pytestmark = pytest.mark.django_db
+
+INTAKE = {"consent": {"given_on": "2025-01-02", "method": "written"}, "gender": "Feminine"}
+
+
+def post_as(user: User, path: str, body: str) -> Any:
+    extra: dict[str, Any] = bearer(user)
+    return Client().post(path, body, content_type="application/json", **extra)
+
+
+def persons() -> int:
+    with scopes_disabled():
+        return Person.objects.count()
+
+
+def test_a_body_over_the_cap_is_a_413_not_a_crash(north: Organisation, carol: User) -> None:
+    body = json.dumps({**INTAKE, "notes": "x" * 1_100_000})
+    response = post_as(carol, "/api/orgs/north/persons", body)
+    assert response.status_code == 413
+    assert "too large" in response.json()["detail"]
+    assert persons() == 0
+
+
+def test_a_public_body_over_the_cap_is_a_413_too() -> None:
+    response = Client().post(
+        "/api/events/nobody/nothing/registrations",
+        json.dumps({"name": "x" * 1_100_000}),
+        content_type="application/json",
+    )
+    assert response.status_code == 413
+
+
+def test_nul_in_a_body_is_refused_and_nothing_is_written(north: Organisation, carol: User) -> None:
+    body = json.dumps({**INTAKE, "given_name": "A\u0000B"})
+    response = post_as(carol, "/api/orgs/north/persons", body)
+    assert response.status_code == 400
+    assert persons() == 0
+
+
+def test_nul_in_a_query_is_refused(north: Organisation, carol: User) -> None:
+    extra: dict[str, Any] = bearer(carol)
+    response = Client().get("/api/orgs/north/persons", {"code": "P\u0000"}, **extra)
+    assert response.status_code == 400
+    assert "NUL" in json.dumps(response.json())
