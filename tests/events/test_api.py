@@ -415,3 +415,16 @@ def test_a_change_made_in_another_process_reaches_registrations_within_a_second(
     cache.delete(access._registration_targets._key("north", event.slug))
     clock[0] += public_cache.LOCAL_SECONDS
     assert _register(client, event, "second@example.org").status_code == 400
+
+
+def test_a_registration_in_an_unknown_language_is_refused(adam, north_event):
+    client = Client()
+    move = f"/api/orgs/north/events/{north_event.pk}/publish"
+    _send(client, "post", move, {}, **_auth(adam))
+    public = f"/api/events/north/{north_event.slug}/registrations"
+    body = {"name": "QA Person", "email": "qa@example.org", "language": "zz-top"}
+    refused = _send(client, "post", public, body)
+    assert refused.status_code == 400, refused.content
+    assert "language" in refused.json()["detail"]
+    with scopes_disabled():
+        assert not Registration.objects.exists()

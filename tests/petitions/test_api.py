@@ -85,6 +85,12 @@ def test_a_public_signature_with_a_bad_token_or_address_is_refused(petition):
         _post(client, f"{public}/signatures", {"name": "X", "email": "not-an-address"}).status_code
         == 400
     )
+    # What the web form refuses, the API refuses too.
+    for odd in ({"country": "ZZ"}, {"name": "   "}, {"language": "zz-top"}):
+        body = {"name": "X", "email": "odd@example.org", **odd}
+        refused = _post(client, f"{public}/signatures", body)
+        assert refused.status_code == 400, odd
+        assert next(iter(odd)) in refused.json()["detail"]
     assert not Signature.objects.exists()
 
 

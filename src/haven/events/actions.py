@@ -63,7 +63,7 @@ from haven.inserts import insert_rows, insert_statement, mark_inserted, paramete
 from haven.letters.actions import check_language
 from haven.letters.content import clean_hashtags, free_slug
 from haven.ordering import move_within, set_order
-from haven.organisations.languages import validate_language_codes
+from haven.organisations.languages import is_language_code, validate_language_codes
 from haven.organisations.models import Organisation
 from haven.privacy import audit
 
@@ -1228,6 +1228,10 @@ def register(
         )
     if any(len(companion) > 200 for companion in names):
         raise ValidationError({"companions": _("A name has at most 200 characters.")})
+    # The e-mails go out in it (in English when Haven has no translation into it); the API
+    # passes whatever it was sent.
+    if not is_language_code(language):
+        raise ValidationError({"language": _("Unknown language.")})
     cleaned = clean_answers(event, answers or {}, questions)
     group = Registration._meta.get_field("group").get_default()
     key = email_key(event.pk, email)

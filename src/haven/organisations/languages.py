@@ -48,6 +48,11 @@ def _known_codes() -> frozenset[str]:
     return frozenset(code for code, _name in language_choices())
 
 
+def is_language_code(code: str) -> bool:
+    """Whether ``code`` is one of the ISO 639 codes Haven knows."""
+    return code in _known_codes()
+
+
 def language_name(code: str) -> str:
     """The language's name in the interface's language (the code if it is unknown)."""
     return _names_in(get_language() or "en").get(code, code)

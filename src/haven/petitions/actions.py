@@ -21,12 +21,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from django_countries import countries
 
 from haven.abuse.addresses import domain_of, normalise_email
 from haven.accounts.models import User
 from haven.inserts import insert_rows
 from haven.letters.actions import check_language
 from haven.letters.content import clean_hashtags, free_slug
+from haven.organisations.languages import is_language_code
 from haven.organisations.models import Organisation
 from haven.petitions import access
 from haven.petitions.models import Petition, PetitionStatus, Signature, SignatureStatus
@@ -247,6 +249,14 @@ def sign_petition(
     """
     if not access.accepts_signatures(petition):
         raise ValidationError(_("This petition is not taking signatures."))
+    # The form checks these too; the public API reaches this action without it.
+    name, country = name.strip(), country.strip().upper()
+    if not name or len(name) > 200:
+        raise ValidationError({"name": _("Give your name (at most 200 characters).")})
+    if country and country not in countries:
+        raise ValidationError({"country": _("Choose a country from the list.")})
+    if not is_language_code(language):
+        raise ValidationError({"language": _("Unknown language.")})
     signature = Signature(
         petition=petition,
         organisation_id=petition.owner_id,
