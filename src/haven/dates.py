@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import datetime
 
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 EARLIEST_DATE = datetime.date(2000, 1, 1)
 OLDEST_AGE = 120
+# A filter date this many years ahead is a slip (9999-12-31), and one at the calendar's
+# edge overflows as soon as the day after it is computed.
+FILTER_YEARS_AHEAD = 10
 
 
 def too_early(day: datetime.date) -> str | None:
@@ -31,4 +36,19 @@ def birth_date_problem(born: datetime.date, today: datetime.date) -> str | None:
     day = 28 if (today.month, today.day) == (2, 29) else today.day
     if born < today.replace(year=today.year - OLDEST_AGE, day=day):
         return _("Give a date of birth at most 120 years ago.")
+    return None
+
+
+def latest_filter_date() -> datetime.date:
+    """The last day a list's date filter may name."""
+    return timezone.localdate() + datetime.timedelta(days=366 * FILTER_YEARS_AHEAD)
+
+
+def filter_date_problem(day: datetime.date) -> str | None:
+    """Why ``day`` cannot narrow a list (before 2000, or years ahead), or None."""
+    if problem := too_early(day):
+        return problem
+    latest = latest_filter_date()
+    if day > latest:
+        return _("Give a date up to %(date)s.") % {"date": date_format(latest)}
     return None

@@ -16,10 +16,8 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django_scopes import scope
 
-from haven.dates import too_early
 from haven.helpline.models import CallChannel, CallerType, CallTopic, HelplineCall
 from haven.privacy import audit
 
@@ -37,26 +35,6 @@ def _as_uuid(value: object) -> uuid.UUID:
         return uuid.UUID(str(value)[:64])
     except ValueError:
         raise Http404 from None
-
-
-# A filter date past this many years from today is a slip (9999-12-31), and one at the
-# calendar's edge would overflow when the day after it is computed.
-FILTER_YEARS_AHEAD = 10
-
-
-def latest_filter_date() -> datetime.date:
-    """The last day a date filter of the calls may give."""
-    today = timezone.localdate()
-    return today + datetime.timedelta(days=366 * FILTER_YEARS_AHEAD)
-
-
-def filter_date_problem(day: datetime.date) -> str | None:
-    """Why ``day`` cannot narrow the calls (before 2000, or years ahead), or None."""
-    if problem := too_early(day):
-        return problem
-    if day > latest_filter_date():
-        return _("Enter a valid date.")
-    return None
 
 
 def day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:

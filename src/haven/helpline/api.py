@@ -15,6 +15,7 @@ from pydantic import Field
 
 from haven.accounts.tenancy import OrganisationRequest, api_organisation_operation
 from haven.casework.models import Person
+from haven.dates import filter_date_problem
 from haven.helpline import access, actions
 from haven.helpline.models import CallChannel, CallerType, CallOutcome, CallTopic, HelplineCall
 from haven.organisations.api import Body, Message
@@ -148,14 +149,6 @@ def _person(
     return None
 
 
-def _date_problem(day: datetime.date) -> str | None:
-    """Why a filter date is refused (before 2000, or years ahead), or None."""
-    latest = access.latest_filter_date()
-    if day > latest:
-        return f"Give a date up to {latest.isoformat()}."
-    return access.filter_date_problem(day)
-
-
 @router.get(
     "/orgs/{org}/helpline/calls",
     response={200: CallPage, 400: Message},
@@ -166,7 +159,7 @@ def list_calls(request: OrganisationRequest, org: str, filters: Query[CallQuery]
     problems = {
         name: problem
         for name, day in (("date_from", filters.date_from), ("date_to", filters.date_to))
-        if day is not None and (problem := _date_problem(day))
+        if day is not None and (problem := filter_date_problem(day))
     }
     if problems:
         raise ValidationError(problems)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from haven.accounts.tenancy import OrganisationRequest, organisation_view
+from haven.dates import filter_date_problem
 from haven.helpline import access, actions
 from haven.helpline.forms import CallFilterForm, CallForm
 from haven.helpline.models import HelplineCall
@@ -179,7 +180,7 @@ def call_list(request: OrganisationRequest) -> HttpResponse:
         if form.is_valid():
             for name in ("date_from", "date_to"):
                 day = form.cleaned_data[name]
-                if day is not None and (problem := access.filter_date_problem(day)):
+                if day is not None and (problem := filter_date_problem(day)):
                     form.add_error(name, problem)
         if form.is_valid():
             data = form.cleaned_data

@@ -27,32 +27,14 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Greatest, Least
 from django.http import Http404
-from django.utils import timezone
 from django_scopes import scope
 
 from haven.casework.models import Person
-from haven.dates import too_early
 from haven.organisations.models import Organisation
 from haven.shelter.models import Facility, Stay
 
 # The longest range the occupancy API and grid answer for, in nights.
 MAX_RANGE_NIGHTS = 92
-# A date filter past this many years from today is a slip (9999-12-31), and one at the
-# calendar's edge would overflow when the nights or months around it are counted.
-FILTER_YEARS_AHEAD = 10
-
-
-def latest_filter_date() -> date:
-    """The last night a filter of the occupancy may give."""
-    return timezone.localdate() + timedelta(days=366 * FILTER_YEARS_AHEAD)
-
-
-def filter_date_problem(day: date) -> str | None:
-    """Why ``day`` cannot be asked about (before 2000, or years ahead), or None."""
-    latest = latest_filter_date()
-    if day > latest:
-        return f"Give a date up to {latest.isoformat()}."
-    return too_early(day)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from haven.accounts.tenancy import OrganisationRequest, api_organisation_operation
+from haven.dates import filter_date_problem
 from haven.organisations.api import Body, Message
 from haven.privacy import audit
 from haven.shelter import access, actions
@@ -336,7 +337,7 @@ def _refuse_far_dates(days: dict[str, date | None]) -> None:
     problems = {
         name: problem
         for name, day in days.items()
-        if day is not None and (problem := access.filter_date_problem(day))
+        if day is not None and (problem := filter_date_problem(day))
     }
     if problems:
         raise ValidationError(problems)
