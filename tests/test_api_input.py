@@ -1,4 +1,4 @@
-"""What the API refuses before any operation sees it: bodies over the cap, and NUL."""
+"""What the API refuses before any operation sees it: bodies over the cap, NUL, unknown paths."""
 
 from __future__ import annotations
 
@@ -58,3 +58,31 @@ def test_nul_in_a_query_is_refused(north: Organisation, carol: User) -> None:
     response = Client().get("/api/orgs/north/persons", {"code": "P\u0000"}, **extra)
     assert response.status_code == 400
     assert "NUL" in json.dumps(response.json())
+
+
+def test_an_unknown_api_path_answers_404_in_json(carol: User) -> None:
+    response = Client().get("/api/orgs/north/no-such-thing", **bearer(carol))
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_a_wrong_method_answers_405_in_json_with_allow(carol: User) -> None:
+    response = Client().put("/api/me", **bearer(carol))
+    assert response.status_code == 405
+    assert response.json()["detail"].startswith("Method not allowed. Allowed: ")
+    assert "GET" in response["Allow"]
+    assert "GET" in response.json()["detail"]
+
+
+def test_the_api_own_404_is_left_as_it_is(north: Organisation, carol: User) -> None:
+    unknown = "00000000-0000-4000-8000-000000000000"
+    response = Client().get(f"/api/orgs/north/persons/{unknown}", **bearer(carol))
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_pages_keep_their_html_404() -> None:
+    response = Client().get("/no-such-page")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
