@@ -8,13 +8,15 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 from django_scopes import scopes_disabled
 from openpyxl import Workbook
 
 from haven.privacy.models import AuditEvent
 from haven.reporting import actions
+from haven.reporting.entry import from_file
 from haven.reporting.models import Figure, PrivacyBudget, Revision, Submission
-from haven.reporting.schema import PERSON_CONTRIBUTION
+from haven.reporting.schema import BY_KEY, PERSON_CONTRIBUTION
 from tests.conftest import client_for
 from tests.reporting.conftest import build_casework
 from tests.reporting.helpers import sample_figures, submission_of
@@ -108,10 +110,33 @@ def test_a_bad_cell_typed_in_gets_its_own_message_and_nothing_is_saved(
         {"cell:persons.status|continuing": "5", name: value},
     )
     assert response.status_code == 400
-    body = response.content.decode()
-    assert message in body
-    assert name.split(":", 1)[1] in body
+    errors = response.content.decode().split('id="entry-errors"')[1]
+    assert message in errors
+    # The cell is named: by its table and category where the table exists, else by its key.
+    table_key = name.split(":", 1)[1].partition("|")[0]
+    named = BY_KEY[table_key].title if table_key in BY_KEY else name.split(":", 1)[1]
+    assert escape(str(named)) in errors
     assert submission_of(north, period).draft == {}
+
+
+def test_a_refused_cell_typed_in_is_named_as_the_form_shows_it(period, north, alice):
+    submission = submission_of(north, period)
+    response = client_for(alice).post(
+        page("report_entry", submission), {"cell:persons.status|new": "-3"}
+    )
+    assert response.status_code == 400
+    errors = response.content.decode().split('id="entry-errors"')[1].split("</div>")[0]
+    assert "Persons supported, new and continuing — New in the period: Cannot be negative." in (
+        errors
+    )
+    assert "persons.status|new" not in errors
+
+
+def test_a_refused_row_of_a_file_is_named_by_its_key_and_its_label(period, north, alice):
+    entry = from_file(b"table,category,value\npersons.status,new,-3\n")
+    (error,) = entry.errors
+    assert (error.row, error.cell) == (2, "persons.status|new")
+    assert error.place == "Persons supported, new and continuing — New in the period"
 
 
 def test_an_open_row_needs_a_real_country_or_currency(period, north, alice):

@@ -22,6 +22,7 @@ from haven.reporting.schema import (
     clean_category,
     clean_value,
     empty_figures,
+    label_of,
 )
 
 COLUMNS = ("table", "category", "value")
@@ -31,11 +32,26 @@ MAX_ROWS = 2_000
 
 @dataclass(frozen=True)
 class EntryError:
-    """What is wrong, where: a row of a file (0 for a form), a cell, and why."""
+    """What is wrong, where: a row of a file (0 for a form), a cell, and why.
+
+    ``cell`` is the cell's key as a file or the API spells it (``table|category``);
+    ``place`` names it as the entry form shows it, for people.
+    """
 
     row: int
     cell: str
     message: str
+    place: str = ""
+
+
+def _place(table_key: str, category: str = "") -> str:
+    """The table's title and the category's name in the current language, as far as known."""
+    table_ = BY_KEY.get(table_key.strip())
+    if table_ is None:
+        return ""
+    if not category.strip():
+        return str(table_.title)
+    return f"{table_.title} — {label_of(table_, category.strip())}"
 
 
 @dataclass
@@ -54,15 +70,16 @@ def _add(entry: Entry, row: int, table_key: str, category: str, value: object) -
     if table_ is None:
         entry.errors.append(EntryError(row, label, _("There is no table of this name.")))
         return
+    place = _place(table_key, category)
     try:
         code = clean_category(table_, category)
         number = clean_value(table_, value)
     except CellError as error:
-        entry.errors.append(EntryError(row, label, error.message))
+        entry.errors.append(EntryError(row, label, error.message, place))
         return
     cell: Cell = (table_.key, code)
     if cell in entry.figures and row:
-        entry.errors.append(EntryError(row, label, _("This cell appears twice.")))
+        entry.errors.append(EntryError(row, label, _("This cell appears twice."), place))
         return
     entry.figures[cell] = number
 
@@ -75,7 +92,12 @@ def from_cells(cells: Iterable[tuple[str, str, object]]) -> Entry:
         key = (table_key, category)
         if key in seen:
             entry.errors.append(
-                EntryError(0, f"{table_key}|{category}"[:120], _("This cell appears twice."))
+                EntryError(
+                    0,
+                    f"{table_key}|{category}"[:120],
+                    _("This cell appears twice."),
+                    _place(table_key, category),
+                )
             )
             continue
         seen.add(key)
@@ -102,7 +124,12 @@ def from_form(data: Mapping[str, str]) -> Entry:
             cells.append((table_key, category, value))
         elif value.strip():
             orphans.append(
-                EntryError(0, table_key[:60], _("Give the category of this value, or clear it."))
+                EntryError(
+                    0,
+                    table_key[:60],
+                    _("Give the category of this value, or clear it."),
+                    _place(table_key),
+                )
             )
     checked = from_cells(cells)
     checked.errors.extend(orphans)
