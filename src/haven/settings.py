@@ -276,6 +276,8 @@ LANGUAGES = [("en", _("English")), ("fr", _("French")), ("es", _("Spanish"))]
 LOCALE_PATHS = [SRC_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
+# English dates day first and on a 24-hour clock (haven/formats/en/formats.py says why).
+FORMAT_MODULE_PATH = ["haven.formats"]
 TIME_ZONE = "UTC"
 
 # --- Static files and e-mail --------------------------------------------------------------
