@@ -154,6 +154,24 @@ def test_caseworker_opens_edits_and_closes_a_case(north: Organisation, carol: Us
     assert list(access.open_cases_assigned_to(north, carol)) == []
 
 
+def test_opening_a_second_case_warns_and_links_the_open_one(
+    north: Organisation, carol: User
+) -> None:
+    person = intake(carol, north)
+    client = client_for(carol)
+    page = reverse("case_open", kwargs={"org": "north", "person_id": person.pk})
+    assert 'id="open-cases"' not in client.get(page).content.decode()
+    first = actions.open_case(actor=carol, person=person, opened_on=datetime.date(2025, 3, 1))
+    warned = client.get(page).content.decode()
+    assert f"{person.code} already has an open case:" in warned
+    assert reverse("case_detail", kwargs={"org": "north", "case_id": first.pk}) in warned
+    assert "opened on 1 March 2025" in warned
+    with scope(organisation=north.pk):
+        first.status = "Closed"
+        first.save()
+    assert 'id="open-cases"' not in client.get(page).content.decode()
+
+
 def test_a_case_edited_in_french_keeps_its_dates(north: Organisation, carol: User) -> None:
     person = intake(carol, north)
     client = client_for(carol)

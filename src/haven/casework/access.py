@@ -285,6 +285,11 @@ def cases_of_person(person: Person) -> list[Case]:
         )
 
 
+def open_cases_of_person(person: Person) -> list[Case]:
+    """A person's cases still open, newest first."""
+    return [case for case in cases_of_person(person) if case.status in OPEN_STATUSES]
+
+
 def notes_for(request: OrganisationRequest, case: Case) -> list[CaseNote]:
     """The notes of a case, newest first; reading them is audited once."""
     notes = list(

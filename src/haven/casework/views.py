@@ -444,7 +444,15 @@ def case_open(request: OrganisationRequest, person_id: str) -> HttpResponse:
     return render(
         request,
         "casework/case_form.html",
-        _context(request, form=form, person=person, case=None),
+        _context(
+            request,
+            form=form,
+            person=person,
+            case=None,
+            # A second open case splits one person's support in two; staff usually
+            # meant to add to the first (Primero warns the same way).
+            open_cases=access.open_cases_of_person(person),
+        ),
         status=400 if request.method == "POST" else 200,
     )
 
