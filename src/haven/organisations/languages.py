@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import gettext
+from collections.abc import Sequence
 from functools import cache
+from typing import TYPE_CHECKING
 
 import pycountry
 from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from haven.organisations.models import Organisation
 
 
 @cache
@@ -41,6 +46,31 @@ def language_choices() -> list[tuple[str, str]]:
     """Every living ISO 639 language with a two-letter code, or a three-letter one if none,
     named and sorted in the interface's language."""
     return _choices_in(get_language() or "en")
+
+
+def usual_languages(organisation: Organisation) -> list[str]:
+    """The organisation's own languages, then the interface's: the likely choices."""
+    codes = [code for code in organisation.languages or [] if isinstance(code, str)]
+    interface = (get_language() or "en").split("-")[0]
+    return [code for code in dict.fromkeys([*codes, interface]) if code in _known_codes()]
+
+
+def language_options(organisation: Organisation) -> list[tuple[str, str]]:
+    """Every language, the organisation's usual ones first (for a list of suggestions)."""
+    usual = usual_languages(organisation)
+    rest = [pair for pair in language_choices() if pair[0] not in usual]
+    return [*((code, language_name(code)) for code in usual), *rest]
+
+
+def grouped_language_choices(usual: Sequence[str]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Choices for a language menu: the usual languages in a group of their own, then all.
+
+    A flat menu of some 7,000 languages opened on "'Are'are", and a text saved under it by
+    mistake was public in the wrong language.
+    """
+    first = [(code, language_name(code)) for code in usual]
+    rest = [pair for pair in language_choices() if pair[0] not in usual]
+    return [(_("Usual languages"), first), (_("All languages"), rest)]
 
 
 @cache

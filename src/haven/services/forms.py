@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from haven.accounts.access import staff_of
 from haven.casework.models import Household, Person
 from haven.casework.terminology import people_words
-from haven.organisations.languages import language_choices, validate_language_codes
+from haven.organisations.languages import validate_language_codes
 from haven.organisations.models import Organisation
 from haven.services import access
 from haven.services.models import Channel, ServiceCategory, ServiceDelivery, ServiceType
@@ -39,15 +39,6 @@ def _count(label: Any) -> forms.IntegerField:
         required=False,
         widget=forms.NumberInput({"inputmode": "numeric"}),
     )
-
-
-def language_options(organisation: Organisation) -> list[tuple[str, str]]:
-    """Suggestions for the language field: the organisation's languages first, then all."""
-    everything = language_choices()
-    own = [code for code in organisation.languages or [] if isinstance(code, str)]
-    names = dict(everything)
-    first = [(code, names[code]) for code in own if code in names]
-    return [*first, *(pair for pair in everything if pair[0] not in own)]
 
 
 def _use_words(form: forms.Form, words: dict[str, str]) -> None:

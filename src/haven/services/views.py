@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from haven.accounts.tenancy import OrganisationRequest, organisation_view
 from haven.casework.terminology import people_words
+from haven.organisations.languages import language_options
 from haven.pagination import Paginator
 from haven.services import access, actions
 from haven.services.forms import (
@@ -24,7 +25,6 @@ from haven.services.forms import (
     RecordForm,
     ServiceTypeForm,
     VisibilityForm,
-    language_options,
     new_record_initial,
 )
 

@@ -1,0 +1,50 @@
+"""ISO 639 languages: their names in the reader's language and the menus that offer them."""
+
+from __future__ import annotations
+
+from django.utils import translation
+
+from haven.organisations.languages import (
+    grouped_language_choices,
+    is_language_code,
+    language_name,
+    language_options,
+    usual_languages,
+)
+from haven.organisations.models import Organisation
+
+
+def test_names_follow_the_interface_language() -> None:
+    assert language_name("fr") == "French"
+    with translation.override("fr"):
+        assert language_name("fr") == "Français"
+    with translation.override("es"):
+        assert language_name("de") == "Alemán"
+    assert language_name("zz") == "zz"
+    assert is_language_code("rom")
+    assert not is_language_code("zz")
+
+
+def test_the_usual_languages_are_the_organisation_s_then_the_interface_s() -> None:
+    organisation = Organisation(slug="x", name="X", languages=["ro", "en", "zz", 3])
+    with translation.override("fr"):
+        assert usual_languages(organisation) == ["ro", "en", "fr"]
+    assert usual_languages(Organisation(slug="y", name="Y", languages=[])) == ["en"]
+
+
+def test_a_language_menu_opens_on_the_usual_languages_not_on_the_alphabet() -> None:
+    (usual_label, usual), (all_label, everything) = grouped_language_choices(["ro", "en"])
+    assert (str(usual_label), str(all_label)) == ("Usual languages", "All languages")
+    assert usual == [("ro", "Romanian"), ("en", "English")]
+    codes = [code for code, _name in everything]
+    assert "fr" in codes
+    assert not {"ro", "en"} & set(codes)
+    assert len(codes) > 1000
+
+
+def test_suggestions_list_the_usual_languages_first_then_every_other_once() -> None:
+    organisation = Organisation(slug="x", name="X", languages=["ro"])
+    options = language_options(organisation)
+    assert [code for code, _name in options[:2]] == ["ro", "en"]
+    codes = [code for code, _name in options]
+    assert len(codes) == len(set(codes))
