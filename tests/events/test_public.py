@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 
 from haven.abuse.honeypot import HONEYPOT_FIELD
@@ -20,6 +21,7 @@ from haven.events.models import Event, Registration, RegistrationStatus
 from haven.organisations.models import Organisation
 from tests.conftest import make_user
 from tests.events.world import published_event
+from tests.letters.conftest import html_part
 
 pytestmark = pytest.mark.usefixtures("unscoped")
 
@@ -44,6 +46,11 @@ def manage_path(message: Any) -> str:
     found = re.search(r"https?://[^/\s]+(/events/\S+/r/\S+/)", str(message.body))
     assert found is not None
     return found.group(1)
+
+
+def only_message_to(address: str) -> Any:
+    [message] = [message for message in mail.outbox if message.to == [address]]
+    return message
 
 
 def online_event(north: Organisation, officer: User, **values: object) -> Event:
@@ -323,3 +330,103 @@ def test_partners_are_named_with_the_languages_punctuation(
     # French sets a space before the colon.
     french = client.get(url(event, "event_public"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "<p>Co-hôte : South Helpline</p>" in french
+
+
+def _carl_and_cora_wait_behind_ann_and_bob(
+    officer: User, north: Organisation
+) -> tuple[Event, dict[str, Registration]]:
+    """Capacity 2: Ann and Bob hold the places; Carl with Cora, then Dana, wait."""
+    event = published_event(north, officer, capacity=2, group_size=2, offer_hours=24)
+    people: dict[str, Registration] = {}
+    for name in ("Ann", "Bob"):
+        booker = actions.register(event=event, name=name, email=f"{name}@example.org").booker
+        assert booker is not None
+        people[name] = booker
+    carl, cora = actions.register(
+        event=event, name="Carl", email="carl@example.org", companions=["Cora"]
+    ).registrations
+    dana = actions.register(event=event, name="Dana", email="dana@example.org").booker
+    assert dana is not None
+    people.update(Carl=carl, Cora=cora, Dana=dana)
+    assert {people[name].status for name in ("Carl", "Cora", "Dana")} == {"waiting"}
+    tasks.send_notices.call()
+    return event, people
+
+
+def test_a_place_offered_to_a_companion_reaches_the_booker_who_accepts_it(
+    client: Client, officer: User, north: Organisation
+) -> None:
+    event, people = _carl_and_cora_wait_behind_ann_and_bob(officer, north)
+    actions.cancel_registrations(event=event, registrations=[people["Ann"]])
+    mail.outbox.clear()
+    tasks.send_notices.call()
+    first_offer = only_message_to("carl@example.org")
+    # The first offer says whom the place is for: Carl, not his group.
+    assert "for Carl," in str(first_offer.body)
+    assert "Cora" not in str(first_offer.body)
+    manage = manage_path(first_offer)
+    assert client.post(manage, {"action": "accept"}).status_code == 200
+    tasks.send_notices.call()
+
+    actions.cancel_registrations(event=event, registrations=[people["Bob"]])
+    cora = people["Cora"]
+    cora.refresh_from_db()
+    assert cora.status == RegistrationStatus.OFFERED
+    mail.outbox.clear()
+    tasks.send_notices.call()
+    offer = only_message_to("carl@example.org")
+    assert "A place" in offer.subject
+    assert "for Cora," in str(offer.body)
+    assert "for Cora," in html_part(offer)
+    assert manage_path(offer) == manage
+    page = client.get(manage).content.decode()
+    assert "Accept the place for Cora" in page
+    assert "Accept the place for Carl" not in page
+
+    response = client.post(manage, {"action": "accept", "member": str(cora.pk)})
+    assert response.status_code == 200
+    assert "The place is yours" in response.content.decode()
+    cora.refresh_from_db()
+    assert cora.status == RegistrationStatus.CONFIRMED
+    event.refresh_from_db()
+    assert (event.places_taken, access.places_held(event)) == (2, 2)
+    mail.outbox.clear()
+    tasks.send_notices.call()
+    confirmed = only_message_to("carl@example.org")
+    assert "The place of Cora" in str(confirmed.body)
+    tickets = [name for name, _c, kind in confirmed.attachments if kind == "image/png"]
+    assert tickets == ["ticket-1.png", "ticket-2.png"]
+    assert "Accept the place" not in client.get(manage).content.decode()
+
+
+def test_a_companions_offer_that_lapses_goes_to_the_next_in_line(
+    client: Client, officer: User, north: Organisation
+) -> None:
+    event, people = _carl_and_cora_wait_behind_ann_and_bob(officer, north)
+    actions.cancel_registrations(event=event, registrations=[people["Ann"], people["Bob"]])
+    for name in ("Carl", "Cora"):
+        people[name].refresh_from_db()
+        assert people[name].status == RegistrationStatus.OFFERED
+    mail.outbox.clear()
+    tasks.send_notices.call()
+    # One e-mail for both places, naming both.
+    assert "for Carl, Cora," in str(only_message_to("carl@example.org").body)
+    manage = manage_path(only_message_to("carl@example.org"))
+    client.post(manage, {"action": "accept", "member": str(people["Carl"].pk)})
+    tasks.send_notices.call()
+
+    assert actions.expire_offers(timezone.now() + timedelta(hours=25)) == 1
+    cora, dana = people["Cora"], people["Dana"]
+    cora.refresh_from_db()
+    dana.refresh_from_db()
+    assert (cora.status, dana.status) == (RegistrationStatus.EXPIRED, RegistrationStatus.OFFERED)
+    event.refresh_from_db()
+    assert (event.places_taken, access.places_held(event)) == (2, 2)
+    mail.outbox.clear()
+    tasks.send_notices.call()
+    assert "The place offered for Cora" in str(only_message_to("carl@example.org").body)
+    assert "A place" in only_message_to("dana@example.org").subject
+    response = client.post(manage, {"action": "accept", "member": str(cora.pk)})
+    assert response.status_code == 400
+    cora.refresh_from_db()
+    assert cora.status == RegistrationStatus.EXPIRED

@@ -411,7 +411,8 @@ class Registration(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
     # The owner, whose key encrypts the personal data.
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    # Rows registered together share the group; the booker's row carries the e-mail.
+    # Rows registered together share the group; the booker's row carries the e-mail, and
+    # the booker is told of every row's changes (a place offered to a companion, say).
     group = models.UUIDField(default=uuid.uuid4)
     booker = models.BooleanField(default=True)
     # Name, e-mail and answers sealed together as one JSON value; empty once anonymised.
@@ -441,8 +442,9 @@ class Registration(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     id_checked = models.BooleanField(default=False)
-    # The status the registrant was last e-mailed about; the notice dispatcher sends
-    # whatever differs (a new ticket after a revocation clears it too).
+    # The status the booker was last e-mailed about for this row (their own or a
+    # companion's); the notice dispatcher sends whatever differs (a new ticket after a
+    # revocation clears it too).
     notified_status = models.CharField(max_length=20, blank=True, default="")
     anonymised_at = models.DateTimeField(null=True, blank=True)
 
@@ -456,7 +458,7 @@ class Registration(models.Model):
             # What the notice dispatcher still has to send.
             models.Index(
                 fields=["created_at"],
-                condition=Q(booker=True) & ~Q(notified_status=F("status")),
+                condition=~Q(notified_status=F("status")),
                 name="registration_notices_to_send",
             ),
         ]

@@ -88,7 +88,8 @@ class RegistrationForm(HoneypotMixin):
         }
 
 
-class CancelForm(forms.Form):
-    """Cancel the whole group, or one member of it (by registration id)."""
+class MemberForm(forms.Form):
+    """One member of the registrant's group (by registration id), or none: the whole group
+    to cancel, or the registrant's own offer to accept."""
 
     member = forms.UUIDField(required=False)

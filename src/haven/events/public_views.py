@@ -34,7 +34,7 @@ from haven.events.models import (
     Registration,
     RegistrationStatus,
 )
-from haven.events.public_forms import CancelForm, RegistrationForm
+from haven.events.public_forms import MemberForm, RegistrationForm
 from haven.letters.content import plain_summary, render_markdown
 from haven.letters.views import add_errors
 from haven.organisations.languages import language_name
@@ -308,14 +308,18 @@ def event_registration(request: HttpRequest, org: str, event: str, token: str) -
         action = request.POST.get("action", "")
         with scope(organisation=found.owner):
             try:
+                form = MemberForm(request.POST)
+                if not form.is_valid():
+                    raise ValidationError(_("Choose whose registration it is."))
+                member = form.cleaned_data["member"]
                 if action == "accept":
-                    actions.accept_offer(registration=registration)
+                    offered = _members(registration, member or registration.pk)
+                    if not offered:
+                        raise ValidationError(_("This offer is no longer open."))
+                    actions.accept_offer(registration=offered[0])
                     done = _("The place is yours: your confirmation is on its way.")
                 elif action == "cancel":
-                    form = CancelForm(request.POST)
-                    if not form.is_valid():
-                        raise ValidationError(_("Choose whose registration to cancel."))
-                    chosen = _to_cancel(registration, form.cleaned_data["member"])
+                    chosen = _members(registration, member)
                     if not chosen:
                         raise ValidationError(_("There is nothing to cancel."))
                     actions.cancel_registrations(event=found, registrations=chosen)
@@ -336,7 +340,8 @@ def event_registration(request: HttpRequest, org: str, event: str, token: str) -
     )
 
 
-def _to_cancel(registration: Registration, member: Any) -> list[Registration]:
+def _members(registration: Registration, member: Any) -> list[Registration]:
+    """The active rows of the registrant's group: all of them, or the one ``member``."""
     group = [row for row in access.group_of(registration) if row.status in access.ACTIVE]
     if member is None:
         return group
@@ -366,10 +371,12 @@ def _registration_context(
         "active": [row for row in group if row.status in access.ACTIVE],
         "tickets": tickets,
         "joins": joins,
-        "offered": registration.status == RegistrationStatus.OFFERED,
-        "offer_expires": content.local_time(event, registration.offer_expires_at)
-        if registration.offer_expires_at
-        else None,
+        # Each person offered a place, the booker's companions too, accepts on their own.
+        "offers": [
+            (row, content.local_time(event, row.offer_expires_at))
+            for row in group
+            if row.status == RegistrationStatus.OFFERED and row.offer_expires_at is not None
+        ],
     }
 
 

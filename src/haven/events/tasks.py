@@ -1,10 +1,11 @@
 """Background work of events: every e-mail to registrants, reminders, offers that expire,
 and the nightly anonymisation run.
 
-Registrants are e-mailed about their current status by one dispatcher: each booker row
-whose ``notified_status`` differs from its ``status`` gets the e-mail for that status
-(ticket or joining link, waiting list, offer, cancellation), so a rush of registrations
-queues one task, not one each, and no secret ever waits in the queue.
+Registrants are e-mailed about their current status by one dispatcher: each row whose
+``notified_status`` differs from its ``status`` makes its booker receive the e-mail for
+that status (ticket or joining link, waiting list, offer, cancellation), naming the
+companion concerned when it is not the whole group; so a rush of registrations queues one
+task, not one each, and no secret ever waits in the queue.
 """
 
 from __future__ import annotations
@@ -102,23 +103,48 @@ def _calendar_attachment(event: Event, language: str) -> Attachment:
     return Attachment("event.ics", calendar_file([event], language=language), "text/calendar")
 
 
-def _send_status(booker: Registration) -> None:
+# When one dispatch finds several changes in a group, the e-mails go in this order: an
+# expired offer before the place offered on to a companion, say.
+NOTICE_ORDER = (
+    RegistrationStatus.CANCELLED,
+    RegistrationStatus.EXPIRED,
+    RegistrationStatus.WAITING,
+    RegistrationStatus.OFFERED,
+    RegistrationStatus.CONFIRMED,
+)
+
+
+def _send_status(
+    booker: Registration,
+    group: list[Registration],
+    status: str,
+    concerned: list[Registration],
+) -> None:
+    """E-mail the booker that the ``concerned`` people of their group are now in ``status``."""
     event = booker.event
-    group = access.group_of(booker)
     language = booker.language
+    expiries = [row.offer_expires_at for row in concerned if row.offer_expires_at is not None]
+    # An offer always says whom the place is for; other notices name the people only when
+    # they are not the whole group.
+    whole_group = {row.pk for row in concerned} == {row.pk for row in group}
+    named = (
+        ", ".join(row.name for row in concerned)
+        if len(group) > 1 and (status == RegistrationStatus.OFFERED or not whole_group)
+        else ""
+    )
     context = {
         **event_context(event, language),
         "registration": booker,
         "group": group,
+        "concerned": concerned,
+        "named": named,
         "manage_link": manage_link(booker),
         "join_links": [(row, join_link(row)) for row in group] if event.online else [],
         "joining_details": actions.secret_of(event).joining_details if event.online else "",
-        "offer_expires": local_time(event, booker.offer_expires_at)
-        if booker.offer_expires_at
-        else None,
+        "offer_expires": local_time(event, min(expiries)) if expiries else None,
     }
     attachments: list[Attachment] = []
-    if booker.status == RegistrationStatus.CONFIRMED:
+    if status == RegistrationStatus.CONFIRMED:
         attachments.append(_calendar_attachment(event, language))
         if event.in_person:
             attachments += [
@@ -128,7 +154,7 @@ def _send_status(booker: Registration) -> None:
                 )
             ]
     send_templated(
-        TEMPLATES[RegistrationStatus(booker.status)],
+        TEMPLATES[RegistrationStatus(status)],
         to=[booker.email],
         context=context,
         language=language,
@@ -136,27 +162,54 @@ def _send_status(booker: Registration) -> None:
     )
 
 
+def _tell_group(changed: list[Registration]) -> int:
+    """E-mail the booker of a group about its changed rows, one e-mail per new status;
+    how many were sent (none once the booker is anonymised)."""
+    group = access.group_of(changed[0])
+    for row in group:
+        row.event = changed[0].event  # with its owner, for the links
+    booker = group[0]
+    if not booker.booker or not booker.email:
+        return 0
+    wanted = {row.pk for row in changed}
+    sent = 0
+    for status in NOTICE_ORDER:
+        concerned = [row for row in group if row.pk in wanted and row.status == status]
+        if concerned:
+            _send_status(booker, group, status, concerned)
+            sent += 1
+    return sent
+
+
 @task()
 def send_notices() -> int:
-    """E-mail every booker whose registration changed status since their last e-mail;
-    how many were sent. Changes made while this runs queue another run."""
+    """E-mail every booker whose group changed status since their last e-mail, about each
+    person concerned; how many were sent. Changes made while this runs queue another run."""
     cache.delete(DISPATCH_FLAG)
     sent = 0
     while True:
         with scopes_disabled(), transaction.atomic():
-            batch = list(
+            to_tell = (
                 Registration.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("event", "event__owner")
-                .filter(booker=True, anonymised_at__isnull=True)
+                .filter(anonymised_at__isnull=True)
                 .exclude(notified_status=F("status"))
-                .order_by("created_at")[:BATCH]
             )
+            batch = list(to_tell.order_by("created_at")[:BATCH])
             if not batch:
                 return sent
-            for booker in batch:
-                if booker.email:
-                    _send_status(booker)
-                    sent += 1
+            # The rest of each group's changes, so that a group hears of them in one go.
+            seen = {row.pk for row in batch}
+            batch += [
+                row
+                for row in to_tell.filter(group__in={row.group for row in batch})
+                if row.pk not in seen
+            ]
+            by_group: dict[Any, list[Registration]] = {}
+            for row in batch:
+                by_group.setdefault(row.group, []).append(row)
+            for changed in by_group.values():
+                sent += _tell_group(changed)
             Registration.objects.filter(pk__in=[row.pk for row in batch]).update(
                 notified_status=F("status")
             )
@@ -179,7 +232,9 @@ def send_existing_registration(event_id: int, email_key: str) -> bool:
         )
         if booker is None or not booker.email:
             return False
-        _send_status(booker)
+        group = access.group_of(booker)
+        same = [row for row in group if row.status == booker.status]
+        _send_status(booker, group, booker.status, same)
     return True
 
 
