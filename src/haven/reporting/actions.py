@@ -78,9 +78,10 @@ def _check_period(
     epsilon: Decimal,
     budget: Decimal,
     remind_days_before: int,
+    today: datetime.date,
 ) -> None:
     errors: dict[str, str] = {}
-    problem = start_problem(kind, starts_on)
+    problem = start_problem(kind, starts_on, today)
     if problem:
         errors["starts_on"] = problem
     elif deadline < period_end(kind, starts_on):
@@ -213,6 +214,7 @@ def create_period(
         epsilon=epsilon,
         budget=budget,
         remind_days_before=remind_days_before,
+        today=today,
     )
     chosen = [category for category in categories if category in MembershipCategory.values]
     if not chosen:

@@ -9,14 +9,20 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from django.db import connection, transaction
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from haven.dates import too_early
 from haven.reporting.models import PeriodKind
 
 First = TypeVar("First")
 Second = TypeVar("Second")
 
 _MONTHS: dict[str, int] = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 3, PeriodKind.YEAR: 12}
+# A network plans its reporting a year ahead at most. A start further off is a slip (2030
+# typed for 2026, 9999 for any year) that would ask and e-mail every member years early,
+# and at the calendar's edge the period's end cannot even be computed.
+MONTHS_AHEAD = 12
 
 
 def _add_months(day: datetime.date, months: int) -> datetime.date:
@@ -29,8 +35,13 @@ def period_end(kind: str, starts_on: datetime.date) -> datetime.date:
     return _add_months(starts_on, _MONTHS[kind]) - datetime.timedelta(days=1)
 
 
-def start_problem(kind: str, starts_on: datetime.date) -> str | None:
-    """Why ``starts_on`` cannot start a period of ``kind``, or None."""
+def latest_start(today: datetime.date) -> datetime.date:
+    """The last day a period asked on ``today`` may start: a year ahead, on a first."""
+    return _add_months(today.replace(day=1), MONTHS_AHEAD)
+
+
+def start_problem(kind: str, starts_on: datetime.date, today: datetime.date) -> str | None:
+    """Why ``starts_on`` cannot start a period of ``kind`` asked on ``today``, or None."""
     if kind not in _MONTHS:
         return _("Choose a month, a quarter or a year.")
     if starts_on.day != 1:
@@ -39,6 +50,13 @@ def start_problem(kind: str, starts_on: datetime.date) -> str | None:
         return _("A quarter starts on 1 January, 1 April, 1 July or 1 October.")
     if kind == PeriodKind.YEAR and starts_on.month != 1:
         return _("A year starts on 1 January.")
+    if problem := too_early(starts_on):
+        return problem
+    latest = latest_start(today)
+    if starts_on > latest:
+        return _("A period can start at most a year ahead: on %(date)s at the latest.") % {
+            "date": date_format(latest)
+        }
     return None
 
 
@@ -58,8 +76,6 @@ def previous_periods(kind: str, before: datetime.date, count: int) -> list[datet
 
 def label(kind: str, starts_on: datetime.date) -> str:
     """A period's name: "March 2026", "Q1 2026", "2026"."""
-    from django.utils.formats import date_format
-
     if kind == PeriodKind.MONTH:
         return date_format(starts_on, "F Y")
     if kind == PeriodKind.QUARTER:
