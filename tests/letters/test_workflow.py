@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from haven.letters import access, actions
 from haven.letters.models import LetterStatus, LetterVersion, SignatureStatus
+from haven.news import access as news_access
+from haven.news import actions as news_actions
 from haven.privacy.models import AuditEvent
 from tests.conftest import client_for
 from tests.letters.conftest import draft_letter
@@ -157,6 +159,54 @@ def test_a_withdrawn_letter_says_why_and_no_longer_changes(letter, ada, client):
     assert "Superseded by a new text." in page.content.decode()
     with pytest.raises(ValidationError, match="withdrawn"):
         actions.save_text(actor=ada, letter=letter, language="en", values={"title": "Again"})
+
+
+def _public_routes(letter) -> list[str]:
+    kwargs = {"org": letter.owner.slug, "letter": letter.slug}
+    return [
+        reverse("letter_public", kwargs=kwargs),
+        reverse("letter_public_language", kwargs={**kwargs, "lang": "fr"}),
+        reverse("letter_counter", kwargs=kwargs),
+        reverse("letter_signatories_csv", kwargs=kwargs),
+        reverse("letter_signatories_xlsx", kwargs=kwargs),
+        f"/api/letters/{kwargs['org']}/{kwargs['letter']}",
+    ]
+
+
+def test_a_letter_withdrawn_under_embargo_never_becomes_public(
+    letter, ada, alice, north, adam, client
+):
+    actions.save_text(
+        actor=ada, letter=letter, language="fr", values={"title": "Lettre", "body": "Texte."}
+    )
+    actions.sign_as_organisation(actor=alice, letter=letter, organisation=north)
+    later = timezone.now() + timedelta(days=2)
+    actions.move_letter(actor=ada, letter=letter, move="publish", publish_at=later)
+    letter.refresh_from_db()
+    assert letter.published_at == later, "the page appears when the embargo ends"
+    post = news_actions.create_post(
+        actor=adam, owner=north, language="en", title="About the letter", summary="", body="."
+    )
+    news_actions.set_links(actor=adam, post=post, links=[("letter", letter.pk)])
+    actions.move_letter(actor=ada, letter=letter, move="withdraw", reason="Dropped.")
+    letter.refresh_from_db()
+    assert not access.is_public(letter)
+    assert not access.is_public(letter, now=later + timedelta(days=1))
+    for url in _public_routes(letter):
+        assert client.get(url).status_code == 404, url
+    assert not news_access.public_cards(post, "en")
+
+
+def test_a_letter_withdrawn_after_its_embargo_stays_public_saying_why(letter, ada, client):
+    actions.move_letter(
+        actor=ada, letter=letter, move="publish", publish_at=timezone.now() - timedelta(hours=1)
+    )
+    actions.save_text(
+        actor=ada, letter=letter, language="fr", values={"title": "Lettre", "body": "Texte."}
+    )
+    actions.move_letter(actor=ada, letter=letter, move="withdraw", reason="Dropped.")
+    for url in _public_routes(letter):
+        assert client.get(url).status_code == 200, url
 
 
 def test_a_step_that_does_not_follow_from_the_status_is_refused(letter, ada):

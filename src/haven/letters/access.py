@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import groupby
 
 from django.db.models import Count, Q, QuerySet
@@ -145,12 +146,20 @@ def grouped_signatories(letter: Letter, language: str) -> list[Group]:
     return groups
 
 
-def is_public(letter: Letter, now: object = None) -> bool:
-    """Published and past its embargo, or withdrawn after it had been public."""
-    moment = now or timezone.now()
+def _past_embargo(letter: Letter, moment: datetime) -> bool:
+    return letter.publish_at is None or letter.publish_at <= moment
+
+
+def is_public(letter: Letter, now: datetime | None = None) -> bool:
+    """Published and past its embargo, or withdrawn after its page had become public."""
     if letter.status == LetterStatus.PUBLISHED:
-        return letter.publish_at is None or letter.publish_at <= moment  # type: ignore[operator]
-    return letter.status == LetterStatus.WITHDRAWN and letter.published_at is not None
+        return _past_embargo(letter, now or timezone.now())
+    if letter.status != LetterStatus.WITHDRAWN or letter.published_at is None:
+        return False
+    # A text withdrawn while still under embargo was never public: withdrawal must not
+    # publish it. Judged on the embargo rather than published_at, which older rows set to
+    # the moment Publish was pressed.
+    return letter.withdrawn_at is not None and _past_embargo(letter, letter.withdrawn_at)
 
 
 def _letter_by_slugs(org: str, slug: str) -> Letter:

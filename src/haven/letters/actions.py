@@ -378,8 +378,9 @@ def move_letter(
             if letter.status == LetterStatus.OPEN:
                 letter.closed_at = now
                 fields.append("closed_at")
-            letter.published_at = now
             letter.publish_at = publish_at or letter.publish_at or now
+            # The moment the public page appears, which an embargo puts in the future.
+            letter.published_at = max(now, letter.publish_at)
             fields += ["published_at", "publish_at"]
         elif move == "withdraw":
             if not reason:
