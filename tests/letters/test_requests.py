@@ -4,11 +4,13 @@ approves or rejects them without ever duplicating a directory entry."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 import pyzipper  # type: ignore[import-untyped]
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from haven.abuse.honeypot import HONEYPOT_FIELD
 from haven.letters import access, actions
@@ -179,6 +181,19 @@ def test_a_draft_has_no_public_request_page(ada, coalition, client):
 
     draft = draft_letter(ada, coalition.organisation)
     assert client.get(_request_url(draft)).status_code == 404
+
+
+def test_the_request_page_of_a_letter_under_embargo_is_not_found(letter, ada, client):
+    actions.save_text(
+        actor=ada, letter=letter, language="fr", values={"title": "Lettre", "body": "Texte."}
+    )
+    later = timezone.now() + timedelta(days=2)
+    actions.move_letter(actor=ada, letter=letter, move="publish", publish_at=later)
+    assert client.get(_request_url(letter)).status_code == 404
+    assert client.get(_request_url(letter) + "?lang=fr").status_code == 404
+    letter.publish_at = timezone.now() - timedelta(minutes=1)
+    letter.save(update_fields=["publish_at"])
+    assert client.get(_request_url(letter)).status_code == 200, "shown closed once public"
 
 
 def test_the_owner_reviews_a_request_on_its_page(letter, ada):

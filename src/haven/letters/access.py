@@ -184,9 +184,12 @@ def public_letter(org: str, slug: str) -> Letter:
 def letter_open_to_requests(org: str, slug: str) -> Letter:
     """A letter an outside organisation may ask to sign (open, or shown closed), or 404."""
     letter = _letter_by_slugs(org, slug)
-    if letter.status not in (LetterStatus.OPEN, LetterStatus.CLOSED, LetterStatus.PUBLISHED):
-        raise Http404
-    return letter
+    if letter.status in (LetterStatus.OPEN, LetterStatus.CLOSED):
+        return letter
+    # Published under embargo, the request page would show the text before its date.
+    if letter.status == LetterStatus.PUBLISHED and is_public(letter):
+        return letter
+    raise Http404
 
 
 def accepts_signatures(letter: Letter) -> bool:
