@@ -146,7 +146,8 @@ def test_publishing_closes_signatures_and_an_embargo_keeps_the_page_hidden_until
     assert access.is_public(letter, now=later + timedelta(seconds=1))
 
 
-def test_a_withdrawn_letter_says_why_and_no_longer_changes(letter, ada, client):
+def test_a_withdrawn_letter_says_why_and_no_longer_changes(letter, ada, alice, north, client):
+    actions.sign_as_organisation(actor=alice, letter=letter, organisation=north)
     actions.move_letter(actor=ada, letter=letter, move="publish")
     with pytest.raises(ValidationError, match="why"):
         actions.move_letter(actor=ada, letter=letter, move="withdraw")
@@ -156,7 +157,12 @@ def test_a_withdrawn_letter_says_why_and_no_longer_changes(letter, ada, client):
     letter.refresh_from_db()
     page = client.get(reverse("letter_public", kwargs={"org": "coalition", "letter": letter.slug}))
     assert page.status_code == 200
-    assert "Superseded by a new text." in page.content.decode()
+    html = page.content.decode()
+    assert "This text was withdrawn by its authors." in html
+    assert "Superseded by a new text." in html
+    # Nothing invites anyone to spread a withdrawn text any further.
+    for invitation in ('id="share-heading"', 'id="embed-code"', "signatories.csv", "mastodon"):
+        assert invitation not in html
     with pytest.raises(ValidationError, match="withdrawn"):
         actions.save_text(actor=ada, letter=letter, language="en", values={"title": "Again"})
 
