@@ -4,11 +4,13 @@ approves or rejects them without ever duplicating a directory entry."""
 from __future__ import annotations
 
 import io
+import json
 from datetime import timedelta
 
 import pytest
 import pyzipper  # type: ignore[import-untyped]
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,7 +20,7 @@ from haven.letters.content import render_markdown
 from haven.letters.models import OrganisationSignature, SignatureStatus
 from haven.organisations.models import Organisation
 from haven.privacy.models import AuditEvent
-from tests.conftest import client_for
+from tests.conftest import bearer, client_for
 from tests.letters.conftest import confirmation_link, html_part, requested
 
 FORM = {
@@ -144,6 +146,28 @@ def test_a_rejected_request_is_told_why_and_never_appears(
     assert "Unknown to us." in mail.outbox[-1].body
     assert access.approved_count(letter) == 0
     assert AuditEvent.objects.filter(action="letter.request_rejected").count() == 1
+
+
+def test_a_request_cannot_be_rejected_without_a_reason_on_the_page_or_through_the_api(letter, ada):
+    signature = requested(letter, name="Casa Sin Motivo", country="AR", confirm=True)
+    page = reverse(
+        "letter_signature",
+        kwargs={"org": "coalition", "letter_id": letter.pk, "signature_id": signature.pk},
+    )
+    response = client_for(ada).post(page, {"decision": "reject", "reason": "  "})
+    assert response.status_code == 400
+    assert "Say why the request is rejected" in response.content.decode()
+    api = f"/api/orgs/coalition/letters/{letter.pk}/signatures/{signature.pk}/decision"
+    response = Client().post(
+        api,
+        json.dumps({"approve": False}),
+        content_type="application/json",
+        **bearer(ada),
+    )
+    assert response.status_code == 400
+    assert "Say why the request is rejected" in response.content.decode()
+    signature.refresh_from_db()
+    assert signature.status == SignatureStatus.PENDING
 
 
 def test_the_honeypot_refuses_a_bot_and_stores_nothing(letter, client):

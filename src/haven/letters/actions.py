@@ -771,6 +771,10 @@ def decide_request(
     _check_category(letter, category)
     if signature.status != SignatureStatus.PENDING:
         raise ValidationError(_("Only confirmed requests waiting for approval can be decided."))
+    reason = _text_value("reason", reason)[:500]
+    if not approve and not reason:
+        # The signer receives the reason: a bare "rejected" leaves them no way to answer.
+        raise ValidationError({"reason": _("Say why the request is rejected; the signer is told.")})
     with transaction.atomic():
         if approve:
             entry = _directory_entry_for(
@@ -787,7 +791,7 @@ def decide_request(
                 signature.category = category
         else:
             signature.status = SignatureStatus.REJECTED
-            signature.rejection_reason = _text_value("reason", reason)[:500]
+            signature.rejection_reason = reason
         signature.decided_at, signature.decided_by = timezone.now(), actor
         try:
             with transaction.atomic():
