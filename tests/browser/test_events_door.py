@@ -14,7 +14,7 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from haven.accounts.permissions import Role
-from haven.events import access, actions
+from haven.events import access, actions, content
 from haven.events.models import Question, Registration
 from tests.browser.conftest import Console
 from tests.conftest import client_for, make_organisation, make_user
@@ -134,7 +134,9 @@ def test_a_visitor_registers_and_door_staff_check_them_in_on_a_phone(
     assert "Inès" not in kept
     assert "example.org" not in kept
     page.context.set_offline(True)
-    page.get_by_label("Code on the ticket").fill(second_code)
+    # Typed as printed under the QR code, in groups, here with dashes: the phone reads it.
+    dashed = content.grouped_code(second_code).replace(" ", "-")
+    page.get_by_label("Code on the ticket").fill(dashed)
     page.get_by_label("I checked the ID or press card").check()
     page.get_by_role("button", name="Admit").click()
     result.get_by_text(re.compile(r"^Offline: admitted on this phone")).wait_for()
@@ -203,6 +205,9 @@ def test_a_registrant_cancels_from_the_page_their_e_mail_links_to(
     )
 
     page.goto(live_server.url + own_page)
+    # The ticket's code under its QR code fits the phone's width.
+    page.locator("code.ticket-code").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     # A real browser sends the Origin header with the form, as curl and the test client
     # do not: the page's Referrer-Policy decides whether it is "null".
     page.get_by_role("button", name="Cancel my registration").click()

@@ -22,7 +22,7 @@ from django_scopes import scopes_disabled
 
 from haven.accounts.models import User
 from haven.accounts.permissions import Role
-from haven.events import access, actions, door
+from haven.events import access, actions, content, door
 from haven.events.models import CheckInAttempt, Event, Question, Registration
 from haven.organisations.models import Organisation
 from haven.privacy.models import AuditEvent
@@ -79,6 +79,19 @@ def test_a_ticket_is_admitted_once_then_refused_as_already(dora: User, event: Ev
     assert second["message"].startswith("Already checked in at ")
     assert Registration.objects.filter(event=event, checked_in_at__isnull=False).count() == 1
     assert client.get(url(event, "event_door_counts")).json()["checked_in"] == 1
+
+
+def test_the_code_printed_in_groups_is_admitted_as_typed(dora: User, event: Event) -> None:
+    code = ticket(event)
+    printed = content.grouped_code(code)
+    assert printed.split() == [code[start : start + 4] for start in range(0, 32, 4)]
+    client = client_for(dora)
+    typed = f"  {printed.replace(' ', '-', 3).upper()} "
+    assert scan(client, event, {"code": typed})[0]["result"] == "admitted"
+    # Without JavaScript, the form posts it as typed too.
+    response = client.post(url(event, "event_door_check_in"), {"code": printed})
+    assert response.status_code == 302
+    assert CheckInAttempt.objects.filter(event=event, result="already").count() == 1
 
 
 def test_cancelled_waiting_and_unknown_tickets_are_refused(dora: User, event: Event) -> None:

@@ -78,6 +78,13 @@ def test_registering_confirms_and_e_mails_ticket_and_calendar(
     page = client.get(manage_path(message)).content.decode()
     assert "<svg" in page
     assert "Registered" in page
+    # Under each QR code, its code to type at the door, in groups of four.
+    [booker] = Registration.objects.filter(event=event)
+    printed = content.grouped_code(access.ticket_code(booker))
+    assert len(printed) == 39
+    assert f'<code class="ticket-code" translate="no">{printed}</code>' in page
+    assert f"(ticket-1.png): {printed}" in str(message.body)
+    assert printed in html_part(message)
 
 
 def test_a_full_event_puts_people_on_the_waiting_list_and_offers_freed_places(

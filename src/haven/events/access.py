@@ -265,9 +265,15 @@ def ticket_code(registration: Registration) -> str:
     return salted_hmac(TICKET_SALT, _link_value(registration), algorithm="sha256").hexdigest()[:32]
 
 
+def clean_ticket_code(code: str) -> str:
+    """A ticket code as typed at the door, without the spaces or dashes it is printed with
+    (door.js cleans it the same way)."""
+    return "".join(code.split()).replace("-", "").lower()
+
+
 def ticket_digest(code: str) -> str:
     """The SHA-256 the database keeps of a ticket code (the door computes it the same way)."""
-    return hashlib.sha256(code.strip().lower().encode()).hexdigest()
+    return hashlib.sha256(clean_ticket_code(code).encode()).hexdigest()
 
 
 def _from_token(event: Event, salt: str, token: str) -> Registration | None:

@@ -104,6 +104,12 @@ def google_calendar_link(event: Event, language: str) -> str:
     return f"https://calendar.google.com/calendar/render?{query}"
 
 
+def grouped_code(code: str) -> str:
+    """A ticket code in groups of four, to read out or type at the door (which ignores the
+    spaces)."""
+    return " ".join(code[start : start + 4] for start in range(0, len(code), 4))
+
+
 def _qr(data: str, box_size: int = 10) -> qrcode.QRCode:
     code = qrcode.QRCode(
         error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, box_size=box_size

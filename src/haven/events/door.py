@@ -93,7 +93,7 @@ def seal_for_ticket(code: str, text: str) -> str:
     """``text`` encrypted (AES-256-GCM) under a key derived (HKDF-SHA-256) from the ticket
     code: the door phone reads it only when that ticket is scanned. door.js opens it."""
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=NAME_KEY_INFO).derive(
-        code.strip().lower().encode()
+        access.clean_ticket_code(code).encode()
     )
     nonce = secrets.token_bytes(12)
     return base64.b64encode(nonce + AESGCM(key).encrypt(nonce, text.encode(), None)).decode()

@@ -355,7 +355,11 @@ def _registration_context(
     confirmed = [row for row in group if row.status == RegistrationStatus.CONFIRMED]
     live = event.status == EventStatus.PUBLISHED
     tickets = (
-        [(row, content.qr_svg(access.ticket_code(row))) for row in confirmed]
+        [
+            (row, content.qr_svg(code), content.grouped_code(code))
+            for row in confirmed
+            for code in [access.ticket_code(row)]
+        ]
         if event.in_person and live
         else []
     )

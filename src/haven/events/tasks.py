@@ -26,6 +26,7 @@ from haven.events import access, actions
 from haven.events.content import (
     calendar_file,
     google_calendar_link,
+    grouped_code,
     local_time,
     place_of,
     public_url,
@@ -147,11 +148,18 @@ def _send_status(
     if status == RegistrationStatus.CONFIRMED:
         attachments.append(_calendar_attachment(event, language))
         if event.in_person:
+            codes = [
+                (row, access.ticket_code(row))
+                for row in group
+                if row.status == RegistrationStatus.CONFIRMED
+            ]
             attachments += [
-                Attachment(f"ticket-{number}.png", qr_png(access.ticket_code(row)), "image/png")
-                for number, row in enumerate(
-                    (row for row in group if row.status == RegistrationStatus.CONFIRMED), 1
-                )
+                Attachment(f"ticket-{number}.png", qr_png(code), "image/png")
+                for number, (_row, code) in enumerate(codes, 1)
+            ]
+            # Under each QR code, its code to type at the door if the scan fails.
+            context["tickets"] = [
+                (number, row, grouped_code(code)) for number, (row, code) in enumerate(codes, 1)
             ]
     send_templated(
         TEMPLATES[RegistrationStatus(status)],

@@ -136,8 +136,13 @@
     });
   }
 
+  // A typed code may keep the spaces or dashes it is printed with (as access.py cleans it).
+  function cleanCode(code) {
+    return code.replace(/[\s-]+/g, "").toLowerCase();
+  }
+
   async function digestOf(code) {
-    const bytes = new TextEncoder().encode(code.trim().toLowerCase());
+    const bytes = new TextEncoder().encode(cleanCode(code));
     const hash = await window.crypto.subtle.digest("SHA-256", bytes);
     return Array.from(new Uint8Array(hash))
       .map(function (byte) {
@@ -194,7 +199,7 @@
       const subtle = window.crypto.subtle;
       const base = await subtle.importKey(
         "raw",
-        encoder.encode(code.trim().toLowerCase()),
+        encoder.encode(cleanCode(code)),
         "HKDF",
         false,
         ["deriveKey"],
