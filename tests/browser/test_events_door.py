@@ -118,6 +118,8 @@ def test_a_visitor_registers_and_door_staff_check_them_in_on_a_phone(
     page.get_by_label("I checked the ID or press card").check()
     page.get_by_role("button", name="Admit").click()
     result.get_by_text(re.compile(r"^Already checked in at \d\d:\d\d$")).wait_for()
+    # A refusal clears the ID box too: the next ticket needs its own ID check.
+    assert not page.get_by_label("I checked the ID or press card").is_checked()
     # The connection drops: a ticket from the door list is admitted on this phone, queued,
     # and synced when the connection returns.
     with scopes_disabled():

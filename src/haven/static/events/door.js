@@ -365,18 +365,28 @@
     }
   }
 
+  // A ticked ID box vouches for one ticket only: it is cleared whatever the outcome
+  // (refused too), so the next ticket is never admitted on an earlier person's ID.
+  async function checkInOnce(item, box, knownName) {
+    item.id_checked = box ? box.checked : false;
+    try {
+      return await checkIn(item, knownName);
+    } finally {
+      if (box) {
+        box.checked = false;
+      }
+    }
+  }
+
   codeForm.addEventListener("submit", async function (event) {
     event.preventDefault();
     const code = codeInput.value.trim();
     if (!code) {
       return;
     }
-    const admitted = await checkIn({ code: code, id_checked: idBox ? idBox.checked : false });
+    const admitted = await checkInOnce({ code: code }, idBox);
     if (admitted) {
       codeInput.value = "";
-      if (idBox) {
-        idBox.checked = false;
-      }
     }
     codeInput.focus();
   });
@@ -384,12 +394,9 @@
   root.querySelectorAll("form.door-admit-form").forEach(function (form) {
     form.addEventListener("submit", async function (event) {
       event.preventDefault();
-      const box = form.querySelector("input[name=id_checked]");
-      await checkIn(
-        {
-          registration_id: form.dataset.registration,
-          id_checked: box ? box.checked : false,
-        },
+      await checkInOnce(
+        { registration_id: form.dataset.registration },
+        form.querySelector("input[name=id_checked]"),
         form.dataset.name,
       );
       result.scrollIntoView({ block: "center" });
@@ -466,13 +473,7 @@
           lastCode = code;
           lastAt = now;
           codeInput.value = code;
-          const admitted = await checkIn({
-            code: code,
-            id_checked: idBox ? idBox.checked : false,
-          });
-          if (admitted && idBox) {
-            idBox.checked = false;
-          }
+          await checkInOnce({ code: code }, idBox);
         }
       } catch (error) {
         /* a frame that could not be read */
