@@ -437,3 +437,16 @@ def test_a_companions_offer_that_lapses_goes_to_the_next_in_line(
     assert response.status_code == 400
     cora.refresh_from_db()
     assert cora.status == RegistrationStatus.EXPIRED
+
+
+def test_the_privacy_notice_says_when_the_registrants_data_is_erased(
+    client: Client, officer: User, north: Organisation
+) -> None:
+    event = published_event(north, officer, anonymise_after_days=30, timezone="Pacific/Auckland")
+    page = client.get(url(event, "event_register")).content.decode()
+    erased = content.local_time(event, event.ends_at + timedelta(days=30))
+    assert (
+        f"Your name, e-mail address and answers are erased 30 days after the event, "
+        f"on {date_format(erased, 'DATE_FORMAT')}." in page
+    )
+    assert "deleted after the event" not in page

@@ -267,6 +267,8 @@ def event_register(request: HttpRequest, org: str, event: str) -> HttpResponse:
             "form": form,
             "accepts": open_to_post,
             "full_closed": full_closed,
+            # The privacy notice says when the registrants' data is erased (the hourly run).
+            "anonymised_on": actions.anonymisation_due(found),
         },
         status=status,
     )
