@@ -18,6 +18,7 @@ from haven.abuse.honeypot import HONEYPOT_FIELD
 from haven.letters import access, actions
 from haven.letters.content import render_markdown
 from haven.letters.models import OrganisationSignature, SignatureStatus
+from haven.mail.compose import absolute_url
 from haven.organisations.models import Organisation
 from haven.privacy.models import AuditEvent
 from tests.conftest import bearer, client_for
@@ -168,6 +169,28 @@ def test_a_request_cannot_be_rejected_without_a_reason_on_the_page_or_through_th
     assert "Say why the request is rejected" in response.content.decode()
     signature.refresh_from_db()
     assert signature.status == SignatureStatus.PENDING
+
+
+def test_the_approval_links_the_public_page_only_once_the_letter_is_public(
+    letter, ada, django_capture_on_commit_callbacks
+):
+    early = requested(letter, name="Casa Temprana", country="AR", confirm=True)
+    late = requested(letter, name="Casa Tardía", country="CL", confirm=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.decide_request(actor=ada, signature=early, approve=True)
+    body = mail.outbox[-1].body
+    assert "when the text is published" in body
+    assert "/sign/" not in body
+    assert "/sign/" not in html_part(mail.outbox[-1])
+    actions.move_letter(actor=ada, letter=letter, move="publish")
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.decide_request(actor=ada, signature=late, approve=True)
+    public = absolute_url(
+        reverse("letter_public", kwargs={"org": "coalition", "letter": letter.slug})
+    )
+    assert public + "\n" in mail.outbox[-1].body
+    assert f'href="{public}"' in html_part(mail.outbox[-1])
+    assert "when the text is published" not in mail.outbox[-1].body
 
 
 def test_the_honeypot_refuses_a_bot_and_stores_nothing(letter, client):

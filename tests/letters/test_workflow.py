@@ -12,11 +12,12 @@ from django.utils import timezone
 
 from haven.letters import access, actions
 from haven.letters.models import LetterStatus, LetterVersion, SignatureStatus
+from haven.mail.compose import absolute_url
 from haven.news import access as news_access
 from haven.news import actions as news_actions
 from haven.privacy.models import AuditEvent
 from tests.conftest import client_for
-from tests.letters.conftest import draft_letter
+from tests.letters.conftest import draft_letter, html_part, requested
 
 
 def test_a_new_letter_is_a_draft_with_the_default_groups_of_signatories(ada, coalition):
@@ -111,6 +112,27 @@ def test_editing_the_text_after_the_first_signature_makes_a_new_version_and_tell
     actions.confirm_version(actor=alice, signature=signature)
     signature.refresh_from_db()
     assert signature.version == 2
+
+
+def test_a_changed_text_sends_members_to_their_own_page_of_the_letter_and_spares_the_owner(
+    letter, ada, alice, north, coalition, django_capture_on_commit_callbacks
+):
+    actions.sign_as_organisation(actor=ada, letter=letter, organisation=coalition.organisation)
+    actions.sign_as_organisation(actor=alice, letter=letter, organisation=north)
+    outside = requested(letter, name="Casa Afuera", country="AR", confirm=True)
+    actions.decide_request(actor=ada, signature=outside, approve=True)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.save_text(actor=ada, letter=letter, language="en", values={"body": "Changed."})
+    by_address = {message.to[0]: message for message in mail.outbox}
+    assert sorted(by_address) == ["alice@example.org", "signer@example.org"]
+    own_page = reverse("letter_sign", kwargs={"org": "north", "letter_id": letter.pk})
+    member = by_address["alice@example.org"]
+    assert absolute_url(own_page) in member.body
+    assert "/sign/" not in member.body
+    assert "/sign/" not in html_part(member)
+    request_page = reverse("letter_request", kwargs={"org": "coalition", "letter": letter.slug})
+    assert absolute_url(request_page) in by_address["signer@example.org"].body
 
 
 def test_a_translation_is_a_full_text_of_its_own(letter, ada):

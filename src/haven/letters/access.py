@@ -14,6 +14,7 @@ from itertools import groupby
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
@@ -160,6 +161,14 @@ def is_public(letter: Letter, now: datetime | None = None) -> bool:
     # publish it. Judged on the embargo rather than published_at, which older rows set to
     # the moment Publish was pressed.
     return letter.withdrawn_at is not None and _past_embargo(letter, letter.withdrawn_at)
+
+
+def public_path(letter: Letter, language: str | None = None) -> str:
+    """The path of the letter's public page in ``language``, else in its original language."""
+    kwargs = {"org": letter.owner.slug, "letter": letter.slug}
+    if language and language != letter.original_language:
+        return reverse("letter_public_language", kwargs={**kwargs, "lang": language})
+    return reverse("letter_public", kwargs=kwargs)
 
 
 def _letter_by_slugs(org: str, slug: str) -> Letter:

@@ -9,7 +9,7 @@ from django_tasks import task
 from haven.letters import access
 from haven.letters.access import CONFIRM_DAYS, CONFIRM_SALT
 from haven.letters.content import link_token
-from haven.letters.models import Letter, OrganisationSignature, SignatureStatus
+from haven.letters.models import Letter, LetterStatus, OrganisationSignature, SignatureStatus
 from haven.mail.compose import absolute_url, send_templated
 
 
@@ -39,6 +39,34 @@ def _signature(signature_id: str, *statuses: str) -> OrganisationSignature | Non
 def _title(letter: Letter, language: str) -> str:
     with scopes_disabled():
         return access.text_in(letter, language).title
+
+
+def _public_link(letter: Letter, language: str) -> str:
+    """The letter's public page in the signer's language once public, else no link."""
+    if not access.is_public(letter):
+        return ""
+    with scopes_disabled():
+        shown = access.text_in(letter, language).language
+    return absolute_url(access.public_path(letter, shown))
+
+
+def _reading_link(signature: OrganisationSignature) -> str:
+    """Where a signatory reads the letter's current text.
+
+    A member reads it on its own organisation's page of the letter, where it also signs
+    again; an outside organisation on the public page, or while signatures are open or
+    closed on the request page, which shows the text; under embargo, nowhere yet.
+    """
+    letter = signature.letter
+    if signature.signed_by_id is not None and signature.signatory is not None:
+        return absolute_url(
+            reverse("letter_sign", kwargs={"org": signature.signatory.slug, "letter_id": letter.pk})
+        )
+    if letter.status in (LetterStatus.OPEN, LetterStatus.CLOSED):
+        return absolute_url(
+            reverse("letter_request", kwargs={"org": letter.owner.slug, "letter": letter.slug})
+        )
+    return _public_link(letter, signature.language)
 
 
 @task()
@@ -76,9 +104,7 @@ def send_decision(signature_id: str) -> None:
             "approved": signature.status == SignatureStatus.APPROVED,
             "title": _title(letter, signature.language),
             "owner": letter.owner.name,
-            "link": absolute_url(
-                reverse("letter_request", kwargs={"org": letter.owner.slug, "letter": letter.slug})
-            ),
+            "link": _public_link(letter, signature.language),
         },
         language=signature.language,
     )
@@ -91,15 +117,16 @@ def notify_text_changed(letter_id: int, version: int) -> int:
         letter = Letter.objects.select_related("owner").filter(pk=letter_id).first()
         if letter is None or letter.version != version:
             return 0
+        # The owner changed the text itself: its own signature needs no word of it.
         signatures = list(
             OrganisationSignature.objects.filter(
                 letter=letter, status__in=access.LIVE_SIGNATURES, version__lt=version
             )
+            .exclude(signatory=letter.owner)
+            .select_related("signatory")
         )
-    link = absolute_url(
-        reverse("letter_request", kwargs={"org": letter.owner.slug, "letter": letter.slug})
-    )
     for signature in signatures:
+        signature.letter = letter
         send_templated(
             "letters/email/text_changed",
             to=[signature.signer_email],
@@ -108,7 +135,7 @@ def notify_text_changed(letter_id: int, version: int) -> int:
                 "title": _title(letter, signature.language),
                 "owner": letter.owner.name,
                 "version": version,
-                "link": link,
+                "link": _reading_link(signature),
                 "member": signature.signed_by_id is not None,
             },
             language=signature.language,

@@ -493,13 +493,8 @@ def letter_sign(request: OrganisationRequest, letter_id: int) -> HttpResponse:
 
 def _public_urls(letter: Letter, language: str | None = None) -> dict[str, str]:
     kwargs = {"org": letter.owner.slug, "letter": letter.slug}
-    page = (
-        reverse("letter_public_language", kwargs={**kwargs, "lang": language})
-        if language and language != letter.original_language
-        else reverse("letter_public", kwargs=kwargs)
-    )
     return {
-        "page": absolute_url(page),
+        "page": absolute_url(access.public_path(letter, language)),
         "counter": absolute_url(reverse("letter_counter", kwargs=kwargs)),
         "csv": reverse("letter_signatories_csv", kwargs=kwargs),
         "xlsx": reverse("letter_signatories_xlsx", kwargs=kwargs),
