@@ -450,3 +450,38 @@ def test_the_privacy_notice_says_when_the_registrants_data_is_erased(
         f"on {date_format(erased, 'DATE_FORMAT')}." in page
     )
     assert "deleted after the event" not in page
+
+
+def test_the_deadline_is_on_the_event_page_and_the_form_in_the_events_time_zone(
+    client: Client, officer: User, north: Organisation
+) -> None:
+    start = timezone.now().replace(microsecond=0) + timedelta(days=7)
+    event = published_event(
+        north, officer, timezone="Asia/Tokyo", registration_closes_at=start - timedelta(days=1)
+    )
+    assert event.registration_closes_at is not None
+    closes = content.local_time(event, event.registration_closes_at)
+    said = f"Registration closes on {date_format(closes, 'DATETIME_FORMAT')} (Asia/Tokyo)."
+    assert said in client.get(url(event, "event_public")).content.decode()
+    assert said in client.get(url(event, "event_register")).content.decode()
+
+
+def test_optional_questions_are_marked_and_an_optional_yes_or_no_can_be_left_blank(
+    client: Client, officer: User, north: Organisation
+) -> None:
+    event = published_event(north, officer)
+    needed = actions.save_question(actor=officer, event=event, label="Organisation", required=True)
+    press = actions.save_question(actor=officer, event=event, label="Press", kind="yes_no")
+    sure = actions.save_question(
+        actor=officer, event=event, label="Photos allowed", kind="yes_no", required=True
+    )
+    page = client.get(url(event, "event_register")).content.decode()
+    assert "Press (optional)" in page
+    assert "Organisation (optional)" not in page
+    assert "Photos allowed (optional)" not in page
+    assert page.count("No answer") == 1
+    answers = {f"question_{needed.pk}": "North", f"question_{press.pk}": ""}
+    response = register(client, event, **answers, **{f"question_{sure.pk}": "no"})
+    assert response.status_code == 302
+    [registration] = Registration.objects.filter(event=event)
+    assert registration.answers == {str(needed.pk): "North", str(sure.pk): "no"}

@@ -44,7 +44,10 @@ class RegistrationForm(HoneypotMixin):
 
     def _field_for(self, question: Question) -> forms.Field:
         common: dict[str, Any] = {
-            "label": question.label,
+            # Marked as the other public forms mark theirs (a petition's comment, say).
+            "label": question.label
+            if question.required
+            else _("%(question)s (optional)") % {"question": question.label},
             "required": question.required,
             "help_text": question.help_text,
         }
@@ -56,9 +59,14 @@ class RegistrationForm(HoneypotMixin):
             options = [(choice, choice) for choice in question.choice_list()]
             return forms.ChoiceField(choices=[("", "—"), *options], **common)
         if question.kind == QuestionKind.YES_NO:
+            answers = [("yes", _("Yes")), ("no", _("No"))]
+            if question.required:
+                return forms.ChoiceField(choices=answers, widget=forms.RadioSelect, **common)
+            # An optional answer can be taken back.
             return forms.ChoiceField(
-                choices=[("yes", _("Yes")), ("no", _("No"))],
+                choices=[("", _("No answer")), *answers],
                 widget=forms.RadioSelect,
+                initial="",
                 **common,
             )
         if question.kind == QuestionKind.LANGUAGE:

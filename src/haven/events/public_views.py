@@ -175,6 +175,9 @@ def _event_context(request: HttpRequest, event: Event) -> dict[str, Any]:
         "partners": _partners(event),
         "programme": _programme(event),
         "accepts": access.accepts_registrations(event),
+        "closes": content.local_time(event, event.registration_closes_at)
+        if event.registration_closes_at
+        else None,
         "ended": event.ends_at <= timezone.now(),
         "cancelled": event.status == EventStatus.CANCELLED,
         "page_url": content.public_url(event),
