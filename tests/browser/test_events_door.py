@@ -106,7 +106,7 @@ def test_a_visitor_registers_and_door_staff_check_them_in_on_a_phone(
     result = page.locator("#door-result")
     result.get_by_text("Check the ID or press card first").wait_for()
     assert page.locator("#door-registrant").inner_text().startswith("Inès Moreau")
-    assert "Interpretation into: fr" in page.locator("#door-registrant").inner_text()
+    assert "Interpretation into: French" in page.locator("#door-registrant").inner_text()
 
     page.get_by_label("I checked the ID or press card").check()
     page.get_by_role("button", name="Admit").click()

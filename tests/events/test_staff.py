@@ -287,3 +287,35 @@ def test_the_export_is_encrypted_audited_and_has_the_attendance_summary(
     assert entry.details["rows"] == 1
     assert staff.post(export, {"file_format": "pdf", "passphrase": "short"}).status_code == 400
     assert AuditEvent.objects.filter(action="event.registrations_exported").count() == 1
+
+
+def test_answers_read_as_labels_in_the_list_the_registration_and_the_export(
+    staff: Client, officer: User, north: Organisation
+) -> None:
+    event = published_event(north, officer, interpretation=["fr"])
+    press = actions.save_question(actor=officer, event=event, label="Press", kind="yes_no")
+    into = actions.save_question(actor=officer, event=event, label="Into", kind="language")
+    amina = actions.register(
+        event=event,
+        name="Amina Diallo",
+        email="amina@example.org",
+        answers={str(press.pk): "yes", str(into.pk): "fr"},
+    ).booker
+    assert amina is not None
+    listed = staff.get(url("event_registrations", event_id=event.pk)).content.decode()
+    detail = url("event_registration_detail", event_id=event.pk, registration_id=amina.pk)
+    shown = staff.get(detail).content.decode()
+    for page in (listed, shown):
+        assert "Yes" in page
+        assert "French" in page
+        assert ">yes<" not in page
+        assert " fr<" not in page
+    response = staff.post(
+        url("event_export", event_id=event.pk),
+        {"file_format": "csv", "passphrase": "a long passphrase"},
+    )
+    with pyzipper.AESZipFile(io.BytesIO(response.content)) as archive:
+        archive.setpassword(b"a long passphrase")
+        [name] = archive.namelist()
+        row = archive.read(name).decode("utf-8-sig").splitlines()[1]
+    assert row.endswith(",Yes,French")

@@ -79,7 +79,7 @@ def _registrant(registration: Registration, questions: list[Question]) -> dict[s
         "status_label": str(registration.get_status_display()),
         "group": group,
         "answers": [
-            {"label": question.label, "answer": answers.get(str(question.pk), "")}
+            {"label": question.label, "answer": question.answer_label(answers[str(question.pk)])}
             for question in questions
             if answers.get(str(question.pk), "")
         ],

@@ -45,7 +45,11 @@ def registrant_rows(event: Event, questions: list[Question]) -> list[list[Cell]]
                 _when(registration.cancelled_at),
                 _when(registration.checked_in_at),
                 "yes" if registration.id_checked else "no",
-                *(answers.get(str(question.pk), "") for question in questions),
+                # Answers as the registrant chose them (Yes, French), not as stored.
+                *(
+                    question.answer_label(answers.get(str(question.pk), ""))
+                    for question in questions
+                ),
             ]
         )
     return rows

@@ -22,7 +22,7 @@ from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 from django_scopes import ScopedManager
 
-from haven.organisations.languages import validate_language_codes
+from haven.organisations.languages import language_name, validate_language_codes
 from haven.organisations.models import Organisation
 from haven.privacy.fields import EncryptedTextField
 
@@ -366,6 +366,14 @@ class Question(models.Model):
 
     def choice_list(self) -> list[str]:
         return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+    def answer_label(self, value: str) -> str:
+        """An answer as people read it: Yes or No, a language's name; others as given."""
+        if self.kind == QuestionKind.YES_NO and value in ("yes", "no"):
+            return str(_("Yes") if value == "yes" else _("No"))
+        if self.kind == QuestionKind.LANGUAGE and value:
+            return language_name(value)
+        return value
 
 
 class InvitationCode(models.Model):

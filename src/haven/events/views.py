@@ -647,7 +647,10 @@ def event_registrations(request: OrganisationRequest, event_id: int) -> HttpResp
     rows = []
     for row in page.object_list:
         answers = row.answers
-        labelled = [(question.label, answers.get(str(question.pk), "")) for question in questions]
+        labelled = [
+            (question.label, question.answer_label(answers.get(str(question.pk), "")))
+            for question in questions
+        ]
         rows.append({"registration": row, "answers": labelled})
     query = urlencode({name: value for name, value in (("status", status), ("q", search)) if value})
     context = {
@@ -701,7 +704,8 @@ def event_registration_detail(
     )
     questions = list(Question.objects.filter(event=event).order_by("position", "pk"))
     answers = [
-        (question.label, registration.answers.get(str(question.pk), "")) for question in questions
+        (question.label, question.answer_label(registration.answers.get(str(question.pk), "")))
+        for question in questions
     ]
     context = {
         "event": event,
