@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from haven.accounts.access import API_TOKEN_PREFIX, hash_api_token
@@ -22,6 +22,10 @@ from haven.organisations.models import Organisation
 from haven.privacy import audit
 
 INVITATION_LIFETIME = timedelta(days=7)
+WRONG_ADDRESS = gettext_lazy(
+    "This invitation was sent to another e-mail address than your account's. Sign out and "
+    "open the link again, or ask the organisation's admin to invite your own address."
+)
 
 
 def _check_roles(organisation: Organisation, roles: Collection[str]) -> list[str]:
@@ -103,6 +107,18 @@ def accept_invitation(
     request: HttpRequest | None = None,
 ) -> User:
     """Join the invitation's organisation, as the signed-in user or as a new account."""
+    if user is not None and not invitation.is_for(user):
+        # Recorded outside the refused transaction, which would roll the event back with it.
+        audit.record(
+            "invitation.accept_refused",
+            actor=user,
+            organisation=invitation.organisation,
+            target=invitation,
+            outcome="refused",
+            details={"reason": "another_address"},
+            request=request,
+        )
+        raise ValidationError(WRONG_ADDRESS, code="another_address")
     with transaction.atomic():
         locked = Invitation.unscoped.select_for_update().get(pk=invitation.pk)
         if locked.accepted_at or locked.revoked_at or locked.expires_at <= timezone.now():

@@ -84,6 +84,10 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"invitation to {self.organisation}"
 
+    def is_for(self, user: User) -> bool:
+        """Whether the invitation was sent to the user's own address, whatever its case."""
+        return bool(user.email) and user.email.strip().casefold() == self.email.strip().casefold()
+
 
 class ApiToken(models.Model):
     """A personal API token; only its SHA-256 is stored."""

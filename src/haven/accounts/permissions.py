@@ -118,6 +118,12 @@ def roles_with(permission: str) -> list[str]:
     return [role for role, granted in ROLE_PERMISSIONS.items() if permission in granted]
 
 
+def role_labels(roles: Iterable[str]) -> list[str]:
+    """The roles' names in the reader's language; a role Haven no longer knows, as stored."""
+    labels = dict(Role.choices)
+    return [str(labels.get(role, role)) for role in roles]
+
+
 def assignable_roles(organisation_kind: str) -> list[str]:
     """Network coordinators only exist in organisations that run a network."""
     return [

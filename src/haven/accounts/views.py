@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from haven.accounts import access, actions
 from haven.accounts.forms import AcceptInvitationForm, ApiTokenForm, InviteForm, RolesForm
 from haven.accounts.models import RoleAssignment, User
-from haven.accounts.permissions import Role
+from haven.accounts.permissions import role_labels
 from haven.accounts.tenancy import (
     OrganisationRequest,
     UserRequest,
@@ -99,10 +99,9 @@ def api_token_revoke(request: UserRequest, token_id: int) -> HttpResponse:
 @require_GET
 def organisation_dashboard(request: OrganisationRequest) -> HttpResponse:
     organisation = request.organisation
-    role_labels = dict(Role.choices)
     context = {
         "organisation": organisation,
-        "my_roles": [role_labels[role] for role in sorted(request.roles)],
+        "my_roles": role_labels(sorted(request.roles)),
         "staff_count": RoleAssignment.objects.filter(organisation=organisation)
         .values("user")
         .distinct()
@@ -120,16 +119,12 @@ def staff_list(request: OrganisationRequest) -> HttpResponse:
 
 
 def _staff_page(request: OrganisationRequest, form: InviteForm, status: int = 200) -> HttpResponse:
-    role_labels = dict(Role.choices)
-    staff = [
-        (user, [role_labels[role] for role in roles])
-        for user, roles in access.staff_of(request.organisation)
-    ]
+    staff = [(user, role_labels(roles)) for user, roles in access.staff_of(request.organisation)]
     context = {
         "organisation": request.organisation,
         "staff": staff,
         "invitations": [
-            (invitation, [role_labels.get(role, role) for role in invitation.roles])
+            (invitation, role_labels(invitation.roles))
             for invitation in access.pending_invitations(request.organisation)
         ],
         "form": form,
@@ -233,6 +228,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     organisation: Organisation = invitation.organisation
     signed_in = request.user.is_authenticated
     form = AcceptInvitationForm(request.POST or None) if not signed_in else None
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and (signed_in or (form is not None and form.is_valid())):
         try:
             user = actions.accept_invitation(
@@ -243,10 +239,14 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
                 request=request,
             )
         except ValidationError as error:
-            if form is None:
+            if form is not None:
+                form.add_error(None, error)
+            elif error.code == "another_address":
+                # The page itself says why and how to go on.
+                status = 403
+            else:
                 messages.error(request, " ".join(error.messages))
                 return redirect("home")
-            form.add_error(None, error)
         else:
             if not signed_in:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -254,10 +254,16 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
                 request, _("Welcome to %(organisation)s.") % {"organisation": organisation.name}
             )
             return redirect("organisation_dashboard", org=organisation.slug)
-    status = 400 if request.method == "POST" else 200
+    other_address = signed_in and not invitation.is_for(cast(User, request.user))
     return render(
         request,
         "accounts/invitation_accept.html",
-        {"invitation": invitation, "organisation": organisation, "form": form},
+        {
+            "invitation": invitation,
+            "organisation": organisation,
+            "roles": role_labels(invitation.roles),
+            "form": form,
+            "other_address": actions.WRONG_ADDRESS if other_address else None,
+        },
         status=status,
     )
