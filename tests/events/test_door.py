@@ -212,6 +212,29 @@ def test_admit_by_name_search(dora: User, north: Organisation, officer: User) ->
     assert registered.booker.checked_in_at is not None
 
 
+def test_search_shows_when_someone_came_in_instead_of_admitting_them_again(
+    dora: User, north: Organisation, officer: User
+) -> None:
+    event = published_event(north, officer, timezone="Asia/Tokyo")
+    came = actions.register(event=event, name="Zoé Martin", email="zoe@example.org").booker
+    assert came is not None
+    actions.check_in(actor=dora, event=event, registration=came)
+    came.refresh_from_db()
+    assert came.checked_in_at is not None
+    page = client_for(dora).get(url(event, "event_door"), {"q": "zoé"}).content.decode()
+    tokyo = content.local_time(event, came.checked_in_at).strftime("%H:%M")
+    assert f"Checked in at {tokyo}" in page
+    assert 'class="door-admit"' in page  # the typed code's form only
+    assert "door-admit-form" not in page
+
+
+def test_the_door_page_names_the_time_zone_of_its_times(dora: User, event: Event) -> None:
+    page = client_for(dora).get(url(event, "event_door")).content.decode()
+    start = formats.date_format(content.local_time(event, event.starts_at), "SHORT_DATETIME_FORMAT")
+    assert f"{start} (Europe/Paris)" in page
+    assert "(Europe/Paris; an hour after the event ends" in page
+
+
 def _unseal(code: str, sealed: str) -> str:
     """What door.js does to read a name: HKDF of the scanned code, then AES-GCM."""
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"haven.door.name").derive(

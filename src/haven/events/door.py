@@ -64,7 +64,14 @@ def _door_questions(event: Event) -> list[Question]:
     return list(Question.objects.filter(event=event, show_at_door=True).order_by("position", "pk"))
 
 
-def _registrant(registration: Registration, questions: list[Question]) -> dict[str, Any]:
+def _clock(event: Event, moment: datetime) -> str:
+    """The hour and minute of ``moment`` at the event (where the door is)."""
+    return local_time(event, moment).strftime("%H:%M")
+
+
+def _registrant(
+    event: Event, registration: Registration, questions: list[Question]
+) -> dict[str, Any]:
     """What the door sees of a registrant: name, their group, the answers meant for the door."""
     answers = registration.answers
     group = [
@@ -85,6 +92,9 @@ def _registrant(registration: Registration, questions: list[Question]) -> dict[s
         ],
         "checked_in_at": (
             registration.checked_in_at.isoformat() if registration.checked_in_at else None
+        ),
+        "checked_in_time": (
+            _clock(event, registration.checked_in_at) if registration.checked_in_at else ""
         ),
     }
 
@@ -109,9 +119,7 @@ def keep_until(event: Event, now: datetime | None = None) -> tuple[datetime, dat
 
 def _message(event: Event, result: str, checked_in_at: datetime | None) -> str:
     if result == CheckInResult.ALREADY and checked_in_at is not None:
-        return _("Already checked in at %(time)s") % {
-            "time": local_time(event, checked_in_at).strftime("%H:%M")
-        }
+        return _("Already checked in at %(time)s") % {"time": _clock(event, checked_in_at)}
     return str(CheckInResult(result).label)
 
 
@@ -143,7 +151,7 @@ def _search(
     found: list[dict[str, Any]] = []
     for registration in access.registrations_of(event).filter(anonymised_at__isnull=True):
         if wanted in registration.name.casefold():
-            found.append(_registrant(registration, questions))
+            found.append(_registrant(event, registration, questions))
             if len(found) >= MAX_RESULTS:
                 break
     audit.record(
@@ -289,7 +297,7 @@ def _check_one(
         "message": _message(event, outcome.result, outcome.checked_in_at),
         "checked_in_at": outcome.checked_in_at.isoformat() if outcome.checked_in_at else None,
         "registrant": (
-            _registrant(outcome.registration, questions)
+            _registrant(event, outcome.registration, questions)
             if outcome.registration is not None
             else None
         ),
