@@ -117,6 +117,48 @@ def test_the_owner_may_link_a_request_to_a_suggested_entry_of_another_spelling(l
     assert signature.signatory == north
 
 
+def test_an_organisation_that_signed_in_haven_is_not_signed_again_under_its_name_with_the(
+    letter, ada, alice, north
+):
+    signature = requested(letter, name="The North Shelter", country="FR", confirm=True)
+    actions.sign_as_organisation(actor=alice, letter=letter, organisation=north)
+    again = actions.request_signature(
+        letter=letter,
+        name="The North Shelter",
+        country="FR",
+        signer_name="Someone",
+        signer_email="someone@north.example.org",
+    )
+    assert again is None, "asking again, now that North signed, adds nothing"
+    page = reverse(
+        "letter_signature",
+        kwargs={"org": "coalition", "letter_id": letter.pk, "signature_id": signature.pk},
+    )
+    owner = client_for(ada)
+    html = owner.get(page).content.decode()
+    assert f'<option value="{north.pk}" selected>North Shelter (France)' in html, "pre-selected"
+    assert "has already signed this letter" in html
+    before = Organisation.objects.count()
+    refused = owner.post(page, {"decision": "approve", "directory_entry": ""})
+    assert refused.status_code == 400
+    assert "already signed" in refused.content.decode()
+    assert Organisation.objects.count() == before
+    signature.refresh_from_db()
+    assert signature.status == SignatureStatus.PENDING
+    assert access.approved_count(letter) == 1
+
+
+def test_a_strong_match_that_has_not_signed_is_preselected_without_a_warning(letter, ada, north):
+    signature = requested(letter, name="the north shelter", country="FR", confirm=True)
+    page = reverse(
+        "letter_signature",
+        kwargs={"org": "coalition", "letter_id": letter.pk, "signature_id": signature.pk},
+    )
+    html = client_for(ada).get(page).content.decode()
+    assert f'<option value="{north.pk}" selected>North Shelter (France)' in html
+    assert "has already signed" not in html
+
+
 def test_asking_twice_adds_nothing_and_answers_the_same(
     letter, client, django_capture_on_commit_callbacks
 ):

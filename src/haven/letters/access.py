@@ -290,6 +290,18 @@ def directory_suggestions(name: str, country: str, *, limit: int = 5) -> list[Or
     return found[:limit]
 
 
+def strong_match(
+    signature: OrganisationSignature, suggestions: list[Organisation]
+) -> Organisation | None:
+    """The suggested directory entry with the request's normalised name and country, if any."""
+    wanted = directory.normalised_name(signature.name)
+    country = str(signature.country or "")
+    for entry in suggestions:
+        if str(entry.country or "") == country and directory.normalised_name(entry.name) == wanted:
+            return entry
+    return None
+
+
 def live_request_from(letter: Letter, name: str, country: str) -> OrganisationSignature | None:
     """A request or signature already on the letter for this name in this country."""
     wanted = directory.normalised_name(name)

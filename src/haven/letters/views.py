@@ -337,11 +337,16 @@ def letter_signature(
     signature = access.signature_for(letter, signature_id)
     categories = access.categories_of(letter)
     suggestions = access.directory_suggestions(signature.name, str(signature.country or ""))
+    match = access.strong_match(signature, suggestions)
+    already = access.signature_of(letter, match) if match is not None else None
     decision = DecisionForm(
         request.POST if "decision" in request.POST else None,
         categories=categories,
         suggestions=suggestions,
-        initial={"category": signature.category_id},
+        initial={
+            "category": signature.category_id,
+            "directory_entry": str(match.pk) if match is not None else "",
+        },
     )
     arrange = ArrangeForm(
         request.POST if "position" in request.POST else None,
@@ -383,6 +388,8 @@ def letter_signature(
         "arrange_form": arrange,
         "suggestions": suggestions,
         "may_decide": signature.status == SignatureStatus.PENDING,
+        "match": match,
+        "already_signed": already is not None and already.pk != signature.pk,
     }
     return render(
         request, "letters/signature.html", context, status=400 if request.method == "POST" else 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -146,10 +147,24 @@ def open_membership_ids(network: Network) -> set[int]:
     )
 
 
+# A leading article is dropped, so "The Harbour Light Shelter" meets "Harbour Light Shelter"
+# and "L'Étoile" meets "Étoile": the articles of English, French, Spanish, German and Dutch,
+# the languages most of the networks' organisations are named in. Left out on purpose are
+# articles that are also initials or ordinary first words of names (Portuguese "a", "o",
+# "as", Italian "il", "lo"), where dropping them would merge two different organisations;
+# and only the first word goes, never one inside the name ("Casa de la Mujer").
+_LEADING_ARTICLE = re.compile(
+    r"^(?:(?:the|le|la|les|el|los|las|der|die|das|de|het)\s+|l\s*['’ʼ]\s*)(?=\w)"
+)
+
+
 def normalised_name(name: str) -> str:
-    """A name without case, accents, punctuation or spaces, to catch near-duplicates."""
+    """A name without case, accents, punctuation, spaces or a leading article, to catch
+    near-duplicates."""
     decomposed = unicodedata.normalize("NFKD", name.casefold())
-    return "".join(character for character in decomposed if character.isalnum())
+    bare = "".join(character for character in decomposed if not unicodedata.combining(character))
+    bare = _LEADING_ARTICLE.sub("", bare.strip(), count=1)
+    return "".join(character for character in bare if character.isalnum())
 
 
 def same_organisation(
