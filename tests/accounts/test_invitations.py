@@ -1,17 +1,19 @@
 from __future__ import annotations
 
+import pytest
 from django.urls import reverse
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 
 from haven.accounts import actions
 from haven.accounts.access import invitation_link_token
 from haven.accounts.models import Invitation, RoleAssignment
 from haven.privacy.models import AuditEvent
-from tests.conftest import client_for, make_user
+from tests.conftest import bearer, client_for, make_user
 
 
 def invite(actor, organisation, email: str, roles: list[str]) -> Invitation:
-    return actions.invite_user(actor=actor, organisation=organisation, email=email, roles=roles)
+    with scope(organisation=organisation):
+        return actions.invite_user(actor=actor, organisation=organisation, email=email, roles=roles)
 
 
 def link_of(invitation: Invitation) -> str:
@@ -58,3 +60,63 @@ def test_the_accept_page_names_the_organisation_and_the_roles_in_the_readers_lan
     assert "North Shelter" in page
     assert '<span class="tag">Intervenant·e</span>' in page
     assert '<span class="tag">caseworker</span>' not in page
+
+
+def invitations_sent() -> int:
+    with scopes_disabled():
+        return (
+            Invitation.objects.count() + AuditEvent.objects.filter(action="invitation.sent").count()
+        )
+
+
+@pytest.mark.parametrize("email", ["carol@example.org", "Carol@EXAMPLE.org "])
+def test_inviting_a_current_member_is_refused_on_the_page_and_in_the_api(
+    alice, carol, north, client, email
+):
+    before = invitations_sent()
+    response = client_for(alice).post(
+        reverse("staff_invite", kwargs={"org": "north"}), {"email": email, "roles": ["viewer"]}
+    )
+    assert response.status_code == 400
+    assert "already works here: change their roles instead" in response.content.decode()
+    response = client.post(
+        "/api/orgs/north/invitations",
+        {"email": email.strip(), "roles": ["viewer"]},
+        content_type="application/json",
+        **bearer(alice),
+    )
+    assert response.status_code == 400
+    assert "already works here" in response.json()["detail"]["email"][0]
+    assert invitations_sent() == before
+
+
+def test_inviting_an_address_with_a_pending_invitation_is_refused_on_the_page_and_in_the_api(
+    alice, north, client
+):
+    invite(alice, north, "new@example.org", ["viewer"])
+    before = invitations_sent()
+    response = client_for(alice).post(
+        reverse("staff_invite", kwargs={"org": "north"}),
+        {"email": "NEW@example.org", "roles": ["caseworker"]},
+    )
+    assert response.status_code == 400
+    assert "still waiting to be used" in response.content.decode()
+    response = client.post(
+        "/api/orgs/north/invitations",
+        {"email": "new@example.org", "roles": ["viewer"]},
+        content_type="application/json",
+        **bearer(alice),
+    )
+    assert response.status_code == 400
+    assert "still waiting to be used" in response.json()["detail"]["email"][0]
+    assert invitations_sent() == before
+
+
+def test_the_same_address_may_be_invited_by_another_organisation_or_once_revoked(
+    alice, bob, north, south
+):
+    first = invite(alice, north, "new@example.org", ["viewer"])
+    invite(bob, south, "new@example.org", ["viewer"])
+    with scope(organisation=north):
+        actions.revoke_invitation(actor=alice, invitation=first)
+    invite(alice, north, "new@example.org", ["viewer"])

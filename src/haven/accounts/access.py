@@ -6,8 +6,10 @@ import hashlib
 
 from django.conf import settings
 from django.core import signing
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django_scopes import scope
 
 from haven.accounts.models import ApiToken, Invitation, RoleAssignment, User
 from haven.accounts.permissions import roles_with
@@ -68,16 +70,32 @@ def staff_member_for(organisation: Organisation, user_id: int) -> User:
     return user
 
 
+def _pending(organisation: Organisation) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(
+        organisation=organisation,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    )
+
+
 def pending_invitations(organisation: Organisation) -> list[Invitation]:
     """Invitations not yet accepted, revoked or expired."""
-    return list(
-        Invitation.objects.filter(
-            organisation=organisation,
-            accepted_at__isnull=True,
-            revoked_at__isnull=True,
-            expires_at__gt=timezone.now(),
-        )
-    )
+    return list(_pending(organisation))
+
+
+def is_invited(organisation: Organisation, email: str) -> bool:
+    """Whether an invitation to the address, in any case, still waits to be used."""
+    # Actions also run outside a page's scope; the organisation is the one given.
+    with scope(organisation=organisation):
+        return _pending(organisation).filter(email__iexact=email).exists()
+
+
+def is_staff_address(organisation: Organisation, email: str) -> bool:
+    """Whether the address, in any case, is that of someone with a role in the organisation."""
+    return RoleAssignment.objects.filter(
+        organisation=organisation, user__email__iexact=email
+    ).exists()
 
 
 def invitation_for(organisation: Organisation, invitation_id: int) -> Invitation:

@@ -14,7 +14,12 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from haven.accounts.access import API_TOKEN_PREFIX, hash_api_token
+from haven.accounts.access import (
+    API_TOKEN_PREFIX,
+    hash_api_token,
+    is_invited,
+    is_staff_address,
+)
 from haven.accounts.models import ApiToken, Invitation, RoleAssignment, User
 from haven.accounts.permissions import Role, assignable_roles
 from haven.accounts.tasks import send_invitation_email
@@ -59,10 +64,28 @@ def invite_user(
     checked = _check_roles(organisation, roles)
     if not checked:
         raise ValidationError(_("Choose at least one role."))
+    email = email.strip()
+    if is_staff_address(organisation, email):
+        raise ValidationError(
+            {
+                "email": _(
+                    "Someone with this address already works here: change their roles instead."
+                )
+            }
+        )
+    if is_invited(organisation, email):
+        raise ValidationError(
+            {
+                "email": _(
+                    "An invitation to this address is still waiting to be used. Revoke it "
+                    "first to send a new one."
+                )
+            }
+        )
     with transaction.atomic():
         invitation = Invitation.objects.create(
             organisation=organisation,
-            email=email.strip(),
+            email=email,
             roles=checked,
             nonce=secrets.token_hex(16),
             invited_by=actor,
