@@ -69,6 +69,22 @@ def test_an_organisation_in_haven_outside_the_network_waits_for_the_owners_appro
     assert signature.signatory == east
 
 
+def test_the_owner_sees_organisations_in_haven_apart_from_requests_from_outside(
+    letter, erin, east, ada
+):
+    actions.sign_as_organisation(actor=erin, letter=letter, organisation=east)
+    requested(letter, name="Casa Afuera", country="AR", confirm=True)
+    html = (
+        client_for(ada)
+        .get(reverse("letter_detail", kwargs={"org": "coalition", "letter_id": letter.pk}))
+        .content.decode()
+    )
+    in_haven = html.index("Organisations in Haven waiting for your approval")
+    outside = html.index("Requests from organisations outside Haven")
+    assert in_haven < html.index("East Outreach") < outside < html.index("Casa Afuera")
+    assert "East Outreach" not in html[outside:]
+
+
 def test_nobody_signs_a_draft_a_closed_letter_or_after_the_deadline(ada, coalition, alice, north):
     letter = draft_letter(ada, coalition.organisation)
     with pytest.raises(ValidationError, match="not open"):

@@ -243,3 +243,8 @@ class OrganisationSignature(models.Model):
     @property
     def counts(self) -> bool:
         return self.status == SignatureStatus.APPROVED
+
+    @property
+    def signed_in_haven(self) -> bool:
+        """Signed by the organisation's own staff in Haven, not asked for from outside."""
+        return self.signed_by_id is not None

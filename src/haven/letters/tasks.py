@@ -58,7 +58,7 @@ def _reading_link(signature: OrganisationSignature) -> str:
     closed on the request page, which shows the text; under embargo, nowhere yet.
     """
     letter = signature.letter
-    if signature.signed_by_id is not None and signature.signatory is not None:
+    if signature.signed_in_haven and signature.signatory is not None:
         return absolute_url(
             reverse("letter_sign", kwargs={"org": signature.signatory.slug, "letter_id": letter.pk})
         )
@@ -136,7 +136,7 @@ def notify_text_changed(letter_id: int, version: int) -> int:
                 "owner": letter.owner.name,
                 "version": version,
                 "link": _reading_link(signature),
-                "member": signature.signed_by_id is not None,
+                "member": signature.signed_in_haven,
             },
             language=signature.language,
         )

@@ -122,7 +122,7 @@ def _owner_context(request: OrganisationRequest, letter: Letter) -> dict[str, An
 @require_GET
 def letter_detail(request: OrganisationRequest, letter_id: int) -> HttpResponse:
     letter = access.letter_for(request.organisation, letter_id)
-    requests = list(
+    waiting = list(
         access.signatures_of(letter, SignatureStatus.PENDING, SignatureStatus.UNCONFIRMED).order_by(
             "requested_at"
         )
@@ -131,7 +131,8 @@ def letter_detail(request: OrganisationRequest, letter_id: int) -> HttpResponse:
         **_owner_context(request, letter),
         "groups": access.grouped_signatories(letter, letter.original_language),
         "count": access.approved_count(letter),
-        "requests": requests,
+        "requests": [signature for signature in waiting if not signature.signed_in_haven],
+        "haven_requests": [signature for signature in waiting if signature.signed_in_haven],
         "move_form": MoveForm(),
         "add_language_form": AddLanguageForm(),
         "public_url": absolute_url(
