@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from haven.accounts import actions
@@ -120,3 +121,55 @@ def test_the_same_address_may_be_invited_by_another_organisation_or_once_revoked
     with scope(organisation=north):
         actions.revoke_invitation(actor=alice, invitation=first)
     invite(alice, north, "new@example.org", ["viewer"])
+
+
+def revocations() -> int:
+    with scopes_disabled():
+        return AuditEvent.objects.filter(action="invitation.revoked").count()
+
+
+def accepted_invitation(alice, north, south) -> Invitation:
+    invitation = invite(alice, north, "newcomer@example.org", ["viewer"])
+    actions.accept_invitation(
+        invitation=invitation, user=make_user("newcomer", south, "viewer", mfa=False)
+    )
+    return invitation
+
+
+def test_revoking_an_accepted_invitation_is_refused_on_the_page_and_not_audited(
+    alice, north, south
+):
+    invitation = accepted_invitation(alice, north, south)
+    client = client_for(alice)
+    path = reverse("invitation_revoke", kwargs={"org": "north", "invitation_id": invitation.pk})
+    response = client.post(path, follow=True)
+    assert "already accepted, so there is nothing to revoke" in response.content.decode()
+    assert "The invitation link no longer works." not in response.content.decode()
+    with scopes_disabled():
+        invitation.refresh_from_db()
+    assert invitation.revoked_at is None
+    assert revocations() == 0
+
+
+def test_revoking_an_accepted_or_revoked_invitation_through_the_api_is_a_400(
+    alice, north, south, client
+):
+    accepted = accepted_invitation(alice, north, south)
+    revoked = invite(alice, north, "other@example.org", ["viewer"])
+    headers = bearer(alice)
+    assert client.delete(f"/api/orgs/north/invitations/{revoked.pk}", **headers).status_code == 204
+    for invitation, reason in [(accepted, "already accepted"), (revoked, "already revoked")]:
+        response = client.delete(f"/api/orgs/north/invitations/{invitation.pk}", **headers)
+        assert response.status_code == 400
+        assert reason in response.json()["detail"]["__all__"][0]
+    assert revocations() == 1
+
+
+def test_revoking_an_expired_invitation_is_refused(alice, north, client):
+    invitation = invite(alice, north, "late@example.org", ["viewer"])
+    with scopes_disabled():
+        Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now())
+    response = client.delete(f"/api/orgs/north/invitations/{invitation.pk}", **bearer(alice))
+    assert response.status_code == 400
+    assert "has expired" in response.json()["detail"]["__all__"][0]
+    assert revocations() == 0

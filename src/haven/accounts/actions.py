@@ -110,13 +110,25 @@ def revoke_invitation(
 ) -> None:
     """Make an unused invitation link stop working."""
     with transaction.atomic():
-        invitation.revoked_at = timezone.now()
-        invitation.save(update_fields=["revoked_at"])
+        locked = Invitation.unscoped.select_for_update().get(pk=invitation.pk)
+        if locked.accepted_at:
+            raise ValidationError(
+                _(
+                    "This invitation was already accepted, so there is nothing to revoke: to "
+                    "take the person's access away, remove their roles."
+                )
+            )
+        if locked.revoked_at:
+            raise ValidationError(_("This invitation was already revoked."))
+        if locked.expires_at <= timezone.now():
+            raise ValidationError(_("This invitation has expired: its link no longer works."))
+        locked.revoked_at = timezone.now()
+        locked.save(update_fields=["revoked_at"])
         audit.record(
             "invitation.revoked",
             actor=actor,
-            organisation=invitation.organisation,
-            target=invitation,
+            organisation=locked.organisation,
+            target=locked,
             request=request,
         )
 

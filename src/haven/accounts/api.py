@@ -182,8 +182,8 @@ def create_invitation(
 
 @router.delete(
     "/orgs/{org}/invitations/{invitation_id}",
-    response={204: None},
-    summary="Revoke an invitation",
+    response={204: None, 400: Message},
+    summary="Revoke an invitation (refused once it is accepted, revoked or expired)",
 )
 @api_organisation_operation("accounts.manage_users")
 def revoke_invitation(request: OrganisationRequest, org: str, invitation_id: int) -> Status[None]:

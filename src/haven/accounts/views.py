@@ -214,8 +214,12 @@ def staff_remove(request: OrganisationRequest, user_id: int) -> HttpResponse:
 @require_POST
 def invitation_revoke(request: OrganisationRequest, invitation_id: int) -> HttpResponse:
     invitation = access.invitation_for(request.organisation, invitation_id)
-    actions.revoke_invitation(actor=request.user, invitation=invitation, request=request)
-    messages.success(request, _("The invitation link no longer works."))
+    try:
+        actions.revoke_invitation(actor=request.user, invitation=invitation, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The invitation link no longer works."))
     return redirect("staff_list", org=request.organisation.slug)
 
 
