@@ -18,14 +18,18 @@ def _trail_of(organisation: Organisation) -> QuerySet[AuditEvent]:
         .values_list("user_id", flat=True)
         .distinct()
     )
-    # Sign-ins belong to no organisation, yet a DPO must see attacks on their own staff's
-    # accounts: the one deliberate reach across the tenant scope, limited to the current
-    # staff's auth.* events (logins by them, failed logins against their accounts).
+    # Sign-ins and API tokens belong to an account, not to an organisation, yet a DPO must
+    # see attacks on their own staff's accounts and the tokens that act in the organisation
+    # with their roles: the one deliberate reach across the tenant scope, limited to the
+    # current staff's auth.* events (logins by them, failed logins against their accounts)
+    # and api_token.* events (tokens they made or revoked). No other organisation's object
+    # is ever named by these.
     sign_ins = Q(organisation__isnull=True, action__startswith="auth.") & (
         Q(actor_id__in=staff)
         | Q(object_type="accounts.user", object_id__in=[str(pk) for pk in staff])
     )
-    return AuditEvent.unscoped.filter(Q(organisation=organisation) | sign_ins)
+    tokens = Q(organisation__isnull=True, action__startswith="api_token.", actor_id__in=staff)
+    return AuditEvent.unscoped.filter(Q(organisation=organisation) | sign_ins | tokens)
 
 
 def audit_outcomes_for(organisation: Organisation) -> list[str]:
