@@ -1,13 +1,15 @@
-"""Logins and failed logins go to the audit trail.
+"""Logins, failed logins and password changes go to the audit trail.
 
 Django's authentication signals are the one place every login path passes through
-(password, passkey, MFA step), so auditing listens there instead of in an action.
+(password, passkey, MFA step), and allauth's password signals the one place its reset,
+change and set flows pass through, so auditing listens there instead of in an action.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.signals import password_changed, password_reset, password_set
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models import Q
 from django.dispatch import receiver
@@ -50,3 +52,18 @@ def audit_failed_login(
         details={"known_account": user is not None},
         request=request,
     )
+
+
+_PASSWORD_ACTIONS = {
+    password_reset: "auth.password_reset",
+    password_changed: "auth.password_changed",
+    password_set: "auth.password_set",
+}
+
+
+@receiver(list(_PASSWORD_ACTIONS))
+def audit_password_change(
+    sender: object, signal: object, request: HttpRequest | None, user: User, **kwargs: Any
+) -> None:
+    # Only that it happened: nothing typed, old or new, goes into the details.
+    audit.record(_PASSWORD_ACTIONS[signal], actor=user, target=user, request=request)
