@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -501,9 +502,12 @@ def letter_sign(request: OrganisationRequest, letter_id: int) -> HttpResponse:
 
 def _public_urls(letter: Letter, language: str | None = None) -> dict[str, str]:
     kwargs = {"org": letter.owner.slug, "letter": letter.slug}
+    counter = reverse("letter_counter", kwargs=kwargs)
+    if language and language != letter.original_language:
+        counter += "?" + urlencode({"lang": language})
     return {
         "page": absolute_url(access.public_path(letter, language)),
-        "counter": absolute_url(reverse("letter_counter", kwargs=kwargs)),
+        "counter": absolute_url(counter),
         "csv": reverse("letter_signatories_csv", kwargs=kwargs),
         "xlsx": reverse("letter_signatories_xlsx", kwargs=kwargs),
         "request": absolute_url(reverse("letter_request", kwargs=kwargs)),
