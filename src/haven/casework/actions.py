@@ -789,6 +789,8 @@ def add_note(*, actor: User, case: Case, text: str, request: HttpRequest | None 
 
 # Settings
 
+RETENTION_FIELDS = ("person_retention_months", "call_retention_months")
+
 
 def save_settings(
     *,
@@ -798,7 +800,7 @@ def save_settings(
     request: HttpRequest | None = None,
 ) -> list[str]:
     """Change the organisation's terminology, code prefix or retention periods."""
-    allowed = ("terminology", "code_prefix", "person_retention_months", "call_retention_months")
+    allowed = ("terminology", "code_prefix", *RETENTION_FIELDS)
     unknown = set(values) - set(allowed)
     if unknown:
         raise ValidationError(
@@ -809,7 +811,7 @@ def save_settings(
         errors["terminology"] = _("Choose one of the words offered.")
     if "code_prefix" in values and not CODE_PREFIX.match(str(values["code_prefix"])):
         errors["code_prefix"] = _("Use 1 to 8 letters or digits.")
-    for field in ("person_retention_months", "call_retention_months"):
+    for field in RETENTION_FIELDS:
         if field in values:
             months = values[field]
             if isinstance(months, bool) or not isinstance(months, int) or not 0 <= months <= 600:
@@ -821,7 +823,13 @@ def save_settings(
         changed = [f for f in allowed if f in values and getattr(settings, f) != values[f]]
         if not changed:
             return []
+        # Retention periods decide when data is deleted, so the DPO sees what they were and
+        # became; they are not personal data.
+        periods: dict[str, int] = {}
         for field in changed:
+            if field in RETENTION_FIELDS:
+                periods[f"{field}_before"] = getattr(settings, field)
+                periods[f"{field}_after"] = values[field]
             setattr(settings, field, values[field])
         settings.save(update_fields=changed)
         audit.record(
@@ -830,7 +838,7 @@ def save_settings(
             organisation=organisation,
             target=settings,
             object_id=str(settings.pk),
-            details={"fields": sorted(changed)},
+            details={"fields": sorted(changed), **periods},
             request=request,
         )
     return changed
