@@ -375,3 +375,25 @@ def test_anyone_downloads_the_published_list_of_signatories_without_contact_deta
         reverse("letter_signatories_xlsx", kwargs={"org": "coalition", "letter": letter.slug})
     )
     assert xlsx.content[:2] == b"PK"
+
+
+def test_every_public_page_answers_head_as_it_answers_get(letter, ada, alice, north, client):
+    actions.save_text(
+        actor=ada, letter=letter, language="fr", values={"title": "Lettre", "body": "Texte."}
+    )
+    actions.sign_as_organisation(actor=alice, letter=letter, organisation=north)
+    actions.move_letter(actor=ada, letter=letter, move="publish")
+    kwargs = {"org": "coalition", "letter": letter.slug}
+    for url in [
+        reverse("letter_public", kwargs=kwargs),
+        reverse("letter_public_language", kwargs={**kwargs, "lang": "fr"}),
+        reverse("letter_counter", kwargs=kwargs),
+        reverse("letter_signatories_csv", kwargs=kwargs),
+        reverse("letter_signatories_xlsx", kwargs=kwargs),
+        reverse("letter_request", kwargs=kwargs),
+        reverse("letter_request_sent", kwargs=kwargs),
+        reverse("letter_request_confirm", kwargs={**kwargs, "token": "forged"}),
+    ]:
+        expected = client.get(url).status_code
+        assert expected != 405, url
+        assert client.head(url).status_code == expected, url

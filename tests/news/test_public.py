@@ -189,3 +189,19 @@ def test_a_cancelled_event_card_says_so(north: Organisation, adam: User, event: 
     events.move_event(actor=adam, event=event, move="cancel", reason="Strike.")
     page = _page(reverse("news_post", kwargs={"org": "north", "post": post.slug}))
     assert "Cancelled" in page
+
+
+def test_every_public_page_answers_head_as_it_answers_get(north: Organisation, adam: User) -> None:
+    post = published_post(north, adam, "North news")
+    client = Client()
+    kwargs = {"org": "north", "post": post.slug}
+    for url in [
+        reverse("news_index"),
+        reverse("news_feed"),
+        reverse("news_organisation", kwargs={"org": "north"}),
+        reverse("news_organisation_feed", kwargs={"org": "north"}),
+        reverse("news_post", kwargs=kwargs),
+        reverse("news_post_language", kwargs={**kwargs, "lang": "fr"}),
+    ]:
+        assert client.get(url).status_code == 200, url
+        assert client.head(url).status_code == 200, url

@@ -286,3 +286,16 @@ def test_the_drawn_form_follows_the_owner_s_changes_and_the_visitor_s_language(
     assert "North may e-mail me." not in client.get(_url(petition)).content.decode()
     french = client.get(_url(petition), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Votre nom" in french
+
+
+def test_every_public_page_answers_head_as_it_answers_get(petition, client):
+    kwargs = {"org": "north", "petition": petition.slug}
+    for url in [
+        reverse("petition_public", kwargs=kwargs),
+        reverse("petition_sent", kwargs=kwargs),
+        reverse("petition_counter", kwargs=kwargs),
+        reverse("petition_confirm", kwargs={**kwargs, "token": "forged"}),
+    ]:
+        expected = client.get(url).status_code
+        assert expected != 405, url
+        assert client.head(url).status_code == expected, url

@@ -15,7 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 from django_scopes import scope
 
 from haven.abuse.addresses import normalise_email
@@ -548,14 +553,14 @@ def _render_public(
 
 
 @public_view
-@require_GET
+@require_safe
 def letter_public(request: HttpRequest, org: str, letter: str) -> HttpResponse:
     found = access.public_letter(org, letter)
     return _render_public(request, found, found.original_language)
 
 
 @public_view
-@require_GET
+@require_safe
 def letter_public_language(request: HttpRequest, org: str, letter: str, lang: str) -> HttpResponse:
     found = access.public_letter(org, letter)
     with scope(organisation=found.owner):
@@ -566,7 +571,7 @@ def letter_public_language(request: HttpRequest, org: str, letter: str, lang: st
 
 @public_view
 @xframe_options_exempt
-@require_GET
+@require_safe
 def letter_counter(request: HttpRequest, org: str, letter: str) -> HttpResponse:
     found = access.public_letter(org, letter)
     with scope(organisation=found.owner):
@@ -583,7 +588,7 @@ def letter_counter(request: HttpRequest, org: str, letter: str) -> HttpResponse:
 
 
 @public_view
-@require_GET
+@require_safe
 def letter_signatories_file(
     request: HttpRequest, org: str, letter: str, file_format: Format
 ) -> HttpResponse:
@@ -596,7 +601,7 @@ def letter_signatories_file(
 
 
 @public_view
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def letter_request(request: HttpRequest, org: str, letter: str) -> HttpResponse:
     found = access.letter_open_to_requests(org, letter)
     language = request.GET.get("lang", "")[:8] or request.LANGUAGE_CODE
@@ -648,14 +653,14 @@ def letter_request(request: HttpRequest, org: str, letter: str) -> HttpResponse:
 
 
 @public_view
-@require_GET
+@require_safe
 def letter_request_sent(request: HttpRequest, org: str, letter: str) -> HttpResponse:
     found = access.letter_open_to_requests(org, letter)
     return render(request, "letters/request_sent.html", {"letter": found})
 
 
 @public_view
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def letter_request_confirm(request: HttpRequest, org: str, letter: str, token: str) -> HttpResponse:
     found = access.letter_open_to_requests(org, letter)
     signature = access.signature_from_token(found, token)

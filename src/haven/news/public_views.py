@@ -18,7 +18,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django_scopes import scopes_disabled
 
 from haven.accounts.tenancy import public_view
@@ -106,13 +106,13 @@ def _index(request: HttpRequest, owner: Organisation | None) -> HttpResponse:
 
 
 @public_view
-@require_GET
+@require_safe
 def news_index(request: HttpRequest) -> HttpResponse:
     return _index(request, None)
 
 
 @public_view
-@require_GET
+@require_safe
 def news_organisation(request: HttpRequest, org: str) -> HttpResponse:
     return _index(request, access.public_organisation(org))
 
@@ -181,13 +181,13 @@ def _feed(request: HttpRequest, owner: Organisation | None) -> HttpResponse:
 
 
 @public_view
-@require_GET
+@require_safe
 def news_feed(request: HttpRequest) -> HttpResponse:
     return _feed(request, None)
 
 
 @public_view
-@require_GET
+@require_safe
 def news_organisation_feed(request: HttpRequest, org: str) -> HttpResponse:
     return _feed(request, access.public_organisation(org))
 
@@ -227,7 +227,7 @@ def _withdrawn(request: HttpRequest, post: Post) -> HttpResponse:
 
 
 @public_view
-@require_GET
+@require_safe
 def news_post(request: HttpRequest, org: str, post: str) -> HttpResponse:
     found = access.public_post(org, post)
     if found.status == PostStatus.WITHDRAWN:
@@ -236,7 +236,7 @@ def news_post(request: HttpRequest, org: str, post: str) -> HttpResponse:
 
 
 @public_view
-@require_GET
+@require_safe
 def news_post_language(request: HttpRequest, org: str, post: str, lang: str) -> HttpResponse:
     found = access.public_post(org, post)
     if found.status == PostStatus.WITHDRAWN:

@@ -15,7 +15,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 from django_scopes import scope
 
 from haven.abuse.addresses import canonical_email
@@ -263,7 +268,7 @@ def _public_context(petition: Petition) -> dict[str, Any]:
 
 
 @public_view
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def petition_public(request: HttpRequest, org: str, petition: str) -> HttpResponse:
     found = access.public_petition(org, petition)
     accepts = access.accepts_signatures(found)
@@ -305,7 +310,7 @@ def petition_public(request: HttpRequest, org: str, petition: str) -> HttpRespon
 
 
 @public_view
-@require_GET
+@require_safe
 def petition_sent(request: HttpRequest, org: str, petition: str) -> HttpResponse:
     found = access.public_petition(org, petition)
     return render(request, "petitions/sent.html", {"petition": found})
@@ -313,7 +318,7 @@ def petition_sent(request: HttpRequest, org: str, petition: str) -> HttpResponse
 
 @public_view
 @xframe_options_exempt
-@require_GET
+@require_safe
 def petition_counter(request: HttpRequest, org: str, petition: str) -> HttpResponse:
     found = access.public_petition(org, petition)
     context = _public_context(found)
@@ -324,7 +329,7 @@ def petition_counter(request: HttpRequest, org: str, petition: str) -> HttpRespo
 
 
 @public_view
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def petition_confirm(request: HttpRequest, org: str, petition: str, token: str) -> HttpResponse:
     found = access.public_petition(org, petition)
     signature = access.signature_from_token(found, token)
