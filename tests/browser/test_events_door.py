@@ -213,6 +213,8 @@ def test_a_registrant_cancels_from_the_page_their_e_mail_links_to(
     # A real browser sends the Origin header with the form, as curl and the test client
     # do not: the page's Referrer-Policy decides whether it is "null".
     page.get_by_role("button", name="Cancel my registration").click()
+    # A second step asks before the place is given up.
+    page.get_by_role("button", name="Yes, cancel my registration").click()
     page.get_by_text("cancelled", exact=False).first.wait_for()
     with scopes_disabled():
         booker.booker.refresh_from_db()

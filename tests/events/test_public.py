@@ -103,7 +103,7 @@ def test_a_full_event_puts_people_on_the_waiting_list_and_offers_freed_places(
     manage = manage_path(first)
     client.get(manage)
     assert Registration.objects.filter(status=RegistrationStatus.CONFIRMED).count() == 1
-    assert client.post(manage, {"action": "cancel"}).status_code == 200
+    assert client.post(manage, {"action": "cancel", "confirm": "yes"}).status_code == 200
     bo.refresh_from_db()
     assert bo.status == RegistrationStatus.OFFERED
     mail.outbox.clear()
@@ -485,3 +485,28 @@ def test_optional_questions_are_marked_and_an_optional_yes_or_no_can_be_left_bla
     assert response.status_code == 302
     [registration] = Registration.objects.filter(event=event)
     assert registration.answers == {str(needed.pk): "North", str(sure.pk): "no"}
+
+
+def test_cancelling_asks_first_and_cancels_only_when_confirmed(
+    client: Client, officer: User, north: Organisation
+) -> None:
+    event = published_event(north, officer, group_size=2)
+    carl, cora = actions.register(
+        event=event, name="Carl", email="carl@example.org", companions=["Cora"]
+    ).registrations
+    manage = url(event, "event_registration", token=access.manage_token(carl))
+    asked = client.post(manage, {"action": "cancel", "member": str(cora.pk)})
+    assert asked.status_code == 200
+    page = asked.content.decode()
+    assert "Yes, cancel for Cora" in page
+    assert 'name="confirm" value="yes"' in page
+    assert asked["Cache-Control"] == "no-store"
+    cora.refresh_from_db()
+    assert cora.status == RegistrationStatus.CONFIRMED
+    assert "Yes, cancel for everyone" in client.post(manage, {"action": "cancel"}).content.decode()
+
+    done = client.post(manage, {"action": "cancel", "member": str(cora.pk), "confirm": "yes"})
+    assert "Cancelled." in done.content.decode()
+    carl.refresh_from_db()
+    cora.refresh_from_db()
+    assert (carl.status, cora.status) == (RegistrationStatus.CONFIRMED, "cancelled")

@@ -327,6 +327,10 @@ def event_registration(request: HttpRequest, org: str, event: str, token: str) -
                     chosen = _members(registration, member)
                     if not chosen:
                         raise ValidationError(_("There is nothing to cancel."))
+                    # A place given up goes to the waiting list at once and cannot be taken
+                    # back: the first button asks, a second one on this page cancels.
+                    if request.POST.get("confirm") != "yes":
+                        return _confirm_cancel(request, found, registration, chosen, member)
                     actions.cancel_registrations(event=found, registrations=chosen)
                     done = _("Cancelled. Thank you for letting us know.")
                 else:
@@ -343,6 +347,23 @@ def event_registration(request: HttpRequest, org: str, event: str, token: str) -
             status=status,
         )
     )
+
+
+def _confirm_cancel(
+    request: HttpRequest,
+    event: Event,
+    registration: Registration,
+    chosen: list[Registration],
+    member: Any,
+) -> HttpResponse:
+    context = {
+        **_event_context(request, event),
+        "registration": registration,
+        "chosen": chosen,
+        "member": member or "",
+        "everyone": member is None and len(chosen) > 1,
+    }
+    return _private(render(request, "events/public/cancel_confirm.html", context))
 
 
 def _members(registration: Registration, member: Any) -> list[Registration]:
