@@ -226,6 +226,30 @@ def set_roles(
                 details={"added": added, "removed": removed},
                 request=request,
             )
+        if removed and not RoleAssignment.objects.filter(user=user).exists():
+            _revoke_tokens_of_leaver(
+                actor=actor, organisation=organisation, user=user, request=request
+            )
+
+
+def _revoke_tokens_of_leaver(
+    *, actor: User, organisation: Organisation, user: User, request: HttpRequest | None
+) -> None:
+    # A token of someone who belongs nowhere any more would still answer /api/me. Each
+    # revocation names the organisation they left last: its DPO no longer counts them as
+    # staff, so an event without one would never reach that DPO's trail.
+    now = timezone.now()
+    for token in ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True):
+        token.revoked_at = now
+        token.save(update_fields=["revoked_at"])
+        audit.record(
+            "api_token.revoked",
+            actor=actor,
+            organisation=organisation,
+            target=token,
+            details={"reason": "no_organisation_left"},
+            request=request,
+        )
 
 
 def remove_from_organisation(
