@@ -194,9 +194,31 @@ def test_a_closed_petition_no_longer_confirms_signatures(
     with django_capture_on_commit_callbacks(execute=True):
         _sign(client, petition)
     actions.move_petition(actor=adam, petition=petition, move="close")
-    response = client.post(confirmation_link(mail.outbox[0]))
+    link = confirmation_link(mail.outbox[0])
+    assert "This petition is closed." in client.get(link).content.decode()
+    response = client.post(link)
     assert response.status_code == 400
     assert access.confirmed_count(petition) == 0
+
+
+def test_a_confirmation_link_opened_while_signing_is_paused_says_so_before_any_button(
+    petition, adam, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _sign(client, petition)
+    confirm = confirmation_link(mail.outbox[0])
+    actions.move_petition(actor=adam, petition=petition, move="pause")
+    response = client.get(confirm)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Signing is paused" in html
+    assert "will work again when signing resumes" in html
+    assert "Confirm my signature" not in html
+    assert access.confirmed_count(petition) == 0
+    actions.move_petition(actor=adam, petition=petition, move="resume")
+    assert "Confirm my signature" in client.get(confirm).content.decode()
+    assert "your signature counts" in client.post(confirm).content.decode()
+    assert access.confirmed_count(petition) == 1
 
 
 def test_a_petition_past_its_closing_time_takes_no_signature(petition, adam):

@@ -346,6 +346,8 @@ def petition_confirm(request: HttpRequest, org: str, petition: str, token: str) 
             else:
                 signature.status = SignatureStatus.CONFIRMED
     confirmed = signature.status == SignatureStatus.CONFIRMED
+    # Said before the button rather than after it: pressing it now could only fail.
+    paused = found.status == PetitionStatus.OPEN and found.paused
     return render(
         request,
         "petitions/confirm.html",
@@ -354,7 +356,9 @@ def petition_confirm(request: HttpRequest, org: str, petition: str, token: str) 
             "confirmed": confirmed,
             "invalidated": signature.status == SignatureStatus.INVALIDATED,
             "error": error,
-            "closed": found.status == PetitionStatus.CLOSED,
+            "paused": paused,
+            "closed": not paused and not access.accepts_signatures(found),
+            "days": access.CONFIRM_DAYS,
         },
         status=400 if error else 200,
     )
