@@ -1,4 +1,4 @@
-"""Resetting, changing and setting a password each leave one event, with nothing typed."""
+"""Resetting, changing and setting a password: the e-mail, and one event with nothing typed."""
 
 from __future__ import annotations
 
@@ -57,3 +57,12 @@ def test_setting_a_first_password_is_audited(victor):
     )
     assert response.status_code == 302, response.content
     assert_one_event_without_secrets("auth.password_set", victor)
+
+
+def test_the_password_reset_e_mail_names_haven_not_the_host(victor):
+    Client().post(reverse("account_reset_password"), {"email": victor.email})
+    (message,) = mail.outbox
+    assert message.subject.startswith("[Haven] ")
+    assert "Hello from Haven!" in str(message.body)
+    assert "testserver" not in message.subject
+    assert "from testserver" not in str(message.body)
