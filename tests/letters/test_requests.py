@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -397,3 +398,21 @@ def test_every_public_page_answers_head_as_it_answers_get(letter, ada, alice, no
         expected = client.get(url).status_code
         assert expected != 405, url
         assert client.head(url).status_code == expected, url
+
+
+def test_each_language_page_names_every_language_by_absolute_address(letter, ada, client):
+    actions.save_text(
+        actor=ada, letter=letter, language="fr", values={"title": "Lettre", "body": "Texte."}
+    )
+    actions.move_letter(actor=ada, letter=letter, move="publish")
+    kwargs = {"org": "coalition", "letter": letter.slug}
+    english = reverse("letter_public", kwargs=kwargs)
+    french = reverse("letter_public_language", kwargs={**kwargs, "lang": "fr"})
+    expected = [
+        f'<link rel="alternate" hreflang="en" href="{absolute_url(english)}">',
+        f'<link rel="alternate" hreflang="fr" href="{absolute_url(french)}">',
+        f'<link rel="alternate" hreflang="x-default" href="{absolute_url(english)}">',
+    ]
+    for page in (english, french):
+        html = client.get(page).content.decode()
+        assert re.findall(r'<link rel="alternate" hreflang=[^>]*>', html) == expected, page

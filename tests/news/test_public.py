@@ -3,6 +3,7 @@ cards and preview metadata, Atom feeds, and "news about this" on event and lette
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
@@ -205,3 +206,20 @@ def test_every_public_page_answers_head_as_it_answers_get(north: Organisation, a
     ]:
         assert client.get(url).status_code == 200, url
         assert client.head(url).status_code == 200, url
+
+
+def test_each_language_page_names_every_language_by_absolute_address(
+    north: Organisation, adam: User
+) -> None:
+    post = published_post(north, adam, "North news")
+    kwargs = {"org": "north", "post": post.slug}
+    english = reverse("news_post", kwargs=kwargs)
+    french = reverse("news_post_language", kwargs={**kwargs, "lang": "fr"})
+    expected = [
+        f'<link rel="alternate" hreflang="en" href="{absolute_url(english)}">',
+        f'<link rel="alternate" hreflang="fr" href="{absolute_url(french)}">',
+        f'<link rel="alternate" hreflang="x-default" href="{absolute_url(english)}">',
+    ]
+    for page in (english, french):
+        found = re.findall(r'<link rel="alternate" hreflang=[^>]*>', _page(page))
+        assert found == expected, page

@@ -540,6 +540,9 @@ def _render_public(
         "groups": groups,
         "count": count,
         "text_languages": [(code, language_name(code)) for code in languages],
+        "alternates": [
+            (code, absolute_url(access.public_path(letter, code))) for code in languages
+        ],
         "urls": urls,
         "share": share_links(urls["page"], text.title, tags),
         "embed_code": embed_code(urls["counter"], text.title),

@@ -203,6 +203,7 @@ def render_post(
     page_url = post_url(post, text.language)
     tags = hashtag_list(post.hashtags)
     cards = [access.card_of(link, text.language) for link in access.links_of(post)]
+    languages = access.languages_of(post)
     context = {
         "post": post,
         "text": text,
@@ -211,7 +212,8 @@ def render_post(
         "cards": [card for card in cards if card.public],
         # The owner's preview says which links the public does not see yet.
         "hidden_cards": [card for card in cards if not card.public] if preview else [],
-        "text_languages": [(code, language_name(code)) for code in access.languages_of(post)],
+        "text_languages": [(code, language_name(code)) for code in languages],
+        "alternates": [(code, post_url(post, code)) for code in languages],
         "page_url": page_url,
         "share": share_links(page_url, text.title, tags),
         "hashtags": tags,
