@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -510,3 +510,36 @@ def test_cancelling_asks_first_and_cancels_only_when_confirmed(
     carl.refresh_from_db()
     cora.refresh_from_db()
     assert (carl.status, cora.status) == (RegistrationStatus.CONFIRMED, "cancelled")
+
+
+def test_a_same_day_event_gives_its_date_once(
+    client: Client, officer: User, north: Organisation
+) -> None:
+    evening = datetime(2027, 12, 20, 17, tzinfo=UTC)
+    event = actions.update_event(
+        actor=officer,
+        event=published_event(north, officer),
+        changes={"starts_at": evening, "ends_at": evening + timedelta(hours=2)},
+    )
+    starts = content.local_time(event, event.starts_at)
+    ends = content.local_time(event, event.ends_at)
+    once = (
+        f"{date_format(starts, 'DATE_FORMAT')}, {date_format(starts, 'TIME_FORMAT')} – "
+        f"{date_format(ends, 'TIME_FORMAT')}"
+    )
+    assert (
+        f">{once}</time> (Europe/Paris)" in client.get(url(event, "event_public")).content.decode()
+    )
+    actions.register(event=event, name="Ana", email="ana@example.org")
+    mail.outbox.clear()
+    tasks.send_notices.call()
+    message = only_message_to("ana@example.org")
+    assert f"{once} (Europe/Paris)" in str(message.body)
+    assert f"{once} (Europe/Paris)" in html_part(message)
+    # Over two days, both dates.
+    longer = actions.update_event(
+        actor=officer, event=event, changes={"ends_at": event.ends_at + timedelta(days=1)}
+    )
+    page = client.get(url(longer, "event_public")).content.decode()
+    later = content.local_time(longer, longer.ends_at)
+    assert f"{date_format(later, 'DATETIME_FORMAT')}</time> (Europe/Paris)" in page

@@ -18,7 +18,9 @@ import qrcode.image.pure
 import qrcode.image.svg
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format, time_format
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import pgettext
 
 from haven.events.models import Event, EventText
 from haven.mail.compose import absolute_url
@@ -29,6 +31,23 @@ PRODUCT_ID = "-//Haven//Events//EN"
 def local_time(event: Event, moment: datetime) -> datetime:
     """``moment`` in the event's own time zone (what the programme and e-mails show)."""
     return timezone.localtime(moment, zoneinfo.ZoneInfo(event.timezone))
+
+
+def time_range(event: Event, *, short: bool = False) -> str:
+    """When the event takes place, in its time zone and the reader's language: the date
+    once for an event that ends on the day it starts."""
+    starts, ends = local_time(event, event.starts_at), local_time(event, event.ends_at)
+    prefix = "SHORT_" if short else ""
+    if starts.date() == ends.date():
+        return pgettext("an event on one day", "%(date)s, %(starts)s – %(ends)s") % {
+            "date": date_format(starts, f"{prefix}DATE_FORMAT"),
+            "starts": time_format(starts, "TIME_FORMAT"),
+            "ends": time_format(ends, "TIME_FORMAT"),
+        }
+    return "{} – {}".format(
+        date_format(starts, f"{prefix}DATETIME_FORMAT"),
+        date_format(ends, f"{prefix}DATETIME_FORMAT"),
+    )
 
 
 def text_in(event: Event, language: str) -> tuple[str, str]:
