@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import icalendar
 import pytest
 from django.core import mail
 from django.test import Client
@@ -543,3 +544,19 @@ def test_a_same_day_event_gives_its_date_once(
     page = client.get(url(longer, "event_public")).content.decode()
     later = content.local_time(longer, longer.ends_at)
     assert f"{date_format(later, 'DATETIME_FORMAT')}</time> (Europe/Paris)" in page
+
+
+def test_the_calendar_file_describes_the_event_in_plain_text(
+    client: Client, officer: User, north: Organisation
+) -> None:
+    event = published_event(
+        north,
+        officer,
+        description="A *panel* with [advocates](https://example.org) & friends.\n\n"
+        "Then **drinks**.",
+    )
+    body = client.get(url(event, "event_calendar")).content
+    [entry] = icalendar.Calendar.from_ical(body).walk("VEVENT")
+    described = str(entry["DESCRIPTION"])
+    assert described.startswith("A panel with advocates & friends.\n\nThen drinks.\n\n")
+    assert described.endswith(content.public_url(event))

@@ -6,7 +6,9 @@ with ``qrcode``, as SVG for pages and PNG (pypng, pure Python) for e-mail attach
 
 from __future__ import annotations
 
+import html
 import io
+import re
 import zoneinfo
 from collections.abc import Iterable
 from datetime import datetime
@@ -23,9 +25,12 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import pgettext
 
 from haven.events.models import Event, EventText
+from haven.letters.content import plain_summary
 from haven.mail.compose import absolute_url
 
 PRODUCT_ID = "-//Haven//Events//EN"
+# Beyond any description (20,000 characters): plain_text never cuts one short.
+LONGEST_PLAIN = 100_000
 
 
 def local_time(event: Event, moment: datetime) -> datetime:
@@ -62,6 +67,18 @@ def text_in(event: Event, language: str) -> tuple[str, str]:
     return event.title, event.description
 
 
+def plain_text(markdown: str) -> str:
+    """A Markdown description as plain text, paragraph by paragraph, for calendar files
+    (which show their text as it is)."""
+    paragraphs = re.split(r"\n\s*\n", markdown or "")
+    # plain_summary leaves the text HTML-escaped (it is for metadata); a calendar wants it as is.
+    return "\n\n".join(
+        html.unescape(plain_summary(paragraph, length=LONGEST_PLAIN))
+        for paragraph in paragraphs
+        if paragraph.strip()
+    )
+
+
 def place_of(event: Event) -> str:
     """The venue as one line: room, venue, address, city."""
     parts = [event.room, event.venue_name, event.venue_address, event.city]
@@ -82,7 +99,7 @@ def _calendar_event(event: Event, language: str) -> icalendar.Event:
     entry.add("dtstart", local_time(event, event.starts_at))
     entry.add("dtend", local_time(event, event.ends_at))
     entry.add("summary", title)
-    entry.add("description", f"{description}\n\n{public_url(event)}".strip())
+    entry.add("description", f"{plain_text(description)}\n\n{public_url(event)}".strip())
     entry.add("url", public_url(event))
     location = place_of(event)
     if location:
