@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import messages
@@ -47,6 +48,30 @@ IMPORTED_COUNTS = {
         "%(counter)s service recorded", "%(counter)s services recorded", "counter"
     ),
 }
+
+# The counts an erasure record keeps (records.actions._erase), as the erasures page words them.
+ERASED_COUNTS = {
+    "cases": ngettext_lazy("%(counter)s case", "%(counter)s cases", "counter"),
+    "notes": ngettext_lazy("%(counter)s case note", "%(counter)s case notes", "counter"),
+    "consents": ngettext_lazy("%(counter)s consent", "%(counter)s consents", "counter"),
+    "stays": ngettext_lazy("%(counter)s shelter stay", "%(counter)s shelter stays", "counter"),
+    "services_unlinked": ngettext_lazy(
+        "%(counter)s service kept without the link",
+        "%(counter)s services kept without the link",
+        "counter",
+    ),
+    "calls_unlinked": ngettext_lazy(
+        "%(counter)s helpline call unlinked", "%(counter)s helpline calls unlinked", "counter"
+    ),
+}
+
+
+def _worded(words: Mapping[str, Any], counts: Mapping[str, int]) -> list[str]:
+    # A count nobody has worded yet still shows, under its key.
+    return [
+        words[key] % {"counter": count} if key in words else f"{key}: {count}"
+        for key, count in counts.items()
+    ]
 
 
 def _download_key(request: OrganisationRequest, ticket: str) -> str:
@@ -187,11 +212,7 @@ def _confirm_import(request: OrganisationRequest) -> HttpResponse:
         request,
         ngettext("Imported %(rows)d row.", "Imported %(rows)d rows.", rows) % {"rows": rows},
     )
-    imported = [
-        IMPORTED_COUNTS[key] % {"counter": count} if key in IMPORTED_COUNTS else f"{key}: {count}"
-        for key, count in counts.items()
-    ]
-    context = _import_context(ImportForm(), imported=imported)
+    context = _import_context(ImportForm(), imported=_worded(IMPORTED_COUNTS, counts))
     return render(request, "records/import.html", context)
 
 
@@ -225,7 +246,8 @@ def erase_person(request: OrganisationRequest, person_id: str) -> HttpResponse:
 def erasure_records(request: OrganisationRequest) -> HttpResponse:
     paginator = Paginator(access.erasure_records_of(request.organisation), 50)
     page = paginator.get_page(request.GET.get("page", "1")[:10])
-    return render(request, "records/erasures.html", {"page": page})
+    rows = [(record, _worded(ERASED_COUNTS, record.records_removed)) for record in page]
+    return render(request, "records/erasures.html", {"page": page, "rows": rows})
 
 
 @organisation_view("casework.manage_settings")
