@@ -111,3 +111,16 @@ def test_changes_cancellation_and_reminder(north: Organisation) -> None:
     assert "Storm warning" in str(cancelled.body)
     assert "Storm warning" in html_part(cancelled)
     assert Registration.objects.get().status == RegistrationStatus.CONFIRMED
+
+
+def test_the_confirmation_speaks_of_one_ticket_or_of_several(north: Organisation) -> None:
+    event = published_event(north, officer_of(north), group_size=2)
+    actions.register(event=event, name="Ana", email="ana@example.org")
+    actions.register(event=event, name="Bo", email="bo@example.org", companions=["Cy"])
+    sent_now()
+    alone, together = only_to("ana@example.org"), only_to("bo@example.org")
+    for text in (str(alone.body), html_part(alone)):
+        assert "Your ticket (QR code) is attached" in text
+        assert "QR codes" not in text
+    for text in (str(together.body), html_part(together)):
+        assert "Your tickets (QR codes) are attached" in text
