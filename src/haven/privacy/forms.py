@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from haven.privacy.models import outcome_label
 from haven.widgets import DateInput
 
 
@@ -24,7 +25,7 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         outcome = self.fields["outcome"]
         assert isinstance(outcome, forms.ChoiceField)
-        outcome.choices = [("", _("Any")), *((value, value) for value in outcomes)]
+        outcome.choices = [("", _("Any")), *((value, outcome_label(value)) for value in outcomes)]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -24,6 +24,20 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
         raise AppendOnlyError("audit events are never deleted")
 
 
+# What the trail's pages call each outcome; the API and the chain keep the codes.
+OUTCOME_LABELS = {
+    "ok": _("Done"),
+    "refused": _("Refused"),
+    "forbidden": _("Not allowed by their roles"),
+    "not_found": _("Not found"),
+}
+
+
+def outcome_label(code: str) -> str:
+    """The outcome as the reader's language says it; an unknown code, as recorded."""
+    return str(OUTCOME_LABELS.get(code, code))
+
+
 class AuditEvent(models.Model):
     """One thing that happened, chained by hash to everything before it.
 

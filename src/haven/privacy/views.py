@@ -18,7 +18,7 @@ from haven.privacy.access import (
     usernames_of_subjects,
 )
 from haven.privacy.forms import AuditFilterForm
-from haven.privacy.models import AuditEvent
+from haven.privacy.models import AuditEvent, outcome_label
 
 PAGE_SIZE = 50
 
@@ -27,13 +27,16 @@ PAGE_SIZE = 50
 class TrailRow:
     event: AuditEvent
     subject: str | None
+    outcome: str
     details: list[tuple[str, str]]
 
 
 def _shown(value: object) -> str:
+    if value is None or value in ("", []):
+        return "—"
     if isinstance(value, list):
         return ", ".join(_shown(item) for item in value)
-    return "—" if value is None else str(value)
+    return str(value)
 
 
 def _rows(events: list[AuditEvent]) -> list[TrailRow]:
@@ -42,6 +45,7 @@ def _rows(events: list[AuditEvent]) -> list[TrailRow]:
         TrailRow(
             event=event,
             subject=subjects.get(event.object_id) if event.object_type == "accounts.user" else None,
+            outcome=outcome_label(event.outcome),
             details=[(key, _shown(value)) for key, value in sorted(event.details.items())],
         )
         for event in events
