@@ -7,6 +7,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 from django_scopes import scopes_disabled
@@ -19,7 +20,7 @@ from haven.reporting.models import Figure, PrivacyBudget, Revision, Submission
 from haven.reporting.schema import BY_KEY, PERSON_CONTRIBUTION
 from tests.conftest import client_for
 from tests.reporting.conftest import build_casework
-from tests.reporting.helpers import sample_figures, submission_of
+from tests.reporting.helpers import api_headers, sample_figures, submission_of
 
 pytestmark = pytest.mark.django_db
 
@@ -329,14 +330,82 @@ def test_when_the_privacy_budget_is_spent_no_further_correction_leaves(period, n
     )
     actions.send_submission(actor=alice, submission=submission)
     actions.start_correction(actor=alice, submission=submission)
-    actions.send_submission(actor=alice, submission=submission, reason="First correction")
-    actions.start_correction(actor=alice, submission=submission)
+    # A correction begun while the budget still covered it meets the spent budget on sending.
+    actions.spend_budget(organisation=north, period=period, epsilon=period.epsilon)
     response = _send(client, submission, "Second correction")
     assert response.status_code == 400
     assert "privacy budget of this period is spent" in response.content.decode()
     with scopes_disabled():
-        assert Revision.objects.filter(submission=submission).count() == 2
+        assert Revision.objects.filter(submission=submission).count() == 1
         assert PrivacyBudget.objects.get(organisation=north, period=period).spent == 2
+
+
+def _spent(period, north, alice) -> Submission:
+    """North's report, sent and corrected once: its budget of 2 is spent."""
+    submission = submission_of(north, period)
+    actions.save_figures(
+        actor=alice, submission=submission, figures=sample_figures(), source="manual"
+    )
+    actions.send_submission(actor=alice, submission=submission)
+    actions.start_correction(actor=alice, submission=submission)
+    actions.send_submission(actor=alice, submission=submission, reason="First correction")
+    return submission_of(north, period)
+
+
+def test_no_correction_starts_once_the_budget_could_not_pay_for_sending_it(period, north, alice):
+    submission = _spent(period, north, alice)
+    client = client_for(alice)
+    shown = client.get(detail(submission)).content.decode()
+    assert "Correct these figures" not in shown
+    assert "these figures can no longer be corrected" in shown
+    asked = client.get(page("report_correct", submission)).content.decode()
+    assert "Start a correction" not in asked
+    refused = client.post(page("report_correct", submission))
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert 'role="alert"' in body
+    assert "a correction could not be sent, so none can be started" in body
+    api = Client().post(
+        f"/api/orgs/north/reports/{submission.pk}/correction", headers=api_headers(alice)
+    )
+    assert api.status_code == 400
+    assert "none can be started" in api.json()["detail"]["__all__"][0]
+    assert submission_of(north, period).status == "sent"
+
+
+def test_a_correction_in_progress_can_be_cancelled_and_the_report_is_sent_as_it_was(
+    plain_period, north, alice
+):
+    submission = submission_of(north, plain_period)
+    actions.save_figures(
+        actor=alice, submission=submission, figures=sample_figures(), source="manual"
+    )
+    actions.send_submission(actor=alice, submission=submission)
+    sent = submission_of(north, plain_period)
+    client = client_for(alice)
+    assert client.post(page("report_correct", sent)).status_code == 302
+    assert "Cancel the correction" in client.get(detail(sent)).content.decode()
+    assert "Keep correcting" in client.get(page("report_correct_cancel", sent)).content.decode()
+    changed = {**sample_figures(), ("persons.status", "new"): Decimal(99)}
+    actions.save_figures(actor=alice, submission=sent, figures=changed, source="manual")
+
+    assert client.post(page("report_correct_cancel", sent)).status_code == 302
+    back = submission_of(north, plain_period)
+    assert back.status == "sent"
+    assert back.draft == sent.draft
+    assert (back.source, back.prepared_at) == (sent.source, sent.prepared_at)
+    assert "Cancel the correction" not in client.get(detail(back)).content.decode()
+    # Nothing to cancel now, by the page or the API; the API cancels one as the page does.
+    assert client.post(page("report_correct_cancel", back)).status_code == 400
+    url = f"/api/orgs/north/reports/{back.pk}/correction"
+    assert Client().delete(url, headers=api_headers(alice)).status_code == 400
+    assert Client().post(url, headers=api_headers(alice)).json()["status"] == "draft"
+    cancelled = Client().delete(url, headers=api_headers(alice))
+    assert cancelled.status_code == 200
+    assert cancelled.json()["status"] == "sent"
+    assert cancelled.json()["state"] == "sent"
+    with scopes_disabled():
+        assert AuditEvent.objects.filter(action="reporting.correction_cancelled").count() == 2
 
 
 def test_nothing_to_send_before_figures_are_prepared(period, north, alice):

@@ -182,6 +182,20 @@ def budget_of(organisation: Organisation, period: ReportingPeriod) -> PrivacyBud
     return found or PrivacyBudget(organisation=organisation, period=period, total=period.budget)
 
 
+def correction_in_progress(submission: Submission, revisions: list[Revision] | None = None) -> bool:
+    """Whether figures already sent are being corrected (unlocked, not sent again yet)."""
+    if submission.status == SubmissionStatus.SENT:
+        return False
+    return bool(revisions if revisions is not None else revisions_of(submission))
+
+
+def can_correct(submission: Submission) -> bool:
+    """Whether a correction of the member's report could still be sent: the period spends
+    no privacy budget, or the member's budget covers one more sending."""
+    period = submission.period
+    return not period.private or budget_of(submission.organisation, period).covers(period.epsilon)
+
+
 # --- A coordinator's: periods and statuses -------------------------------------------------
 
 

@@ -444,7 +444,7 @@ def spend_budget(
         budget = PrivacyBudget.objects.select_for_update().get(
             organisation=organisation, period=period
         )
-        if budget.spent + epsilon > budget.total:
+        if not budget.covers(epsilon):
             raise BudgetSpent(
                 _(
                     "The privacy budget of this period is spent (%(spent)s of %(total)s): "
@@ -516,7 +516,8 @@ def send_submission(
                 batch_size=1000,
             )
         locked.status = SubmissionStatus.SENT
-        locked.save(update_fields=["status"])
+        locked.before_correction = {}
+        locked.save(update_fields=["status", "before_correction"])
         audit.record(
             "reporting.submission_sent",
             actor=actor,
@@ -540,15 +541,79 @@ def send_submission(
 def start_correction(
     *, actor: User, submission: Submission, request: HttpRequest | None = None
 ) -> Submission:
-    """Unlock a sent submission's draft so a corrected revision can be sent."""
+    """Unlock a sent submission's draft so a corrected revision can be sent; refused when
+    the privacy budget could not pay for sending it."""
     with transaction.atomic():
         locked = _locked(submission)
         if locked.status != SubmissionStatus.SENT:
             raise ValidationError(_("Only a sent submission can be corrected."))
+        period = locked.period
+        if period.private:
+            budget = access.budget_of(locked.organisation, period)
+            # Unlocked, the report would show as a draft for good: it could never be sent.
+            if not budget.covers(period.epsilon):
+                raise BudgetSpent(
+                    _(
+                        "The privacy budget of this period is spent (%(spent)s of %(total)s): "
+                        "a correction could not be sent, so none can be started. The figures "
+                        "already sent stay as they are."
+                    )
+                    % {"spent": budget.spent, "total": budget.total},
+                    code="budget_spent",
+                )
+        locked.before_correction = {
+            "draft": locked.draft,
+            "left_out": locked.left_out,
+            "source": locked.source,
+            "prepared_at": locked.prepared_at.isoformat() if locked.prepared_at else None,
+            "prepared_by": locked.prepared_by_id,
+        }
         locked.status = SubmissionStatus.DRAFT
-        locked.save(update_fields=["status"])
+        locked.save(update_fields=["status", "before_correction"])
         audit.record(
             "reporting.correction_started",
+            actor=actor,
+            organisation=locked.organisation,
+            target=locked,
+            details={"period": locked.period_id},
+            request=request,
+        )
+    return locked
+
+
+def cancel_correction(
+    *, actor: User, submission: Submission, request: HttpRequest | None = None
+) -> Submission:
+    """Drop a correction in progress: the report is sent and locked again, with the draft
+    it was sent with."""
+    with transaction.atomic():
+        locked = _locked(submission)
+        if not access.correction_in_progress(locked):
+            raise ValidationError(_("There is no correction in progress to cancel."))
+        kept = locked.before_correction
+        # Corrections started before the draft was kept leave the draft as it is now.
+        if kept:
+            locked.draft = kept["draft"]
+            locked.left_out = kept["left_out"]
+            locked.source = kept["source"]
+            when = kept["prepared_at"]
+            locked.prepared_at = datetime.datetime.fromisoformat(when) if when else None
+            locked.prepared_by_id = kept["prepared_by"]
+        locked.status = SubmissionStatus.SENT
+        locked.before_correction = {}
+        locked.save(
+            update_fields=[
+                "draft",
+                "left_out",
+                "source",
+                "prepared_at",
+                "prepared_by",
+                "status",
+                "before_correction",
+            ]
+        )
+        audit.record(
+            "reporting.correction_cancelled",
             actor=actor,
             organisation=locked.organisation,
             target=locked,

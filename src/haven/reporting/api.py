@@ -451,6 +451,19 @@ def correct_report(request: OrganisationRequest, org: str, submission_id: int) -
     )
 
 
+@router.delete(
+    "/orgs/{org}/reports/{submission_id}/correction",
+    response={200: SubmissionOut, 400: Message},
+    summary="Cancel a correction in progress: the report is sent again as it was",
+)
+@api_organisation_operation("reporting.submit")
+def cancel_correction(request: OrganisationRequest, org: str, submission_id: int) -> SubmissionOut:
+    submission = access.submission_for(request.organisation, submission_id)
+    return _submission_out(
+        actions.cancel_correction(actor=request.user, submission=submission, request=request)
+    )
+
+
 # --- A coordinator's periods and publications ----------------------------------------------
 
 

@@ -126,6 +126,9 @@ class Submission(models.Model):
     # When the member stopped being asked, having left the network before sending; a sent
     # submission is never released, and a member that comes back is asked again.
     released_at = models.DateTimeField(null=True, blank=True)
+    # The draft as sent (with its source, left-out counts and who prepared it), kept while
+    # a correction is in progress so that cancelling the correction puts it back.
+    before_correction = models.JSONField(default=dict, blank=True)
 
     objects: ClassVar[models.Manager[Submission]] = ScopedManager(organisation="organisation")
 
@@ -244,6 +247,10 @@ class PrivacyBudget(models.Model):
     @property
     def left(self) -> Decimal:
         return self.total - self.spent
+
+    def covers(self, epsilon: Decimal) -> bool:
+        """Whether one more sending that spends ``epsilon`` fits in the budget."""
+        return self.spent + epsilon <= self.total
 
 
 class DeadlineChange(models.Model):

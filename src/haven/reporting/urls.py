@@ -26,6 +26,11 @@ organisation_urlpatterns: list[URLPattern] = [
     path("reports/<int:submission_id>/upload/", views.report_upload, name="report_upload"),
     path("reports/<int:submission_id>/send/", views.report_send, name="report_send"),
     path("reports/<int:submission_id>/correct/", views.report_correct, name="report_correct"),
+    path(
+        "reports/<int:submission_id>/correct/cancel/",
+        views.report_correct_cancel,
+        name="report_correct_cancel",
+    ),
     path("reports/<int:submission_id>/download/", views.report_download, name="report_download"),
     path("reporting/", views.reporting_home, name="reporting_home"),
     path("reporting/periods/new/", views.period_create, name="period_create"),

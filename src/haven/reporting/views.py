@@ -133,6 +133,8 @@ def _submission_page(
             "period": period,
             "sections": _draft_views(submission) if submission.draft else [],
             "revisions": revisions,
+            "correcting": access.correction_in_progress(submission, revisions),
+            "correctable": access.can_correct(submission),
             "budget": access.budget_of(request.organisation, period) if period.private else None,
             "send_form": send_form or SendForm(),
             "left_out": submission.left_out,
@@ -209,7 +211,33 @@ def report_correct(request: OrganisationRequest, submission_id: int) -> HttpResp
     return render(
         request,
         "reporting/report_correct.html",
-        {"submission": submission, "organisation": request.organisation},
+        {
+            "submission": submission,
+            "correctable": access.can_correct(submission),
+            "organisation": request.organisation,
+        },
+    )
+
+
+@organisation_view("reporting.submit")
+@require_http_methods(["GET", "POST"])
+def report_correct_cancel(request: OrganisationRequest, submission_id: int) -> HttpResponse:
+    submission = access.submission_for(request.organisation, submission_id)
+    if request.method == "POST":
+        try:
+            actions.cancel_correction(actor=request.user, submission=submission, request=request)
+        except ValidationError as error:
+            return _refused(request, submission, error)
+        messages.info(request, _("Correction cancelled: the figures sent stay as they were."))
+        return redirect("report_detail", org=request.organisation.slug, submission_id=submission.pk)
+    return render(
+        request,
+        "reporting/report_correct_cancel.html",
+        {
+            "submission": submission,
+            "correcting": access.correction_in_progress(submission),
+            "organisation": request.organisation,
+        },
     )
 
 
