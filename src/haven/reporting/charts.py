@@ -50,7 +50,7 @@ class Chart:
 
 
 def bar_chart(title: str, items: Sequence[tuple[str, Shown]]) -> Chart:
-    """A horizontal bar per item; withheld figures get no bar, only their "<n" text."""
+    """A horizontal bar per item; withheld figures get no bar, only the word."""
     largest = max(
         (shown.value for _label, shown in items if shown.value is not None and shown.value > 0),
         default=Decimal(0),

@@ -19,7 +19,16 @@ from haven.reporting.report import TableView
 from haven.reporting.schema import BY_KEY, Figures, categories_of, label_of
 
 DRAFT_HEADER = ("table", "category", "value", "label")
-VIEW_HEADER = ("table", "category", "label", "column", "column_label", "value", "accuracy_95")
+VIEW_HEADER = (
+    "table",
+    "category",
+    "label",
+    "column",
+    "column_label",
+    "value",
+    "withheld",
+    "accuracy_95",
+)
 HTCDS_HEADER = (
     "period_start",
     "period_end",
@@ -57,7 +66,8 @@ def draft_rows(figures: Figures) -> list[list[ExportCell]]:
 
 
 def view_rows(views: Iterable[TableView]) -> list[list[ExportCell]]:
-    """Every shown cell of the tables; withheld ones empty, as "<threshold" is no number."""
+    """Every cell of the tables; a withheld one has an empty value and "yes" under withheld,
+    as the HTCDS extract has (a number, or "<10", would say more than the pages do)."""
     rows: list[list[ExportCell]] = []
     for view in views:
         columns = [*view.columns, (TOTAL, "total")]
@@ -66,10 +76,9 @@ def view_rows(views: Iterable[TableView]) -> list[list[ExportCell]]:
                 if (code, column) not in view.cells:
                     continue
                 shown = view.cell(code, column)
-                value = f"<{view.threshold}" if shown.withheld else _number(shown.value)
                 rows.append(
-                    [view.table.key, code, label, column, column_label, value,
-                     _number(shown.accuracy)]
+                    [view.table.key, code, label, column, column_label, _number(shown.value),
+                     "yes" if shown.withheld else "no", _number(shown.accuracy)]
                 )  # fmt: skip
     return rows
 

@@ -40,7 +40,7 @@ class PeriodForm(forms.Form):
         min_value=2,
         max_value=100,
         initial=10,
-        help_text=_("Smaller counts are shown as “<10” (CTDC publishes with 11)."),
+        help_text=_("Smaller counts are withheld (CTDC publishes with 11)."),
     )
     epsilon = forms.DecimalField(
         label=_("Privacy loss per sending (ε)"),

@@ -37,7 +37,7 @@ class ReportingPeriod(models.Model):
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
     deadline = models.DateField(_("deadline"))
-    # Counts below this are published as "<threshold" (CTDC publishes with 11).
+    # Counts below this are withheld (CTDC publishes with 11).
     threshold = models.PositiveSmallIntegerField(_("smallest count shown"), default=10)
     # Differential privacy: what each sending of figures spends (0: no noise), and what a
     # member may spend in all on this period.

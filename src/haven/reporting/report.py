@@ -81,7 +81,7 @@ class TableView:
 
     def text(self, row: str, column: str) -> tuple[str, bool]:
         shown = self.cell(row, column)
-        return format_figure(shown, self.threshold), shown.withheld
+        return format_figure(shown), shown.withheld
 
     def column_totals(self) -> list[Shown]:
         return [self.cell(TOTAL, column) for column, _name in self.columns]
@@ -111,11 +111,11 @@ def _format_number(value: Decimal | int, language: str | None) -> str:
     return str(intcomma(int(value)))
 
 
-def format_figure(shown: Shown, threshold: int = 10) -> str:
-    """ "1,234 ± 28", "1,234", or "<10" for a withheld figure."""
-    if shown.value is None:
-        return f"<{threshold}"
+def format_figure(shown: Shown) -> str:
+    """ "1,234 ± 28", "1,234", or "withheld"."""
     language = get_language()
+    if shown.value is None:
+        return _withheld(language)
     text = _format_number(shown.value, language)
     if shown.accuracy:
         text = _plus_minus(language) % {
@@ -123,6 +123,14 @@ def format_figure(shown: Shown, threshold: int = 10) -> str:
             "accuracy": _format_number(shown.accuracy, language),
         }
     return text
+
+
+@lru_cache(maxsize=32)
+def _withheld(language: str | None) -> str:
+    # Every withheld cell reads alike. "<10" is false of a cell withheld to protect another,
+    # and marking small and protecting cells apart would tell which is which: a line whose
+    # withheld cells add up to 11 would give away a 1 and a 10 (decision 31).
+    return _("withheld")
 
 
 @lru_cache(maxsize=32)

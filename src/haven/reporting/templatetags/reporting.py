@@ -1,4 +1,4 @@
-"""Showing figures (withheld ones as "<threshold", noised ones with their 95% accuracy),
+"""Showing figures (withheld ones as "withheld", noised ones with their 95% accuracy),
 and the "Reports due" card of a member's dashboard."""
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ register = template.Library()
 
 
 @register.filter
-def figure(shown: Shown, threshold: int = 10) -> str:
-    """ "1,234 ± 28", "1,234", or "<10" for a withheld figure."""
-    return format_figure(shown, threshold)
+def figure(shown: Shown) -> str:
+    """ "1,234 ± 28", "1,234", or "withheld"."""
+    return format_figure(shown)
 
 
 @register.filter(name="number")
