@@ -48,3 +48,20 @@ def test_suggestions_list_the_usual_languages_first_then_every_other_once() -> N
     assert [code for code, _name in options[:2]] == ["ro", "en"]
     codes = [code for code, _name in options]
     assert len(codes) == len(set(codes))
+
+
+def test_every_form_s_language_menu_opens_on_the_interface_language() -> None:
+    from haven.events.forms import TextForm as EventTextForm
+    from haven.letters.forms import AddLanguageForm
+    from haven.news.forms import AddLanguageForm as NewsLanguageForm
+    from haven.petitions.forms import PetitionCreateForm
+
+    for form_class in (AddLanguageForm, EventTextForm, NewsLanguageForm, PetitionCreateForm):
+        with translation.override("fr"):
+            menu = str(form_class()["language"])
+        # The first option is the one an untouched menu submits.
+        first = menu.split("<option", 2)[1]
+        assert 'value="fr"' in first, form_class
+        assert "<optgroup" in menu
+    assert AddLanguageForm({"language": "ro"}).is_valid()
+    assert not AddLanguageForm({"language": "zz"}).is_valid()

@@ -32,7 +32,7 @@ from haven.events.models import (
     Visibility,
 )
 from haven.letters.forms import CountryField, ExportForm, StrictBooleanField
-from haven.organisations.languages import language_choices
+from haven.organisations.languages import language_menu
 from haven.organisations.models import Organisation
 from haven.widgets import DateTimeInput
 
@@ -207,7 +207,7 @@ class EventForm(forms.Form):
 
 
 class EventCreateForm(EventForm):
-    language = forms.ChoiceField(label=_("Language of the text"), choices=language_choices)
+    language = forms.ChoiceField(label=_("Language of the text"), choices=language_menu)
     field_order = ("language", "kind", "title")
 
 
@@ -217,7 +217,7 @@ class MoveForm(forms.Form):
 
 
 class TextForm(forms.Form):
-    language = forms.ChoiceField(label=_("Language"), choices=language_choices)
+    language = forms.ChoiceField(label=_("Language"), choices=language_menu)
     title = forms.CharField(
         label=_("Title"),
         max_length=300,

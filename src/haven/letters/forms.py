@@ -17,7 +17,7 @@ from django_countries import countries
 from haven.abuse.addresses import checked_email, is_blocked_domain
 from haven.abuse.honeypot import HoneypotMixin
 from haven.letters.models import LetterKind, SignatoryCategory, SignatoryOrder
-from haven.organisations.languages import language_choices, language_name
+from haven.organisations.languages import language_menu, language_name
 from haven.organisations.models import Organisation
 from haven.records.export import PASSPHRASE_MAX_LENGTH, PASSPHRASE_MIN_LENGTH
 from haven.widgets import DateInput, DateTimeInput
@@ -134,7 +134,7 @@ class LetterDetailsForm(forms.Form):
 
 
 class LetterCreateForm(LetterDetailsForm):
-    language = forms.ChoiceField(label=_("Original language"), choices=language_choices)
+    language = forms.ChoiceField(label=_("Original language"), choices=language_menu)
     title = forms.CharField(label=_("Title"), max_length=300)
     body = forms.CharField(
         label=_("Text"),
@@ -181,7 +181,7 @@ class TextForm(forms.Form):
 
 
 class AddLanguageForm(forms.Form):
-    language = forms.ChoiceField(label=_("Add a translation in"), choices=language_choices)
+    language = forms.ChoiceField(label=_("Add a translation in"), choices=language_menu)
 
 
 class MoveForm(forms.Form):

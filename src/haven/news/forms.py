@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from haven.organisations.languages import language_choices
+from haven.organisations.languages import language_menu
 from haven.widgets import DateTimeInput
 
 MARKDOWN_HELP = _("Markdown: blank lines between paragraphs, *emphasis*, lists with “-”.")
@@ -31,7 +31,7 @@ class TextForm(forms.Form):
 
 
 class PostCreateForm(TextForm):
-    language = forms.ChoiceField(label=_("Language"), choices=language_choices)
+    language = forms.ChoiceField(label=_("Language"), choices=language_menu)
     hashtags = forms.CharField(label=_("Hashtags"), max_length=200, required=False)
     field_order = ("language", "title", "summary", "body", "hashtags")
 
@@ -47,7 +47,7 @@ class PostDetailsForm(forms.Form):
 
 
 class AddLanguageForm(forms.Form):
-    language = forms.ChoiceField(label=_("Write it in"), choices=language_choices)
+    language = forms.ChoiceField(label=_("Write it in"), choices=language_menu)
 
 
 class MoveForm(forms.Form):

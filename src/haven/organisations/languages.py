@@ -8,6 +8,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 import pycountry
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -71,6 +72,14 @@ def grouped_language_choices(usual: Sequence[str]) -> list[tuple[str, list[tuple
     first = [(code, language_name(code)) for code in usual]
     rest = [pair for pair in language_choices() if pair[0] not in usual]
     return [(_("Usual languages"), first), (_("All languages"), rest)]
+
+
+def language_menu() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Choices for a form's language menu: the languages Haven speaks first, the
+    interface's on top (so an untouched menu means it), then every other."""
+    interface = (get_language() or "en").split("-")[0]
+    spoken = [code for code, _name in settings.LANGUAGES]
+    return grouped_language_choices(list(dict.fromkeys([interface, *spoken])))
 
 
 @cache
