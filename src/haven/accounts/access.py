@@ -47,6 +47,15 @@ def people_holding(organisation: Organisation, permission: str) -> list[User]:
     )
 
 
+def overseers_of(organisation: Organisation) -> list[User]:
+    """Whom to tell when someone gains power over the organisation's staff or data: those
+    who manage its staff and those who read its audit trail."""
+    found = {user.pk: user for user in people_holding(organisation, "accounts.manage_users")}
+    for user in people_holding(organisation, "audit.view"):
+        found.setdefault(user.pk, user)
+    return list(found.values())
+
+
 def language_of(user: User, organisation: Organisation) -> str:
     """The language to write to a user in: their own choice, else their organisation's
     first language Haven speaks, else Haven's default."""

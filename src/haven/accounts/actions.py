@@ -22,11 +22,16 @@ from haven.accounts.access import (
 )
 from haven.accounts.models import ApiToken, Invitation, RoleAssignment, User
 from haven.accounts.permissions import Role, assignable_roles
-from haven.accounts.tasks import send_invitation_email
+from haven.accounts.tasks import send_invitation_email, send_powerful_roles_notice
 from haven.organisations.models import Organisation
 from haven.privacy import audit
 
 INVITATION_LIFETIME = timedelta(days=7)
+# Roles that manage the staff or read the people's identities and the audit trail: the
+# organisation's other admins and DPOs are told whenever someone gains one, so a taken-over
+# admin account cannot quietly give itself or an accomplice more (roles.changed is audited,
+# but only a DPO reads the trail).
+POWERFUL_ROLES = frozenset({Role.ORGANISATION_ADMIN, Role.DATA_PROTECTION_OFFICER})
 WRONG_ADDRESS = gettext_lazy(
     "This invitation was sent to another e-mail address than your account's. Sign out and "
     "open the link again, or ask the organisation's admin to invite your own address."
@@ -190,7 +195,25 @@ def accept_invitation(
             details={"roles": list(locked.roles)},
             request=request,
         )
+        if locked.invited_by is not None:
+            _tell_overseers(
+                organisation=locked.organisation,
+                user=user,
+                actor=locked.invited_by,
+                roles=locked.roles,
+            )
     return user
+
+
+def _tell_overseers(
+    *, organisation: Organisation, user: User, actor: User, roles: Collection[str]
+) -> None:
+    powerful = sorted(role for role in roles if role in POWERFUL_ROLES)
+    if powerful:
+        notice = partial(
+            send_powerful_roles_notice.enqueue, organisation.pk, user.pk, actor.pk, powerful
+        )
+        transaction.on_commit(notice)
 
 
 def set_roles(
@@ -217,6 +240,7 @@ def set_roles(
         ).delete()
         for role in added:
             RoleAssignment.objects.create(user=user, organisation=organisation, role=role)
+        _tell_overseers(organisation=organisation, user=user, actor=actor, roles=added)
         if added or removed:
             audit.record(
                 "roles.changed",

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils import translation
 from django_scopes import scopes_disabled
 from django_tasks import task
 
-from haven.accounts.access import invitation_link_token
-from haven.accounts.models import Invitation
+from haven.accounts.access import invitation_link_token, language_of, overseers_of
+from haven.accounts.models import Invitation, User
+from haven.accounts.permissions import Role
 from haven.mail.compose import absolute_url, send_templated
+from haven.organisations.models import Organisation
 
 
 @task()
@@ -31,3 +34,35 @@ def send_invitation_email(invitation_id: int, language: str) -> None:
         context={"invitation": invitation, "link": link},
         language=language,
     )
+
+
+@task()
+def send_powerful_roles_notice(
+    organisation_id: int, user_id: int, actor_id: int, roles: list[str]
+) -> None:
+    """Tell the organisation's admins and data protection officers that someone was given
+    a role that manages staff or reads identities, each in their own language."""
+    organisation = Organisation.objects.filter(pk=organisation_id).first()
+    user = User.objects.filter(pk=user_id).first()
+    actor = User.objects.filter(pk=actor_id).first()
+    if organisation is None or user is None or actor is None:
+        return
+    link = absolute_url(reverse("staff_list", kwargs={"org": organisation.slug}))
+    for overseer in overseers_of(organisation):
+        if overseer.pk in (user.pk, actor.pk):
+            continue
+        language = language_of(overseer, organisation)
+        with translation.override(language):
+            labels = [str(Role(role).label) for role in roles]
+        send_templated(
+            "accounts/email/powerful_roles",
+            to=[overseer.email],
+            context={
+                "organisation": organisation,
+                "user": user,
+                "actor": actor,
+                "roles": labels,
+                "link": link,
+            },
+            language=language,
+        )
