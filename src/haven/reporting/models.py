@@ -343,6 +343,8 @@ class PublicationStatus(models.TextChoices):
     GENERATING = "generating", _("Being generated")
     PUBLISHED = "published", _("Published")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    # A later publication of the same period took its place.
+    SUPERSEDED = "superseded", _("Replaced by a later publication")
     FAILED = "failed", _("Failed")
 
 

@@ -3,6 +3,8 @@
 Run by the ``generate_publication`` task. Progress is written as it goes (outside the
 final transaction) so the coordinator's page can show it; the figures themselves are
 written in one transaction with the publication's status, so the public never sees half.
+A period has one publication in force: the one requested last replaces those before it,
+which are kept, marked superseded.
 """
 
 from __future__ import annotations
@@ -13,7 +15,12 @@ from django.utils import timezone
 from haven.privacy import audit
 from haven.reporting import access
 from haven.reporting.disclosure import TOTAL
-from haven.reporting.models import Publication, PublicationStatus, PublishedFigure
+from haven.reporting.models import (
+    Publication,
+    PublicationStatus,
+    PublishedFigure,
+    ReportingPeriod,
+)
 from haven.reporting.report import build_views, country_name, headline_persons
 from haven.reporting.schema import BY_KEY
 
@@ -48,13 +55,22 @@ def generate(publication: Publication) -> Publication:
     members = set().union(*network.members.values()) if network.members else set()
     persons_view = next(view for view in views if view.table.key == "persons.status")
     with transaction.atomic():
+        # One publication of a period at a time: two finishing together would both stay.
+        ReportingPeriod.objects.select_for_update().filter(pk=period.pk).first()
         locked = Publication.objects.select_for_update().get(pk=publication.pk)
+        in_force = list(
+            Publication.objects.filter(period=period, status=PublicationStatus.PUBLISHED)
+            .exclude(pk=locked.pk)
+            .order_by("pk")
+        )
+        # A publication requested later may have been generated first: it stays in force.
+        newer = [other for other in in_force if other.pk > locked.pk]
         PublishedFigure.objects.filter(publication=locked).delete()
         PublishedFigure.objects.bulk_create(rows, batch_size=2000)
         locked.members = len(members)
         locked.countries = len([code for code in sent.columns if code != "??"])
         locked.persons = headline_persons(persons_view)
-        locked.status = PublicationStatus.PUBLISHED
+        locked.status = PublicationStatus.SUPERSEDED if newer else PublicationStatus.PUBLISHED
         locked.progress = 100
         locked.published_at = timezone.now()
         if keys != locked.tables:
@@ -67,6 +83,19 @@ def generate(publication: Publication) -> Publication:
             target=locked,
             details={"period": period.pk, "figures": len(rows), "members": len(members)},
         )
+        replaced = [(locked, newer[-1])] if newer else [(other, locked) for other in in_force]
+        if not newer:
+            Publication.objects.filter(pk__in=[other.pk for other in in_force]).update(
+                status=PublicationStatus.SUPERSEDED
+            )
+        for earlier, by in replaced:
+            audit.record(
+                "reporting.publication_superseded",
+                actor=locked.requested_by,
+                organisation=locked.network.organisation,
+                target=earlier,
+                details={"period": period.pk, "by": by.pk},
+            )
     return locked
 
 

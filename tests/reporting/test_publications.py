@@ -1,0 +1,94 @@
+"""A period has one publication in force: publishing it again replaces the earlier one,
+which is kept (superseded) with its audit trail, on the page and through the API."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import reverse
+from django_scopes import scopes_disabled
+
+from haven.privacy.models import AuditEvent
+from haven.reporting import publishing
+from haven.reporting.actions import request_publication
+from haven.reporting.models import Publication
+from tests.conftest import client_for
+from tests.reporting.helpers import api_headers, publish, sample_figures, send_figures
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sent(plain_period, north, alice):
+    send_figures(alice, north, plain_period, sample_figures())
+    return plain_period
+
+
+def _statuses(period) -> list[tuple[int, str]]:
+    publications = Publication.objects.filter(period=period).order_by("pk")
+    return list(publications.values_list("pk", "status"))
+
+
+def _superseded_by(publication: Publication) -> list[object]:
+    with scopes_disabled():
+        return [
+            event.details["by"]
+            for event in AuditEvent.objects.filter(action="reporting.publication_superseded")
+            if event.object_id == str(publication.pk)
+        ]
+
+
+def test_publishing_a_period_again_on_the_page_replaces_the_earlier_publication(
+    sent, cora, client, django_capture_on_commit_callbacks
+):
+    url = reverse("period_publish", kwargs={"org": "coalition", "period_id": sent.pk})
+    coordinator = client_for(cora)
+    for note in ("First", "Second", "Third"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = coordinator.post(url, {"tables": ["persons.status"], "note": note})
+        assert response.status_code == 302
+    (first, _), (second, _), (third, _) = statuses = _statuses(sent)
+    assert [status for _pk, status in statuses] == ["superseded", "superseded", "published"]
+    assert _superseded_by(Publication.objects.get(pk=first)) == [second]
+    assert _superseded_by(Publication.objects.get(pk=second)) == [third]
+    public = client.get(reverse("network_figures", kwargs={"network": "coalition"}))
+    body = public.content.decode()
+    assert "Third" in body
+    assert "Earlier publications" not in body
+    assert [item["id"] for item in client.get("/api/networks/coalition/figures").json()] == [third]
+    review = coordinator.get(
+        reverse("period_review", kwargs={"org": "coalition", "period_id": sent.pk})
+    )
+    assert review.content.decode().count("Replaced by a later publication") == 2
+
+
+def test_publishing_a_period_again_through_the_api_replaces_the_earlier_publication(
+    sent, cora, client, django_capture_on_commit_callbacks
+):
+    ids = []
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                f"/api/orgs/coalition/reporting/periods/{sent.pk}/publish",
+                data=json.dumps({"tables": ["persons.status"]}),
+                content_type="application/json",
+                headers=api_headers(cora),
+            )
+        assert response.status_code == 202
+        ids.append(response.json()["id"])
+    listed = client.get("/api/networks/coalition/figures").json()
+    assert [item["id"] for item in listed] == [ids[1]]
+    assert client.get(f"/api/networks/coalition/figures/{ids[0]}").status_code == 404
+    earlier = client.get(
+        f"/api/orgs/coalition/reporting/publications/{ids[0]}", headers=api_headers(cora)
+    )
+    assert earlier.json()["status"] == "superseded"
+
+
+def test_an_earlier_request_generated_after_a_later_one_does_not_replace_it(sent, cora):
+    earlier = request_publication(actor=cora, period=sent)
+    later = publish(cora, sent)
+    assert publishing.generate(earlier).status == "superseded"
+    assert _statuses(sent) == [(earlier.pk, "superseded"), (later.pk, "published")]
+    assert _superseded_by(earlier) == [later.pk]
