@@ -4,6 +4,7 @@ which is kept (superseded) with its audit trail, on the page and through the API
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -13,8 +14,18 @@ from haven.privacy.models import AuditEvent
 from haven.reporting import publishing
 from haven.reporting.actions import request_publication
 from haven.reporting.models import Publication
+from haven.reporting.periods import previous_periods
 from tests.conftest import client_for
-from tests.reporting.helpers import api_headers, publish, sample_figures, send_figures
+from tests.reporting.helpers import (
+    api_headers,
+    ask,
+    days,
+    open_period,
+    publish,
+    quarters_back,
+    sample_figures,
+    send_figures,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +103,28 @@ def test_an_earlier_request_generated_after_a_later_one_does_not_replace_it(sent
     assert publishing.generate(earlier).status == "superseded"
     assert _statuses(sent) == [(earlier.pk, "superseded"), (later.pk, "published")]
     assert _superseded_by(earlier) == [later.pk]
+
+
+def _trend(page: str) -> str:
+    start = page.index("<h2>Persons supported, by")
+    return page[start : page.index("</section>", start)]
+
+
+def test_the_public_trend_shows_one_kind_of_period_that_of_the_latest_publication(
+    coalition, north, alice, cora, client
+):
+    quarter = open_period(cora, coalition, quarters_back(1)[0], epsilon=Decimal(0), budget=0)
+    months = [
+        ask(cora, coalition, start, days(30), kind="month", epsilon=Decimal(0), budget=0)
+        for start in previous_periods("month", days(0), 2)
+    ]
+    for period in (*months, quarter):
+        send_figures(alice, north, period, sample_figures())
+        publish(cora, period)
+    page = client.get(reverse("network_figures", kwargs={"network": "coalition"}))
+    trend = _trend(page.content.decode())
+    # The latest publication is last month's: the trend is of months, and the quarter,
+    # whose persons are counted over three months, is not among them.
+    assert "Persons supported, by month" in trend
+    assert all(month.label in trend for month in months)
+    assert quarter.label not in trend

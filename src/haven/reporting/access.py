@@ -528,12 +528,16 @@ def published_figures(publication: Publication) -> list[PublishedFigure]:
     return list(PublishedFigure.objects.filter(publication=publication).order_by("pk"))
 
 
-def published_trend(network: Network, table_key: str) -> list[tuple[Publication, PublishedFigure]]:
-    """One table's network total in each publication in force, oldest period first."""
+def published_trend(
+    network: Network, table_key: str, kind: str
+) -> list[tuple[Publication, PublishedFigure]]:
+    """One table's network total in each publication in force of periods of ``kind`` (a
+    quarter among months would count its persons as if it were one), oldest period first."""
     rows = (
         PublishedFigure.objects.filter(
             publication__network=network,
             publication__status=PublicationStatus.PUBLISHED,
+            publication__period__kind=kind,
             table=table_key,
             category="",
             column="",

@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import Promise, SimpleLazyObject
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from haven.accounts.tenancy import OrganisationRequest, organisation_view, public_view
@@ -39,6 +39,7 @@ from haven.reporting.forms import (
     UploadForm,
 )
 from haven.reporting.models import (
+    PeriodKind,
     PublicationStatus,
     ReportingPeriod,
     Source,
@@ -747,7 +748,9 @@ def _published_page(
             "figures": SimpleLazyObject(lambda: public_figures(publication))
             if publication
             else None,
-            "trend": SimpleLazyObject(lambda: _trend_chart(network)) if with_trend else None,
+            "trend": SimpleLazyObject(lambda: _trend_chart(network, publication.period.kind))
+            if with_trend and publication
+            else None,
             "version": version,
             "with_trend": with_trend,
         },
@@ -761,17 +764,26 @@ def network_figures(request: HttpRequest, network: str) -> HttpResponse:
     return _published_page(request, found, access.published(found).first(), with_trend=True)
 
 
-def _trend_chart(network: Any) -> Any:
+TREND_TITLES: dict[str, Promise] = {
+    PeriodKind.MONTH: gettext_lazy("Persons supported, by month"),
+    PeriodKind.QUARTER: gettext_lazy("Persons supported, by quarter"),
+    PeriodKind.YEAR: gettext_lazy("Persons supported, by year"),
+}
+
+
+def _trend_chart(network: Any, kind: str) -> Any:
+    """The persons of each published period of ``kind``, the kind of the latest publication."""
     from haven.reporting.report import Shown
 
-    rows = access.published_trend(network, "persons.status")
+    rows = access.published_trend(network, "persons.status", kind)
     if len(rows) < 2:
         return None
     items = [
         (publication.period.label, Shown(figure.value, figure.accuracy))
         for publication, figure in rows
     ]
-    return {"chart": bar_chart(_("Persons supported, by period"), items), "items": items}
+    title = str(TREND_TITLES[kind])
+    return {"chart": bar_chart(title, items), "items": items, "title": title}
 
 
 @public_view
