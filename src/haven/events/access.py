@@ -23,6 +23,7 @@ from haven.events.models import (
     HOLDS_PLACE,
     Event,
     EventStatus,
+    EventText,
     Question,
     Registration,
     RegistrationStatus,
@@ -105,6 +106,20 @@ def registrations_of(event: Event, status: str = "") -> QuerySet[Registration]:
         if status:
             registrations = registrations.filter(status=status)
         return registrations.order_by("created_at", "pk")
+
+
+def questions_of(event: Event) -> list[Question]:
+    """The event's questions in the form's order, each with its translations."""
+    return list(
+        Question.objects.filter(event=event).prefetch_related("texts").order_by("position", "pk")
+    )
+
+
+def translation_languages(event: Event) -> list[str]:
+    """The languages the event's questions may be translated into: the event's own
+    languages and those its title is translated into, never the original."""
+    translated = EventText.objects.filter(event=event).values_list("language", flat=True)
+    return sorted((set(event.languages or []) | set(translated)) - {event.language})
 
 
 def answers_to(event: Event, question: Question) -> Counter[str]:
@@ -202,7 +217,7 @@ def _load_registration_target(org: str, slug: str) -> tuple[Event, tuple[Questio
         )
         if event is None:
             return None
-        return event, tuple(Question.objects.filter(event=event).order_by("position", "pk"))
+        return event, tuple(questions_of(event))
 
 
 # A rush of registrations reads the event and its questions on every request; every change

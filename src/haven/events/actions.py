@@ -31,6 +31,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_countries import countries
 
 from haven.abuse.addresses import normalise_email
@@ -50,6 +51,7 @@ from haven.events.models import (
     PartnerRole,
     Question,
     QuestionKind,
+    QuestionText,
     Registration,
     RegistrationStatus,
     Session,
@@ -58,6 +60,7 @@ from haven.events.models import (
     Speaker,
     SpeakerRole,
     Visibility,
+    choice_lines,
 )
 from haven.inserts import insert_rows, insert_statement, mark_inserted, parameter_cursor
 from haven.letters.actions import check_language
@@ -804,7 +807,7 @@ def save_question(
         raise ValidationError({"kind": _("Choose one of the types of answer.")})
     if len(label) > 200 or len(help_text) > 300 or len(choices) > 5000:
         raise ValidationError(_("The question, its help or its choices are too long."))
-    lines = [line.strip() for line in choices.splitlines() if line.strip()]
+    lines = choice_lines(choices)
     if kind == QuestionKind.CHOICE and len(lines) < 2:
         raise ValidationError({"choices": _("Give at least two choices, one per line.")})
     if kind == QuestionKind.LANGUAGE and not event.interpretation:
@@ -817,10 +820,14 @@ def save_question(
         if question is None:
             question = Question(event=event, position=Question.objects.filter(event=event).count())
         question.label, question.kind, question.required = label, kind, bool(required)
+        # Translated choices match the original line for line: a changed list unmatches them.
+        rewritten = question.pk is not None and question.choice_list() != lines
         question.help_text, question.choices = help_text, "\n".join(lines)
         question.show_at_door = bool(show_at_door)
         created = question.pk is None
         question.save()
+        if rewritten:
+            QuestionText.objects.filter(question=question).update(choices="")
         access.forget_event(event)
         audit.record(
             "event.question_added" if created else "event.question_updated",
@@ -831,6 +838,69 @@ def save_question(
             request=request,
         )
     return question
+
+
+def set_question_text(
+    *,
+    actor: User,
+    event: Event,
+    question: Question,
+    language: str,
+    label: str,
+    help_text: str = "",
+    choices: str = "",
+    request: HttpRequest | None = None,
+) -> QuestionText | None:
+    """Add or replace a question's wording, help and choices in one of the event's
+    languages; an empty wording removes that translation."""
+    language = check_language(language)
+    if language not in access.translation_languages(event):
+        raise ValidationError(
+            {
+                "language": _(
+                    "Translate the question into a language of the event or of its "
+                    "translations, other than its original language."
+                )
+            }
+        )
+    label, help_text = label.strip(), help_text.strip()
+    if len(label) > 200 or len(help_text) > 300 or len(choices) > 5000:
+        raise ValidationError(_("The question, its help or its choices are too long."))
+    lines = choice_lines(choices)
+    originals = question.choice_list()
+    if lines and question.kind != QuestionKind.CHOICE:
+        raise ValidationError({"choices": _("Only a question with a list of choices has them.")})
+    if lines and len(lines) != len(originals):
+        raise ValidationError(
+            {
+                "choices": ngettext(
+                    "Give %(count)d choice, one per line, in the order of the original.",
+                    "Give %(count)d choices, one per line, in the order of the original.",
+                    len(originals),
+                )
+                % {"count": len(originals)}
+            }
+        )
+    with transaction.atomic():
+        if not label:
+            QuestionText.objects.filter(question=question, language=language).delete()
+            text = None
+        else:
+            text, _created = QuestionText.objects.update_or_create(
+                question=question,
+                language=language,
+                defaults={"label": label, "help_text": help_text, "choices": "\n".join(lines)},
+            )
+        access.forget_event(event)
+        audit.record(
+            "event.question_text_set",
+            actor=actor,
+            organisation=event.owner,
+            target=event,
+            details={"question": question.pk, "language": language, "removed": text is None},
+            request=request,
+        )
+    return text
 
 
 def _check_question_change(event: Event, question: Question, kind: str, lines: list[str]) -> None:

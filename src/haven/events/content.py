@@ -11,7 +11,9 @@ import io
 import re
 import zoneinfo
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import overload
 from urllib.parse import urlencode
 
 import icalendar
@@ -24,7 +26,14 @@ from django.utils.formats import date_format, time_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import pgettext
 
-from haven.events.models import Event, EventText
+from haven.events.models import (
+    Event,
+    EventText,
+    Question,
+    QuestionKind,
+    QuestionText,
+    choice_lines,
+)
 from haven.letters.content import plain_summary
 from haven.mail.compose import absolute_url
 
@@ -55,16 +64,61 @@ def time_range(event: Event, *, short: bool = False) -> str:
     )
 
 
+@overload
+def _translation(translated: Event, language: str) -> EventText | None: ...
+@overload
+def _translation(translated: Question, language: str) -> QuestionText | None: ...
+def _translation(translated: Event | Question, language: str) -> EventText | QuestionText | None:
+    """The row of ``translated.texts`` in ``language``, from the prefetched rows if any."""
+    cache = getattr(translated, "_prefetched_objects_cache", {})
+    texts: Iterable[EventText | QuestionText] = (
+        cache["texts"] if "texts" in cache else translated.texts.filter(language=language)
+    )
+    return next((text for text in texts if text.language == language), None)
+
+
 def text_in(event: Event, language: str) -> tuple[str, str]:
     """The title and description in ``language`` when translated, else the original."""
     if language != event.language:
-        texts: Iterable[EventText]
-        cache = getattr(event, "_prefetched_objects_cache", {})
-        texts = cache["texts"] if "texts" in cache else event.texts.filter(language=language)
-        for text in texts:
-            if text.language == language:
-                return text.title, text.description
+        text = _translation(event, language)
+        if text is not None:
+            return text.title, text.description
     return event.title, event.description
+
+
+@dataclass(frozen=True)
+class Wording:
+    """A question as one reader sees it; each choice is (the original, as shown)."""
+
+    label: str
+    help_text: str
+    choices: list[tuple[str, str]]
+
+    def answer(self, question: Question, value: str) -> str:
+        """An answer in this reader's words: a choice as translated, else as staff read it."""
+        shown = dict(self.choices)
+        if question.kind == QuestionKind.CHOICE and value in shown:
+            return shown[value]
+        return question.answer_label(value)
+
+
+def question_in(question: Question, event: Event, language: str) -> Wording:
+    """A question in ``language`` where translated, each part falling back to the
+    original; a choice's value stays the original's, so answers do not depend on it."""
+    originals = question.choice_list()
+    label, help_text, shown = question.label, question.help_text, originals
+    if language != event.language:
+        question_text = _translation(question, language)
+        if question_text is not None:
+            label = question_text.label
+            help_text = question_text.help_text or question.help_text
+            translated = choice_lines(question_text.choices)
+            # A list that no longer matches the original line for line is not shown.
+            if len(translated) == len(originals):
+                shown = translated
+    return Wording(
+        label=label, help_text=help_text, choices=list(zip(originals, shown, strict=True))
+    )
 
 
 def plain_text(markdown: str) -> str:

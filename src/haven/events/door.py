@@ -23,12 +23,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from haven.accounts.tenancy import OrganisationRequest, organisation_view
 from haven.events import access, actions
-from haven.events.content import local_time
+from haven.events.content import local_time, question_in
 from haven.events.models import (
     CheckInResult,
     Event,
@@ -61,7 +62,7 @@ def _door_event(request: OrganisationRequest, event_id: int) -> Event:
 
 
 def _door_questions(event: Event) -> list[Question]:
-    return list(Question.objects.filter(event=event, show_at_door=True).order_by("position", "pk"))
+    return [question for question in access.questions_of(event) if question.show_at_door]
 
 
 def _clock(event: Event, moment: datetime) -> str:
@@ -74,6 +75,8 @@ def _registrant(
 ) -> dict[str, Any]:
     """What the door sees of a registrant: name, their group, the answers meant for the door."""
     answers = registration.answers
+    # The door reads the questions in its own language, as the registrants read them.
+    language = get_language()
     group = [
         other.name
         for other in access.group_of(registration)
@@ -86,9 +89,10 @@ def _registrant(
         "status_label": str(registration.get_status_display()),
         "group": group,
         "answers": [
-            {"label": question.label, "answer": question.answer_label(answers[str(question.pk)])}
+            {"label": wording.label, "answer": wording.answer(question, answers[str(question.pk)])}
             for question in questions
             if answers.get(str(question.pk), "")
+            for wording in [question_in(question, event, language)]
         ],
         "checked_in_at": (
             registration.checked_in_at.isoformat() if registration.checked_in_at else None

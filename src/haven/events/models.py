@@ -332,6 +332,11 @@ class SessionSpeaker(models.Model):
         return f"{self.speaker_id} in {self.session_id}"
 
 
+def choice_lines(text: str) -> list[str]:
+    """Choices written one per line, without blank lines and surrounding spaces."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 class QuestionKind(models.TextChoices):
     TEXT = "text", _("Short text")
     LONG_TEXT = "long_text", _("Long text")
@@ -365,7 +370,7 @@ class Question(models.Model):
         return self.label
 
     def choice_list(self) -> list[str]:
-        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+        return choice_lines(self.choices)
 
     def answer_label(self, value: str) -> str:
         """An answer as people read it: Yes or No, a language's name; others as given."""
@@ -374,6 +379,29 @@ class Question(models.Model):
         if self.kind == QuestionKind.LANGUAGE and value:
             return language_name(value)
         return value
+
+
+class QuestionText(models.Model):
+    """A question's wording, help and choices in one more language (as ``EventText``)."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(_("language"), max_length=8)
+    label = models.CharField(_("question"), max_length=200)
+    help_text = models.CharField(_("help"), max_length=300, blank=True)
+    # Line for line the original's choices: answers keep the original's text, so an
+    # answer reads the same whatever language it was given in. Empty: the original's.
+    choices = models.TextField(_("choices, one per line"), max_length=5000, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["language"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["question", "language"], name="one_question_text_per_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id} in {self.language}"
 
 
 class InvitationCode(models.Model):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from haven.abuse.addresses import checked_email, is_blocked_domain
 from haven.abuse.honeypot import HoneypotMixin
+from haven.events.content import question_in
 from haven.events.models import Event, Question, QuestionKind, Visibility
 from haven.organisations.languages import language_name
 
@@ -25,10 +26,18 @@ class RegistrationForm(HoneypotMixin):
         help_text=_("We send your confirmation, and your ticket or joining link, there."),
     )
 
-    def __init__(self, *args: Any, event: Event, questions: list[Question], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        event: Event,
+        questions: list[Question],
+        language: str,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.event = event
         self.questions = questions
+        self.language = language
         for number in range(1, min(event.group_size, MAX_COMPANIONS + 1)):
             self.fields[f"companion_{number}"] = forms.CharField(
                 label=_("Name of the person you bring (%(number)d)") % {"number": number},
@@ -43,21 +52,22 @@ class RegistrationForm(HoneypotMixin):
             self.fields[f"question_{question.pk}"] = self._field_for(question)
 
     def _field_for(self, question: Question) -> forms.Field:
+        wording = question_in(question, self.event, self.language)
         common: dict[str, Any] = {
             # Marked as the other public forms mark theirs (a petition's comment, say).
-            "label": question.label
+            "label": wording.label
             if question.required
-            else _("%(question)s (optional)") % {"question": question.label},
+            else _("%(question)s (optional)") % {"question": wording.label},
             "required": question.required,
-            "help_text": question.help_text,
+            "help_text": wording.help_text,
         }
         if question.kind == QuestionKind.LONG_TEXT:
             return forms.CharField(
                 max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), **common
             )
         if question.kind == QuestionKind.CHOICE:
-            options = [(choice, choice) for choice in question.choice_list()]
-            return forms.ChoiceField(choices=[("", "—"), *options], **common)
+            # The value is the original choice: the answer reads the same in every language.
+            return forms.ChoiceField(choices=[("", "—"), *wording.choices], **common)
         if question.kind == QuestionKind.YES_NO:
             answers = [("yes", _("Yes")), ("no", _("No"))]
             if question.required:

@@ -30,7 +30,6 @@ from haven.events.models import (
     EventPartner,
     EventStatus,
     PartnerRole,
-    Question,
     Registration,
     RegistrationStatus,
 )
@@ -215,11 +214,6 @@ def event_calendar(request: HttpRequest, org: str, event: str) -> HttpResponse:
 # --- registering --------------------------------------------------------------------------
 
 
-def _questions(event: Event) -> list[Question]:
-    with scopes_disabled():
-        return list(Question.objects.filter(event=event).order_by("position", "pk"))
-
-
 @public_view
 @require_http_methods(["GET", "POST"])
 def event_register(request: HttpRequest, org: str, event: str) -> HttpResponse:
@@ -230,7 +224,8 @@ def event_register(request: HttpRequest, org: str, event: str) -> HttpResponse:
     form = RegistrationForm(
         request.POST if request.method == "POST" else None,
         event=found,
-        questions=_questions(found),
+        questions=access.questions_of(found),
+        language=request.LANGUAGE_CODE,
     )
     if request.method == "POST":
         if not open_to_post:
