@@ -150,6 +150,7 @@ def test_a_coordinator_runs_a_period_from_asking_to_publishing(
             {
                 "tables": ["persons.status", "persons.gender", "services.deliveries"],
                 "note": "First",
+                "confirm_few_members": "on",
             },
         )
     assert response.status_code == 302
@@ -264,7 +265,7 @@ def test_the_coordinator_api_reviews_without_drafts_or_what_consent_left_out(
     )
     published = api.post(
         f"/api/orgs/coalition/reporting/periods/{period_id}/publish",
-        data=json.dumps({"tables": ["persons.status"]}),
+        data=json.dumps({"tables": ["persons.status"], "confirm_few_members": True}),
         content_type="application/json",
         headers=headers,
     )

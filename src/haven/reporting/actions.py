@@ -14,6 +14,7 @@ from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_scopes import scope, scopes_disabled
 
 from haven.accounts.models import User
@@ -60,6 +61,9 @@ LATE_JOINER_TIME = datetime.timedelta(days=14)
 LATE_WINDOW = datetime.timedelta(days=7)
 # Nobody is reminded (automatically or by the coordinator) within a day of an e-mail.
 REMIND_AGAIN_AFTER = datetime.timedelta(hours=24)
+# Figures sent by fewer members than this are published only when the coordinator confirms
+# it: one member's are the network's, and of two, either can work out the other's.
+FEW_MEMBERS = 3
 
 
 class BudgetSpent(ValidationError):
@@ -932,15 +936,28 @@ def queue_reminders(period: ReportingPeriod, *, now: datetime.datetime) -> None:
 # --- Publications ----------------------------------------------------------------------
 
 
+def few_members_warning(sent: int, asked: int) -> str:
+    """What publishing the figures of only ``sent`` of the ``asked`` members means."""
+    return ngettext(
+        "Only %(sent)d of the %(asked)d members asked has sent figures: the network's "
+        "figures would be that member's own, for anyone to read.",
+        "Only %(sent)d of the %(asked)d members asked have sent figures: with so few, the "
+        "network's figures come close to each member's own.",
+        sent,
+    ) % {"sent": sent, "asked": asked}
+
+
 def request_publication(
     *,
     actor: User,
     period: ReportingPeriod,
     tables: Iterable[str] | None = None,
     note: str = "",
+    few_members_confirmed: bool = False,
     request: HttpRequest | None = None,
 ) -> Publication:
-    """Start generating the period's public figures; a background task does the work."""
+    """Start generating the period's public figures; a background task does the work.
+    Figures of fewer than ``FEW_MEMBERS`` members need ``few_members_confirmed``."""
     from haven.reporting.tasks import generate_publication
 
     chosen = [key for key in (tables if tables is not None else BY_KEY) if key in BY_KEY]
@@ -949,8 +966,19 @@ def request_publication(
     if len(note) > 2000:
         raise ValidationError({"note": _("At most 2,000 characters.")})
     with transaction.atomic():
-        if not any(status.revision for status in access.member_statuses(period)):
+        statuses = access.member_statuses(period)
+        sent = sum(1 for status in statuses if status.revision)
+        if not sent:
             raise ValidationError(_("No member has sent figures for this period yet."))
+        if sent < FEW_MEMBERS and not few_members_confirmed:
+            asked = sum(1 for status in statuses if status.asked or status.revision)
+            raise ValidationError(
+                {
+                    "confirm_few_members": few_members_warning(sent, asked)
+                    + " "
+                    + _("Confirm that they are to be published all the same.")
+                }
+            )
         publication = Publication.objects.create(
             network=period.network,
             period=period,
@@ -963,7 +991,7 @@ def request_publication(
             actor=actor,
             organisation=period.network.organisation,
             target=publication,
-            details={"period": period.pk, "tables": len(chosen)},
+            details={"period": period.pk, "tables": len(chosen), "members": sent},
             request=request,
         )
         transaction.on_commit(lambda: generate_publication.enqueue(publication.pk))

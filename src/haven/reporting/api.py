@@ -199,6 +199,9 @@ class ReviewOut(Schema):
 class PublishIn(Body):
     tables: list[str] | None = Field(None, max_length=50)
     note: str = Field("", max_length=2000)
+    confirm_few_members: bool = Field(
+        False, description="Needed to publish the figures of fewer than 3 members"
+    )
 
 
 class PublicationOut(Schema):
@@ -625,6 +628,7 @@ def publish_period(
         period=period,
         tables=payload.tables,
         note=payload.note,
+        few_members_confirmed=payload.confirm_few_members,
         request=request,
     )
     return Status(202, _publication_out(publication))

@@ -14,7 +14,7 @@ import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from haven.organisations.models import Network
@@ -27,6 +27,7 @@ from haven.reporting.report import (
     TableView,
     build_views,
     country_name,
+    format_number,
     headline_persons,
 )
 from haven.reporting.schema import BY_KEY, TABLES, categories_of, label_of
@@ -44,6 +45,39 @@ class Headline:
     countries: int
     period: str
     threshold: int
+
+    @property
+    def sentence(self) -> str:
+        return headline_sentence(self.period, self.members, self.persons, self.countries)
+
+
+def headline_sentence(period: str, members: int, persons: int, countries: int) -> str:
+    """ "In Q3 2026, 25 member organisations supported more than 15,000 persons in 18
+    countries.", in the current language; each count agrees with its own noun."""
+    if not persons:
+        return ngettext(
+            "In %(period)s, %(members)d member organisation reported figures; the number of "
+            "persons is too small to be shown.",
+            "In %(period)s, %(members)d member organisations reported figures; the number of "
+            "persons is too small to be shown.",
+            members,
+        ) % {"period": period, "members": members}
+    # The countries are a phrase of their own: one sentence can agree with one count only.
+    in_countries = ngettext("%(count)d country", "%(count)d countries", countries) % {
+        "count": countries
+    }
+    return ngettext(
+        "In %(period)s, %(members)d member organisation supported more than %(persons)s "
+        "persons in %(countries)s.",
+        "In %(period)s, %(members)d member organisations supported more than %(persons)s "
+        "persons in %(countries)s.",
+        members,
+    ) % {
+        "period": period,
+        "members": members,
+        "persons": format_number(persons),
+        "countries": in_countries,
+    }
 
 
 @dataclass
@@ -260,25 +294,6 @@ def public_figures(publication: Publication) -> PublicFigures:
 
 def headline_text(publication: Publication) -> str:
     """The headline sentence of a publication, in the current language."""
-    from django.utils.translation import ngettext
-
-    if not publication.persons:
-        return ngettext(
-            "In %(period)s, %(members)d member organisation reported figures; the number of "
-            "persons is too small to be shown.",
-            "In %(period)s, %(members)d member organisations reported figures; the number of "
-            "persons is too small to be shown.",
-            publication.members,
-        ) % {"period": publication.period.label, "members": publication.members}
-    return ngettext(
-        "In %(period)s, %(members)d member organisation supported more than %(persons)s "
-        "persons in %(countries)d countries.",
-        "In %(period)s, %(members)d member organisations supported more than %(persons)s "
-        "persons in %(countries)d countries.",
-        publication.members,
-    ) % {
-        "period": publication.period.label,
-        "members": publication.members,
-        "persons": f"{publication.persons:,}",
-        "countries": publication.countries,
-    }
+    return headline_sentence(
+        publication.period.label, publication.members, publication.persons, publication.countries
+    )

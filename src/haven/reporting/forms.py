@@ -156,6 +156,7 @@ class PublishForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    confirm_few_members = forms.BooleanField(label=_("Publish them all the same"), required=False)
 
 
 class DashboardForm(forms.Form):

@@ -476,6 +476,8 @@ def _review_page(
         section = "persons"
     statuses = access.member_statuses(period)
     sent_any = any(member.revision for member in statuses)
+    sent_count = sum(1 for member in statuses if member.revision)
+    asked_count = sum(1 for member in statuses if member.asked or member.revision)
     categories = dict(MembershipCategory.choices)
     last = access.last_emailed(period)
     return render(
@@ -485,13 +487,16 @@ def _review_page(
             "network": network,
             "period": period,
             "statuses": statuses,
-            "asked_count": sum(1 for member in statuses if member.asked or member.revision),
+            "asked_count": asked_count,
             "waiting_count": sum(1 for m in statuses if m.asked and not m.revision),
             "categories": [str(categories.get(code, code)) for code in period.categories],
             "rows": [(member, last.get(member.submission_id)) for member in statuses],
             "deadline_changes": access.deadline_changes_of(period),
             "refusal": refusal.messages if refusal is not None else [],
-            "sent_count": sum(1 for member in statuses if member.revision),
+            "sent_count": sent_count,
+            "few_members": actions.few_members_warning(sent_count, asked_count)
+            if 0 < sent_count < actions.FEW_MEMBERS
+            else "",
             "views": review_views(
                 period, by, [table_ for table_ in TABLES if table_.section == section], statuses
             )
@@ -610,6 +615,7 @@ def period_publish(request: OrganisationRequest, period_id: int) -> HttpResponse
                 period=period,
                 tables=form.cleaned_data["tables"],
                 note=form.cleaned_data["note"],
+                few_members_confirmed=form.cleaned_data["confirm_few_members"],
                 request=request,
             )
         except ValidationError as error:
