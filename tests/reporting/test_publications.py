@@ -209,3 +209,15 @@ def test_the_headline_agrees_with_one_country_and_with_several(sent, cora, clien
     assert "12 member organisations supported more than 40 persons in 3 countries." in (
         headline_text(publication)
     )
+
+
+def test_an_unknown_table_is_refused_by_name_and_nothing_is_published(sent, cora, client):
+    response = client.post(
+        f"/api/orgs/coalition/reporting/periods/{sent.pk}/publish",
+        data=json.dumps({"tables": ["persons.status", "nope"], "confirm_few_members": True}),
+        content_type="application/json",
+        headers=api_headers(cora),
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"]["tables"] == ["There is no table “nope”."]
+    assert not Publication.objects.exists()

@@ -960,7 +960,17 @@ def request_publication(
     Figures of fewer than ``FEW_MEMBERS`` members need ``few_members_confirmed``."""
     from haven.reporting.tasks import generate_publication
 
-    chosen = [key for key in (tables if tables is not None else BY_KEY) if key in BY_KEY]
+    chosen = list(tables if tables is not None else BY_KEY)
+    unknown = [key for key in chosen if key not in BY_KEY]
+    if unknown:
+        raise ValidationError(
+            {
+                "tables": ngettext(
+                    "There is no table %(keys)s.", "There are no tables %(keys)s.", len(unknown)
+                )
+                % {"keys": ", ".join(f"“{key[:40]}”" for key in unknown[:10])}
+            }
+        )
     if not chosen:
         raise ValidationError({"tables": _("Choose at least one table to publish.")})
     if len(note) > 2000:
