@@ -9,6 +9,7 @@ every export. Categories are HTCDS value names where the standard has them (see
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -16,6 +17,7 @@ from functools import cache, lru_cache
 from typing import Literal
 
 import pycountry
+from django.utils.formats import get_format, number_format
 from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -328,9 +330,49 @@ def clean_category(table_: Table, category: str) -> str:
     return category
 
 
+# Spaces group thousands in French and Spanish (no-break and narrow no-break ones too).
+_SPACES = str.maketrans("", "", " \u00a0\u202f")
+
+
+def _unlocalised(text: str) -> str:
+    """``text`` as ``Decimal`` reads it, the active language's separators taken out; a
+    CellError when they are not where that language puts them.
+
+    The language's decimal separator marks the decimals, and so does a point in every
+    language, since files and the API write numbers with one. A visible thousands separator
+    (English ",") is read only between groups of three digits: "1,000" is a thousand in
+    English, while in French, whose comma marks the decimals, it is 1 to three decimals,
+    which no cell holds. "12,50" in English, or "1.234,50" anywhere, is refused, not guessed.
+    """
+    decimal = str(get_format("DECIMAL_SEPARATOR"))
+    thousands = str(get_format("THOUSAND_SEPARATOR"))
+    text = text.translate(_SPACES)
+    if thousands.strip() and thousands not in (decimal, "."):
+        whole, point, decimals = text.partition(decimal)
+        grouped = rf"[+-]?\d{{1,3}}(?:{re.escape(thousands)}\d{{3}})+"
+        if thousands in decimals or (thousands in whole and not re.fullmatch(grouped, whole)):
+            raise _misplaced()
+        text = whole.replace(thousands, "") + point + decimals
+    if decimal != ".":
+        if decimal in text and "." in text:
+            raise _misplaced()
+        text = text.replace(decimal, ".")
+    return text
+
+
+def number_example() -> str:
+    """1234.50 as the active language writes it: "1,234.50", "1 234,50"."""
+    return number_format(Decimal("1234.50"), decimal_pos=2, force_grouping=True)
+
+
+def _misplaced() -> CellError:
+    return CellError(_("Write the number as in %(example)s.") % {"example": number_example()})
+
+
 def clean_value(table_: Table, value: object) -> Decimal:
-    """The value as a number the table can hold, or CellError saying what is wrong."""
-    text = str(value).strip().replace(" ", "").replace("\u00a0", "")
+    """The value as a number the table can hold, in the active language's way of writing
+    numbers or with a decimal point, or CellError saying what is wrong."""
+    text = _unlocalised(str(value).strip())
     if not text:
         return Decimal(0)
     try:
@@ -344,6 +386,9 @@ def clean_value(table_: Table, value: object) -> Decimal:
     if table_.decimals == 0 and number != number.to_integral_value():
         raise CellError(_("Write a whole number."))
     if number.as_tuple().exponent < -2:  # type: ignore[operator]
+        # "1,000" in French: a count of one to three decimals is no count at all.
+        if table_.decimals == 0:
+            raise CellError(_("Write a whole number."))
         raise CellError(_("At most two digits after the point."))
     if number > LARGEST_VALUE:
         raise CellError(_("This number is too large."))

@@ -47,7 +47,7 @@ from haven.reporting.models import (
     SubmissionStatus,
 )
 from haven.reporting.report import review_views
-from haven.reporting.schema import SECTIONS, TABLES, categories_of, label_of
+from haven.reporting.schema import SECTIONS, TABLES, categories_of, label_of, number_example
 
 OPEN_ROWS = 4
 
@@ -325,6 +325,7 @@ def report_entry(request: OrganisationRequest, submission_id: int) -> HttpRespon
                 submission, request.POST if request.method == "POST" else None
             ),
             "errors": errors,
+            "example": number_example(),
             "organisation": request.organisation,
         },
         status=status,

@@ -1,0 +1,96 @@
+"""Figures typed into the entry form: numbers written the reader's way, and money rows
+chosen from the services and currencies rather than typed as codes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
+
+from haven.reporting import actions
+from haven.reporting.schema import BY_KEY, CellError, clean_value
+from tests.conftest import client_for
+from tests.reporting.helpers import submission_of
+
+pytestmark = pytest.mark.django_db
+
+MONEY, COUNT = BY_KEY["services.amount"], BY_KEY["persons.status"]
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "table", "read"),
+    [
+        ("fr", "12,50", MONEY, Decimal("12.50")),
+        ("fr", "1 234,50", MONEY, Decimal("1234.50")),
+        ("fr", "1\u202f234", COUNT, Decimal(1234)),
+        ("fr", "12.50", MONEY, Decimal("12.50")),  # files and the API write a point
+        ("es", "12,5", MONEY, Decimal("12.50")),
+        ("en", "1,000", COUNT, Decimal(1000)),  # a thousand
+        ("en", "1,234.50", MONEY, Decimal("1234.50")),
+        ("en", "12.50", MONEY, Decimal("12.50")),
+    ],
+)
+def test_a_number_is_read_in_the_readers_language(language, typed, table, read):
+    with translation.override(language):
+        assert clean_value(table, typed) == read
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "table", "message"),
+    [
+        # In French the comma marks decimals: "1,000" is one to three decimals, never 1000.
+        ("fr", "1,000", COUNT, "Write a whole number."),
+        ("fr", "1,000", MONEY, "At most two digits after the point."),
+        ("fr", "1.234,50", MONEY, "Write the number as in %(example)s."),
+        # In English the comma groups thousands: "12,50" is no grouping, and is not guessed.
+        ("en", "12,50", MONEY, "Write the number as in %(example)s."),
+        ("en", "1,0000", COUNT, "Write the number as in %(example)s."),
+        ("en", "1,000,5", COUNT, "Write the number as in %(example)s."),
+    ],
+)
+def test_a_number_the_language_would_not_write_so_is_refused(language, typed, table, message):
+    with translation.override(language), pytest.raises(CellError) as refused:
+        clean_value(table, typed)
+    with translation.override(language):
+        # The example is written the reader's way: 1,234.50 in English, 1 234,50 in French.
+        example = "1,234.50" if language == "en" else "1\xa0234,50"
+        assert refused.value.message == gettext(message) % {"example": example}
+
+
+def test_a_french_admin_types_money_with_a_decimal_comma(period, north, alice):
+    submission = submission_of(north, period)
+    client = client_for(alice)
+    client.cookies["django_language"] = "fr"
+    response = client.post(
+        reverse("report_entry", kwargs={"org": "north", "submission_id": submission.pk}),
+        {
+            "cell:persons.status|new": "1 200",
+            "cell:services.quantity|food_parcel": "20,5",
+            "open:services.amount:0:category": "emergency_rent:EUR",
+            "open:services.amount:0:value": "12,50",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    figures = actions.draft_figures(submission_of(north, period))
+    assert figures["persons.status", "new"] == 1200
+    assert figures["services.quantity", "food_parcel"] == Decimal("20.50")
+    assert figures["services.amount", "emergency_rent:EUR"] == Decimal("12.50")
+
+
+def test_an_english_admin_types_a_thousand_with_a_comma(period, north, alice):
+    submission = submission_of(north, period)
+    response = client_for(alice).post(
+        reverse("report_entry", kwargs={"org": "north", "submission_id": submission.pk}),
+        {"cell:persons.status|new": "1,000", "cell:persons.status|continuing": "12,50"},
+    )
+    assert response.status_code == 400
+    assert "Write the number as in 1,234.50." in response.content.decode()
+    response = client_for(alice).post(
+        reverse("report_entry", kwargs={"org": "north", "submission_id": submission.pk}),
+        {"cell:persons.status|new": "1,000"},
+    )
+    assert response.status_code == 302
+    assert actions.draft_figures(submission_of(north, period))["persons.status", "new"] == 1000
