@@ -248,6 +248,13 @@ class QuestionIn(Body):
     show_at_door: bool = False
 
 
+class QuestionTextOut(Schema):
+    language: str
+    label: str
+    help_text: str
+    choices: list[str] = Field(..., description="Line for line the original's; empty: those.")
+
+
 class QuestionOut(Schema):
     id: int
     label: str
@@ -255,6 +262,21 @@ class QuestionOut(Schema):
     required: bool
     help_text: str
     choices: list[str]
+    texts: list[QuestionTextOut] = Field(
+        ..., description="Translations; answers always give the original choice."
+    )
+
+
+class QuestionTextIn(Body):
+    question_id: int = Field(..., ge=1, le=2**63 - 1)
+    language: str = LANGUAGE
+    label: str = Field("", max_length=200, description="Empty: remove this translation.")
+    help_text: str = Field("", max_length=300, description="Empty: the original's.")
+    choices: str = Field(
+        "",
+        max_length=5000,
+        description="One per line, as many as the original's and in its order; empty: those.",
+    )
 
 
 class OrderIn(Body):
@@ -508,6 +530,15 @@ def _question_out(question: Question) -> QuestionOut:
         required=question.required,
         help_text=question.help_text,
         choices=question.choice_list(),
+        texts=[
+            QuestionTextOut(
+                language=text.language,
+                label=text.label,
+                help_text=text.help_text,
+                choices=text.choice_list(),
+            )
+            for text in question.texts.all()
+        ],
     )
 
 
@@ -927,7 +958,7 @@ def order_session_speakers(
 @api_organisation_operation("advocacy.manage")
 def list_questions(request: OrganisationRequest, org: str, event_id: int) -> list[QuestionOut]:
     event = _event(request, event_id)
-    return [_question_out(question) for question in Question.objects.filter(event=event)]
+    return [_question_out(question) for question in access.questions_of(event)]
 
 
 @router.post(
@@ -961,6 +992,33 @@ def save_question(
     return _question_out(question)
 
 
+@router.put(
+    "/orgs/{org}/events/{event_id}/questions/texts",
+    response={200: QuestionOut, 400: Message},
+    summary="Set a question's wording, help and choices in one of the event's languages (an "
+    "empty label removes it); choices match the original's line for line",
+)
+@api_organisation_operation("advocacy.manage")
+def set_question_text(
+    request: OrganisationRequest, org: str, event_id: int, payload: QuestionTextIn
+) -> QuestionOut:
+    event = _event(request, event_id)
+    question = Question.objects.filter(event=event, pk=payload.question_id).first()
+    if question is None:
+        raise ValidationError({"question_id": _("This question is not on the form.")})
+    actions.set_question_text(
+        actor=request.user,
+        event=event,
+        question=question,
+        language=payload.language,
+        label=payload.label,
+        help_text=payload.help_text,
+        choices=payload.choices,
+        request=request,
+    )
+    return _question_out(question)
+
+
 @router.post(
     "/orgs/{org}/events/{event_id}/questions/removals",
     response={200: list[QuestionOut], 400: Message},
@@ -974,7 +1032,7 @@ def remove_question(
     actions.remove_question(
         actor=request.user, event=event, question_id=payload.question_id, request=request
     )
-    return [_question_out(question) for question in Question.objects.filter(event=event)]
+    return [_question_out(question) for question in access.questions_of(event)]
 
 
 @router.put(
@@ -988,7 +1046,7 @@ def order_questions(
 ) -> list[QuestionOut]:
     event = _event(request, event_id)
     actions.order_questions(actor=request.user, event=event, ids=payload.ids, request=request)
-    return [_question_out(question) for question in Question.objects.filter(event=event)]
+    return [_question_out(question) for question in access.questions_of(event)]
 
 
 @router.get(
@@ -1219,7 +1277,7 @@ def public_event(request: HttpRequest, org: str, event: str) -> PublicEvent:
     found = access.public_event(org, event)
     with scope(organisation=found.owner):
         programme = [_session_out(session) for session in access.programme_of(found)]
-        questions = [_question_out(question) for question in Question.objects.filter(event=found)]
+        questions = [_question_out(question) for question in access.questions_of(found)]
         partners = [
             PublicPartner(organisation=partner.organisation.name, role=partner.role)
             for partner in _partners(found)

@@ -32,7 +32,6 @@ from haven.events.models import (
     Question,
     QuestionKind,
     QuestionText,
-    choice_lines,
 )
 from haven.letters.content import plain_summary
 from haven.mail.compose import absolute_url
@@ -112,7 +111,7 @@ def question_in(question: Question, event: Event, language: str) -> Wording:
         if question_text is not None:
             label = question_text.label
             help_text = question_text.help_text or question.help_text
-            translated = choice_lines(question_text.choices)
+            translated = question_text.choice_list()
             # A list that no longer matches the original line for line is not shown.
             if len(translated) == len(originals):
                 shown = translated

@@ -25,6 +25,7 @@ from haven.events.models import (
     PartnerRole,
     Question,
     QuestionKind,
+    QuestionText,
     Session,
     SessionKind,
     Speaker,
@@ -45,6 +46,7 @@ __all__ = [
     "MoveForm",
     "PartnerForm",
     "QuestionForm",
+    "QuestionTextForm",
     "SessionForm",
     "SessionSpeakerForm",
     "SpeakerForm",
@@ -360,6 +362,36 @@ class QuestionForm(forms.Form):
             "choices": question.choices,
             "show_at_door": question.show_at_door,
         }
+
+
+class QuestionTextForm(forms.Form):
+    """A question in one more language; without choices unless it has a list of them."""
+
+    label = forms.CharField(
+        label=_("Question"),
+        max_length=200,
+        required=False,
+        help_text=_("Empty: the translation is removed."),
+    )
+    help_text = forms.CharField(label=_("Help"), max_length=300, required=False)
+    choices = forms.CharField(
+        label=_("Choices, one per line"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("As many as the original, in its order. Empty: the original choices."),
+    )
+
+    def __init__(self, *args: Any, question: Question, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if question.kind != QuestionKind.CHOICE:
+            del self.fields["choices"]
+
+    @staticmethod
+    def initial_for(text: QuestionText | None) -> dict[str, Any]:
+        if text is None:
+            return {}
+        return {"label": text.label, "help_text": text.help_text, "choices": text.choices}
 
 
 class CodeForm(forms.Form):

@@ -403,6 +403,9 @@ class QuestionText(models.Model):
     def __str__(self) -> str:
         return f"{self.question_id} in {self.language}"
 
+    def choice_list(self) -> list[str]:
+        return choice_lines(self.choices)
+
 
 class InvitationCode(models.Model):
     """A code that lets its holders register for an invitation-only event."""

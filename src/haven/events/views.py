@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,6 +28,7 @@ from haven.events.forms import (
     MoveForm,
     PartnerForm,
     QuestionForm,
+    QuestionTextForm,
     SessionForm,
     SessionSpeakerForm,
     SpeakerForm,
@@ -46,6 +48,7 @@ from haven.events.models import (
 )
 from haven.letters.views import add_errors, form_errors, refused
 from haven.ordering import answer_move
+from haven.organisations.languages import language_name
 from haven.privacy import audit
 from haven.records.export import generate_passphrase
 
@@ -472,23 +475,85 @@ def event_session(request: OrganisationRequest, event_id: int, session_id: int) 
     return render(request, "events/session.html", context, status=status)
 
 
-def _questions_of(event: Event) -> list[Question]:
-    return list(Question.objects.filter(event=event).order_by("position", "pk"))
+@dataclass(frozen=True)
+class _Translating:
+    question: int
+    language: str
+    form: QuestionTextForm
+
+
+def _translation_forms(
+    question: Question, languages: list[str], bound: _Translating | None
+) -> list[tuple[str, str, QuestionTextForm]]:
+    """A form per language the question may be translated into (the one being saved, bound)."""
+    texts = {text.language: text for text in question.texts.all()}
+    return [
+        (
+            language,
+            language_name(language),
+            bound.form
+            if bound is not None and (bound.question, bound.language) == (question.pk, language)
+            else QuestionTextForm(
+                initial=QuestionTextForm.initial_for(texts.get(language)),
+                question=question,
+                prefix=f"t{question.pk}-{language}",
+            ),
+        )
+        for language in languages
+    ]
 
 
 def _question_rows(
-    event: Event, bound: QuestionForm | None = None, editing: int | None = None
-) -> list[tuple[Question, QuestionForm]]:
-    """Each question with its form to change it in place (the one being saved, bound)."""
+    event: Event,
+    bound: QuestionForm | None = None,
+    editing: int | None = None,
+    translating: _Translating | None = None,
+) -> list[tuple[Question, QuestionForm, list[tuple[str, str, QuestionTextForm]]]]:
+    """Each question with its form to change it in place and its translations' forms (the
+    one being saved, bound)."""
+    languages = access.translation_languages(event)
     return [
         (
             question,
             bound
             if bound is not None and question.pk == editing
             else QuestionForm(initial=QuestionForm.initial_for(question), prefix=f"q{question.pk}"),
+            _translation_forms(question, languages, translating),
         )
-        for question in _questions_of(event)
+        for question in access.questions_of(event)
     ]
+
+
+def _translate_question(
+    request: OrganisationRequest, event: Event, back: str
+) -> HttpResponse | _Translating:
+    """Save one translation of a question: where to go next, or the form with its errors."""
+    question_id = _post_id(request, "translate")
+    question = (
+        Question.objects.filter(event=event, pk=question_id).first()
+        if question_id is not None
+        else None
+    )
+    language = request.POST.get("language", "")[:8]
+    if question is None or language not in access.translation_languages(event):
+        return refused(request, [_("Choose a question and one of the event's languages.")], back)
+    form = QuestionTextForm(request.POST, question=question, prefix=f"t{question.pk}-{language}")
+    if form.is_valid():
+        try:
+            actions.set_question_text(
+                actor=request.user,
+                event=event,
+                question=question,
+                language=language,
+                request=request,
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("Translation saved."))
+            return redirect(f"{back}#question-{question.pk}")
+    return _Translating(question=question.pk, language=language, form=form)
 
 
 @organisation_view("advocacy.manage")
@@ -499,7 +564,13 @@ def event_questions(request: OrganisationRequest, event_id: int) -> HttpResponse
     back = _back(event, "event_questions")
     bound: QuestionForm | None = None
     editing = None
-    if request.method == "POST":
+    translating: _Translating | None = None
+    if request.method == "POST" and "translate" in request.POST:
+        outcome = _translate_question(request, event, back)
+        if isinstance(outcome, HttpResponse):
+            return outcome
+        translating = outcome
+    elif request.method == "POST":
         if "move" in request.POST:
             question_id = _post_id(request, "move")
             if question_id is None:
@@ -571,11 +642,12 @@ def event_questions(request: OrganisationRequest, event_id: int) -> HttpResponse
                     return redirect(back)
     context = {
         "event": event,
-        "rows": _question_rows(event, bound, editing),
+        "rows": _question_rows(event, bound, editing, translating),
         "editing": editing,
+        "translating": translating,
         "form": form,
     }
-    status = 400 if bound is not None else 200
+    status = 400 if bound is not None or translating is not None else 200
     return render(request, "events/questions.html", context, status=status)
 
 
