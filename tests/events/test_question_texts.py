@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from haven.accounts.models import User
 from haven.accounts.permissions import Role
-from haven.events import actions
+from haven.events import access, actions
 from haven.events.models import Event, Question, QuestionText, Registration
 from haven.organisations.models import Organisation
 from tests.conftest import bearer, client_for, make_user
@@ -263,3 +263,21 @@ def test_translations_through_the_api(adam: User, event: Event, diet: Question) 
     assert QuestionText.objects.get(question=diet).choices == "Aucun\nVégétarien\nVégane"
     schema = client.get("/api/openapi.json").json()
     assert "/api/orgs/{org}/events/{event_id}/questions/texts" in schema["paths"]
+
+
+def test_the_registrant_reads_their_answers_in_the_page_language(
+    client: Client, officer: User, event: Event, diet: Question
+) -> None:
+    translate_diet(officer, event, diet)
+    booker = actions.register(
+        event=event, name="Anna", email="anna@example.org", answers={str(diet.pk): "Vegan"}
+    ).booker
+    assert booker is not None
+    page_url = reverse(
+        "event_registration",
+        kwargs={"org": event.owner.slug, "event": event.slug, "token": access.manage_token(booker)},
+    )
+    french = client.get(page_url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "<dt>Régime alimentaire</dt><dd>Végane</dd>" in french
+    spanish = client.get(page_url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "<dt>Dietary needs</dt><dd>Vegan</dd>" in spanish

@@ -389,9 +389,17 @@ def _registration_context(
         if event.online and live and registration.booker
         else []
     )
+    given = registration.answers
+    answers = [
+        (wording.label, wording.answer(question, given[str(question.pk)]))
+        for question in access.questions_of(event)
+        if given.get(str(question.pk))
+        for wording in [content.question_in(question, event, request.LANGUAGE_CODE)]
+    ]
     return {
         **_event_context(request, event),
         "registration": registration,
+        "answers": answers,
         "group": group,
         "active": [row for row in group if row.status in access.ACTIVE],
         "tickets": tickets,
