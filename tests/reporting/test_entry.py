@@ -94,3 +94,65 @@ def test_an_english_admin_types_a_thousand_with_a_comma(period, north, alice):
     )
     assert response.status_code == 302
     assert actions.draft_figures(submission_of(north, period))["persons.status", "new"] == 1000
+
+
+def _entry(submission) -> str:
+    return reverse("report_entry", kwargs={"org": "north", "submission_id": submission.pk})
+
+
+def test_money_rows_offer_the_services_and_currencies_by_name(period, north, alice):
+    client = client_for(alice)
+    client.cookies["django_language"] = "fr"
+    page = client.get(_entry(submission_of(north, period))).content.decode()
+    assert "emergency_rent:EUR" not in page
+    assert 'name="open:services.amount:0:service"' in page
+    assert '<option value="emergency_rent">Aide d’urgence au loyer</option>' in page
+    assert '<option value="EUR">EUR — Euro</option>' in page
+    # Countries are still typed in.
+    assert 'name="open:persons.citizenship:0:category"' in page
+
+
+def test_an_amount_is_kept_under_the_service_and_currency_chosen(period, north, alice):
+    submission = submission_of(north, period)
+    response = client_for(alice).post(
+        _entry(submission),
+        {
+            "open:services.amount:0:service": "emergency_rent",
+            "open:services.amount:0:currency": "EUR",
+            "open:services.amount:0:value": "1200.50",
+            "open:services.amount:1:service": "",
+            "open:services.amount:1:currency": "",
+            "open:services.amount:1:value": "",
+        },
+    )
+    assert response.status_code == 302
+    figures = actions.draft_figures(submission_of(north, period))
+    assert figures["services.amount", "emergency_rent:EUR"] == Decimal("1200.50")
+
+
+def test_an_amount_without_its_currency_is_refused_and_the_choice_kept(period, north, alice):
+    submission = submission_of(north, period)
+    response = client_for(alice).post(
+        _entry(submission),
+        {
+            "open:services.amount:0:service": "emergency_rent",
+            "open:services.amount:0:currency": "",
+            "open:services.amount:0:value": "30",
+            "open:services.amount:1:service": "",
+            "open:services.amount:1:currency": "GBP",
+            "open:services.amount:1:value": "",
+            "open:services.amount:2:service": "",
+            "open:services.amount:2:currency": "",
+            "open:services.amount:2:value": "5",
+        },
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    errors = body.split('id="entry-errors"')[1].split("</div>")[0]
+    # Named as the form shows the table, not by its key.
+    assert "Money given, by service and currency: Choose the currency of this amount." in errors
+    assert "Choose the service of this amount." in errors
+    assert "Choose the service and the currency of this amount, or clear it." in errors
+    assert '<option value="emergency_rent" selected>' in body
+    assert '<option value="GBP" selected>' in body
+    assert submission_of(north, period).draft == {}

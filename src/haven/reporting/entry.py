@@ -105,9 +105,32 @@ def from_cells(cells: Iterable[tuple[str, str, object]]) -> Entry:
     return _complete(entry)
 
 
+def _open_row(data: Mapping[str, str], stem: str) -> tuple[str, str]:
+    """An open row's category, typed in (``:category``) or, for money, a service and a
+    currency chosen (``:service``, ``:currency``); and why it lacks one, "" if it is empty."""
+    given = bool(data.get(f"{stem}:value", "").strip())
+    if f"{stem}:category" in data:
+        category = data[f"{stem}:category"].strip()
+        if category or not given:
+            return category, ""
+        return "", _("Give the category of this value, or clear it.")
+    service = data.get(f"{stem}:service", "").strip()
+    currency = data.get(f"{stem}:currency", "").strip()
+    if service and currency:
+        return f"{service}:{currency}", ""
+    if service:
+        return "", _("Choose the currency of this amount.")
+    if currency:
+        return "", _("Choose the service of this amount.")
+    if given:
+        return "", _("Choose the service and the currency of this amount, or clear it.")
+    return "", ""
+
+
 def from_form(data: Mapping[str, str]) -> Entry:
     """Check the cells of the entry form: fields ``cell:<table>|<category>``, and open rows
-    ``open:<table>:<n>:category`` with ``open:<table>:<n>:value``."""
+    ``open:<table>:<n>:value`` with ``open:<table>:<n>:category``, or for money
+    ``open:<table>:<n>:service`` and ``open:<table>:<n>:currency``."""
     cells: list[tuple[str, str, object]] = []
     for name, value in data.items():
         if name.startswith("cell:"):
@@ -118,19 +141,12 @@ def from_form(data: Mapping[str, str]) -> Entry:
         if not (name.startswith("open:") and name.endswith(":value")):
             continue
         stem = name[: -len(":value")]
-        category = data.get(f"{stem}:category", "")
+        category, problem = _open_row(data, stem)
         table_key = stem[5:].rpartition(":")[0]
-        if category.strip():
+        if category:
             cells.append((table_key, category, value))
-        elif value.strip():
-            orphans.append(
-                EntryError(
-                    0,
-                    table_key[:60],
-                    _("Give the category of this value, or clear it."),
-                    _place(table_key),
-                )
-            )
+        elif problem:
+            orphans.append(EntryError(0, table_key[:60], problem, _place(table_key)))
     checked = from_cells(cells)
     checked.errors.extend(orphans)
     return checked

@@ -9,6 +9,7 @@ every export. Categories are HTCDS value names where the standard has them (see
 
 from __future__ import annotations
 
+import gettext
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -292,6 +293,28 @@ class CellError(ValueError):
 @cache
 def _currency_codes() -> frozenset[str]:
     return frozenset(currency.alpha_3 for currency in pycountry.currencies)
+
+
+def service_choices() -> list[tuple[str, str]]:
+    """The services a cell of money may name, as (code, name in the current language)."""
+    return _services()
+
+
+def currency_choices() -> list[tuple[str, str]]:
+    """Every ISO 4217 currency by code, named in the current language ("EUR — Euro")."""
+    return list(_currency_choices(get_language() or "en"))
+
+
+@lru_cache(maxsize=8)
+def _currency_choices(language: str) -> tuple[tuple[str, str], ...]:
+    # pycountry ships the ISO 4217 names translated (Debian's iso-codes catalogues).
+    names = gettext.translation("iso4217", pycountry.LOCALES_DIR, [language], fallback=True)
+    return tuple(
+        sorted(
+            (currency.alpha_3, f"{currency.alpha_3} — {names.gettext(currency.name)}")
+            for currency in pycountry.currencies
+        )
+    )
 
 
 def _service_codes() -> frozenset[str]:

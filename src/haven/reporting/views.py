@@ -47,7 +47,15 @@ from haven.reporting.models import (
     SubmissionStatus,
 )
 from haven.reporting.report import review_views
-from haven.reporting.schema import SECTIONS, TABLES, categories_of, label_of, number_example
+from haven.reporting.schema import (
+    SECTIONS,
+    TABLES,
+    categories_of,
+    currency_choices,
+    label_of,
+    number_example,
+    service_choices,
+)
 
 OPEN_ROWS = 4
 
@@ -242,6 +250,26 @@ def report_correct_cancel(request: OrganisationRequest, submission_id: int) -> H
     )
 
 
+def _open_row(name: str, category: str, value: object) -> dict[str, Any]:
+    """One open row of the entry form; a row of money splits its category into the service
+    and the currency its two lists show."""
+    service, _colon, currency = category.partition(":")
+    return {
+        "name": name,
+        "category": category,
+        "service": service,
+        "currency": currency,
+        "value": value,
+    }
+
+
+def _posted_category(posted: Any, stem: str) -> str:
+    """An open row's category as posted: typed in, or chosen as a service and a currency."""
+    if f"{stem}:category" in posted:
+        return str(posted.get(f"{stem}:category", ""))[:60]
+    return ":".join(str(posted.get(f"{stem}:{part}", ""))[:40] for part in ("service", "currency"))
+
+
 def _entry_tables(
     submission: Submission, posted: Any = None
 ) -> list[tuple[str, list[dict[str, Any]]]]:
@@ -266,24 +294,20 @@ def _entry_tables(
             cells = []
             present = categories_of(table_, figures)
             open_rows = [
-                {
-                    "name": f"open:{table_.key}:{index}",
-                    "category": code,
-                    "value": figures.get((table_.key, code), ""),
-                }
+                _open_row(f"open:{table_.key}:{index}", code, figures.get((table_.key, code), ""))
                 for index, code in enumerate([*present, *[""] * OPEN_ROWS])
             ]
             if posted is not None:
                 prefix = f"open:{table_.key}:"
                 count = sum(
-                    1 for name in posted if name.startswith(prefix) and name.endswith(":category")
+                    1 for name in posted if name.startswith(prefix) and name.endswith(":value")
                 )
                 open_rows = [
-                    {
-                        "name": f"{prefix}{index}",
-                        "category": posted.get(f"{prefix}{index}:category", "")[:60],
-                        "value": posted.get(f"{prefix}{index}:value", "")[:40],
-                    }
+                    _open_row(
+                        f"{prefix}{index}",
+                        _posted_category(posted, f"{prefix}{index}"),
+                        posted.get(f"{prefix}{index}:value", "")[:40],
+                    )
                     for index in range(min(count, 400))
                 ]
         sections.setdefault(table_.section, []).append(
@@ -326,6 +350,8 @@ def report_entry(request: OrganisationRequest, submission_id: int) -> HttpRespon
             ),
             "errors": errors,
             "example": number_example(),
+            "services": service_choices(),
+            "currencies": currency_choices(),
             "organisation": request.organisation,
         },
         status=status,
