@@ -436,3 +436,36 @@ def test_computing_a_sent_report_again_is_refused_with_a_clear_400(period, north
     response = client_for(alice).post(page("report_compute", submission))
     assert response.status_code == 400
     assert "locked" in response.content.decode()
+
+
+def test_the_reason_for_a_correction_is_asked_only_of_a_correction(plain_period, north, alice):
+    submission = submission_of(north, plain_period)
+    actions.save_figures(
+        actor=alice, submission=submission, figures=sample_figures(), source="manual"
+    )
+    client = client_for(alice)
+    assert "Reason for the correction" not in client.get(detail(submission)).content.decode()
+    actions.send_submission(actor=alice, submission=submission_of(north, plain_period))
+    actions.start_correction(actor=alice, submission=submission_of(north, plain_period))
+    assert "Reason for the correction" in client.get(detail(submission)).content.decode()
+
+
+def test_a_refused_sending_says_why_at_the_top_of_the_page_with_a_link_to_the_field(
+    plain_period, north, alice
+):
+    submission = submission_of(north, plain_period)
+    actions.save_figures(
+        actor=alice, submission=submission, figures=sample_figures(), source="manual"
+    )
+    actions.send_submission(actor=alice, submission=submission_of(north, plain_period))
+    actions.start_correction(actor=alice, submission=submission_of(north, plain_period))
+    response = _send(client_for(alice), submission)
+    assert response.status_code == 400
+    body = response.content.decode()
+    alert = body.index('role="alert"')
+    # Before the figures, not thousands of pixels down under them.
+    assert alert < body.index("<h2>")
+    top = body[alert : body.index("</div>", alert)]
+    assert '<a href="#id_reason">Reason for the correction</a>' in top
+    assert "Say why the figures are corrected." in top
+    assert 'id="id_reason"' in body
