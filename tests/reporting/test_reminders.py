@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django_scopes import scopes_disabled
 
 from haven.accounts.permissions import Role
@@ -387,3 +388,26 @@ def test_a_failing_hourly_run_still_queues_the_next(
     with pytest.raises(OSError, match="away"):
         tasks.reporting_hourly.call()
     assert tasks.pending_run() is not None
+
+
+def test_remind_now_is_disabled_and_explained_while_everyone_was_just_e_mailed(
+    open_month, north, cora
+):
+    review = reverse("period_review", kwargs={"org": "coalition", "period_id": open_month.pk})
+    client = client_for(cora)
+    page = client.get(review).content.decode()
+    form = page[page.index('id="remind"') : page.index("</form>", page.index('id="remind"'))]
+    assert '<button type="submit" disabled aria-describedby="remind-later">' in form
+    with scopes_disabled():
+        asked_at = Notice.objects.get().created_at
+    opens_at = timezone.localtime(asked_at + actions.REMIND_AGAIN_AFTER)
+    opens = date_format(opens_at, "DATETIME_FORMAT")
+    assert f"you can remind them from {opens}." in form
+    # North's own button too.
+    assert 'disabled title="E-mailed about the report less than a day ago"' in page
+
+    with scopes_disabled():
+        Notice.objects.update(created_at=timezone.now() - datetime.timedelta(days=2))
+    page = client.get(review).content.decode()
+    assert "Remind those that have not sent (1)</button>" in page
+    assert "disabled" not in page[page.index('id="remind"') :].split("</table>")[0]

@@ -347,13 +347,28 @@ def last_emailed_at(period: ReportingPeriod) -> dict[int, datetime.datetime]:
     return {row["submission_id"]: row["last"] for row in rows}
 
 
-def emailed_since(period: ReportingPeriod, moment: datetime.datetime) -> set[int]:
-    """The submissions of the period with an e-mail about them since ``moment``."""
-    return set(
-        Notice.objects.filter(period=period, created_at__gte=moment).values_list(
-            "submission_id", flat=True
-        )
-    )
+@dataclass(frozen=True)
+class Remindable:
+    """Which members that have not sent may be reminded now, and when the others may be."""
+
+    submissions: set[int]
+    # The moment the first of the others may be reminded, if none may be now.
+    opens_at: datetime.datetime | None
+
+
+def remindable(
+    period: ReportingPeriod,
+    waiting: Iterable[int],
+    now: datetime.datetime,
+    wait: datetime.timedelta,
+) -> Remindable:
+    """Of the ``waiting`` submissions, those with no e-mail about the period for ``wait``
+    (reminded now by the coordinator's button), and when the next of the others may be."""
+    waiting = set(waiting)
+    last = {pk: when for pk, when in last_emailed_at(period).items() if pk in waiting}
+    recent = {pk: when for pk, when in last.items() if when >= now - wait}
+    opens_at = min(recent.values()) + wait if recent and recent.keys() == waiting else None
+    return Remindable(submissions=waiting - recent.keys(), opens_at=opens_at)
 
 
 def periods_in_play(today: datetime.date, window: datetime.timedelta) -> list[ReportingPeriod]:

@@ -862,9 +862,11 @@ def remind_members(
             waiting = access.waiting_submissions(locked)
             if not waiting:
                 raise ValidationError(_("Every member asked has sent its figures."))
-        recent = access.emailed_since(locked, now - REMIND_AGAIN_AFTER)
-        due = [s for s in waiting if s.pk not in recent]
-        skipped = [s.organisation for s in waiting if s.pk in recent]
+        allowed = access.remindable(
+            locked, [s.pk for s in waiting], now, REMIND_AGAIN_AFTER
+        ).submissions
+        due = [s for s in waiting if s.pk in allowed]
+        skipped = [s.organisation for s in waiting if s.pk not in allowed]
         if not due:
             raise ValidationError(
                 _("%(name)s was e-mailed about this report less than a day ago.")

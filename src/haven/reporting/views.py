@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import Promise, SimpleLazyObject
 from django.utils.translation import gettext as _
@@ -503,6 +504,12 @@ def _review_page(
         section = "persons"
     statuses = access.member_statuses(period)
     sent_any = any(member.revision for member in statuses)
+    reminders = access.remindable(
+        period,
+        [member.submission_id for member in statuses if member.asked and not member.revision],
+        timezone.now(),
+        actions.REMIND_AGAIN_AFTER,
+    )
     sent_count = sum(1 for member in statuses if member.revision)
     asked_count = sum(1 for member in statuses if member.asked or member.revision)
     categories = dict(MembershipCategory.choices)
@@ -516,6 +523,8 @@ def _review_page(
             "statuses": statuses,
             "asked_count": asked_count,
             "waiting_count": sum(1 for m in statuses if m.asked and not m.revision),
+            "remindable": reminders.submissions,
+            "reminders_open_at": reminders.opens_at,
             "categories": [str(categories.get(code, code)) for code in period.categories],
             "rows": [(member, last.get(member.submission_id)) for member in statuses],
             "deadline_changes": access.deadline_changes_of(period),
