@@ -4,6 +4,7 @@ name and how many members have sent; never a figure, and never to the member its
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import Any, cast
 
 import pytest
@@ -14,9 +15,18 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django_scopes import scopes_disabled
 
+from haven.accounts.permissions import Role
+from haven.organisations.models import Membership
 from haven.reporting import actions, tasks
 from haven.reporting.models import Revision
-from tests.reporting.helpers import sample_figures, send_figures, submission_of
+from tests.conftest import make_organisation, make_user
+from tests.reporting.helpers import (
+    open_period,
+    quarters_back,
+    sample_figures,
+    send_figures,
+    submission_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +53,6 @@ def test_a_sending_tells_the_coordinators_in_their_language(
         label = plain_period.label
     assert message.subject == f"Nord & Sud a envoyé ses chiffres pour {label}"
     assert "Nord & Sud a envoyé ses chiffres" in message.body
-    assert "1 membre sollicité sur 1 a envoyé ses chiffres." in message.body
     link = reverse("period_review", kwargs={"org": "coalition", "period_id": plain_period.pk})
     assert link in message.body
     [(html, _kind)] = cast(EmailMultiAlternatives, message).alternatives
@@ -105,3 +114,31 @@ def test_a_sending_older_than_the_window_is_left_untold(plain_period, cora, nort
     later = timezone.now() + tasks.UNTOLD_WINDOW + datetime.timedelta(hours=1)
     assert tasks.tell_coordinators_left_untold(later) == 0
     assert sent_to("cora@example.org") == []
+
+
+def test_the_count_of_members_that_sent_agrees_with_the_number_that_sent(
+    coalition, cora, north, alice, django_capture_on_commit_callbacks
+):
+    senders = [(alice, north)]
+    for slug in ("east", "west", "middle"):
+        member = make_organisation(slug, name=slug.title(), country="FR")
+        Membership.objects.create(network=coalition, organisation=member, category="member")
+        senders.append((make_user(f"{slug}-admin", member, Role.ORGANISATION_ADMIN), member))
+    period = open_period(cora, coalition, quarters_back(1)[0], epsilon=Decimal(0), budget=0)
+    for count, (admin, member) in enumerate(senders[:2], start=1):
+        with django_capture_on_commit_callbacks(execute=True):
+            send_figures(admin, member, period, sample_figures())
+        body = sent_to("cora@example.org")[-1].body
+        assert (
+            "1 of the 4 members asked has sent its figures."
+            if count == 1
+            else "2 of the 4 members asked have sent their figures."
+        ) in body
+
+
+def test_the_only_member_asked_is_said_to_be_the_only_one(
+    plain_period, cora, north, alice, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        send_figures(alice, north, plain_period, sample_figures())
+    assert "The only member asked has sent its figures." in sent_to("cora@example.org")[0].body
