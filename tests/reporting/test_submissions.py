@@ -4,6 +4,7 @@ locked, corrected with a reason, and noised within a privacy budget."""
 from __future__ import annotations
 
 import io
+import json
 from decimal import Decimal
 
 import pytest
@@ -469,3 +470,44 @@ def test_a_refused_sending_says_why_at_the_top_of_the_page_with_a_link_to_the_fi
     assert '<a href="#id_reason">Reason for the correction</a>' in top
     assert "Say why the figures are corrected." in top
     assert 'id="id_reason"' in body
+
+
+def test_the_api_takes_json_numbers_and_names_a_cell_it_cannot_take(period, north, alice):
+    submission = submission_of(north, period)
+    url = f"/api/orgs/north/reports/{submission.pk}/figures"
+
+    def put(cells: list[dict[str, object]]):
+        return Client().put(
+            url, data=json.dumps({"cells": cells}), content_type="application/json",
+            headers=api_headers(alice),
+        )  # fmt: skip
+
+    refused = put(
+        [
+            {"table": "persons.status", "category": "new", "value": 5},
+            {"table": "persons.status", "category": "continuing", "value": 2.5},
+            {"table": "calls.channel", "category": "phone", "value": True},
+        ]
+    )
+    assert refused.status_code == 400
+    errors = {error["cell"]: error["message"] for error in refused.json()["errors"]}
+    assert errors == {
+        "persons.status|continuing": "Write a whole number.",
+        "calls.channel|phone": "Write a number.",
+    }
+    assert submission_of(north, period).draft == {}
+
+    kept = put(
+        [
+            {"table": "persons.status", "category": "new", "value": 5},
+            {"table": "persons.status", "category": "continuing", "value": None},
+            {"table": "services.amount", "category": "emergency_rent:EUR", "value": 1200.5},
+            {"table": "calls.channel", "category": "phone", "value": "7"},
+        ]
+    )
+    assert kept.status_code == 200, kept.content
+    figures = actions.draft_figures(submission_of(north, period))
+    assert figures["persons.status", "new"] == 5
+    assert figures["persons.status", "continuing"] == 0
+    assert figures["services.amount", "emergency_rent:EUR"] == Decimal("1200.50")
+    assert figures["calls.channel", "phone"] == 7

@@ -7,13 +7,22 @@ through the tenancy decorators.
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import BaseModel, Field
+from pydantic import (
+    BaseModel,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from haven.accounts.tenancy import (
     OrganisationRequest,
@@ -40,10 +49,24 @@ from haven.reporting.schema import TABLES
 router = Router(tags=["reporting"])
 
 
+# A cell's value as JSON has it: a number, or a string as the entry form takes it. A true or
+# false is taken too, so that the cell's own check refuses it, naming the cell.
+CellValue = Annotated[
+    Annotated[StrictStr, StringConstraints(max_length=40)]
+    | StrictInt
+    | StrictFloat
+    | StrictBool
+    | None,
+    WithJsonSchema(
+        {"anyOf": [{"type": "number"}, {"type": "string", "maxLength": 40}, {"type": "null"}]}
+    ),
+]
+
+
 class CellIn(Schema):
     table: str = Field(max_length=40)
     category: str = Field(max_length=60)
-    value: str = Field(max_length=40, description="A number; empty for zero")
+    value: CellValue = Field(description="A number (or a string); empty or null for zero")
 
 
 class CellOut(Schema):

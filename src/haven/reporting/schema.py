@@ -395,7 +395,13 @@ def _misplaced() -> CellError:
 def clean_value(table_: Table, value: object) -> Decimal:
     """The value as a number the table can hold, in the active language's way of writing
     numbers or with a decimal point, or CellError saying what is wrong."""
-    text = _unlocalised(str(value).strip())
+    if value is None:
+        return Decimal(0)
+    if isinstance(value, bool):
+        raise CellError(_("Write a number."))
+    # A number already (a JSON number) is written with a point, whatever the language.
+    number_given = isinstance(value, int | float | Decimal)
+    text = str(value) if number_given else _unlocalised(str(value).strip())
     if not text:
         return Decimal(0)
     try:
