@@ -9,12 +9,13 @@ import json
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 from django.utils.formats import date_format
 from django_scopes import scopes_disabled
 
 from haven.privacy.models import AuditEvent
 from haven.reporting.models import Notice, ReportingPeriod
-from haven.reporting.periods import latest_start
+from haven.reporting.periods import label, latest_start
 from tests.conftest import client_for
 from tests.reporting.helpers import api_headers, ask, days
 
@@ -85,3 +86,12 @@ def test_a_period_before_2000_is_refused(coalition, north, cora):
     with pytest.raises(ValidationError) as refused:
         ask(cora, coalition, datetime.date(1999, 1, 1), days(30), kind="year")
     assert refused.value.message_dict["starts_on"] == ["Give a date from 1 January 2000 on."]
+
+
+@pytest.mark.parametrize(
+    ("language", "named"),
+    [("en", "November 2026"), ("fr", "novembre 2026"), ("es", "noviembre de 2026")],
+)
+def test_a_month_is_named_as_the_language_names_a_month_of_a_year(language, named):
+    with translation.override(language):
+        assert label("month", datetime.date(2026, 11, 1)) == named

@@ -77,7 +77,7 @@ def previous_periods(kind: str, before: datetime.date, count: int) -> list[datet
 def label(kind: str, starts_on: datetime.date) -> str:
     """A period's name: "March 2026", "Q1 2026", "2026"."""
     if kind == PeriodKind.MONTH:
-        return date_format(starts_on, "F Y")
+        return date_format(starts_on, "YEAR_MONTH_FORMAT")
     if kind == PeriodKind.QUARTER:
         return _("Q%(quarter)d %(year)d") % {
             "quarter": (starts_on.month - 1) // 3 + 1,
