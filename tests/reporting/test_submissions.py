@@ -511,3 +511,14 @@ def test_the_api_takes_json_numbers_and_names_a_cell_it_cannot_take(period, nort
     assert figures["persons.status", "continuing"] == 0
     assert figures["services.amount", "emergency_rent:EUR"] == Decimal("1200.50")
     assert figures["calls.channel", "phone"] == 7
+
+
+def test_correcting_a_report_not_sent_is_refused_in_the_words_of_the_page(period, north, alice):
+    submission = submission_of(north, period)
+    refused = Client().post(
+        f"/api/orgs/north/reports/{submission.pk}/correction", headers=api_headers(alice)
+    )
+    assert refused.status_code == 400
+    assert refused.json()["detail"]["__all__"] == ["Only a sent report can be corrected."]
+    shown = client_for(alice).post(page("report_correct", submission))
+    assert "Only a sent report can be corrected." in shown.content.decode()

@@ -306,7 +306,7 @@ def _refuse_if_sent(submission: Submission) -> None:
         )
     if submission.status == SubmissionStatus.SENT:
         raise ValidationError(
-            _("This submission was sent and is locked; start a correction to change it.")
+            _("This report was sent and is locked; start a correction to change it.")
         )
 
 
@@ -550,7 +550,7 @@ def start_correction(
     with transaction.atomic():
         locked = _locked(submission)
         if locked.status != SubmissionStatus.SENT:
-            raise ValidationError(_("Only a sent submission can be corrected."))
+            raise ValidationError(_("Only a sent report can be corrected."))
         period = locked.period
         if period.private:
             budget = access.budget_of(locked.organisation, period)

@@ -186,7 +186,7 @@ def from_file(content: bytes) -> Entry:
         count += 1
         if count > MAX_ROWS:
             raise ImportRefused(
-                _("The file has more than %(rows)d rows; a submission has far fewer cells.")
+                _("The file has more than %(rows)d rows; a report has far fewer cells.")
                 % {"rows": MAX_ROWS}
             )
 
