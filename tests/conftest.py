@@ -182,7 +182,7 @@ def token_for(user: User) -> str:
     return create_api_token(actor=user, name=f"test {secrets.token_hex(2)}")[1]
 
 
-def bearer(user: User) -> dict[str, str]:
+def bearer(user: User) -> dict[str, Any]:
     return {"HTTP_AUTHORIZATION": f"Bearer {token_for(user)}"}
 
 

@@ -148,7 +148,7 @@ def test_bad_translations_are_refused_and_change_nothing(
     officer: User, event: Event, diet: Question, changes: dict[str, str], field: str | None
 ) -> None:
     translate_diet(officer, event, diet)
-    values = {"language": "fr", "label": "Nouveau", "choices": "A\nB\nC", **changes}
+    values: dict[str, Any] = {"language": "fr", "label": "Nouveau", "choices": "A\nB\nC", **changes}
     with pytest.raises(ValidationError) as refused:
         actions.set_question_text(actor=officer, event=event, question=diet, **values)
     if field is not None:

@@ -65,7 +65,7 @@ def shown(response) -> list[int]:
 
 
 def token(user: User) -> str:
-    return bearer(user)["HTTP_AUTHORIZATION"]
+    return str(bearer(user)["HTTP_AUTHORIZATION"])
 
 
 def api(authorization: str, query: dict[str, str | int] | None = None) -> Any:
