@@ -67,11 +67,10 @@ ERASED_COUNTS = {
 
 
 def _worded(words: Mapping[str, Any], counts: Mapping[str, int]) -> list[str]:
-    # A count nobody has worded yet still shows, under its key.
-    return [
-        words[key] % {"counter": count} if key in words else f"{key}: {count}"
-        for key, count in counts.items()
-    ]
+    # In the order of ``words``, not of the stored counts: PostgreSQL's jsonb keeps its
+    # own order. A count nobody has worded yet still shows, under its key.
+    worded = [words[key] % {"counter": counts[key]} for key in words if key in counts]
+    return worded + [f"{key}: {count}" for key, count in counts.items() if key not in words]
 
 
 def _download_key(request: OrganisationRequest, ticket: str) -> str:
