@@ -186,6 +186,19 @@ def test_caseworkers_read_notes_but_a_helpline_operator_only_learns_one_exists(
     assert NAME_CANARY not in str(data)
 
 
+def test_a_timeline_item_links_to_its_page_only_for_readers_who_may_open_it(
+    north: Organisation, carol: User, hana: User, dana: User, person: Person
+) -> None:
+    give_consent(person, carol, START)
+    call = log_call(north, hana, at(START, 10), person=person)
+    call_page = f"/o/north/helpline/calls/{call.pk}/"
+    for reader, opens in ((carol, True), (hana, True), (dana, False)):
+        page = client_for(reader).get(page_of(person)).content.decode()
+        assert "Helpline: Phone" in page
+        assert (call_page in page) is opens, reader.username
+        assert (client_for(reader).get(call_page).status_code == 200) is opens
+
+
 def test_a_service_shows_its_unit_in_the_language_of_the_page(carol: User, person: Person) -> None:
     deliver(person, carol, START, service_type=service_type("cooked_meals"), quantity=6)
 

@@ -33,6 +33,9 @@ QUICK_ACTIONS: tuple[tuple[str, Any], ...] = (
 )
 
 
+ANY_ID = uuid.UUID(int=0)
+
+
 def url_or_none(name: str, **kwargs: Any) -> str | None:
     """The address of a page another app may not have yet, or None."""
     try:
@@ -41,14 +44,19 @@ def url_or_none(name: str, **kwargs: Any) -> str | None:
         return None
 
 
+def opens(request: OrganisationRequest, name: str, **kwargs: Any) -> bool:
+    """Whether the page exists and the user's permissions reach it (its own access rule)."""
+    url = url_or_none(name, org=request.organisation.slug, **kwargs)
+    rule = access_rule(resolve(url).func) if url is not None else None
+    return rule is not None and rule.permission in request.permissions
+
+
 def quick_actions(request: OrganisationRequest) -> list[tuple[str, str]]:
-    links = []
-    for name, label in QUICK_ACTIONS:
-        url = url_or_none(name, org=request.organisation.slug)
-        rule = access_rule(resolve(url).func) if url is not None else None
-        if url is not None and rule is not None and rule.permission in request.permissions:
-            links.append((str(label), url))
-    return links
+    return [
+        (str(label), reverse(name, kwargs={"org": request.organisation.slug}))
+        for name, label in QUICK_ACTIONS
+        if opens(request, name)
+    ]
 
 
 def people_words(organisation: Organisation) -> dict[str, str]:
@@ -122,6 +130,11 @@ def person_page(request: OrganisationRequest, person_id: uuid.UUID) -> HttpRespo
         "older": page.next_cursor.encode() if page.next_cursor else None,
         "is_first_page": before is None,
         "can_read_notes": access.can_read_notes(request.permissions),
+        # A timeline item links to its page only for a reader whose roles open it: an
+        # admin or DPO sees the calls on a person page but may not open the call itself.
+        "opens_case": opens(request, "case_detail", case_id=ANY_ID),
+        "opens_call": opens(request, "helpline_call", call_id=ANY_ID),
+        "opens_stay": opens(request, "shelter_stay", stay_id=ANY_ID),
         "details_url": url_or_none("person_details", org=slug, person_id=person.pk),
         "record_service_url": url_or_none("service_record", org=slug),
         "quick_actions": quick_actions(request),
