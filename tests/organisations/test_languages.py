@@ -65,3 +65,15 @@ def test_every_form_s_language_menu_opens_on_the_interface_language() -> None:
         assert "<optgroup" in menu
     assert AddLanguageForm({"language": "ro"}).is_valid()
     assert not AddLanguageForm({"language": "zz"}).is_valid()
+
+
+def test_an_add_a_translation_menu_offers_only_the_languages_the_text_lacks() -> None:
+    from haven.letters.forms import AddLanguageForm
+    from haven.news.forms import AddLanguageForm as NewsLanguageForm
+
+    for form_class in (AddLanguageForm, NewsLanguageForm):
+        menu = str(form_class(existing=["en", "ro"])["language"])
+        assert 'value="en"' not in menu
+        assert 'value="ro"' not in menu
+        # An untouched menu now means a language to add: French, the first left.
+        assert 'value="fr"' in menu.split("<option", 2)[1]

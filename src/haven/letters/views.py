@@ -140,7 +140,7 @@ def letter_detail(request: OrganisationRequest, letter_id: int) -> HttpResponse:
         "requests": [signature for signature in waiting if not signature.signed_in_haven],
         "haven_requests": [signature for signature in waiting if signature.signed_in_haven],
         "move_form": MoveForm(),
-        "add_language_form": AddLanguageForm(),
+        "add_language_form": AddLanguageForm(existing=access.languages_of(letter)),
         "public_url": absolute_url(
             reverse("letter_public", kwargs={"org": letter.owner.slug, "letter": letter.slug})
         ),

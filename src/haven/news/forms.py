@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django import forms
@@ -48,6 +49,13 @@ class PostDetailsForm(forms.Form):
 
 class AddLanguageForm(forms.Form):
     language = forms.ChoiceField(label=_("Write it in"), choices=language_menu)
+
+    def __init__(self, *args: Any, existing: Collection[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The menu offers the languages the text lacks: an untouched menu opened the
+        # original for editing, and saving it told every signatory the text had changed.
+        if existing:
+            self.fields["language"].choices = language_menu(without=existing)  # type: ignore[attr-defined]
 
 
 class MoveForm(forms.Form):

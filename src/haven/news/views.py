@@ -96,7 +96,7 @@ def news_detail(request: OrganisationRequest, post_id: int) -> HttpResponse:
         "is_public": access.is_public(post),
         "public_url": post_url(post) if access.is_public(post) else "",
         "move_form": MoveForm(),
-        "add_language_form": AddLanguageForm(),
+        "add_language_form": AddLanguageForm(existing=access.languages_of(post)),
         "link_form": LinkForm(choices=access.linkable(request.organisation, language)),
     }
     return render(request, "news/detail.html", context)

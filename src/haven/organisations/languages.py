@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gettext
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -63,23 +63,26 @@ def language_options(organisation: Organisation) -> list[tuple[str, str]]:
     return [*((code, language_name(code)) for code in usual), *rest]
 
 
-def grouped_language_choices(usual: Sequence[str]) -> list[tuple[str, list[tuple[str, str]]]]:
+def grouped_language_choices(
+    usual: Sequence[str], without: Collection[str] = ()
+) -> list[tuple[str, list[tuple[str, str]]]]:
     """Choices for a language menu: the usual languages in a group of their own, then all.
 
     A flat menu of some 7,000 languages opened on "'Are'are", and a text saved under it by
     mistake was public in the wrong language.
     """
-    first = [(code, language_name(code)) for code in usual]
-    rest = [pair for pair in language_choices() if pair[0] not in usual]
+    first = [(code, language_name(code)) for code in usual if code not in without]
+    rest = [pair for pair in language_choices() if pair[0] not in usual and pair[0] not in without]
     return [(_("Usual languages"), first), (_("All languages"), rest)]
 
 
-def language_menu() -> list[tuple[str, list[tuple[str, str]]]]:
+def language_menu(without: Collection[str] = ()) -> list[tuple[str, list[tuple[str, str]]]]:
     """Choices for a form's language menu: the languages Haven speaks first, the
-    interface's on top (so an untouched menu means it), then every other."""
+    interface's on top (so an untouched menu means it), then every other; ``without``
+    leaves out those a text already has."""
     interface = (get_language() or "en").split("-")[0]
     spoken = [code for code, _name in settings.LANGUAGES]
-    return grouped_language_choices(list(dict.fromkeys([interface, *spoken])))
+    return grouped_language_choices(list(dict.fromkeys([interface, *spoken])), without)
 
 
 @cache
