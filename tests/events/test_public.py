@@ -104,14 +104,18 @@ def test_a_full_event_puts_people_on_the_waiting_list_and_offers_freed_places(
     manage = manage_path(first)
     client.get(manage)
     assert Registration.objects.filter(status=RegistrationStatus.CONFIRMED).count() == 1
-    assert client.post(manage, {"action": "cancel", "confirm": "yes"}).status_code == 200
+    # Done, the page is shown again by GET (Back or reload cannot send it twice).
+    cancelled = client.post(manage, {"action": "cancel", "confirm": "yes"})
+    assert cancelled.status_code == 302
+    assert cancelled["Location"] == manage
+    assert "Cancelled. Thank you" in client.get(manage).content.decode()
     bo.refresh_from_db()
     assert bo.status == RegistrationStatus.OFFERED
     mail.outbox.clear()
     tasks.send_notices.call()
     offer = next(message for message in mail.outbox if message.to == ["bo@example.org"])
     assert "A place" in offer.subject
-    assert client.post(manage_path(offer), {"action": "accept"}).status_code == 200
+    assert client.post(manage_path(offer), {"action": "accept"}).status_code == 302
     bo.refresh_from_db()
     assert bo.status == RegistrationStatus.CONFIRMED
 
@@ -373,7 +377,7 @@ def test_a_place_offered_to_a_companion_reaches_the_booker_who_accepts_it(
     assert "for Carl," in str(first_offer.body)
     assert "Cora" not in str(first_offer.body)
     manage = manage_path(first_offer)
-    assert client.post(manage, {"action": "accept"}).status_code == 200
+    assert client.post(manage, {"action": "accept"}, follow=True).status_code == 200
     tasks.send_notices.call()
 
     actions.cancel_registrations(event=event, registrations=[people["Bob"]])
@@ -391,7 +395,7 @@ def test_a_place_offered_to_a_companion_reaches_the_booker_who_accepts_it(
     assert "Accept the place for Cora" in page
     assert "Accept the place for Carl" not in page
 
-    response = client.post(manage, {"action": "accept", "member": str(cora.pk)})
+    response = client.post(manage, {"action": "accept", "member": str(cora.pk)}, follow=True)
     assert response.status_code == 200
     assert "The place is yours" in response.content.decode()
     cora.refresh_from_db()
@@ -506,7 +510,9 @@ def test_cancelling_asks_first_and_cancels_only_when_confirmed(
     assert cora.status == RegistrationStatus.CONFIRMED
     assert "Yes, cancel for everyone" in client.post(manage, {"action": "cancel"}).content.decode()
 
-    done = client.post(manage, {"action": "cancel", "member": str(cora.pk), "confirm": "yes"})
+    done = client.post(
+        manage, {"action": "cancel", "member": str(cora.pk), "confirm": "yes"}, follow=True
+    )
     assert "Cancelled." in done.content.decode()
     carl.refresh_from_db()
     cora.refresh_from_db()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -301,7 +302,6 @@ def event_registration(request: HttpRequest, org: str, event: str, token: str) -
             render(request, "events/public/link_invalid.html", {"event": found}, status=400)
         )
     errors: list[str] = []
-    done = ""
     status = 200
     # A mail scanner that follows the link only GETs this page; the buttons POST.
     if request.method == "POST":
@@ -317,8 +317,8 @@ def event_registration(request: HttpRequest, org: str, event: str, token: str) -
                     if not offered:
                         raise ValidationError(_("This offer is no longer open."))
                     actions.accept_offer(registration=offered[0])
-                    done = _("The place is yours: your confirmation is on its way.")
-                elif action == "cancel":
+                    return _done(request, _("The place is yours: your confirmation is on its way."))
+                if action == "cancel":
                     chosen = _members(registration, member)
                     if not chosen:
                         raise ValidationError(_("There is nothing to cancel."))
@@ -327,9 +327,8 @@ def event_registration(request: HttpRequest, org: str, event: str, token: str) -
                     if request.POST.get("confirm") != "yes":
                         return _confirm_cancel(request, found, registration, chosen, member)
                     actions.cancel_registrations(event=found, registrations=chosen)
-                    done = _("Cancelled. Thank you for letting us know.")
-                else:
-                    raise ValidationError(_("Choose what to do."))
+                    return _done(request, _("Cancelled. Thank you for letting us know."))
+                raise ValidationError(_("Choose what to do."))
             except ValidationError as refusal:
                 errors = list(refusal.messages)
                 status = 400
@@ -338,10 +337,17 @@ def event_registration(request: HttpRequest, org: str, event: str, token: str) -
         render(
             request,
             "events/public/registration.html",
-            {**_registration_context(request, found, registration), "errors": errors, "done": done},
+            {**_registration_context(request, found, registration), "errors": errors},
             status=status,
         )
     )
+
+
+def _done(request: HttpRequest, said: str) -> HttpResponse:
+    # Back to the page by GET, saying what was done: Back or reload in the browser then
+    # shows the page instead of offering to send the cancellation again.
+    messages.success(request, said)
+    return _private(redirect(request.get_full_path()))
 
 
 def _confirm_cancel(
