@@ -100,6 +100,17 @@ def _entry(submission) -> str:
     return reverse("report_entry", kwargs={"org": "north", "submission_id": submission.pk})
 
 
+def test_the_hint_shows_how_the_reader_s_language_writes_numbers(period, north, alice):
+    client = client_for(alice)
+    english = client.get(_entry(submission_of(north, period))).content.decode()
+    assert "Write numbers as in 1,234.50." in english
+    assert "a point also marks decimals" not in english
+    client.cookies["django_language"] = "fr"
+    french = client.get(_entry(submission_of(north, period))).content.decode()
+    assert "1\u202f234,50" in french or "1\xa0234,50" in french or "1 234,50" in french
+    assert "point" in french
+
+
 def test_money_rows_offer_the_services_and_currencies_by_name(period, north, alice):
     client = client_for(alice)
     client.cookies["django_language"] = "fr"
