@@ -168,6 +168,8 @@ def test_publishing_the_figures_of_few_members_needs_a_confirmation(
     refused = _publish_page(coordinator, period)
     assert refused.status_code == 400
     assert "Confirm that they are to be published all the same." in refused.content.decode()
+    # Said once, in the refusal, not again above it.
+    assert refused.content.decode().count(warning) == 1
     api = client.post(
         f"/api/orgs/coalition/reporting/periods/{period.pk}/publish",
         data=json.dumps({"tables": ["persons.status"]}),
