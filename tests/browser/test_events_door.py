@@ -220,3 +220,35 @@ def test_a_registrant_cancels_from_the_page_their_e_mail_links_to(
         booker.booker.refresh_from_db()
         assert booker.booker.cancelled_at is not None
     assert console.csp_violations() == []
+
+
+def test_admitting_by_name_without_the_id_check_says_so_as_the_code_does(
+    phone_page: Any, flushable_audit_trail: None, one_request_at_a_time: Any
+) -> None:
+    live_server = one_request_at_a_time
+    north = make_organisation("north", name="North Shelter")
+    officer = make_user("olga", north, Role.ADVOCACY_OFFICER)
+    door = make_user("dora", north, Role.DOOR_STAFF, mfa=False)
+    with scopes_disabled():
+        event = published_event(north, officer, title="Evening debate", id_check=True)
+        registration = actions.register(event=event, name="Inès Moreau", email="i@example.org")
+    page = phone_page
+    session = client_for(door).cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+    )
+    door_page = reverse("event_door", kwargs={"org": "north", "event_id": event.pk})
+    page.goto(f"{live_server.url}{door_page}?q=Inès", wait_until="load")
+    result = page.locator("#door-result")
+    # Unticked, the browser used to stop it with its own tooltip, in its own language;
+    # now the door says why, in the page's language, as for a typed code.
+    page.locator("form.door-admit-form button").click()
+    result.get_by_text("Check the ID or press card first").wait_for()
+    page.locator("form.door-admit-form input[name=id_checked]").check()
+    page.locator("form.door-admit-form button").click()
+    result.get_by_text("Admitted", exact=True).wait_for()
+    with scopes_disabled():
+        assert registration.booker is not None
+        registration.booker.refresh_from_db()
+        assert registration.booker.checked_in_at is not None
+        assert registration.booker.id_checked
