@@ -128,10 +128,19 @@ def test_a_refused_cell_typed_in_is_named_as_the_form_shows_it(period, north, al
     )
     assert response.status_code == 400
     errors = response.content.decode().split('id="entry-errors"')[1].split("</div>")[0]
-    assert "Persons supported, new and continuing — New in the period: Cannot be negative." in (
-        errors
+    assert (
+        "Persons supported, new and continuing — New in the period</a>: Cannot be negative."
+        in errors
     )
-    assert "persons.status|new" not in errors
+    assert "persons.status|new" not in errors.replace('href="#cell:persons.status|new"', "")
+    # The list links to the box, and the box says it is refused (and why, by reference).
+    assert '<a href="#cell:persons.status|new">' in errors
+    body = response.content.decode()
+    assert (
+        'id="cell:persons.status|new" name="cell:persons.status|new" value="-3" '
+        'aria-invalid="true" aria-describedby="entry-errors"'
+    ) in body
+    assert body.count('aria-invalid="true"') == 1
 
 
 def test_a_refused_row_of_a_file_is_named_by_its_key_and_its_label(period, north, alice):

@@ -341,15 +341,18 @@ def report_entry(request: OrganisationRequest, submission_id: int) -> HttpRespon
                 "report_detail", org=request.organisation.slug, submission_id=submission.pk
             )
         errors, status = checked.errors, 400
+    sections = _entry_tables(submission, request.POST if request.method == "POST" else None)
+    # The refused cells the form has a box for: marked invalid, and linked from the list.
+    boxes = {cell["name"] for _s, tables in sections for item in tables for cell in item["cells"]}
+    invalid = {f"cell:{error.cell}" for error in errors} & boxes
     return render(
         request,
         "reporting/report_entry.html",
         {
             "submission": submission,
-            "sections": _entry_tables(
-                submission, request.POST if request.method == "POST" else None
-            ),
+            "sections": sections,
             "errors": errors,
+            "invalid": invalid,
             "example": number_example(),
             "services": service_choices(),
             "currencies": currency_choices(),
