@@ -115,6 +115,13 @@ def questions_of(event: Event) -> list[Question]:
     )
 
 
+def question_on(event: Event, question_id: int | None) -> Question | None:
+    """One question of the event's form, or None (no id, or another event's)."""
+    if question_id is None:
+        return None
+    return Question.objects.filter(event=event, pk=question_id).first()
+
+
 def translation_languages(event: Event) -> list[str]:
     """The languages the event's questions may be translated into: the event's own
     languages and those its title is translated into, never the original."""

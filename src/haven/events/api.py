@@ -950,6 +950,13 @@ def order_session_speakers(
 # --- registration questions and invitation codes --------------------------------------------
 
 
+def _question(event: Event, question_id: int) -> Question:
+    question = access.question_on(event, question_id)
+    if question is None:
+        raise ValidationError({"question_id": _("This question is not on the form.")})
+    return question
+
+
 @router.get(
     "/orgs/{org}/events/{event_id}/questions",
     response=list[QuestionOut],
@@ -974,9 +981,7 @@ def save_question(
     event = _event(request, event_id)
     existing = None
     if payload.question_id is not None:
-        existing = Question.objects.filter(event=event, pk=payload.question_id).first()
-        if existing is None:
-            raise ValidationError({"question_id": _("This question is not on the form.")})
+        existing = _question(event, payload.question_id)
     question = actions.save_question(
         actor=request.user,
         event=event,
@@ -1003,9 +1008,7 @@ def set_question_text(
     request: OrganisationRequest, org: str, event_id: int, payload: QuestionTextIn
 ) -> QuestionOut:
     event = _event(request, event_id)
-    question = Question.objects.filter(event=event, pk=payload.question_id).first()
-    if question is None:
-        raise ValidationError({"question_id": _("This question is not on the form.")})
+    question = _question(event, payload.question_id)
     actions.set_question_text(
         actor=request.user,
         event=event,

@@ -528,12 +528,7 @@ def _translate_question(
     request: OrganisationRequest, event: Event, back: str
 ) -> HttpResponse | _Translating:
     """Save one translation of a question: where to go next, or the form with its errors."""
-    question_id = _post_id(request, "translate")
-    question = (
-        Question.objects.filter(event=event, pk=question_id).first()
-        if question_id is not None
-        else None
-    )
+    question = access.question_on(event, _post_id(request, "translate"))
     language = request.POST.get("language", "")[:8]
     if question is None or language not in access.translation_languages(event):
         return refused(request, [_("Choose a question and one of the event's languages.")], back)
@@ -606,11 +601,7 @@ def event_questions(request: OrganisationRequest, event_id: int) -> HttpResponse
             return redirect(back)
         if "edit" in request.POST:
             editing = _post_id(request, "edit")
-            question = (
-                Question.objects.filter(event=event, pk=editing).first()
-                if editing is not None
-                else None
-            )
+            question = access.question_on(event, editing)
             if question is None:
                 return refused(request, [_("This question is not on the form.")], back)
             bound = QuestionForm(request.POST, prefix=f"q{question.pk}")
