@@ -265,12 +265,27 @@ def test_apply_retention_now_runs_here(north: Organisation, casework: Casework) 
 
 
 def test_retention_status_for_the_admin(alice: User, carol: User, casework: Casework) -> None:
-    assert client_for(alice).get("/o/north/records/retention/").status_code == 200
+    page = client_for(alice).get("/o/north/records/retention/")
+    assert page.status_code == 200
+    assert b"/o/north/settings/casework/" in page.content
     assert client_for(carol).get("/o/north/records/retention/").status_code == 403
     headers: dict[str, Any] = bearer(alice)
     status = client_for(alice).get("/api/orgs/north/retention", **headers).json()
     assert status["person_retention_months"] == 60
     assert status["last_run"] is None
+
+
+def test_the_data_protection_officer_reads_retention_but_cannot_change_it(
+    dana: User, casework: Casework
+) -> None:
+    page = client_for(dana).get("/o/north/records/retention/")
+    assert page.status_code == 200
+    assert b"60 months" in page.content
+    assert b"/settings/casework/" not in page.content
+    assert b"/records/retention/" in client_for(dana).get("/o/north/").content
+    status = client_for(dana).get("/api/orgs/north/retention", **bearer(dana))
+    assert status.json()["person_retention_months"] == 60
+    assert client_for(dana).get("/o/north/settings/casework/").status_code == 403
 
 
 def test_after_erasure_no_row_of_any_model_points_at_the_person(

@@ -283,7 +283,7 @@ def list_erasures(request: OrganisationRequest, org: str, filters: Query[PageQue
     response=RetentionOut,
     summary="Retention periods, the next queued run and the last run that removed something",
 )
-@api_organisation_operation("casework.manage_settings")
+@api_organisation_operation("casework.view_retention")
 def retention_status(request: OrganisationRequest, org: str) -> RetentionOut:
     settings = access.retention_settings_of(request.organisation)
     last = access.last_retention_event(request.organisation)

@@ -249,7 +249,7 @@ def erasure_records(request: OrganisationRequest) -> HttpResponse:
     return render(request, "records/erasures.html", {"page": page, "rows": rows})
 
 
-@organisation_view("casework.manage_settings")
+@organisation_view("casework.view_retention")
 @require_GET
 def retention_status(request: OrganisationRequest) -> HttpResponse:
     context = {
