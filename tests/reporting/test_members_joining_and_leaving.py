@@ -177,7 +177,7 @@ def test_reminders_go_to_those_still_asked_only(cora, coalition, north, west, al
         assert not Notice.objects.filter(organisation=north, kind="due").exists()
 
 
-def test_remind_now_first_asks_those_who_joined(cora, coalition, west):
+def test_remind_now_first_asks_those_who_joined(cora, coalition, west, alice):
     period = ask(cora, coalition, last_month(), days(10), kind="month")
     with scopes_disabled():
         Notice.objects.update(created_at=at(days(-3)))

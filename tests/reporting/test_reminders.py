@@ -306,7 +306,7 @@ def test_remind_now_through_the_api(open_month, north, south, cora, alice):
         headers=api_headers(cora),
     )
     assert response.status_code == 202, response.content
-    assert response.json() == {"reminded": [north.pk], "left_out": []}
+    assert response.json() == {"reminded": [north.pk], "left_out": [], "unreachable": []}
     tasks.send_waiting_notices()
     [message] = mail.outbox
     assert "We publish on the 20th <b>sharp</b>." in message.body
@@ -411,3 +411,47 @@ def test_remind_now_is_disabled_and_explained_while_everyone_was_just_e_mailed(
     page = client.get(review).content.decode()
     assert "Remind those that have not sent (1)</button>" in page
     assert "disabled" not in page[page.index('id="remind"') :].split("</table>")[0]
+
+
+def test_a_member_with_nobody_to_e_mail_is_named_and_not_reminded(
+    cora, coalition, north, alice, django_capture_on_commit_callbacks
+):
+    from haven.accounts.models import RoleAssignment
+
+    with scopes_disabled():
+        RoleAssignment.objects.filter(user=alice, organisation=north).delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        period = ask(cora, coalition, last_month(), days(12), kind="month")
+    # The ask found nobody: it is no e-mail, so it holds back no reminder.
+    with scopes_disabled():
+        assert Notice.objects.get(period=period).recipients == 0
+    assert mail.outbox == []
+    review = reverse("period_review", kwargs={"org": "coalition", "period_id": period.pk})
+    remind = reverse("period_remind", kwargs={"org": "coalition", "period_id": period.pk})
+    client = client_for(cora)
+    page = client.get(review).content.decode()
+    assert "Nobody to e-mail" in page
+    assert 'disabled title="Nobody to e-mail"' in page
+    assert "Nobody can be e-mailed at the members that have not sent" in page
+    refused = client.post(remind, {"member": str(north.pk)})
+    assert refused.status_code == 400
+    assert "Nobody at North Shelter can be e-mailed" in refused.content.decode()
+    assert "(Organisation admin)" in refused.content.decode()
+    api = client.post(
+        f"/api/orgs/coalition/reporting/periods/{period.pk}/reminders",
+        {},
+        content_type="application/json",
+        headers=api_headers(cora),
+    )
+    assert api.status_code == 400
+    assert Notice.objects.filter(kind="manual").count() == 0
+
+    # Once someone there may send reports, the member can be reminded at once.
+    with scopes_disabled():
+        RoleAssignment.objects.create(user=alice, organisation=north, role=Role.ORGANISATION_ADMIN)
+    page = client.get(review).content.decode()
+    assert "Nobody to e-mail" not in page
+    assert "Remind those that have not sent (1)</button>" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(remind, {"member": str(north.pk)}).status_code == 302
+    assert [message.to for message in mail.outbox] == [["alice@example.org"]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core import signing
@@ -45,6 +46,23 @@ def people_holding(organisation: Organisation, permission: str) -> list[User]:
         .distinct()
         .order_by("pk")
     )
+
+
+def organisations_with_nobody_holding(organisation_ids: Iterable[int], permission: str) -> set[int]:
+    """Of these organisations, those where no active user with an e-mail address holds
+    ``permission``: nobody there can be written to about it."""
+    wanted = set(organisation_ids)
+    reached = (
+        RoleAssignment.objects.filter(
+            organisation_id__in=wanted,
+            role__in=roles_with(permission),
+            user__is_active=True,
+        )
+        .exclude(user__email="")
+        .values_list("organisation_id", flat=True)
+        .distinct()
+    )
+    return wanted - set(reached)
 
 
 def overseers_of(organisation: Organisation) -> list[User]:

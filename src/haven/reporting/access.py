@@ -337,9 +337,10 @@ def waiting_submissions(period: ReportingPeriod) -> list[Submission]:
 
 def last_emailed_at(period: ReportingPeriod) -> dict[int, datetime.datetime]:
     """When each member was last e-mailed (or is about to be) about the period, by
-    submission."""
+    submission; a notice that found nobody to write to is no e-mail."""
     rows = (
         Notice.objects.filter(period=period)
+        .filter(Q(sent_at__isnull=True) | Q(recipients__gt=0))
         .values("submission_id")
         .annotate(last=Max("created_at"))
         .order_by()

@@ -17,7 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_scopes import scope, scopes_disabled
 
+from haven.accounts.access import organisations_with_nobody_holding
 from haven.accounts.models import User
+from haven.accounts.permissions import Role, roles_with
 from haven.organisations.access import member_countries
 from haven.organisations.models import MembershipCategory, Network, Organisation
 from haven.privacy import audit
@@ -831,6 +833,17 @@ class Reminded:
 
     reminded: list[Organisation]
     recently: list[Organisation]
+    # Members where nobody may send reports, so nobody to e-mail.
+    unreachable: list[Organisation]
+
+
+def nobody_to_email(member: Organisation) -> str:
+    """Why a member cannot be reminded: no one there may send its reports."""
+    roles = ", ".join(str(Role(role).label) for role in roles_with("reporting.submit"))
+    return _(
+        "Nobody at %(name)s can be e-mailed: no one there holds a role that sends reports "
+        "(%(roles)s)."
+    ) % {"name": member.name, "roles": roles}
 
 
 def remind_members(
@@ -862,17 +875,27 @@ def remind_members(
             waiting = access.waiting_submissions(locked)
             if not waiting:
                 raise ValidationError(_("Every member asked has sent its figures."))
+        nobody = organisations_with_nobody_holding(
+            [s.organisation_id for s in waiting], "reporting.submit"
+        )
+        unreachable = [s.organisation for s in waiting if s.organisation_id in nobody]
+        waiting = [s for s in waiting if s.organisation_id not in nobody]
         allowed = access.remindable(
             locked, [s.pk for s in waiting], now, REMIND_AGAIN_AFTER
         ).submissions
         due = [s for s in waiting if s.pk in allowed]
         skipped = [s.organisation for s in waiting if s.pk not in allowed]
         if not due:
+            if organisation is not None and unreachable:
+                raise ValidationError(nobody_to_email(unreachable[0]))
             raise ValidationError(
                 _("%(name)s was e-mailed about this report less than a day ago.")
                 % {"name": skipped[0].name}
                 if organisation is not None
-                else _("Every member that has not sent was e-mailed less than a day ago.")
+                else _(
+                    "Every member that has not sent was e-mailed less than a day ago or has "
+                    "nobody to e-mail."
+                )
             )
         _queue_notices(
             [(submission, f"manual:{now.isoformat()}") for submission in due],
@@ -889,10 +912,13 @@ def remind_members(
                 "member": organisation.pk if organisation is not None else "all",
                 "members_reminded": len(due),
                 "members_skipped": len(skipped),
+                "members_unreachable": len(unreachable),
             },
             request=request,
         )
-    return Reminded(reminded=[s.organisation for s in due], recently=skipped)
+    return Reminded(
+        reminded=[s.organisation for s in due], recently=skipped, unreachable=unreachable
+    )
 
 
 def reminder_due(

@@ -173,6 +173,9 @@ class RemindIn(Body):
 class RemindedOut(Schema):
     reminded: list[int] = Field(description="The members e-mailed")
     left_out: list[int] = Field(description="Members e-mailed about it less than a day ago")
+    unreachable: list[int] = Field(
+        description="Members left out because nobody there may send reports: nobody to e-mail"
+    )
 
 
 class DeadlineChangeOut(Schema):
@@ -614,6 +617,7 @@ def remind_members(
         RemindedOut(
             reminded=[member.pk for member in reminded.reminded],
             left_out=[member.pk for member in reminded.recently],
+            unreachable=[member.pk for member in reminded.unreachable],
         ),
     )
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from haven.accounts.access import organisations_with_nobody_holding
 from haven.accounts.tenancy import OrganisationRequest, organisation_view, public_view
 from haven.organisations.access import network_by_slug
 from haven.organisations.models import MembershipCategory, Network, Organisation
@@ -507,9 +508,13 @@ def _review_page(
         section = "persons"
     statuses = access.member_statuses(period)
     sent_any = any(member.revision for member in statuses)
+    waiting = [member for member in statuses if member.asked and not member.revision]
+    unreachable = organisations_with_nobody_holding(
+        [member.organisation.pk for member in waiting], "reporting.submit"
+    )
     reminders = access.remindable(
         period,
-        [member.submission_id for member in statuses if member.asked and not member.revision],
+        [m.submission_id for m in waiting if m.organisation.pk not in unreachable],
         timezone.now(),
         actions.REMIND_AGAIN_AFTER,
     )
@@ -527,6 +532,7 @@ def _review_page(
             "asked_count": asked_count,
             "waiting_count": sum(1 for m in statuses if m.asked and not m.revision),
             "remindable": reminders.submissions,
+            "unreachable": unreachable,
             "reminders_open_at": reminders.opens_at,
             "categories": [str(categories.get(code, code)) for code in period.categories],
             "rows": [(member, last.get(member.submission_id)) for member in statuses],
@@ -596,6 +602,12 @@ def period_remind(request: OrganisationRequest, period_id: int) -> HttpResponse:
             "%(count)d were e-mailed less than a day ago and are left out.",
             len(reminded.recently),
         ) % {"count": len(reminded.recently)}
+    if reminded.unreachable:
+        text += " " + ngettext(
+            "%(count)d has nobody to e-mail: no one there may send reports.",
+            "%(count)d have nobody to e-mail: no one there may send reports.",
+            len(reminded.unreachable),
+        ) % {"count": len(reminded.unreachable)}
     messages.success(request, text)
     return redirect("period_review", org=request.organisation.slug, period_id=period.pk)
 
