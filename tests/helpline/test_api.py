@@ -239,3 +239,22 @@ def test_a_filter_date_some_years_ahead_is_still_answered(north: Organisation, c
     response = Api(carol).get(CALLS, {"date_from": "2000-01-01", "date_to": ahead})
     assert response.status_code == 200, response.content
     assert response.json()["count"] == 1
+
+
+def test_every_answer_that_shows_the_notes_is_an_audited_read(
+    north: Organisation, olga: User
+) -> None:
+    call = make_call(north, olga, notes="calls back after six", follow_up_on=timezone.localdate())
+    api = Api(olga)
+    url = f"{CALLS}/{call.pk}"
+    unchanged = api.send("PATCH", url, {})
+    assert unchanged.status_code == 200
+    assert unchanged.json()["notes"] == "calls back after six"
+    assert len(audit_events("helpline_call.viewed", object_id=str(call.pk))) == 1
+    assert audit_events("helpline_call.changed") == []
+    for _time in range(2):
+        closed = api.send("POST", f"{url}/follow-up-done")
+        assert closed.status_code == 200
+        assert closed.json()["notes"] == "calls back after six"
+    assert len(audit_events("helpline_call.viewed", object_id=str(call.pk))) == 3
+    assert len(audit_events("helpline_call.follow_up_done")) == 1

@@ -223,13 +223,16 @@ def get_call(request: OrganisationRequest, org: str, call_id: uuid.UUID) -> Call
 @router.patch(
     "/orgs/{org}/helpline/calls/{call_id}",
     response={200: CallOut, 400: Message},
-    summary="Correct a call (send only what changes; null clears follow_up_on or the person)",
+    summary=(
+        "Correct a call (send only what changes; null clears follow_up_on or the person); "
+        "the answer shows the notes, so it is audited as a read"
+    ),
 )
 @api_organisation_operation("helpline.log_call")
 def update_call(
     request: OrganisationRequest, org: str, call_id: uuid.UUID, payload: CallPatch
 ) -> CallOut:
-    call = access.call_in(request.organisation, call_id)
+    call = access.call_for(request, call_id)
     changes = {key: _value(value) for key, value in payload.model_dump(exclude_unset=True).items()}
     person_id = changes.pop("person_id", None)
     person_code = changes.pop("person_code", None)
@@ -249,9 +252,9 @@ def update_call(
 @router.post(
     "/orgs/{org}/helpline/calls/{call_id}/follow-up-done",
     response={200: CallOut, 400: Message},
-    summary="Mark the call's follow-up as done",
+    summary="Mark the call's follow-up as done; the answer shows the notes (audited as a read)",
 )
 @api_organisation_operation("helpline.log_call")
 def close_follow_up(request: OrganisationRequest, org: str, call_id: uuid.UUID) -> CallOut:
-    call = access.call_in(request.organisation, call_id)
+    call = access.call_for(request, call_id)
     return _out(actions.mark_follow_up_done(actor=request.user, call=call, request=request))
