@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from haven.accounts.tenancy import OrganisationRequest, organisation_view
-from haven.casework.access import reveal_identity
 from haven.casework.terminology import people_words
 from haven.privacy import audit
 from haven.shelter import access, actions
@@ -44,17 +43,14 @@ def _add_errors(form: Any, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-def _sees_identity(request: OrganisationRequest) -> bool:
-    return "casework.view_identity" in request.permissions
-
-
 def _audit_listed(request: OrganisationRequest, count: int, where: str) -> None:
+    # Shelter pages show codes only: names are read one person at a time on the identity page.
     if count:
         audit.record(
             "person.listed",
             actor=request.user,
             organisation=request.organisation,
-            details={"count": count, "page": where, "identity": _sees_identity(request)},
+            details={"count": count, "page": where, "identity": False},
             request=request,
         )
 
@@ -91,7 +87,6 @@ def shelter_board(request: OrganisationRequest) -> HttpResponse:
             "boards": boards,
             "arrivals": arrivals,
             "departures": departures,
-            "show_identity": _sees_identity(request),
             "words": people_words(request.organisation),
             "can_edit": "casework.edit" in request.permissions,
             "can_manage": "casework.manage_settings" in request.permissions,
@@ -228,7 +223,6 @@ def stay_list(request: OrganisationRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "query": query.urlencode(),
-            "show_identity": _sees_identity(request),
             "words": people_words(request.organisation),
             "can_edit": "casework.edit" in request.permissions,
         },
@@ -291,16 +285,14 @@ def _stay_page(
     status: int = 200,
 ) -> HttpResponse:
     if status == 200:
-        if _sees_identity(request):
-            reveal_identity(request, stay.person)
-        else:
-            audit.record(
-                "person.viewed",
-                actor=request.user,
-                organisation=request.organisation,
-                target=stay.person,
-                request=request,
-            )
+        audit.record(
+            "person.viewed",
+            actor=request.user,
+            organisation=request.organisation,
+            target=stay.person,
+            details={"page": "stay", "identity": False},
+            request=request,
+        )
     change_form = change_form or StayChangeForm(
         initial={field: getattr(stay, field) for field in actions.STAY_FIELDS}
     )
@@ -317,7 +309,6 @@ def _stay_page(
             "stay": stay,
             "change_form": change_form,
             "end_form": end_form,
-            "show_identity": _sees_identity(request),
             "words": people_words(request.organisation),
             "can_edit": "casework.edit" in request.permissions,
         },
