@@ -260,3 +260,55 @@ def test_a_far_off_filter_date_answers_400_not_500(
     assert response.status_code == 400
     assert says in response.content.decode()
     assert audit_events("helpline_call.listed") == []
+
+
+def test_a_correction_keeps_a_start_time_with_seconds_left_as_it_was_to_the_minute(
+    north: Organisation, carol: User
+) -> None:
+    started_at = (timezone.now() - datetime.timedelta(minutes=20)).replace(
+        second=37, microsecond=123456
+    )
+    call = make_call(north, carol, started_at=started_at, notes="first")
+    shown = timezone.localtime(started_at).strftime("%Y-%m-%dT%H:%M")
+    data = call_form(
+        started_at=shown,
+        duration_minutes="12",
+        caller_type=call.caller_type,
+        outcome=call.outcome,
+        topics=call.topics,
+        channel=call.channel,
+        language="",
+        follow_up_on="",
+        notes="second",
+    )
+    assert client_for(carol).post(detail_url(call), data).status_code == 302
+    with scopes_disabled():
+        call.refresh_from_db()
+    assert call.started_at == started_at
+    assert call.notes == "second"
+    [event] = audit_events("helpline_call.changed")
+    assert event.details == {"fields": ["notes"]}
+
+
+def test_a_correction_that_moves_the_start_by_a_minute_saves_it(
+    north: Organisation, carol: User
+) -> None:
+    started_at = (timezone.now() - datetime.timedelta(minutes=20)).replace(second=37)
+    call = make_call(north, carol, started_at=started_at)
+    moved = timezone.localtime(started_at) + datetime.timedelta(minutes=1)
+    data = call_form(
+        started_at=moved.strftime("%Y-%m-%dT%H:%M"),
+        duration_minutes="12",
+        caller_type=call.caller_type,
+        outcome=call.outcome,
+        topics=call.topics,
+        channel=call.channel,
+        language="",
+        follow_up_on="",
+    )
+    assert client_for(carol).post(detail_url(call), data).status_code == 302
+    with scopes_disabled():
+        call.refresh_from_db()
+    assert call.started_at == moved.replace(second=0, microsecond=0)
+    [event] = audit_events("helpline_call.changed")
+    assert event.details == {"fields": ["started_at"]}

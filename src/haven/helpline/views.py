@@ -91,6 +91,21 @@ def _call_values(form: CallForm) -> dict[str, Any]:
     }
 
 
+def _same_minute_as_stored(values: dict[str, Any], call: HelplineCall) -> dict[str, Any]:
+    """The values with the call's stored start kept when the form left it unchanged to the
+    minute: the form shows minutes only, and a call logged through the API has seconds."""
+    submitted = values.get("started_at")
+    if isinstance(submitted, datetime.datetime) and _to_the_minute(submitted) == _to_the_minute(
+        call.started_at
+    ):
+        return {**values, "started_at": call.started_at}
+    return values
+
+
+def _to_the_minute(moment: datetime.datetime) -> datetime.datetime:
+    return timezone.localtime(moment).replace(second=0, microsecond=0)
+
+
 def _console_context(request: OrganisationRequest, form: CallForm) -> dict[str, Any]:
     organisation = request.organisation
     today = timezone.localdate()
@@ -231,7 +246,10 @@ def call_detail(request: OrganisationRequest, call_id: uuid.UUID) -> HttpRespons
                     actions.update_call(
                         actor=request.user,
                         call=call,
-                        changes={**_call_values(form), "person": person},
+                        changes={
+                            **_same_minute_as_stored(_call_values(form), call),
+                            "person": person,
+                        },
                         request=request,
                     )
                 except ValidationError as error:
