@@ -104,6 +104,32 @@ def test_a_caseworker_books_reads_changes_and_cancels_a_stay(
     )
 
 
+def test_a_stay_already_begun_is_not_deleted_but_can_be_ended(
+    carol: User, north: Organisation, house: Facility
+) -> None:
+    person = make_person(north, "P-PAST")
+    with scopes_disabled():
+        stay = Stay.objects.create(
+            organisation=north,
+            facility=house,
+            person=person,
+            starts_on=night(-10),
+            ends_on=night(-3),
+        )
+    refused = call(carol, "delete", f"/stays/{stay.pk}")
+    assert refused.status_code == 400
+    assert (
+        "cannot be cancelled. Record the day of leaving instead"
+        in refused.json()["detail"]["__all__"][0]
+    )
+    with scopes_disabled():
+        assert Stay.objects.filter(pk=stay.pk).exists()
+    assert not AuditEvent.unscoped.filter(action="stay.cancelled").exists()
+    ended = call(carol, "patch", f"/stays/{stay.pk}", {"ends_on": night(-5).isoformat()})
+    assert ended.status_code == 200
+    assert AuditEvent.unscoped.filter(action="stay.ended", object_id=str(stay.pk)).exists()
+
+
 def test_an_over_capacity_booking_is_refused_with_the_night_named(
     carol: User, north: Organisation, house: Facility
 ) -> None:

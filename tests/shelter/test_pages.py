@@ -252,6 +252,11 @@ def test_the_stay_page_is_audited_and_ends_changes_and_cancels_the_stay(
     stay.refresh_from_db()
     assert (stay.starts_on, stay.ends_on) == (night(0), night(4))
 
+    confirm = client.get(reverse("shelter_stay_cancel", kwargs=kwargs))
+    assert confirm.status_code == 200
+    assert "Cancel the stay of P-NEW in Harbour house?" in confirm.content.decode()
+    with scopes_disabled():
+        assert Stay.objects.filter(pk=stay.pk).exists()
     assert client.post(reverse("shelter_stay_cancel", kwargs=kwargs)).status_code == 302
     with scopes_disabled():
         assert not Stay.objects.filter(pk=stay.pk).exists()
@@ -318,3 +323,23 @@ def test_an_admin_adds_and_edits_facilities_but_not_below_bookings(
     facility.refresh_from_db()
     assert (facility.beds, facility.active) == (4, True)
     assert client_for(carol).get(url).status_code == 403
+
+
+def test_a_stay_already_begun_cannot_be_cancelled_from_its_page(
+    carol: User, staying: list[Stay]
+) -> None:
+    stay = staying[0]
+    kwargs = {"org": "north", "stay_id": stay.pk}
+    client = client_for(carol)
+    page = client.get(reverse("shelter_stay", kwargs=kwargs)).content.decode()
+    assert "cannot be cancelled. Record the day of leaving instead" in page
+    assert reverse("shelter_stay_cancel", kwargs=kwargs) not in page
+    confirm = client.get(reverse("shelter_stay_cancel", kwargs=kwargs)).content.decode()
+    assert "cannot be cancelled" in confirm
+    assert "<button" not in confirm.split("<main", 1)[1].split("</main>", 1)[0]
+    refused = client.post(reverse("shelter_stay_cancel", kwargs=kwargs))
+    assert refused.status_code == 400
+    assert "cannot be cancelled. Record the day of leaving instead" in refused.content.decode()
+    with scopes_disabled():
+        assert Stay.objects.filter(pk=stay.pk).exists()
+    assert not AuditEvent.unscoped.filter(action="stay.cancelled").exists()

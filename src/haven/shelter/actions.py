@@ -456,12 +456,26 @@ def _change(
     return locked
 
 
+def cancel_refusal(stay: Stay, *, today: date) -> str:
+    """Why a stay cannot be cancelled (deleted), or "" if it can."""
+    if not stay.has_begun(today):
+        return ""
+    # Its nights count in occupancy and reports: deleting them would rewrite the past.
+    return _(
+        "This stay began on %(start)s: its nights are part of the shelter's history, "
+        "so it cannot be cancelled. Record the day of leaving instead, or correct its dates."
+    ) % {"start": _short(stay.starts_on)}
+
+
 def cancel_stay(*, actor: User, stay: Stay, request: HttpRequest | None = None) -> None:
-    """Delete a stay booked by mistake or that will not happen."""
+    """Delete a stay booked by mistake or that will not happen; one already begun is refused."""
     with transaction.atomic():
         locked = Stay.objects.select_for_update().get(
             organisation_id=stay.organisation_id, pk=stay.pk
         )
+        refusal = cancel_refusal(locked, today=timezone.localdate())
+        if refusal:
+            raise ValidationError(refusal)
         audit.record(
             "stay.cancelled",
             actor=actor,

@@ -322,8 +322,9 @@ def update_stay(
 
 @router.delete(
     "/orgs/{org}/shelter/stays/{stay_id}",
-    response={204: None},
-    summary="Cancel a stay (it is deleted)",
+    response={204: None, 400: Message},
+    summary="Cancel a stay that has not begun (it is deleted); one already begun is refused: "
+    "set its ends_on instead",
 )
 @api_organisation_operation("casework.edit")
 def delete_stay(request: OrganisationRequest, org: str, stay_id: uuid.UUID) -> Status[None]:

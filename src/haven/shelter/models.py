@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import ClassVar
 
 from django.db import models
@@ -70,3 +71,7 @@ class Stay(models.Model):
     @property
     def beds_used(self) -> int:
         return 0 if self.family_room else 1 + self.accompanying
+
+    def has_begun(self, today: date) -> bool:
+        """True once its first night is over: from then on it is history, ended, never deleted."""
+        return self.starts_on < today

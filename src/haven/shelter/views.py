@@ -276,6 +276,17 @@ def stay_create(request: OrganisationRequest) -> HttpResponse:
     )
 
 
+def _audit_viewed(request: OrganisationRequest, stay: Stay, page: str) -> None:
+    audit.record(
+        "person.viewed",
+        actor=request.user,
+        organisation=request.organisation,
+        target=stay.person,
+        details={"page": page, "identity": False},
+        request=request,
+    )
+
+
 def _stay_page(
     request: OrganisationRequest,
     stay: Stay,
@@ -285,14 +296,7 @@ def _stay_page(
     status: int = 200,
 ) -> HttpResponse:
     if status == 200:
-        audit.record(
-            "person.viewed",
-            actor=request.user,
-            organisation=request.organisation,
-            target=stay.person,
-            details={"page": "stay", "identity": False},
-            request=request,
-        )
+        _audit_viewed(request, stay, "stay")
     change_form = change_form or StayChangeForm(
         initial={field: getattr(stay, field) for field in actions.STAY_FIELDS}
     )
@@ -311,6 +315,7 @@ def _stay_page(
             "end_form": end_form,
             "words": people_words(request.organisation),
             "can_edit": "casework.edit" in request.permissions,
+            "cancel_refusal": actions.cancel_refusal(stay, today=timezone.localdate()),
         },
         status=status,
     )
@@ -359,9 +364,23 @@ def stay_end(request: OrganisationRequest, stay_id: Any) -> HttpResponse:
 
 
 @organisation_view("casework.edit")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def stay_cancel(request: OrganisationRequest, stay_id: Any) -> HttpResponse:
     stay = access.stay_for(request.organisation, stay_id)
-    actions.cancel_stay(actor=request.user, stay=stay, request=request)
-    messages.success(request, _("The stay was cancelled."))
-    return redirect("shelter_board", org=request.organisation.slug)
+    refusal = actions.cancel_refusal(stay, today=timezone.localdate())
+    if request.method == "POST" and not refusal:
+        try:
+            actions.cancel_stay(actor=request.user, stay=stay, request=request)
+        except ValidationError as error:
+            refusal = " ".join(error.messages)
+        else:
+            messages.success(request, _("The stay was cancelled."))
+            return redirect("shelter_board", org=request.organisation.slug)
+    if request.method == "GET":
+        _audit_viewed(request, stay, "stay.cancel")
+    return render(
+        request,
+        "shelter/stay_cancel.html",
+        {"organisation": request.organisation, "stay": stay, "refusal": refusal},
+        status=400 if request.method == "POST" else 200,
+    )
