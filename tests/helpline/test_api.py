@@ -258,3 +258,43 @@ def test_every_answer_that_shows_the_notes_is_an_audited_read(
         assert closed.json()["notes"] == "calls back after six"
     assert len(audit_events("helpline_call.viewed", object_id=str(call.pk))) == 3
     assert len(audit_events("helpline_call.follow_up_done")) == 1
+
+
+@pytest.mark.parametrize("by", ["person_id", "person_code"])
+def test_a_refused_consent_is_answered_under_the_field_that_named_the_person(
+    north: Organisation, carol: User, person_without_consent: Person, by: str
+) -> None:
+    named = str(person_without_consent.pk) if by == "person_id" else "P-0099"
+    body = {"caller_type": "public", "outcome": "information_given", by: named}
+    created = Api(carol).send("POST", CALLS, body)
+    assert created.status_code == 400
+    detail = created.json()["detail"]
+    assert list(detail) == [by]
+    assert "no casework consent" in detail[by][0]
+    call = make_call(north, carol)
+    patched = Api(carol).send("PATCH", f"{CALLS}/{call.pk}", {by: named})
+    assert patched.status_code == 400
+    assert list(patched.json()["detail"]) == [by]
+    assert count() == 1
+
+
+def test_every_problem_of_a_call_is_answered_at_once(north: Organisation, carol: User) -> None:
+    ahead = (timezone.now() + datetime.timedelta(hours=3)).isoformat()
+    body = {
+        "caller_type": "public",
+        "outcome": "information_given",
+        "person_code": "P-NOPE",
+        "language": "qq",
+        "started_at": ahead,
+    }
+    api = Api(carol)
+    created = api.send("POST", CALLS, body)
+    assert created.status_code == 400
+    assert set(created.json()["detail"]) == {"person_code", "language", "started_at"}
+    assert count() == 0
+    call = make_call(north, carol)
+    patch = {"person_id": "00000000-0000-0000-0000-000000000000", "language": "qq", "notes": None}
+    patched = api.send("PATCH", f"{CALLS}/{call.pk}", patch)
+    assert patched.status_code == 400
+    assert set(patched.json()["detail"]) == {"person_id", "language", "notes"}
+    assert audit_events("helpline_call.changed") == []

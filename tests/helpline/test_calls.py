@@ -312,3 +312,21 @@ def test_a_correction_that_moves_the_start_by_a_minute_saves_it(
     assert call.started_at == moved.replace(second=0, microsecond=0)
     [event] = audit_events("helpline_call.changed")
     assert event.details == {"fields": ["started_at"]}
+
+
+def test_a_correction_reports_an_unknown_code_with_every_other_problem(
+    north: Organisation, carol: User
+) -> None:
+    call = make_call(north, carol, duration_minutes=3)
+    data = call_form(
+        person_code="P-NOPE",
+        language="qq",
+        follow_up_on=(timezone.localdate() - datetime.timedelta(days=400)).isoformat(),
+    )
+    response = client_for(carol).post(detail_url(call), data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "No person has this code here." in page
+    assert "is not an ISO 639 language code" in page
+    assert "A follow-up cannot come before the call." in page
+    assert audit_events("helpline_call.changed") == []

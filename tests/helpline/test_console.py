@@ -333,3 +333,40 @@ def test_the_console_reads_a_busy_day_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(20):
         page = client.get(console_url(north) + "?calls=all").content.decode()
     assert page.count('class="call-row') == 60 + 30
+
+
+def errors_of(page: str) -> dict[str, str]:
+    """Each field's error list on a refused form, by field name."""
+    found = {}
+    for name in ("person_code", "language", "started_at", "duration_minutes", "follow_up_on"):
+        match = re.search(rf'class="field field-{name} has-error">(.*?)</div>', page, re.S)
+        if match:
+            found[name] = match.group(1)
+    return found
+
+
+def test_every_field_in_error_is_reported_at_once_an_unknown_code_included(
+    north: Organisation, carol: User
+) -> None:
+    ahead = (timezone.localtime() + datetime.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    data = call_form(person_code="P-NOPE", language="qq", started_at=ahead, duration_minutes="-4")
+    response = client_for(carol).post(console_url(north), data)
+    assert response.status_code == 400
+    errors = errors_of(response.content.decode())
+    assert "No person has this code here." in errors["person_code"]
+    assert "is not an ISO 639 language code" in errors["language"]
+    assert "more than an hour from now" in errors["started_at"]
+    assert "greater than or equal to 0" in errors["duration_minutes"]
+    assert calls() == []
+
+
+def test_a_refused_consent_and_a_wrong_language_are_reported_together_beside_their_fields(
+    north: Organisation, carol: User, person_without_consent: Person
+) -> None:
+    data = call_form(person_code="P-0099", language="qq", duration_minutes="")
+    response = client_for(carol).post(console_url(north), data, headers=HTMX)
+    assert response.status_code == 400
+    errors = errors_of(response.content.decode())
+    assert "no casework consent" in errors["person_code"]
+    assert "is not an ISO 639 language code" in errors["language"]
+    assert calls() == []

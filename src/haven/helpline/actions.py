@@ -32,6 +32,8 @@ MAX_AHEAD = datetime.timedelta(hours=1)
 EARLIEST_START = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 MAX_FOLLOW_UP_AHEAD = datetime.timedelta(days=366)
 
+# A correction may leave these as they are, but not empty them.
+REQUIRED_FIELDS = ("started_at", "duration_minutes", "channel", "caller_type", "outcome")
 EDITABLE_FIELDS = (
     "started_at",
     "duration_minutes",
@@ -57,12 +59,18 @@ def minutes_since(started_at: datetime.datetime) -> int:
 def _check(
     values: Mapping[str, Any], organisation: Organisation, call: HelplineCall | None = None
 ) -> dict[str, Any]:
-    """The values, cleaned, or a ValidationError naming every field that is wrong.
+    """The values, cleaned, or a ValidationError naming every field that is wrong, a newly
+    linked person without casework consent included.
 
-    ``call`` is the call being corrected, whose start and follow-up stand for those the values
-    leave as they are.
+    ``call`` is the call being corrected, whose start, follow-up and person stand for those
+    the values leave as they are.
     """
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = {
+        name: _("This field cannot be empty.")
+        for name in REQUIRED_FIELDS
+        if name in values and values[name] is None
+    }
+    values = {name: value for name, value in values.items() if name not in errors}
     cleaned = dict(values)
     if "started_at" in values:
         started_at = values["started_at"]
@@ -125,13 +133,35 @@ def _check(
         notes = values["notes"]
         if not isinstance(notes, str) or len(notes) > MAX_NOTES:
             errors["notes"] = _("Keep notes to %(max)d characters.") % {"max": MAX_NOTES}
+    if "follow_up_done" in values and not isinstance(values["follow_up_done"], bool):
+        errors["follow_up_done"] = _("Say true or false.")
     if "person" in values and values["person"] is not None:
         person = values["person"]
         if not isinstance(person, Person) or person.organisation_id != organisation.pk:
             errors["person"] = _("No such person in this organisation.")
+        elif call is None or call.person_id != person.pk:
+            # A call already linked stays correctable after the person withdraws consent.
+            from haven.casework.access import require_consent
+
+            try:
+                require_consent(person, "casework")
+            except ValidationError as refusal:
+                errors["person"] = refusal.messages[0]
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def call_problems(
+    organisation: Organisation, values: Mapping[str, Any], call: HelplineCall | None = None
+) -> dict[str, list[str]]:
+    """What is wrong with these values of a call (``call`` when correcting one), field by
+    field; empty when nothing is. Lets a form or the API report every problem at once."""
+    try:
+        _check(values, organisation, call)
+    except ValidationError as error:
+        return error.message_dict
+    return {}
 
 
 def _follow_up_before_call(cleaned: Mapping[str, Any], call: HelplineCall | None) -> bool:
@@ -145,11 +175,8 @@ def _follow_up_before_call(cleaned: Mapping[str, Any], call: HelplineCall | None
     return bool(follow_up_on < timezone.localtime(started_at).date())
 
 
-def _link(person: Person, organisation: Organisation) -> None:
-    """Refuse a person without casework consent; mark them active now."""
-    from haven.casework.access import require_consent
-
-    require_consent(person, "casework")
+def _mark_active(person: Person, organisation: Organisation) -> None:
+    """Mark a person active now (their consent was checked with the call's values)."""
     now = timezone.now()
     with scope(organisation=organisation):
         Person.objects.filter(
@@ -179,24 +206,25 @@ def log_call(
         duration_minutes = minutes_since(
             timezone.make_aware(started_at) if timezone.is_naive(started_at) else started_at
         )
-    values = _check(
-        {
-            "started_at": started_at,
-            "duration_minutes": duration_minutes,
-            "channel": channel,
-            "language": language,
-            "caller_type": caller_type,
-            "topics": list(topics or []),
-            "outcome": outcome,
-            "follow_up_on": follow_up_on,
-            "person": person,
-            "notes": notes,
-        },
-        organisation,
-    )
     with transaction.atomic(), scope(organisation=organisation):
+        # Checked inside the transaction: the person's consent is the one in force on saving.
+        values = _check(
+            {
+                "started_at": started_at,
+                "duration_minutes": duration_minutes,
+                "channel": channel,
+                "language": language,
+                "caller_type": caller_type,
+                "topics": list(topics or []),
+                "outcome": outcome,
+                "follow_up_on": follow_up_on,
+                "person": person,
+                "notes": notes,
+            },
+            organisation,
+        )
         if person is not None:
-            _link(person, organisation)
+            _mark_active(person, organisation)
         call = HelplineCall.objects.create(organisation=organisation, operator=actor, **values)
         if person is not None:
             note_activity(
@@ -229,19 +257,14 @@ def update_call(
     if unknown:
         raise ValidationError({name: _("This field cannot be changed.") for name in unknown})
     organisation = call.organisation
-    if "follow_up_done" in changes and not isinstance(changes["follow_up_done"], bool):
-        raise ValidationError({"follow_up_done": _("Say true or false.")})
-    for required in ("started_at", "duration_minutes", "channel", "caller_type", "outcome"):
-        if required in changes and changes[required] is None:
-            raise ValidationError({required: _("This field cannot be empty.")})
-    values = _check(changes, organisation, call)
-    changed = sorted(name for name, value in values.items() if getattr(call, name) != value)
-    if not changed:
-        return call
     with transaction.atomic(), scope(organisation=organisation):
+        values = _check(changes, organisation, call)
+        changed = sorted(name for name, value in values.items() if getattr(call, name) != value)
+        if not changed:
+            return call
         person = values.get("person")
         if "person" in changed and person is not None:
-            _link(person, organisation)
+            _mark_active(person, organisation)
         linked_before = call.person_id
         for name in changed:
             setattr(call, name, values[name])

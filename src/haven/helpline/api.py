@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -149,6 +150,20 @@ def _person(
     return None
 
 
+def _problems(error: ValidationError) -> dict[str, list[str]]:
+    return error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+
+
+def _refusal(problems: dict[str, list[str]], payload: CallIn | CallPatch) -> ValidationError:
+    """Every problem at once; the linked person's (their consent) under the field that
+    named them."""
+    problems = dict(problems)
+    if "person" in problems:
+        field = "person_code" if payload.person_code else "person_id"
+        problems[field] = [*problems.get(field, []), *problems.pop("person")]
+    return ValidationError(problems)
+
+
 @router.get(
     "/orgs/{org}/helpline/calls",
     response={200: CallPage, 400: Message},
@@ -191,22 +206,33 @@ def list_calls(request: OrganisationRequest, org: str, filters: Query[CallQuery]
 )
 @api_organisation_operation("helpline.log_call")
 def create_call(request: OrganisationRequest, org: str, payload: CallIn) -> Status[CallOut]:
-    person = _person(request, payload.person_id, payload.person_code)
-    call = actions.log_call(
-        actor=request.user,
-        organisation=request.organisation,
-        caller_type=_value(payload.caller_type),
-        outcome=_value(payload.outcome),
-        started_at=payload.started_at or timezone.now(),
-        duration_minutes=payload.duration_minutes,
-        channel=_value(payload.channel),
-        language=payload.language.strip().lower(),
-        topics=_value(payload.topics),
-        follow_up_on=payload.follow_up_on,
-        person=person,
-        notes=payload.notes.strip(),
-        request=request,
-    )
+    values: dict[str, Any] = {
+        "caller_type": _value(payload.caller_type),
+        "outcome": _value(payload.outcome),
+        "started_at": payload.started_at or timezone.now(),
+        "channel": _value(payload.channel),
+        "language": payload.language.strip().lower(),
+        "topics": _value(payload.topics),
+        "follow_up_on": payload.follow_up_on,
+        "notes": payload.notes.strip(),
+    }
+    if payload.duration_minutes is not None:
+        values["duration_minutes"] = payload.duration_minutes
+    try:
+        person = _person(request, payload.person_id, payload.person_code)
+    except ValidationError as error:
+        problems = actions.call_problems(request.organisation, values)
+        raise _refusal({**problems, **_problems(error)}, payload) from None
+    try:
+        call = actions.log_call(
+            actor=request.user,
+            organisation=request.organisation,
+            person=person,
+            request=request,
+            **values,
+        )
+    except ValidationError as error:
+        raise _refusal(_problems(error), payload) from None
     return Status(201, _out(call))
 
 
@@ -236,16 +262,29 @@ def update_call(
     changes = {key: _value(value) for key, value in payload.model_dump(exclude_unset=True).items()}
     person_id = changes.pop("person_id", None)
     person_code = changes.pop("person_code", None)
-    if "person_id" in payload.model_fields_set or "person_code" in payload.model_fields_set:
-        changes["person"] = _person(request, person_id, person_code)
     if isinstance(changes.get("language"), str):
         changes["language"] = changes["language"].strip().lower()
     if isinstance(changes.get("notes"), str):
         changes["notes"] = changes["notes"].strip()
+    problems: dict[str, list[str]] = {}
     for name in ("language", "notes", "topics", "follow_up_done"):
         if name in changes and changes[name] is None:
-            raise ValidationError({name: "This field cannot be null."})
-    updated = actions.update_call(actor=request.user, call=call, changes=changes, request=request)
+            problems[name] = [_("This field cannot be null.")]
+            del changes[name]
+    if "person_id" in payload.model_fields_set or "person_code" in payload.model_fields_set:
+        try:
+            changes["person"] = _person(request, person_id, person_code)
+        except ValidationError as error:
+            problems.update(_problems(error))
+    if problems:
+        others = actions.call_problems(request.organisation, changes, call)
+        raise _refusal({**others, **problems}, payload)
+    try:
+        updated = actions.update_call(
+            actor=request.user, call=call, changes=changes, request=request
+        )
+    except ValidationError as error:
+        raise _refusal(_problems(error), payload) from None
     return _out(updated)
 
 

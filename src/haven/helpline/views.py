@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from haven.accounts.tenancy import OrganisationRequest, organisation_view
+from haven.casework.models import Person
 from haven.dates import filter_date_problem
 from haven.helpline import access, actions
 from haven.helpline.forms import CallFilterForm, CallForm
@@ -76,19 +77,53 @@ def _person_from_code(form: CallForm, request: OrganisationRequest) -> tuple[boo
     return True, person
 
 
+CALL_FIELDS = (
+    "started_at",
+    "duration_minutes",
+    "channel",
+    "language",
+    "caller_type",
+    "topics",
+    "outcome",
+    "follow_up_on",
+    "notes",
+)
+
+
 def _call_values(form: CallForm) -> dict[str, Any]:
+    """The form's valid values (all of them once the form is valid), as the actions take them."""
     data = form.cleaned_data
-    return {
-        "started_at": data["started_at"],
-        "duration_minutes": data["duration_minutes"],
-        "channel": data["channel"],
-        "language": data["language"].strip().lower(),
-        "caller_type": data["caller_type"],
-        "topics": list(data["topics"]),
-        "outcome": data["outcome"],
-        "follow_up_on": data["follow_up_on"],
-        "notes": data["notes"].strip(),
-    }
+    values = {name: data[name] for name in CALL_FIELDS if name in data}
+    if "language" in values:
+        values["language"] = values["language"].strip().lower()
+    if "topics" in values:
+        values["topics"] = list(values["topics"])
+    if "notes" in values:
+        values["notes"] = values["notes"].strip()
+    return values
+
+
+def _checked(
+    form: CallForm, request: OrganisationRequest, call: HelplineCall | None = None
+) -> tuple[dict[str, Any], Person | None] | None:
+    """The call's values and linked person when the form is valid, else None with every
+    problem on the form at once: the form's own, an unknown code, and the actions' checks of
+    the values that are valid (a time ahead, a language code, consent...)."""
+    valid = form.is_valid()
+    found, person = _person_from_code(form, request)
+    values = _call_values(form)
+    if call is not None:
+        values = _same_minute_as_stored(values, call)
+    if valid and found:
+        return values, person
+    checkable = dict(values)
+    if checkable.get("duration_minutes") is None:
+        # Left empty on the console: counted from the start time on saving.
+        checkable.pop("duration_minutes", None)
+    if person is not None:
+        checkable["person"] = person
+    _add_problems(form, actions.call_problems(request.organisation, checkable, call))
+    return None
 
 
 def _same_minute_as_stored(values: dict[str, Any], call: HelplineCall) -> dict[str, Any]:
@@ -142,19 +177,19 @@ def console(request: OrganisationRequest) -> HttpResponse:
         return render(request, "helpline/console.html", context)
     form = CallForm(request.POST)
     call: HelplineCall | None = None
-    if form.is_valid():
-        found, person = _person_from_code(form, request)
-        if found:
-            try:
-                call = actions.log_call(
-                    actor=request.user,
-                    organisation=request.organisation,
-                    person=person,
-                    request=request,
-                    **_call_values(form),
-                )
-            except ValidationError as error:
-                _add_errors(form, error)
+    checked = _checked(form, request)
+    if checked is not None:
+        values, person = checked
+        try:
+            call = actions.log_call(
+                actor=request.user,
+                organisation=request.organisation,
+                person=person,
+                request=request,
+                **values,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
     if call is None:
         if _is_htmx(request):
             context = {
@@ -176,12 +211,22 @@ def console(request: OrganisationRequest) -> HttpResponse:
 
 
 def _add_errors(form: CallForm, error: ValidationError) -> None:
+    """An action's refusal, on the form."""
     if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else "person_code", errors)
+        _add_problems(form, error.message_dict)
     else:
-        # Consent is about the linked person: show it beside their code.
-        form.add_error("person_code", error)
+        form.add_error(None, error)
+
+
+def _add_problems(form: CallForm, problems: dict[str, list[str]]) -> None:
+    """Each problem beside its field (the linked person's, such as their consent, beside
+    their code), unless that field already says what is wrong with it."""
+    for name, errors in problems.items():
+        field = "person_code" if name == "person" else name
+        if field not in form.fields:
+            form.add_error(None, errors)
+        elif field not in form.errors:
+            form.add_error(field, errors)
 
 
 @organisation_view("helpline.log_call")
@@ -239,24 +284,21 @@ def call_detail(request: OrganisationRequest, call_id: uuid.UUID) -> HttpRespons
     status = 200
     if request.method == "POST":
         form = CallForm(request.POST, editing=True)
-        if form.is_valid():
-            found, person = _person_from_code(form, request)
-            if found:
-                try:
-                    actions.update_call(
-                        actor=request.user,
-                        call=call,
-                        changes={
-                            **_same_minute_as_stored(_call_values(form), call),
-                            "person": person,
-                        },
-                        request=request,
-                    )
-                except ValidationError as error:
-                    _add_errors(form, error)
-                else:
-                    messages.success(request, _("Call saved."))
-                    return redirect("helpline_call", org=request.organisation.slug, call_id=call.pk)
+        checked = _checked(form, request, call)
+        if checked is not None:
+            values, person = checked
+            try:
+                actions.update_call(
+                    actor=request.user,
+                    call=call,
+                    changes={**values, "person": person},
+                    request=request,
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, _("Call saved."))
+                return redirect("helpline_call", org=request.organisation.slug, call_id=call.pk)
         status = 400
     else:
         form = CallForm(
