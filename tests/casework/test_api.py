@@ -197,6 +197,51 @@ def test_households_through_the_api(north: Organisation, carol: User) -> None:
     )
 
 
+def test_a_new_household_takes_nobody_from_another_or_twice_and_is_not_empty(
+    north: Organisation, carol: User
+) -> None:
+    first, second = intake(carol, north), intake(carol, north)
+    existing = call(carol, "post", "/households", {"person_ids": [str(first.pk)]}).json()
+    taken = call(carol, "post", "/households", {"person_ids": [str(first.pk), str(second.pk)]})
+    assert taken.status_code == 400
+    [message] = taken.json()["detail"]["person_ids"]
+    assert message == (
+        f"{first.code} is already in household {existing['code']}: take them out of it first."
+    )
+    twice = call(carol, "post", "/households", {"person_ids": [str(second.pk)] * 2})
+    assert twice.status_code == 400
+    assert twice.json()["detail"]["person_ids"] == [f"{second.code} is listed more than once."]
+    empty = call(carol, "post", "/households", {"other_members": 0})
+    assert empty.status_code == 400
+    assert "needs a member" in empty.json()["detail"]["__all__"][0]
+    assert call(carol, "get", "/households").json()["count"] == 1
+    with scope(organisation=north):
+        first.refresh_from_db()
+        second.refresh_from_db()
+    assert str(first.household_id) == existing["id"]
+    assert second.household_id is None
+    others = call(carol, "post", "/households", {"other_members": 2})
+    assert others.status_code == 201
+
+
+def test_replacing_members_takes_nobody_from_another_household(
+    north: Organisation, carol: User
+) -> None:
+    first, second = intake(carol, north), intake(carol, north)
+    mine = call(carol, "post", "/households", {"person_ids": [str(first.pk)]}).json()
+    theirs = call(carol, "post", "/households", {"person_ids": [str(second.pk)]}).json()
+    url = f"/households/{mine['id']}"
+    taken = call(carol, "patch", url, {"person_ids": [str(first.pk), str(second.pk)]})
+    assert taken.status_code == 400
+    assert theirs["code"] in taken.json()["detail"]["person_ids"][0]
+    twice = call(carol, "patch", url, {"person_ids": [str(first.pk)] * 2})
+    assert twice.status_code == 400
+    assert [m["code"] for m in call(carol, "get", url).json()["members"]] == [first.code]
+    moved = call(carol, "post", f"{url}/members", {"person_id": str(second.pk)})
+    assert moved.status_code == 200
+    assert call(carol, "get", f"/households/{theirs['id']}").json()["members"] == []
+
+
 def test_settings_through_the_api(north: Organisation, alice: User, carol: User) -> None:
     assert call(carol, "get", "/casework/settings").status_code == 403
     patched = call(alice, "patch", "/casework/settings", {"terminology": "beneficiary"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
@@ -356,7 +357,7 @@ def test_outsider_gets_404_on_cases_households_and_consents(
 ) -> None:
     person = intake(carol, north)
     case = actions.open_case(actor=carol, person=person)
-    household = actions.create_household(actor=carol, organisation=north)
+    household = actions.create_household(actor=carol, organisation=north, other_members=1)
     client = client_for(bob)
     for org in ("north", "south"):
         for path in (
@@ -372,3 +373,52 @@ def test_outsider_gets_404_on_cases_households_and_consents(
             ),
         ):
             assert client.get(path).status_code == 404, path
+
+
+def test_starting_a_household_for_someone_in_one_is_refused_naming_it(
+    north: Organisation, carol: User
+) -> None:
+    person = intake(carol, north)
+    household = actions.create_household(actor=carol, organisation=north, members=[person])
+    client = client_for(carol)
+    url = reverse("person_household", kwargs={"org": "north", "person_id": person.pk})
+    refused = client.post(url, {"choice": "new"})
+    assert refused.status_code == 400
+    assert f"is already in household {household.code}" in refused.content.decode()
+    with scope(organisation=north):
+        assert Household.objects.count() == 1
+        person.refresh_from_db()
+    assert person.household == household
+    assert client.post(url, {"choice": "leave"}).status_code == 302
+    assert client.post(url, {"choice": "new"}).status_code == 302
+    with scope(organisation=north):
+        person.refresh_from_db()
+        assert Household.objects.count() == 2
+    assert person.household is not None
+    assert person.household != household
+
+
+@pytest.mark.parametrize("listed", ["twice", "nobody"])
+def test_a_household_of_nobody_or_of_someone_listed_twice_is_refused(
+    north: Organisation, carol: User, listed: str
+) -> None:
+    person = intake(carol, north)
+    members = [person, person] if listed == "twice" else []
+    with pytest.raises(ValidationError) as refused:
+        actions.create_household(actor=carol, organisation=north, members=members)
+    assert ("listed more than once" in str(refused.value)) == (listed == "twice")
+    with scope(organisation=north):
+        assert Household.objects.count() == 0
+
+
+def test_joining_another_household_is_audited_on_the_one_left(
+    north: Organisation, carol: User
+) -> None:
+    person = intake(carol, north)
+    first = actions.create_household(actor=carol, organisation=north, members=[person])
+    second = actions.create_household(actor=carol, organisation=north, other_members=2)
+    actions.add_to_household(actor=carol, household=second, person=person)
+    with scopes_disabled():
+        [removed] = AuditEvent.objects.filter(action="household.member_removed")
+    assert removed.object_id == str(first.pk)
+    assert removed.details == {"person": str(person.pk), "moved_to": str(second.pk)}

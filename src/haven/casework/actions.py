@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import DateField, Expression, Min, Model, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Least, NullIf, TruncDate
@@ -408,6 +408,35 @@ def whose(*, persons: Iterable[object] = (), households: Iterable[object] = ()) 
 # Households
 
 
+def _member_problems(
+    organisation_id: int, members: list[Person], household: Household | None = None
+) -> list[str]:
+    """Why these persons cannot be the members of ``household`` (a new one if None): another
+    organisation's, listed twice, or already in another household, which they would leave
+    unnoticed (moving someone is done one person at a time)."""
+    if any(person.organisation_id != organisation_id for person in members):
+        return [_("Unknown person.")]
+    problems: list[str] = []
+    seen: set[object] = set()
+    for person in members:
+        if person.pk in seen:
+            message = _("%(code)s is listed more than once.") % {"code": person.code}
+            if message not in problems:
+                problems.append(message)
+        seen.add(person.pk)
+    elsewhere = Person.objects.filter(
+        organisation_id=organisation_id, pk__in=seen, household__isnull=False
+    ).select_related("household")
+    if household is not None:
+        elsewhere = elsewhere.exclude(household=household)
+    for person in elsewhere.order_by("code"):
+        problems.append(
+            _("%(code)s is already in household %(household)s: take them out of it first.")
+            % {"code": person.code, "household": person.household.code if person.household else ""}
+        )
+    return problems
+
+
 def create_household(
     *,
     actor: User,
@@ -416,19 +445,27 @@ def create_household(
     members: Iterable[Person] = (),
     request: HttpRequest | None = None,
 ) -> Household:
-    """Start a household, optionally with members and a count of others without records."""
-    if not 0 <= other_members <= 100:
-        raise ValidationError({"other_members": _("Give a number from 0 to 100.")})
+    """Start a household with at least one member: persons not yet in a household, or a
+    count of others without records."""
     members = list(members)
+    errors: dict[str, Any] = {}
+    if not 0 <= other_members <= 100:
+        errors["other_members"] = _("Give a number from 0 to 100.")
+    elif not members and other_members == 0:
+        errors[NON_FIELD_ERRORS] = _(
+            "A household needs a member: a person with a record or other members to count."
+        )
     with transaction.atomic(), scope(organisation=organisation):
+        if problems := _member_problems(organisation.pk, members):
+            errors["members"] = problems
+        if errors:
+            raise ValidationError(errors)
         household = Household.objects.create(
             organisation=organisation,
             code=allocate_household_code(organisation),
             other_members=other_members,
         )
         for person in members:
-            if person.organisation_id != organisation.pk:
-                raise ValidationError(_("Unknown person."))
             person.household = household
             person.save(update_fields=["household", "updated_at"])
         refresh_first_activity(organisation.pk, whose(persons=[p.pk for p in members]))
@@ -454,13 +491,14 @@ def update_household(
     """Change the count of members without a record and, if given, who the members are."""
     if other_members is not None and not 0 <= other_members <= 100:
         raise ValidationError({"other_members": _("Give a number from 0 to 100.")})
-    wanted = None if members is None else {person.pk: person for person in members}
-    if wanted is not None and any(
-        person.organisation_id != household.organisation_id for person in wanted.values()
-    ):
-        raise ValidationError(_("Unknown person."))
+    listed = None if members is None else list(members)
+    wanted = None if listed is None else {person.pk: person for person in listed}
     changed: list[str] = []
     with transaction.atomic(), scope(organisation=household.organisation_id):
+        if listed is not None and (
+            problems := _member_problems(household.organisation_id, listed, household)
+        ):
+            raise ValidationError({"members": problems})
         if other_members is not None and other_members != household.other_members:
             household.other_members = other_members
             household.save(update_fields=["other_members"])
@@ -493,13 +531,23 @@ def update_household(
 def add_to_household(
     *, actor: User, household: Household, person: Person, request: HttpRequest | None = None
 ) -> None:
-    """Make a person a member of a household (leaving any other)."""
+    """Make a person a member of a household, moving them out of any other (audited there)."""
     if person.organisation_id != household.organisation_id:
         raise ValidationError(_("Unknown person."))
     with transaction.atomic():
+        left = person.household
         person.household = household
         person.save(update_fields=["household", "updated_at"])
         refresh_first_activity(person.organisation_id, Q(pk=person.pk))
+        if left is not None and left.pk != household.pk:
+            audit.record(
+                "household.member_removed",
+                actor=actor,
+                organisation=household.organisation,
+                target=left,
+                details={"person": str(person.pk), "moved_to": str(household.pk)},
+                request=request,
+            )
         audit.record(
             "household.member_added",
             actor=actor,

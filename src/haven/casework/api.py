@@ -334,20 +334,42 @@ class HouseholdPage(Schema):
     items: list[HouseholdOut]
 
 
+MEMBERS = (
+    "Each person once; none already in another household (move someone with "
+    "POST /households/{household_id}/members)."
+)
+
+
 class HouseholdIn(Body):
     other_members: int = Field(0, ge=0, le=100)
-    person_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
+    person_ids: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=50,
+        description=f"The members with a record. {MEMBERS} A household needs at least one "
+        "of these or other_members of 1 or more.",
+    )
 
 
 class HouseholdPatch(Body):
     other_members: int | None = Field(None, ge=0, le=100)
     person_ids: list[uuid.UUID] | None = Field(
-        None, max_length=50, description="The members with a record, replacing the current ones"
+        None,
+        max_length=50,
+        description=f"The members with a record, replacing the current ones. {MEMBERS}",
     )
 
 
 class MemberIn(Body):
     person_id: uuid.UUID
+
+
+def _members_as_person_ids(error: ValidationError) -> ValidationError:
+    """An action's refusal of members, under the name the API gives them."""
+    if not hasattr(error, "error_dict") or "members" not in error.error_dict:
+        return error
+    problems = error.message_dict
+    problems["person_ids"] = problems.pop("members")
+    return ValidationError(problems)
 
 
 def _households_out(
@@ -378,20 +400,23 @@ def list_households(request: OrganisationRequest, org: str, page: Query[Page]) -
 @router.post(
     "/orgs/{org}/households",
     response={201: HouseholdOut, 400: Message},
-    summary="Start a household",
+    summary="Start a household: with persons not yet in one, or a count of other members",
 )
 @api_organisation_operation("casework.edit")
 def create_household(
     request: OrganisationRequest, org: str, payload: HouseholdIn
 ) -> Status[HouseholdOut]:
     members = [_person_in_body(request, person_id) for person_id in payload.person_ids]
-    household = actions.create_household(
-        actor=request.user,
-        organisation=request.organisation,
-        other_members=payload.other_members,
-        members=members,
-        request=request,
-    )
+    try:
+        household = actions.create_household(
+            actor=request.user,
+            organisation=request.organisation,
+            other_members=payload.other_members,
+            members=members,
+            request=request,
+        )
+    except ValidationError as error:
+        raise _members_as_person_ids(error) from None
     return Status(201, _households_out(request, [household])[0])
 
 
@@ -417,13 +442,16 @@ def update_household(
     members = None
     if payload.person_ids is not None:
         members = [_person_in_body(request, person_id) for person_id in payload.person_ids]
-    actions.update_household(
-        actor=request.user,
-        household=household,
-        other_members=payload.other_members,
-        members=members,
-        request=request,
-    )
+    try:
+        actions.update_household(
+            actor=request.user,
+            household=household,
+            other_members=payload.other_members,
+            members=members,
+            request=request,
+        )
+    except ValidationError as error:
+        raise _members_as_person_ids(error) from None
     return _households_out(request, [household])[0]
 
 

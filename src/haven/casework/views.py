@@ -254,7 +254,11 @@ def person_household(request: OrganisationRequest, person_id: str) -> HttpRespon
                     actor=request.user, household=person.household, person=person, request=request
                 )
         except ValidationError as error:
-            _add_errors(form, error)
+            if hasattr(error, "error_dict") and "members" in error.error_dict:
+                # Starting a household for someone already in one: said beside the choice.
+                form.add_error("choice", error.message_dict["members"])
+            else:
+                _add_errors(form, error)
         else:
             messages.success(request, _("Household changed."))
             return redirect("person_details", org=request.organisation.slug, person_id=person.pk)
