@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, include, path
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as SchemaError
@@ -118,9 +119,32 @@ def malformed(request: HttpRequest, exc: SchemaError) -> HttpResponse:
     # Same 400 and per-field shape as a refusal by an action, so clients handle one kind.
     detail: dict[str, list[str]] = {}
     for error in exc.errors:
-        names = [str(part) for part in error.get("loc", ()) if isinstance(part, str)]
-        detail.setdefault(names[-1] if names else "__all__", []).append(str(error.get("msg")))
+        detail.setdefault(_field_of(error.get("loc", ())), []).append(_message_of(error))
     return api.create_response(request, {"detail": detail}, status=400)
+
+
+REQUEST_PARTS = {"body", "query", "path", "header", "cookie", "form", "file"}
+
+
+def _field_of(loc: Sequence[str | int]) -> str:
+    """The field an error is about, as the client sent it: ``note``, or ``items.2.scanned_at``
+    inside a list (the index tells which of 500 queued scans is wrong); ``__all__`` for the
+    whole body."""
+    parts = list(loc)
+    if parts and parts[0] in REQUEST_PARTS:
+        kind = parts.pop(0)
+        # ninja names the view's parameter next (``payload``, ``filters``); a body is always
+        # a schema, a query or path value may be a field of its own.
+        if parts and (kind == "body" or len(parts) > 1):
+            parts.pop(0)
+    return ".".join(str(part) for part in parts) or "__all__"
+
+
+def _message_of(error: Mapping[str, Any]) -> str:
+    """Pydantic's message, without its internal prefix, and plainer where it is obscure."""
+    if error.get("type") == "extra_forbidden":
+        return gettext("Unknown field: this operation does not take it.")
+    return str(error.get("msg", "")).removeprefix("Value error, ")
 
 
 @api.exception_handler(AuthenticationError)

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.schema import DjangoGetter
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from haven.accounts.tenancy import (
     OrganisationRequest,
@@ -32,7 +32,12 @@ router = Router(tags=["directory"])
 
 
 class Body(Schema):
-    """A request body, which must be a JSON object (a list or a string is refused)."""
+    """A request body, which must be a JSON object (a list or a string is refused) of
+    known fields only."""
+
+    # A misspelt or unsupported field would otherwise be dropped in silence, and the
+    # client told 200 for a change that was never made.
+    model_config = ConfigDict(extra="forbid")
 
     @model_validator(mode="before")
     @classmethod
@@ -44,8 +49,15 @@ class Body(Schema):
         return data
 
 
-class Message(Schema):
+class Refusal(Schema):
+    """Why a request was refused: messages by field, or under ``__all__``."""
+
     detail: Any
+
+
+# The other apps import the refusal under its old name. Only the class's own name reaches
+# the OpenAPI description, so the alias does not clash with accounts' ``Message``.
+Message = Refusal
 
 
 class DirectoryEntry(Schema):
@@ -122,7 +134,7 @@ class OrganisationPatch(Body):
     languages: list[str] | None = Field(None, max_length=50, description="ISO 639 codes")
 
 
-class MemberIn(Body):
+class MembershipIn(Body):
     """Either ``organisation_id`` of an organisation in the directory, or a new one's fields."""
 
     organisation_id: int | None = Field(None, ge=1)
@@ -248,11 +260,11 @@ def list_members(request: OrganisationRequest, org: str, filters: Query[MemberQu
 
 @router.post(
     "/orgs/{org}/network/members",
-    response={201: MemberOut, 400: Message},
+    response={201: MemberOut, 400: Refusal},
     summary="Add a member: an organisation already in the directory, or a new one",
 )
 @api_organisation_operation("network.manage_members")
-def add_member(request: OrganisationRequest, org: str, payload: MemberIn) -> Status[MemberOut]:
+def add_member(request: OrganisationRequest, org: str, payload: MembershipIn) -> Status[MemberOut]:
     network = access.network_run_by(request.organisation)
     organisation_values = _enum_values(
         payload.model_dump(exclude_unset=True, exclude={"organisation_id", "category", "since"})
@@ -303,7 +315,7 @@ def get_member(request: OrganisationRequest, org: str, membership_id: int) -> Me
 
 @router.patch(
     "/orgs/{org}/network/members/{membership_id}",
-    response={200: MemberOut, 400: Message},
+    response={200: MemberOut, 400: Refusal},
     summary="Change a membership's category or dates (null clears a date)",
 )
 @api_organisation_operation("network.manage_members")
@@ -323,7 +335,7 @@ def update_member(
 
 @router.post(
     "/orgs/{org}/network/members/{membership_id}/end",
-    response={200: MemberOut, 400: Message},
+    response={200: MemberOut, 400: Refusal},
     summary="End a membership (today, unless `until` says otherwise)",
 )
 @api_organisation_operation("network.manage_members")
@@ -366,7 +378,7 @@ def get_network_organisation(
 
 @router.patch(
     "/orgs/{org}/network/organisations/{organisation_id}",
-    response={200: OrganisationOut, 400: Message},
+    response={200: OrganisationOut, 400: Refusal},
     summary="Change the directory entry of an organisation that is or was in the network",
 )
 @api_organisation_operation("network.manage_members")
@@ -393,7 +405,7 @@ def get_profile(request: OrganisationRequest, org: str) -> OrganisationOut:
 
 @router.patch(
     "/orgs/{org}/profile",
-    response={200: OrganisationOut, 400: Message},
+    response={200: OrganisationOut, 400: Refusal},
     summary="Change the organisation's own directory entry",
 )
 @api_organisation_operation("organisation.edit_profile")
