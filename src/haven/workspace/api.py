@@ -18,7 +18,7 @@ from haven.workspace import access
 router = Router(tags=["workspace"])
 
 
-class CaseOut(Schema):
+class CaseLineOut(Schema):
     id: uuid.UUID
     person_id: uuid.UUID
     person_code: str
@@ -57,8 +57,8 @@ class ActivityOut(Schema):
 
 class HomeOut(Schema):
     today: date
-    open_cases: list[CaseOut]
-    cases_due: list[CaseOut]
+    open_cases: list[CaseLineOut]
+    cases_due: list[CaseLineOut]
     calls_due: list[CallDueOut]
     occupancy: list[OccupancyOut]
     recent: list[ActivityOut]
@@ -82,8 +82,8 @@ class TimelineQuery(Schema):
     limit: int = Field(access.PAGE_SIZE, ge=1, le=100)
 
 
-def _case_out(case: access.CaseLine) -> CaseOut:
-    return CaseOut(
+def _case_out(case: access.CaseLine) -> CaseLineOut:
+    return CaseLineOut(
         id=case.id,
         person_id=case.person_id,
         person_code=case.person_code,
