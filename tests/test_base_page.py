@@ -17,3 +17,18 @@ def test_every_page_names_an_icon_that_exists() -> None:
     found = re.search(r'<link rel="icon" href="/static/([^"]+)"', page)
     assert found is not None
     assert finders.find(found.group(1)) is not None
+
+
+def test_a_first_time_visitor_finds_the_public_pages() -> None:
+    page = Client().get("/", headers={"accept-language": "fr"}).content.decode()
+    header = page[page.index('<header class="site-header">') : page.index("</header>")]
+    for link in ('href="/events/"', 'href="/news/"', 'href="/accounts/login/"'):
+        assert link in header
+    footer = page[page.index('<footer class="site-footer">') :]
+    assert 'href="/events/"' in footer and 'href="/news/"' in footer
+
+
+def test_pages_are_compressed_for_slow_connections() -> None:
+    page = Client().get("/accounts/login/", headers={"accept-encoding": "gzip"})
+    assert page["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in page["Vary"]

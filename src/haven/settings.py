@@ -89,6 +89,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Pages compressed for slow connections (a form with long menus: 300 KB → about 30);
+    # Django's gzip pads each answer against BREACH, and the CSRF token is masked anyway.
+    "django.middleware.gzip.GZipMiddleware",
     "haven.api.middleware.ApiErrorsAsJsonMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
