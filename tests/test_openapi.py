@@ -32,3 +32,28 @@ def test_no_two_schema_classes_share_a_published_name() -> None:
         if name in published and len(paths) > 1
     }
     assert clashes == {}
+
+
+def test_each_operation_says_who_may_call_it_and_how_it_refuses() -> None:
+    paths = api.get_openapi_schema()["paths"]
+    persons = paths["/api/orgs/{org}/persons"]["get"]
+    assert "`casework.view_person`" in persons["description"]
+    assert "Caseworker" in persons["description"]
+    assert {"401", "403", "404"} <= set(persons["responses"])
+    me = paths["/api/me"]["get"]
+    assert "Any valid personal token" in me["description"]
+    assert "403" not in me["responses"]
+    public = [
+        operation
+        for methods in paths.values()
+        for operation in methods.values()
+        if "Open to anyone" in operation["description"]
+    ]
+    assert public and all("401" not in operation["responses"] for operation in public)
+    undocumented = [
+        operation["operationId"]
+        for methods in paths.values()
+        for operation in methods.values()
+        if not operation.get("description")
+    ]
+    assert undocumented == []

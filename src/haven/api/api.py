@@ -10,7 +10,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, include, path
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as SchemaError
 from ninja.parser import Parser
@@ -18,6 +17,7 @@ from ninja.parser import Parser
 from haven.abuse.ratelimit import RateLimited
 from haven.accounts.api import router as accounts_router
 from haven.api.auth import PersonalTokenAuth
+from haven.api.openapi import HavenAPI
 from haven.casework.api import router as casework_router
 from haven.events.api import router as events_router
 from haven.helpline.api import router as helpline_router
@@ -68,13 +68,18 @@ class RefusingNul(Parser):
         return parsed
 
 
-api = NinjaAPI(
+api = HavenAPI(
     title="Haven API",
     version="1",
     description=(
         "Haven's HTTP API. Authenticate with a personal token: "
-        "`Authorization: Bearer haven_…` (`python manage.py create_api_token USERNAME`). "
-        "A token acts with its user's roles; objects of other organisations answer 404."
+        "`Authorization: Bearer haven_…`. Create one under *My account* → *API tokens* "
+        "(or, as an operator, `python manage.py create_api_token USERNAME`). "
+        "A token acts with its user's roles; objects of other organisations answer 404. "
+        "Each operation says which permission it needs and which roles grant it. "
+        'Refusals answer JSON: `{"detail": "…"}`, or for bad input '
+        '`{"detail": {"field": ["…"]}}` (`items.2.field` inside a list, '
+        "`__all__` for the whole body); unknown fields are refused."
     ),
     auth=PersonalTokenAuth(),
     urls_namespace="api",
