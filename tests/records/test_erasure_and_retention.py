@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from haven.accounts.models import User
+from haven.casework.htcds import CaseStatus
 from haven.casework.models import (
     Case,
     CaseNote,
@@ -29,7 +30,7 @@ from haven.privacy.models import AuditEvent
 from haven.records.actions import months_before
 from haven.records.tasks import apply_retention, run_retention, schedule_retention
 from haven.services.models import ServiceDelivery
-from haven.shelter.models import Stay
+from haven.shelter.models import Facility, Stay
 from tests.conftest import bearer, client_for
 from tests.records.conftest import CANARY, Casework, add_history, make_person
 
@@ -200,6 +201,61 @@ def test_retention_deletes_exactly_the_expired_persons_and_keeps_the_counts(
     # A second run finds nothing more to do and writes no event.
     assert run_retention()["persons_deleted"] == 0
     assert AuditEvent.unscoped.filter(action="retention.applied").count() == 1
+
+
+@pytest.mark.parametrize(
+    "support",
+    ["open_stay", "stay_ending_today", "stay_ending_later", "active_case", "follow_up_case"],
+)
+def test_retention_keeps_a_person_still_staying_or_with_an_open_case(
+    north: Organisation, carol: User, casework: Casework, support: str
+) -> None:
+    today = timezone.localdate()
+    with scopes_disabled():
+        _age(casework.ana, 61)
+        _age(casework.ben, 61)
+        # Ben had a stay that ended and a case that closed: neither keeps him.
+        facility = Facility.objects.create(organisation=north, name="House", beds=3)
+        Stay.objects.create(
+            organisation=north,
+            facility=facility,
+            person=casework.ben,
+            starts_on=today - timedelta(days=30),
+            ends_on=today - timedelta(days=1),
+        )
+        Case.objects.create(
+            organisation=north,
+            person=casework.ben,
+            opened_on=today - timedelta(days=900),
+            closed_on=today - timedelta(days=800),
+            status=CaseStatus.CLOSED,
+        )
+        if "stay" in support:
+            ends_on = {
+                "open_stay": None,
+                "stay_ending_today": today,
+                "stay_ending_later": today + timedelta(days=5),
+            }[support]
+            Stay.objects.create(
+                organisation=north,
+                facility=facility,
+                person=casework.ana,
+                starts_on=today - timedelta(days=2000),
+                ends_on=ends_on,
+            )
+        else:
+            status = CaseStatus.ACTIVE if support == "active_case" else CaseStatus.FOLLOW_UP
+            Case.objects.create(
+                organisation=north,
+                person=casework.ana,
+                opened_on=today - timedelta(days=2000),
+                status=status,
+            )
+    totals = run_retention()
+    assert totals["persons_deleted"] == 1
+    with scopes_disabled():
+        assert list(Person.objects.values_list("code", flat=True)) == ["P-0001"]
+        assert ErasureRecord.objects.get().person_code == "P-0002"
 
 
 def test_a_period_of_zero_keeps_everything(north: Organisation, casework: Casework) -> None:

@@ -18,6 +18,7 @@ from django_scopes import scope
 from haven.accounts.models import User
 from haven.accounts.permissions import permissions_for
 from haven.accounts.tenancy import roles_in
+from haven.casework.access import OPEN_STATUSES
 from haven.casework.actions import allocate_person_code, refresh_first_activity, whose
 from haven.casework.models import (
     Case,
@@ -315,7 +316,7 @@ def months_before(moment: datetime, months: int) -> datetime:
 def apply_retention_to(
     *, organisation: Organisation, person_months: int, call_months: int, now: datetime
 ) -> dict[str, int]:
-    """Delete the organisation's expired persons and anonymise its expired calls."""
+    """Delete expired persons (not staying nor in an open case) and anonymise expired calls."""
     totals = {
         "persons_deleted": 0,
         "calls_anonymised": 0,
@@ -328,9 +329,19 @@ def apply_retention_to(
     with transaction.atomic(), scope(organisation=organisation):
         if person_months:
             cutoff = months_before(now, person_months)
-            expired = Person.objects.filter(
-                organisation=organisation, last_activity_at__lt=cutoff
-            ).order_by("last_activity_at")
+            # Nights in a shelter and an open case do not touch last_activity_at, yet the
+            # person is still being supported.
+            today = timezone.localdate(now)
+            staying = Stay.objects.filter(organisation=organisation).filter(
+                Q(ends_on__isnull=True) | Q(ends_on__gte=today)
+            )
+            open_cases = Case.objects.filter(organisation=organisation, status__in=OPEN_STATUSES)
+            expired = (
+                Person.objects.filter(organisation=organisation, last_activity_at__lt=cutoff)
+                .exclude(pk__in=staying.values("person_id"))
+                .exclude(pk__in=open_cases.values("person_id"))
+                .order_by("last_activity_at")
+            )
             for person in expired:
                 removed = _erase(person)
                 ErasureRecord.objects.create(
