@@ -249,8 +249,19 @@ def test_a_letter_withdrawn_after_its_embargo_stays_public_saying_why(letter, ad
         actor=ada, letter=letter, language="fr", values={"title": "Lettre", "body": "Texte."}
     )
     actions.move_letter(actor=ada, letter=letter, move="withdraw", reason="Dropped.")
+    files = {
+        reverse(name, kwargs={"org": letter.owner.slug, "letter": letter.slug})
+        for name in ("letter_signatories_csv", "letter_signatories_xlsx")
+    }
     for url in _public_routes(letter):
-        assert client.get(url).status_code == 200, url
+        # The record stays; the list as a file to pass on does not.
+        assert client.get(url).status_code == (404 if url in files else 200), url
+    counter = client.get(
+        reverse("letter_counter", kwargs={"org": letter.owner.slug, "letter": letter.slug})
+    ).content.decode()
+    assert "Withdrawn" in counter
+    assert "was withdrawn by its authors" in counter
+    assert "organisations sign" not in counter
 
 
 def test_a_step_that_does_not_follow_from_the_status_is_refused(letter, ada):

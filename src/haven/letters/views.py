@@ -583,7 +583,13 @@ def letter_counter(request: HttpRequest, org: str, letter: str) -> HttpResponse:
     response = render(
         request,
         "letters/counter.html",
-        {"count": count, "title": text.title, "url": _public_urls(found, text.language)["page"]},
+        {
+            "count": count,
+            "title": text.title,
+            "url": _public_urls(found, text.language)["page"],
+            # Framed on other sites, a count would go on inviting support for it.
+            "withdrawn": found.status == LetterStatus.WITHDRAWN,
+        },
     )
     response["Content-Security-Policy"] = COUNTER_POLICY
     response["Cache-Control"] = "public, max-age=60"
@@ -596,6 +602,9 @@ def letter_signatories_file(
     request: HttpRequest, org: str, letter: str, file_format: Format
 ) -> HttpResponse:
     found = access.public_letter(org, letter)
+    if found.status == LetterStatus.WITHDRAWN:
+        # The page no longer offers the list as a file to pass on; neither does its address.
+        raise Http404
     name, content = public_signatory_file(found, found.original_language, file_format)
     kind = "text/csv; charset=utf-8" if file_format == "csv" else XLSX_TYPE
     response = HttpResponse(content, content_type=kind)
