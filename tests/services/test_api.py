@@ -92,6 +92,24 @@ def test_counts_belong_to_distributions_not_to_a_person(carol: User, pia: Person
     assert not ServiceDelivery.objects.exists()
 
 
+def test_a_delivery_to_no_one_without_a_count_is_refused(carol: User, pia: Person) -> None:
+    body = {"service_type_id": default_type("food_parcel").pk, "delivered_on": "2026-12-05"}
+    response = send(carol, "post", DELIVERIES, body)
+    assert response.status_code == 400
+    assert "the number of people or households reached" in response.json()["detail"]["__all__"][0]
+    assert not ServiceDelivery.objects.exists()
+    assert not AuditEvent.objects.filter(action="service.recorded").exists()
+
+    created = send(carol, "post", DELIVERIES, delivery_body(person_id=str(pia.pk)))
+    one = f"{DELIVERIES}/{created.json()['id']}"
+    emptied = send(carol, "patch", one, {"person_id": None})
+    assert emptied.status_code == 400
+    assert "__all__" in emptied.json()["detail"]
+    assert ServiceDelivery.objects.get().person == pia
+    counted = send(carol, "patch", one, {"person_id": None, "people_reached": 3})
+    assert counted.status_code == 200, counted.json()
+
+
 def test_helpline_operator_records_through_the_api(hana: User, pia: Person) -> None:
     body = delivery_body(
         person_id=str(pia.pk),

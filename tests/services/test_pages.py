@@ -248,6 +248,15 @@ def test_a_bulk_distribution_is_counted_without_names(carol: User) -> None:
     assert AuditEvent.objects.get(action="service.recorded").details["kind"] == "distribution"
 
 
+def test_the_quick_form_refuses_a_service_to_no_one(carol: User) -> None:
+    response = client_for(carol).post(record_url(), form_data())
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Give the person or household who received the service, or, for a distribution" in page
+    assert "Record a distribution or group session instead" in page
+    assert not ServiceDelivery.objects.exists()
+
+
 def test_a_distribution_needs_a_positive_count(carol: User) -> None:
     url = reverse("service_distribution_record", kwargs={"org": "north"})
     base = {

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pycountry
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
@@ -249,6 +249,23 @@ def _count_problem(value: object) -> str | None:
     return None
 
 
+def reach_problem(
+    *,
+    person: object | None,
+    household: object | None,
+    people_reached: object | None,
+    households_reached: object | None,
+) -> str | None:
+    """Why a delivery names no one and counts no one reached, or None if it reaches someone."""
+    if person is not None or household is not None or people_reached or households_reached:
+        return None
+    # A delivery to nobody would add to the service totals without anyone behind it.
+    return _(
+        "Give the person or household who received the service, or, for a distribution "
+        "or group session, the number of people or households reached."
+    )
+
+
 def _check_delivery(organisation: Organisation, delivery: ServiceDelivery) -> None:
     """Refuse anything impossible, all problems at once, keyed by field."""
     errors: dict[str, str] = {}
@@ -291,6 +308,14 @@ def _check_delivery(organisation: Organisation, delivery: ServiceDelivery) -> No
             errors[name] = problem
         elif value is not None and named:
             errors[name] = _("Counts are for services given to no one in particular.")
+    nobody = reach_problem(
+        person=delivery.person,
+        household=delivery.household,
+        people_reached=delivery.people_reached,
+        households_reached=delivery.households_reached,
+    )
+    if nobody and not errors.keys() & {"people_reached", "households_reached"}:
+        errors[NON_FIELD_ERRORS] = nobody
     if delivery.channel not in Channel.values:
         errors["channel"] = _("Choose one of the channels.")
     if delivery.language:

@@ -131,7 +131,7 @@ class DeliveryQuery(Schema):
 class DeliveryIn(Body):
     """A service to a person (``person_id``), a household (``household_id``), or to no one in
     particular: a bulk distribution or group session gives ``people_reached`` and/or
-    ``households_reached`` instead."""
+    ``households_reached`` instead. A delivery with none of these four is refused."""
 
     service_type_id: int = Field(..., ge=1, le=LARGEST_ID)
     delivered_on: date

@@ -58,7 +58,10 @@ class DeliveryForm(forms.Form):
         label=_("Person code"),
         max_length=20,
         required=False,
-        help_text=_("Leave empty for a service given to no one in particular."),
+        help_text=_(
+            "Leave empty for a service given to no one in particular, and give the number "
+            "of people or households reached."
+        ),
     )
     household = forms.CharField(label=_("or household code"), max_length=20, required=False)
     quantity = _decimal(_("Quantity"), minimum=Decimal("0.01"))
@@ -182,6 +185,13 @@ class RecordForm(DeliveryForm):
 
     people_reached = None  # type: ignore[assignment]
     households_reached = None  # type: ignore[assignment]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].help_text = _(
+            "Or give a household code. A service to no one in particular is recorded as a "
+            "distribution or group session, with the number reached."
+        )
 
 
 class DistributionForm(DeliveryForm):
