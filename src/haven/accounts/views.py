@@ -7,7 +7,6 @@ from typing import cast
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -25,6 +24,7 @@ from haven.accounts.tenancy import (
     public_view,
     user_view,
 )
+from haven.organisations import access as directory
 from haven.organisations.models import Network, Organisation
 
 
@@ -35,9 +35,8 @@ def home(request: HttpRequest) -> HttpResponse:
         organisations = organisations_of(request.user, request)
         if organisations:
             return redirect("organisation_dashboard", org=organisations[0].slug)
-    networks = Network.objects.select_related("organisation").annotate(
-        member_count=Count("memberships")
-    )
+    # Counted as the directory and the API count them: members in force today.
+    networks = directory.public_networks()
     return render(request, "accounts/home.html", {"networks": networks})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
@@ -23,27 +24,39 @@ def network_by_slug(slug: str) -> Network:
     return network
 
 
+def in_force(on: date | None = None, *, through: str = "") -> Q:
+    """The condition that a membership is in force on ``on`` (today if not given): started
+    (or undated) and not ended; ``through`` reaches memberships from another model
+    ("memberships__")."""
+    day = on or timezone.localdate()
+    since, until = f"{through}since", f"{through}until"
+    return (Q(**{f"{since}__isnull": True}) | Q(**{f"{since}__lte": day})) & (
+        Q(**{f"{until}__isnull": True}) | Q(**{f"{until}__gte": day})
+    )
+
+
+def memberships_in_force(memberships: QuerySet[Membership]) -> QuerySet[Membership]:
+    """Those of ``memberships`` in force today."""
+    return memberships.filter(in_force())
+
+
 def public_networks() -> QuerySet[Network]:
     """Every network, with the number of its members in force today."""
-    today = timezone.localdate()
-    in_force = (Q(memberships__until__isnull=True) | Q(memberships__until__gte=today)) & (
-        Q(memberships__since__isnull=True) | Q(memberships__since__lte=today)
-    )
     return (
         Network.objects.select_related("organisation")
-        .annotate(member_count=Count("memberships", filter=in_force, distinct=True))
+        .annotate(
+            member_count=Count(
+                "memberships", filter=in_force(through="memberships__"), distinct=True
+            )
+        )
         .order_by("organisation__name")
     )
 
 
 def current_memberships(network: Network) -> QuerySet[Membership]:
     """Memberships in force today, with their organisations."""
-    today = timezone.localdate()
-    return (
-        network.memberships.select_related("organisation")
-        .filter(Q(until__isnull=True) | Q(until__gte=today))
-        .filter(Q(since__isnull=True) | Q(since__lte=today))
-        .order_by("category", "organisation__name")
+    return memberships_in_force(network.memberships.select_related("organisation")).order_by(
+        "category", "organisation__name"
     )
 
 
@@ -83,7 +96,7 @@ def members_of(network: Network, filters: MemberFilters | None = None) -> QueryS
     if filters.country:
         memberships = memberships.filter(organisation__country=filters.country)
     if filters.status == "current":
-        memberships = memberships.filter(Q(until__isnull=True) | Q(until__gte=today))
+        memberships = memberships.filter(in_force(today))
     elif filters.status == "ended":
         memberships = memberships.filter(until__lt=today)
     search = filters.search.strip()[:100]
