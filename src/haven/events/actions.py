@@ -20,7 +20,7 @@ import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -30,12 +30,14 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_countries import countries
 
 from haven.abuse.addresses import normalise_email
 from haven.accounts.models import User
+from haven.dates import EARLIEST_DATE
 from haven.events import access
 from haven.events.models import (
     HOLDS_PLACE,
@@ -119,6 +121,9 @@ LARGEST_CAPACITY = 1_000_000
 LARGEST_GROUP = 50
 LONGEST_OFFER_HOURS = 24 * 14
 LONGEST_RETENTION_DAYS = 3650
+# An event this many years ahead is a slip (9999-12-31); one at the calendar's edge cannot
+# even be shown in its own time zone.
+LATEST_YEARS_AHEAD = 10
 MOVES: dict[str, tuple[str, ...]] = {
     "publish": (EventStatus.DRAFT,),
     "cancel": (EventStatus.DRAFT, EventStatus.PUBLISHED),
@@ -141,6 +146,26 @@ def _clean_url(name: str, value: Any) -> str:
                 {name: _("Give a web address starting with https://.")}
             ) from error
     return text
+
+
+def latest_event_day() -> datetime:
+    """The last day an event may take place (or close its registration) on."""
+    return timezone.now().replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(
+        days=366 * LATEST_YEARS_AHEAD
+    )
+
+
+def date_range_message() -> str:
+    """The refusal of a date outside the range events may take place in."""
+    return _("Give a date and time from %(earliest)s to %(latest)s.") % {
+        "earliest": date_format(EARLIEST_DATE),
+        "latest": date_format(latest_event_day()),
+    }
+
+
+def _in_range(moment: datetime) -> bool:
+    earliest = datetime.combine(EARLIEST_DATE, time.min, tzinfo=UTC)
+    return earliest <= moment <= latest_event_day() + timedelta(days=1)
 
 
 def _clean_event_values(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -195,6 +220,8 @@ def _clean_event_values(values: Mapping[str, Any]) -> dict[str, Any]:
                 raise ValidationError({name: _("Give the time with its time zone.")})
             if value is None and name != "registration_closes_at":
                 raise ValidationError({name: _("Give a date and time.")})
+            if value is not None and not _in_range(value):
+                raise ValidationError({name: date_range_message()})
             cleaned[name] = value
         elif name == "capacity":
             cleaned[name] = (
@@ -1572,7 +1599,11 @@ def anonymisation_due(event: Event) -> datetime | None:
     """When the event's registrants are to be anonymised: the set days after it ends."""
     if event.status == EventStatus.DRAFT:
         return None
-    return event.ends_at + timedelta(days=event.anonymise_after_days)
+    try:
+        return event.ends_at + timedelta(days=event.anonymise_after_days)
+    except OverflowError:
+        # An end at the calendar's edge, saved before such dates were refused: never due.
+        return None
 
 
 def anonymise_event(*, event: Event, actor: User | None = None) -> int:

@@ -43,7 +43,12 @@ LONGEST_PLAIN = 100_000
 
 def local_time(event: Event, moment: datetime) -> datetime:
     """``moment`` in the event's own time zone (what the programme and e-mails show)."""
-    return timezone.localtime(moment, zoneinfo.ZoneInfo(event.timezone))
+    try:
+        return timezone.localtime(moment, zoneinfo.ZoneInfo(event.timezone))
+    except OverflowError:
+        # A moment at the calendar's edge, saved before the actions refused such dates:
+        # shown in UTC rather than taking down every page that lists the event.
+        return moment
 
 
 def time_range(event: Event, *, short: bool = False) -> str:

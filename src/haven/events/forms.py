@@ -16,6 +16,7 @@ from haven.events.actions import (
     LARGEST_GROUP,
     LONGEST_OFFER_HOURS,
     LONGEST_RETENTION_DAYS,
+    date_range_message,
 )
 from haven.events.models import (
     DEFAULT_ANONYMISE_AFTER_DAYS,
@@ -75,7 +76,12 @@ def local_value(moment: datetime | None, zone: str) -> datetime | None:
     """A UTC moment as the wall-clock time in ``zone``, for a form's initial value."""
     if moment is None:
         return None
-    return moment.astimezone(zoneinfo.ZoneInfo(zone)).replace(tzinfo=None)
+    try:
+        return moment.astimezone(zoneinfo.ZoneInfo(zone)).replace(tzinfo=None)
+    except OverflowError:
+        # Saved at the calendar's edge before such dates were refused: shown as in UTC,
+        # for the owner to correct.
+        return moment.replace(tzinfo=None)
 
 
 def in_zone(moment: datetime | None, zone: str) -> datetime | None:
@@ -193,7 +199,8 @@ class EventForm(forms.Form):
                     try:
                         cleaned[name] = in_zone(cleaned[name], zone)
                     except (ValueError, OverflowError):
-                        self.add_error(name, _("Give a date and time."))
+                        # A date at the calendar's edge (year 1, 9999) moved into UTC.
+                        self.add_error(name, date_range_message())
         return cleaned
 
     def values(self) -> dict[str, Any]:
@@ -309,7 +316,10 @@ class SessionForm(forms.Form):
         cleaned = super().clean() or {}
         for name in ("starts_at", "ends_at"):
             if name in cleaned:
-                cleaned[name] = in_zone(cleaned[name], self.event.timezone)
+                try:
+                    cleaned[name] = in_zone(cleaned[name], self.event.timezone)
+                except (ValueError, OverflowError):
+                    self.add_error(name, date_range_message())
         return cleaned
 
     @staticmethod
