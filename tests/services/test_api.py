@@ -295,11 +295,11 @@ def test_admin_adds_edits_and_hides_services_through_the_api(
         alice,
         "post",
         TYPES,
-        {"name": "Prepaid SIM card", "category": "communication", "unit": "card"},
+        {"name": "Data top-up", "category": "communication", "unit": "card"},
     )
     assert created.status_code == 201, created.json()
     own = created.json()
-    assert own["code"] == "prepaid-sim-card"
+    assert own["code"] == "data-top-up"
     assert own["default"] is False
     patched = send(alice, "patch", f"{TYPES}/{own['id']}", {"counts_money": True})
     assert patched.json()["counts_money"] is True
@@ -338,11 +338,52 @@ def test_services_of_another_organisation_are_out_of_reach(
 
 
 def test_a_new_service_gets_a_free_code_and_a_unique_name(alice: User) -> None:
-    first = send(alice, "post", TYPES, {"name": "Food parcel", "unit": "parcel"})
+    first = send(alice, "post", TYPES, {"name": "Night bus", "unit": "trip"})
     assert first.status_code == 201
-    assert first.json()["code"] == "food-parcel"
-    second = send(alice, "post", TYPES, {"name": "food PARCEL", "unit": "parcel"})
+    assert first.json()["code"] == "night-bus"
+    second = send(alice, "post", TYPES, {"name": "night  BUS", "unit": "trip"})
     assert second.status_code == 400
     arabic = send(alice, "post", TYPES, {"name": "طرد غذائي", "unit": "parcel"})
     assert arabic.json()["code"] == "service"
     assert send(alice, "post", TYPES, {"name": "   ", "unit": "parcel"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("Food parcel", "Your catalogue already has “Food parcel”: record under that service"),
+        ("  food   PARCEL ", "Your catalogue already has “Food parcel”"),
+        ("Colis alimentaire", "“Colis alimentaire” is the French name of “Food parcel”"),
+        ("colis alimentaíre", "is the French name of “Food parcel”"),
+        ("Kit d'hygiene", "is the French name of “Hygiene pack”"),
+        ("Lote de alimentos", "is the Spanish name of “Food parcel”"),
+    ],
+)
+def test_a_new_service_may_not_take_the_name_of_a_default_in_any_language(
+    alice: User, name: str, message: str
+) -> None:
+    response = send(alice, "post", TYPES, {"name": name, "unit": "parcel"})
+    assert response.status_code == 400
+    assert message in response.json()["detail"]["name"][0]
+    assert not ServiceType.objects.filter(organisation__isnull=False).exists()
+    assert not AuditEvent.objects.filter(action="service_type.created").exists()
+
+
+def test_a_hidden_default_is_offered_again_rather_than_added_twice(
+    alice: User, north: Organisation
+) -> None:
+    HiddenServiceType.objects.create(organisation=north, service_type=default_type("clothing"))
+    response = send(alice, "post", TYPES, {"name": "Clothing", "unit": "item"})
+    assert response.status_code == 400
+    assert "“Clothing”, hidden: offer it again" in response.json()["detail"]["name"][0]
+
+
+def test_an_own_service_may_not_be_renamed_to_another_services_name(alice: User) -> None:
+    own = send(alice, "post", TYPES, {"name": "Night bus", "unit": "trip"}).json()
+    send(alice, "post", TYPES, {"name": "Day bus", "unit": "trip"})
+    for name in ("Food parcel", "Day bus", "Repas chauds"):
+        renamed = send(alice, "patch", f"{TYPES}/{own['id']}", {"name": name})
+        assert renamed.status_code == 400, name
+    assert ServiceType.objects.get(pk=own["id"]).name == "Night bus"
+    kept = send(alice, "patch", f"{TYPES}/{own['id']}", {"name": "NIGHT bus"})
+    assert kept.status_code == 200

@@ -149,3 +149,25 @@ def test_a_quantity_and_its_unit_agree_in_the_readers_language() -> None:
     with translation.override("es"):
         assert access.quantity_label(Decimal("1"), "voucher") == "1 vale"
         assert access.quantity_label(Decimal("4"), "voucher") == "4 vales"
+
+
+def test_the_add_form_refuses_the_name_of_a_default_and_says_which(
+    alice: User, north: Organisation
+) -> None:
+    data = {"name": "Food Parcel", "category": "basic_needs", "unit": "parcel"}
+    response = client_for(alice).post(url("service_type_create"), data)
+    assert response.status_code == 400
+    assert "Your catalogue already has “Food parcel”" in response.content.decode()
+    assert not ServiceType.objects.filter(organisation=north).exists()
+
+
+def test_a_name_is_compared_in_every_language_the_catalogue_shows(north: Organisation) -> None:
+    with translation.override("fr"):
+        clash = access.name_clash(north, "food parcel")
+    assert clash is not None
+    assert (clash.service_type.code, clash.label, clash.language) == (
+        "food_parcel",
+        "Colis alimentaire",
+        "en",
+    )
+    assert access.name_clash(north, "Night bus") is None

@@ -6,6 +6,7 @@ Other apps read services through the helpers here (``available_service_types``,
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import (
     BooleanField,
     Count,
@@ -23,6 +25,7 @@ from django.db.models import (
 )
 from django.http import Http404, HttpRequest
 from django.template.defaultfilters import floatformat
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
@@ -164,6 +167,50 @@ def catalogue_for(organisation: Organisation) -> list[CatalogueEntry]:
         entries,
         key=lambda entry: (order.get(entry.service_type.category, 99), entry.label.casefold()),
     )
+
+
+def name_key(name: str) -> str:
+    """A service name as compared for duplicates: case, accents and spacing do not count."""
+    decomposed = unicodedata.normalize("NFKD", name.replace("’", "'").replace("‘", "'"))
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(bare.casefold().split())
+
+
+@dataclass(frozen=True)
+class NameClash:
+    """A service of the catalogue that already has a name, and in which language."""
+
+    service_type: ServiceType
+    label: str
+    hidden: bool
+    # The language whose name matched, when not the reader's own ("" if it is).
+    language: str
+
+
+def name_clash(
+    organisation: Organisation, name: str, *, exclude_id: int | None = None
+) -> NameClash | None:
+    """The catalogue's service with this name in any language the catalogue shows, or None;
+    one the organisation offers comes before a hidden one."""
+    wanted = name_key(name)
+    current = translation.get_language() or settings.LANGUAGE_CODE
+    languages = [current, *(code for code, _name in settings.LANGUAGES if code != current)]
+    found: list[NameClash] = []
+    for entry in catalogue_for(organisation):
+        if entry.service_type.pk == exclude_id:
+            continue
+        if not entry.is_default:
+            if name_key(entry.service_type.name) == wanted:
+                found.append(NameClash(entry.service_type, entry.label, entry.hidden, ""))
+            continue
+        for language in languages:
+            with translation.override(language):
+                translated = service_label(entry.service_type)
+            if name_key(translated) == wanted:
+                shown_in = "" if language == current else language
+                found.append(NameClash(entry.service_type, entry.label, entry.hidden, shown_in))
+                break
+    return min(found, key=lambda clash: (clash.hidden, clash.language != ""), default=None)
 
 
 def service_choices(

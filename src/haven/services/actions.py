@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pycountry
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -24,7 +25,7 @@ from haven.dates import too_early
 from haven.organisations.languages import validate_language_codes
 from haven.organisations.models import Organisation
 from haven.privacy import audit
-from haven.services.access import available_service_types
+from haven.services.access import available_service_types, name_clash
 from haven.services.models import (
     Channel,
     HiddenServiceType,
@@ -94,11 +95,29 @@ def _free_code(organisation: Organisation, name: str) -> str:
 
 
 def _check_name_free(organisation: Organisation, name: str, exclude_id: int | None) -> None:
-    clash = ServiceType.objects.filter(organisation=organisation, name__iexact=name)
-    if exclude_id is not None:
-        clash = clash.exclude(pk=exclude_id)
-    if clash.exists():
-        raise ValidationError({"name": _("Your catalogue already has a service of this name.")})
+    # Two services of one name split the forms and the statistics between them.
+    clash = name_clash(organisation, name, exclude_id=exclude_id)
+    if clash is None:
+        return
+    if clash.hidden:
+        message = _(
+            "Your catalogue already has “%(name)s”, hidden: offer it again from the "
+            "catalogue instead of adding a service of the same name."
+        )
+    elif clash.language:
+        message = _(
+            "“%(typed)s” is the %(language)s name of “%(name)s”, already in your catalogue: "
+            "record under that service, or choose another name."
+        )
+    else:
+        message = _(
+            "Your catalogue already has “%(name)s”: record under that service, "
+            "or choose another name."
+        )
+    language = str(dict(settings.LANGUAGES).get(clash.language, clash.language))
+    raise ValidationError(
+        {"name": message % {"name": clash.label, "typed": name, "language": language}}
+    )
 
 
 def create_service_type(

@@ -276,7 +276,8 @@ def list_service_types(
 @router.post(
     "/orgs/{org}/services/types",
     response={201: ServiceTypeOut, 400: Message},
-    summary="Add a service of the organisation's own (its code is made from the name)",
+    summary="Add a service of the organisation's own (its code is made from the name); a name "
+    "already in the catalogue, in any language it is shown in, is refused",
 )
 @api_organisation_operation("casework.manage_settings")
 def create_service_type(
