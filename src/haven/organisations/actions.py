@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from haven.accounts.models import User
+from haven.dates import filter_date_problem
 from haven.organisations import access
 from haven.organisations.models import (
     Membership,
@@ -98,6 +99,19 @@ def _check_organisation(organisation: Organisation) -> None:
     )
     if duplicate is not None:
         raise DuplicateOrganisation(duplicate)
+
+
+def _check_dates(days: Mapping[str, date | None]) -> None:
+    # The bounds of every date the project's lists take: from 2000 on (a 0001-01-01 would sort
+    # first and open the membership for ever) and at most ten years ahead (9999-12-31 is a
+    # slip, and a fixed term is never agreed further ahead).
+    errors = {
+        field: problem
+        for field, day in days.items()
+        if day is not None and (problem := filter_date_problem(day))
+    }
+    if errors:
+        raise ValidationError(errors)
 
 
 def _check_period(since: date | None, until: date | None) -> None:
@@ -187,6 +201,7 @@ def _membership_for_new(
     until: date | None,
 ) -> Membership:
     _check_category(category)
+    _check_dates({"since": since, "until": until})
     _check_period(since, until)
     existing = _overlapping(network, organisation, since, until)
     if existing is not None:
@@ -335,6 +350,7 @@ def update_membership(
     since = changes.get("since", membership.since)
     until = changes.get("until", membership.until)
     _check_category(category)
+    _check_dates({field: changes[field] for field in ("since", "until") if field in changed})
     _check_period(since, until)
     with transaction.atomic():
         network = membership.network
@@ -372,6 +388,7 @@ def end_membership(
                 % {"until": membership.until.isoformat()}
             }
         )
+    _check_dates({"until": until})
     _check_period(membership.since, until)
     with transaction.atomic():
         membership.until = until
