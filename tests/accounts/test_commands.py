@@ -30,7 +30,9 @@ def test_create_api_token_prints_only_a_secret_that_authenticates_the_api(alice:
     assert response.json()["username"] == "alice"
     token = ApiToken.objects.get(user=alice)
     assert token.name == "command line"
-    assert token.expires_at is None
+    # Never for ever: 90 days unless the command says otherwise.
+    assert token.expires_at is not None
+    assert abs(token.expires_at - (timezone.now() + timedelta(days=90))) < timedelta(minutes=5)
     assert secret not in token.token_hash
 
 
@@ -61,7 +63,17 @@ def test_create_api_token_refuses_a_bad_name_or_expiry(alice: User) -> None:
         _token("alice", "--name", "x" * 101)
     with pytest.raises(CommandError):
         _token("alice", "--expires-days", "0")
+    # A year at most, as on My account.
+    with pytest.raises(CommandError, match="between 1 and 365"):
+        _token("alice", "--expires-days", "366")
     assert not ApiToken.objects.exists()
+
+
+def test_create_api_token_takes_a_year_at_most(alice: User) -> None:
+    _token("alice", "--expires-days", "365")
+    token = ApiToken.objects.get(user=alice)
+    assert token.expires_at is not None
+    assert abs(token.expires_at - (timezone.now() + timedelta(days=365))) < timedelta(minutes=5)
 
 
 def test_create_api_token_refuses_a_deactivated_user(alice: User) -> None:

@@ -74,15 +74,28 @@ def overseers_of(organisation: Organisation) -> list[User]:
     return list(found.values())
 
 
-def language_of(user: User, organisation: Organisation) -> str:
+def language_of(user: User, organisation: Organisation | None) -> str:
     """The language to write to a user in: their own choice, else their organisation's
     first language Haven speaks, else Haven's default."""
     known = [code for code, _name in settings.LANGUAGES]
-    for code in [user.preferred_language, *(organisation.languages or [])]:
+    languages = organisation.languages if organisation is not None else []
+    for code in [user.preferred_language, *(languages or [])]:
         short = str(code or "").split("-")[0].lower()
         if short in known:
             return short
     return str(settings.LANGUAGE_CODE)
+
+
+def own_language(user: User) -> str:
+    """The language to write to a user in about their own account, which belongs to no
+    one organisation: as ``language_of``, with the first of their organisations by name."""
+    first = (
+        RoleAssignment.objects.filter(user=user)
+        .select_related("organisation")
+        .order_by("organisation__name", "organisation_id")
+        .first()
+    )
+    return language_of(user, first.organisation if first is not None else None)
 
 
 def staff_member_for(organisation: Organisation, user_id: int) -> User:
@@ -163,13 +176,13 @@ def open_invitation_by_token(token: str) -> Invitation | None:
 
 
 def tokens_of(user: User) -> list[ApiToken]:
-    """The user's API tokens that still work."""
+    """The user's API tokens not revoked: those that work, and those that expired."""
     return list(ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at"))
 
 
 def token_of(user: User, token_id: int) -> ApiToken:
-    """One of the user's own API tokens, or 404."""
-    token = ApiToken.objects.filter(user=user, pk=token_id).first()
+    """One of the user's own API tokens not yet revoked, or 404."""
+    token = ApiToken.objects.filter(user=user, pk=token_id, revoked_at__isnull=True).first()
     if token is None:
         raise Http404
     return token

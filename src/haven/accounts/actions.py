@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Collection
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import partial
 
 from django.core.exceptions import ValidationError
@@ -22,11 +22,18 @@ from haven.accounts.access import (
 )
 from haven.accounts.models import ApiToken, Invitation, RoleAssignment, User
 from haven.accounts.permissions import Role, assignable_roles
-from haven.accounts.tasks import send_invitation_email, send_powerful_roles_notice
+from haven.accounts.tasks import (
+    send_api_token_notice,
+    send_invitation_email,
+    send_powerful_roles_notice,
+)
 from haven.organisations.models import Organisation
 from haven.privacy import audit
 
 INVITATION_LIFETIME = timedelta(days=7)
+API_TOKEN_MIN_LIFETIME = timedelta(days=1)
+API_TOKEN_DEFAULT_LIFETIME = timedelta(days=90)
+API_TOKEN_MAX_LIFETIME = timedelta(days=365)
 # Roles that manage the staff or read the people's identities and the audit trail: the
 # organisation's other admins and DPOs are told whenever someone gains one, so a taken-over
 # admin account cannot quietly give itself or an accomplice more (roles.changed is audited,
@@ -284,12 +291,18 @@ def remove_from_organisation(
 
 
 def create_api_token(
-    *, actor: User, name: str, expires_at: datetime | None = None
+    *,
+    actor: User,
+    name: str,
+    lifetime: timedelta = API_TOKEN_DEFAULT_LIFETIME,
+    request: HttpRequest | None = None,
 ) -> tuple[ApiToken, str]:
     """Make a personal API token; the secret is returned once and never stored."""
     name = name.strip()
     if not name or len(name) > 100:
         raise ValidationError(_("Give the token a name of at most 100 characters."))
+    if not API_TOKEN_MIN_LIFETIME <= lifetime <= API_TOKEN_MAX_LIFETIME:
+        raise ValidationError(_("A token lasts from one day to one year."))
     secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
@@ -297,18 +310,57 @@ def create_api_token(
             name=name,
             prefix=secret[: len(API_TOKEN_PREFIX) + 4],
             token_hash=hash_api_token(secret),
-            expires_at=expires_at,
+            expires_at=timezone.now() + lifetime,
         )
-        audit.record("api_token.created", actor=actor, target=token)
+        audit.record(
+            "api_token.created",
+            actor=actor,
+            target=token,
+            details={"lifetime_days": lifetime.days},
+            request=request,
+        )
+        # Whoever took over a session or a password could make a token to keep their way
+        # in: the account's owner hears of every new one.
+        transaction.on_commit(partial(send_api_token_notice.enqueue, token.pk))
     return token, secret
 
 
 def revoke_api_token(*, actor: User, token: ApiToken, request: HttpRequest | None = None) -> None:
-    """Make an API token stop working at once."""
+    """Make an API token stop working at once, or take an expired one off the list."""
     with transaction.atomic():
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit.record("api_token.revoked", actor=actor, target=token, request=request)
+        audit.record(
+            "api_token.revoked",
+            actor=actor,
+            target=token,
+            details={"expired": True} if token.has_expired else None,
+            request=request,
+        )
+
+
+def revoke_api_tokens_for_new_password(
+    *, user: User, reason: str, request: HttpRequest | None = None
+) -> int:
+    """Revoke every token of a user whose password was changed, reset or set; how many."""
+    # A token made by someone who knew the old password would outlive the change that
+    # was meant to lock them out.
+    now = timezone.now()
+    with transaction.atomic():
+        tokens = list(
+            ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True)
+        )
+        for token in tokens:
+            token.revoked_at = now
+            token.save(update_fields=["revoked_at"])
+            audit.record(
+                "api_token.revoked",
+                actor=user,
+                target=token,
+                details={"reason": reason},
+                request=request,
+            )
+    return len(tokens)
 
 
 def note_api_token_use(token: ApiToken) -> None:

@@ -74,3 +74,16 @@ class ApiTokenForm(forms.Form):
         max_length=100,
         help_text=_("Say what will use it, e.g. “reporting script”."),
     )
+    lifetime_days = forms.TypedChoiceField(
+        label=_("Works for"),
+        coerce=int,
+        choices=[
+            (7, _("7 days")),
+            (30, _("30 days")),
+            (90, _("90 days")),
+            (180, _("180 days")),
+            (365, _("1 year")),
+        ],
+        initial=90,
+        help_text=_("Then it stops working: make a new one. A year at most."),
+    )

@@ -1,4 +1,5 @@
-"""Logins, failed logins and password changes go to the audit trail.
+"""Logins, failed logins and password changes go to the audit trail; a new password
+revokes the account's API tokens.
 
 Django's authentication signals are the one place every login path passes through
 (password, passkey, MFA step), and allauth's password signals the one place its reset,
@@ -10,11 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.signals import password_changed, password_reset, password_set
+from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models import Q
 from django.dispatch import receiver
 from django.http import HttpRequest
+from django.utils.translation import ngettext
 
+from haven.accounts import actions
 from haven.accounts.models import User
 from haven.privacy import audit
 
@@ -66,4 +70,20 @@ def audit_password_change(
     sender: object, signal: object, request: HttpRequest | None, user: User, **kwargs: Any
 ) -> None:
     # Only that it happened: nothing typed, old or new, goes into the details.
-    audit.record(_PASSWORD_ACTIONS[signal], actor=user, target=user, request=request)
+    action = _PASSWORD_ACTIONS[signal]
+    audit.record(action, actor=user, target=user, request=request)
+    revoked = actions.revoke_api_tokens_for_new_password(
+        user=user, reason=action.removeprefix("auth."), request=request
+    )
+    if revoked and request is not None and hasattr(request, "_messages"):
+        messages.warning(
+            request,
+            ngettext(
+                "Your API token was revoked with the old password: make a new one on "
+                "My account if a script needs it.",
+                "Your %(count)d API tokens were revoked with the old password: make new ones "
+                "on My account if scripts need them.",
+                revoked,
+            )
+            % {"count": revoked},
+        )

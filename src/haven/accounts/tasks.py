@@ -7,8 +7,8 @@ from django.utils import translation
 from django_scopes import scopes_disabled
 from django_tasks import task
 
-from haven.accounts.access import invitation_link_token, language_of, overseers_of
-from haven.accounts.models import Invitation, User
+from haven.accounts.access import invitation_link_token, language_of, overseers_of, own_language
+from haven.accounts.models import ApiToken, Invitation, User
 from haven.accounts.permissions import Role
 from haven.mail.compose import absolute_url, send_templated
 from haven.organisations.models import Organisation
@@ -66,3 +66,26 @@ def send_powerful_roles_notice(
             },
             language=language,
         )
+
+
+@task()
+def send_api_token_notice(token_id: int) -> None:
+    """Tell a user that an API token was made for their account, in case it was not them."""
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(pk=token_id, revoked_at__isnull=True, user__is_active=True)
+        .exclude(user__email="")
+        .first()
+    )
+    if token is None:
+        return
+    send_templated(
+        "accounts/email/api_token_created",
+        to=[token.user.email],
+        context={
+            "token": token,
+            "user": token.user,
+            "link": absolute_url(reverse("account_settings") + "#api-tokens"),
+        },
+        language=own_language(token.user),
+    )

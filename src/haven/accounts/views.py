@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
 from typing import cast
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -51,38 +55,67 @@ def switch_organisation(request: UserRequest) -> HttpResponse:
     return redirect("organisation_dashboard", org=slug)
 
 
+# The secret of a token just made, kept in the session for the one page that shows it:
+# the POST answers with a redirect, so reloading the page cannot make a second token.
+NEW_TOKEN_SESSION_KEY = "haven_new_api_token"
+
+
+def _settings_page(
+    request: UserRequest,
+    form: ApiTokenForm,
+    status: int = 200,
+    new_token: dict[str, str] | None = None,
+) -> HttpResponse:
+    context = {"tokens": access.tokens_of(request.user), "token_form": form, "new_token": new_token}
+    return render(request, "accounts/settings.html", context, status=status)
+
+
 @user_view
 @require_GET
 def account_settings(request: UserRequest) -> HttpResponse:
-    return render(
-        request,
-        "accounts/settings.html",
-        {"tokens": access.tokens_of(request.user), "token_form": ApiTokenForm()},
+    kept = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
+    new_token = (
+        {"name": str(kept.get("name", "")), "secret": str(kept.get("secret", ""))}
+        if isinstance(kept, dict)
+        else None
     )
+    return _settings_page(request, ApiTokenForm(), new_token=new_token)
+
+
+def _makes_a_token(request: HttpRequest) -> bool:
+    # Only a request that would make a token asks for the password again; bad input is
+    # refused as it stands, without a detour through the sign-in pages.
+    return ApiTokenForm(request.POST).is_valid()
+
+
+# A stolen session must not be enough to make a token that outlives it: allauth asks for
+# the password (or a passkey or TOTP code) unless it was given in the last few minutes,
+# then replays this POST.
+_reauthenticated = cast(
+    Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]],
+    reauthentication_required(enabled=_makes_a_token),
+)
 
 
 @user_view
 @require_POST
+@_reauthenticated
 def api_token_create(request: UserRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST)
     if not form.is_valid():
-        return render(
-            request,
-            "accounts/settings.html",
-            {"tokens": access.tokens_of(request.user), "token_form": form},
-            status=400,
+        return _settings_page(request, form, status=400)
+    try:
+        token, secret = actions.create_api_token(
+            actor=request.user,
+            name=form.cleaned_data["name"],
+            lifetime=timedelta(days=form.cleaned_data["lifetime_days"]),
+            request=request,
         )
-    token, secret = actions.create_api_token(actor=request.user, name=form.cleaned_data["name"])
-    return render(
-        request,
-        "accounts/settings.html",
-        {
-            "tokens": access.tokens_of(request.user),
-            "token_form": ApiTokenForm(),
-            "new_token": token,
-            "new_secret": secret,
-        },
-    )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _settings_page(request, form, status=400)
+    request.session[NEW_TOKEN_SESSION_KEY] = {"name": token.name, "secret": secret}
+    return redirect(reverse("account_settings") + "#new-token")
 
 
 @user_view
@@ -90,7 +123,10 @@ def api_token_create(request: UserRequest) -> HttpResponse:
 def api_token_revoke(request: UserRequest, token_id: int) -> HttpResponse:
     token = access.token_of(request.user, token_id)
     actions.revoke_api_token(actor=request.user, token=token, request=request)
-    messages.success(request, _("The token no longer works."))
+    if token.has_expired:
+        messages.success(request, _("The expired token was removed."))
+    else:
+        messages.success(request, _("The token no longer works."))
     return redirect("account_settings")
 
 

@@ -1,7 +1,8 @@
 """Make a personal API token: ``python manage.py create_api_token USERNAME``.
 
 Prints only the secret, so scripts can capture it; send it as ``Authorization: Bearer …``.
-It is shown this once: Haven keeps only its hash.
+It is shown this once: Haven keeps only its hash. It works for 90 days unless
+``--expires-days`` says otherwise (a year at most, as on *My account*).
 """
 
 from __future__ import annotations
@@ -12,9 +13,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
-from haven.accounts.actions import create_api_token
+from haven.accounts.actions import (
+    API_TOKEN_DEFAULT_LIFETIME,
+    API_TOKEN_MAX_LIFETIME,
+    API_TOKEN_MIN_LIFETIME,
+    create_api_token,
+)
 from haven.accounts.models import User
 
 
@@ -25,7 +30,13 @@ class Command(BaseCommand):
         parser.add_argument("username")
         parser.add_argument("--name", default="command line", help="what the token is for")
         parser.add_argument(
-            "--expires-days", type=int, default=None, help="stop working after this many days"
+            "--expires-days",
+            type=int,
+            default=API_TOKEN_DEFAULT_LIFETIME.days,
+            help=(
+                f"stop working after this many days ({API_TOKEN_DEFAULT_LIFETIME.days} "
+                f"unless given, at most {API_TOKEN_MAX_LIFETIME.days})"
+            ),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -33,12 +44,14 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"No active user is called {options['username']!r}.")
         days = options["expires_days"]
-        if days is not None and not 1 <= days <= 3650:
-            raise CommandError("--expires-days must be between 1 and 3650.")
-        expires_at = timezone.now() + timedelta(days=days) if days is not None else None
+        if not API_TOKEN_MIN_LIFETIME.days <= days <= API_TOKEN_MAX_LIFETIME.days:
+            raise CommandError(
+                f"--expires-days must be between {API_TOKEN_MIN_LIFETIME.days} and "
+                f"{API_TOKEN_MAX_LIFETIME.days}."
+            )
         try:
             _token, secret = create_api_token(
-                actor=user, name=options["name"], expires_at=expires_at
+                actor=user, name=options["name"], lifetime=timedelta(days=days)
             )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
