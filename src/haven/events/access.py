@@ -30,6 +30,7 @@ from haven.events.models import (
     Session,
     SessionSpeaker,
     Speaker,
+    Visibility,
 )
 from haven.letters.content import link_token, read_link_token
 from haven.organisations.models import Organisation
@@ -189,11 +190,13 @@ def places_held(event: Event) -> int:
 
 
 def published_events(now: datetime | None = None, *, past: bool = False) -> QuerySet[Event]:
-    """Every published or cancelled event of the installation: upcoming, or past when asked."""
+    """Every published or cancelled public event of the installation: upcoming, or past when
+    asked. Never an invitation-only one: its invitees reach it by its link."""
     moment = now or timezone.now()
     with scopes_disabled():
         events = Event.objects.select_related("owner").filter(
-            status__in=(EventStatus.PUBLISHED, EventStatus.CANCELLED)
+            status__in=(EventStatus.PUBLISHED, EventStatus.CANCELLED),
+            visibility=Visibility.PUBLIC,
         )
         if past:
             return events.filter(ends_at__lt=moment).order_by("-starts_at")

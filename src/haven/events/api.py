@@ -26,6 +26,7 @@ from haven.accounts.tenancy import (
 )
 from haven.api.schemas import EmailAddress
 from haven.events import access, actions
+from haven.events.content import venue_hidden
 from haven.events.models import (
     CheckInResult,
     Event,
@@ -1245,7 +1246,10 @@ def _summary_values(event: Event) -> dict[str, object]:
     "/events",
     response=list[PublicEventSummary],
     auth=None,
-    summary="Published events of the network: upcoming or past, by type, country, language",
+    summary=(
+        "Published public events of the network (never invitation-only ones): upcoming or "
+        "past, by type, country, language"
+    ),
 )
 @api_public_operation
 def public_events(
@@ -1273,7 +1277,10 @@ def public_events(
     "/events/{org}/{event}",
     response=PublicEvent,
     auth=None,
-    summary="A published event with its programme (public; never the meeting link)",
+    summary=(
+        "A published event with its programme (public; never the meeting link, nor the "
+        "venue of an invitation-only event)"
+    ),
 )
 @api_public_operation
 def public_event(request: HttpRequest, org: str, event: str) -> PublicEvent:
@@ -1286,12 +1293,14 @@ def public_event(request: HttpRequest, org: str, event: str) -> PublicEvent:
             for partner in _partners(found)
         ]
         texts = _texts(found)
+    hidden = venue_hidden(found)
     return PublicEvent(
         **_summary_values(found),  # type: ignore[arg-type]
         description=found.description,
-        venue_name=found.venue_name,
-        venue_address=found.venue_address,
-        room=found.room,
+        # An invitation-only event's venue goes to its registrants only (its city stays).
+        venue_name="" if hidden else found.venue_name,
+        venue_address="" if hidden else found.venue_address,
+        room="" if hidden else found.room,
         interpretation=list(found.interpretation or []),
         visibility=found.visibility,
         registration_closes_at=found.registration_closes_at,

@@ -32,6 +32,7 @@ from haven.events.models import (
     Question,
     QuestionKind,
     QuestionText,
+    Visibility,
 )
 from haven.letters.content import plain_summary
 from haven.mail.compose import absolute_url
@@ -138,9 +139,21 @@ def plain_text(markdown: str) -> str:
 
 
 def place_of(event: Event) -> str:
-    """The venue as one line: room, venue, address, city."""
+    """The venue as one line: room, venue, address, city (for registrants; the public
+    reads ``public_place_of``)."""
     parts = [event.room, event.venue_name, event.venue_address, event.city]
     return ", ".join(part for part in parts if part)
+
+
+def venue_hidden(event: Event) -> bool:
+    """Whether the public is kept from the venue: an invitation-only event's venue may be
+    a place its invitees must be safe in, so only registrants read it."""
+    return event.visibility == Visibility.INVITATION
+
+
+def public_place_of(event: Event) -> str:
+    """The venue as anyone may read it: an invitation-only event's city only."""
+    return event.city if venue_hidden(event) else place_of(event)
 
 
 def public_url(event: Event) -> str:
@@ -149,7 +162,7 @@ def public_url(event: Event) -> str:
     )
 
 
-def _calendar_event(event: Event, language: str) -> icalendar.Event:
+def _calendar_event(event: Event, language: str, *, registrant: bool) -> icalendar.Event:
     title, description = text_in(event, language)
     entry = icalendar.Event()
     entry.add("uid", f"event-{event.pk}@{absolute_url('').split('//', 1)[-1].strip('/')}")
@@ -159,7 +172,7 @@ def _calendar_event(event: Event, language: str) -> icalendar.Event:
     entry.add("summary", title)
     entry.add("description", f"{plain_text(description)}\n\n{public_url(event)}".strip())
     entry.add("url", public_url(event))
-    location = place_of(event)
+    location = place_of(event) if registrant else public_place_of(event)
     if location:
         entry.add("location", location)
     entry.add("status", "CANCELLED" if event.status == "cancelled" else "CONFIRMED")
@@ -168,20 +181,24 @@ def _calendar_event(event: Event, language: str) -> icalendar.Event:
     return entry
 
 
-def calendar_file(events: Iterable[Event], *, language: str, name: str = "Haven") -> bytes:
-    """An iCalendar file of the events (one event for an attachment, many for a feed)."""
+def calendar_file(
+    events: Iterable[Event], *, language: str, name: str = "Haven", registrant: bool = False
+) -> bytes:
+    """An iCalendar file of the events (one event for an attachment, many for a feed); the
+    venue of an invitation-only event only in a ``registrant``'s."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", name)
     for event in events:
-        calendar.add_component(_calendar_event(event, language))
+        calendar.add_component(_calendar_event(event, language, registrant=registrant))
     calendar.add_missing_timezones()
     return bytes(calendar.to_ical())
 
 
-def google_calendar_link(event: Event, language: str) -> str:
-    """A link that adds the event to a Google calendar (the others take the .ics file)."""
+def google_calendar_link(event: Event, language: str, *, registrant: bool = False) -> str:
+    """A link that adds the event to a Google calendar (the others take the .ics file); the
+    venue of an invitation-only event only in a ``registrant``'s."""
     title, _description = text_in(event, language)
     stamp = "%Y%m%dT%H%M%SZ"
     query = urlencode(
@@ -191,7 +208,7 @@ def google_calendar_link(event: Event, language: str) -> str:
             "dates": f"{event.starts_at.astimezone(zoneinfo.ZoneInfo('UTC')).strftime(stamp)}/"
             f"{event.ends_at.astimezone(zoneinfo.ZoneInfo('UTC')).strftime(stamp)}",
             "details": public_url(event),
-            "location": place_of(event),
+            "location": place_of(event) if registrant else public_place_of(event),
             "ctz": event.timezone,
         }
     )

@@ -91,7 +91,7 @@ def event_index(request: HttpRequest) -> HttpResponse:
             "event": event,
             "title": content.text_in(event, language)[0],
             "starts": content.local_time(event, event.starts_at),
-            "place": content.place_of(event),
+            "place": content.public_place_of(event),
         }
         for event in page.object_list
     ]
@@ -157,7 +157,11 @@ def _programme(event: Event) -> list[dict[str, Any]]:
         ]
 
 
-def _event_context(request: HttpRequest, event: Event) -> dict[str, Any]:
+def _event_context(
+    request: HttpRequest, event: Event, *, registrant: bool = False
+) -> dict[str, Any]:
+    """What the event's pages show; the venue of an invitation-only event only on a
+    ``registrant``'s own pages (reached by their personal link)."""
     language = request.LANGUAGE_CODE
     title, description = content.text_in(event, language)
     kwargs = {"org": event.owner.slug, "event": event.slug}
@@ -168,7 +172,8 @@ def _event_context(request: HttpRequest, event: Event) -> dict[str, Any]:
         "summary": plain_summary(description),
         "starts": content.local_time(event, event.starts_at),
         "ends": content.local_time(event, event.ends_at),
-        "place": content.place_of(event),
+        "place": content.place_of(event) if registrant else content.public_place_of(event),
+        "venue_hidden": content.venue_hidden(event) and not registrant,
         # Not "languages": base.html names its list of interface languages so.
         "event_languages": [language_name(code) for code in event.languages or []],
         "interpretation": [language_name(code) for code in event.interpretation or []],
@@ -184,7 +189,7 @@ def _event_context(request: HttpRequest, event: Event) -> dict[str, Any]:
         "calendar_url": reverse("event_calendar", kwargs=kwargs),
         "programme_url": reverse("event_programme", kwargs=kwargs),
         "register_url": reverse("event_register", kwargs=kwargs),
-        "google_link": content.google_calendar_link(event, language),
+        "google_link": content.google_calendar_link(event, language, registrant=registrant),
     }
 
 
@@ -358,7 +363,7 @@ def _confirm_cancel(
     member: Any,
 ) -> HttpResponse:
     context = {
-        **_event_context(request, event),
+        **_event_context(request, event, registrant=True),
         "registration": registration,
         "chosen": chosen,
         "member": member or "",
@@ -403,7 +408,7 @@ def _registration_context(
         for wording in [content.question_in(question, event, request.LANGUAGE_CODE)]
     ]
     return {
-        **_event_context(request, event),
+        **_event_context(request, event, registrant=True),
         "registration": registration,
         "answers": answers,
         "group": group,
@@ -439,7 +444,7 @@ def event_join(request: HttpRequest, org: str, event: str, token: str) -> HttpRe
     with scope(organisation=found.owner):
         secret = actions.secret_of(found)
     context = {
-        **_event_context(request, found),
+        **_event_context(request, found, registrant=True),
         "meeting_url": secret.meeting_url,
         "joining_details": secret.joining_details,
         "registration": registration,

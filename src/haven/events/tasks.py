@@ -96,12 +96,13 @@ def event_context(event: Event, language: str) -> dict[str, Any]:
         "ends": local_time(event, event.ends_at),
         "place": place_of(event),
         "page_url": public_url(event),
-        "google_link": google_calendar_link(event, language),
+        "google_link": google_calendar_link(event, language, registrant=True),
     }
 
 
 def _calendar_attachment(event: Event, language: str) -> Attachment:
-    return Attachment("event.ics", calendar_file([event], language=language), "text/calendar")
+    body = calendar_file([event], language=language, registrant=True)
+    return Attachment("event.ics", body, "text/calendar")
 
 
 # When one dispatch finds several changes in a group, the e-mails go in this order: an

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from haven.events import content as event_content
-from haven.events.models import Event, EventStatus
+from haven.events.models import Event, EventStatus, Visibility
 from haven.letters import access as letters_access
 from haven.letters.models import Letter, LetterStatus
 from haven.news.models import LinkKind, Post, PostLink, PostStatus, PostText
@@ -150,7 +150,15 @@ def _events_to_link(owner: Organisation, sources: list[Organisation]) -> QuerySe
         return (
             Event.objects.select_related("owner")
             .prefetch_related("texts")
-            .filter(Q(owner=owner) | Q(owner__in=sources[1:], status__in=PUBLIC_EVENT_STATUSES))
+            .filter(
+                Q(owner=owner)
+                | Q(
+                    owner__in=sources[1:],
+                    status__in=PUBLIC_EVENT_STATUSES,
+                    # An invitation-only event's link is for its invitees, not the network.
+                    visibility=Visibility.PUBLIC,
+                )
+            )
             .order_by("-starts_at")
         )
 
@@ -260,7 +268,7 @@ def _event_card(event: Event, language: str) -> Card:
         str(event.get_kind_display()),
         f"{date_format(starts, 'DATETIME_FORMAT')} ({event.timezone})",
     ]
-    place = event_content.place_of(event)
+    place = event_content.public_place_of(event)
     if place:
         details.append(place)
     if event.online:
