@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from django.urls import reverse
 from django.utils import timezone
 
 from haven.organisations.models import Membership, Network
-from tests.conftest import make_organisation
+from tests.conftest import client_for, make_organisation
 
 
 def _join(network: Network, slug: str, category: str, **fields: object) -> None:
@@ -64,7 +65,7 @@ def test_directory_filters_by_country(client, coalition):
     assert "1 organisation in 1 country" in page
 
 
-def test_directory_refuses_a_country_that_has_no_member(client, coalition):
+def test_directory_refuses_a_country_code_that_is_markup(client, coalition):
     response = client.get("/networks/coalition/", {"country": "<script>"})
     assert response.status_code == 400
     assert "<script>" not in response.content.decode().split("<main", 1)[1]
@@ -91,3 +92,39 @@ def test_api_lists_a_networks_current_members_by_country(client, coalition):
     spanish = client.get("/api/networks/coalition/members", {"country": "es"}).json()
     assert [member["name"] for member in spanish] == ["South Helpline"]
     assert client.get("/api/networks/coalition/members", {"country": "ESP"}).status_code == 400
+
+
+def test_directory_takes_a_country_code_in_any_case(client, coalition):
+    response = client.get("/networks/coalition/", {"country": "es"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "South Helpline — Spain" in page
+    assert "North Shelter" not in page
+    assert '<option value="ES" selected>' in page
+
+
+def test_directory_keeps_a_country_no_member_is_in_and_lists_nobody(client, coalition):
+    # A link to a country whose last member left: an empty list, not an error.
+    response = client.get("/networks/coalition/", {"country": "gb"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "No member organisation in this country." in page
+    assert '<option value="GB" selected>United Kingdom</option>' in page
+    assert "Show every country" in page
+    assert "South Helpline" not in page
+
+
+def test_directory_explains_a_code_that_is_no_country(client, coalition):
+    response = client.get("/networks/coalition/", {"country": "ZZ"})
+    assert response.status_code == 400
+    assert "There is no country with the code ZZ." in response.content.decode()
+
+
+def test_coordinators_member_list_takes_a_lowercase_country(cora, coalition):
+    response = client_for(cora).get(
+        reverse("network_members", kwargs={"org": "coalition"}), {"country": "fr"}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "North Shelter" in page
+    assert "South Helpline" not in page

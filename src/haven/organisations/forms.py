@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -138,6 +138,40 @@ def _countries_among(country_codes: list[str]) -> list[tuple[str, str]]:
     return [("", str(_("All countries"))), *sorted(found, key=_second)]
 
 
+class CountryFilterField(forms.ChoiceField):
+    """A country to narrow a list to, offered among the countries the list holds.
+
+    The ISO code is taken in any case ("gb" from a hand-typed or old link). A real country
+    the list no longer holds is kept, and the list is empty; only a code that is no country
+    at all is refused.
+    """
+
+    default_error_messages = {
+        "invalid_choice": _("There is no country with the code %(value)s."),
+    }
+
+    def to_python(self, value: Any) -> str:
+        return str(super().to_python(value)).strip().upper()
+
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        # The list shows the country chosen, whatever the case it came in.
+        return data.strip().upper() if isinstance(data, str) else data
+
+    def validate(self, value: Any) -> None:
+        if value and not countries.alpha2(value):
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+
+    def offer(self, country_codes: list[str], chosen: object) -> None:
+        """Offer the list's countries, and the one chosen even if the list no longer holds it."""
+        code = str(chosen or "").strip().upper()
+        extra = [code] if code and countries.alpha2(code) and code not in country_codes else []
+        self.choices = _countries_among([*country_codes, *extra])
+
+
 class MemberFilterForm(forms.Form):
     q = forms.CharField(label=_("Name"), max_length=100, required=False)
     category = forms.ChoiceField(
@@ -145,7 +179,7 @@ class MemberFilterForm(forms.Form):
         required=False,
         choices=[("", _("All categories")), *MembershipCategory.choices],
     )
-    country = forms.ChoiceField(label=_("Country"), required=False, choices=[])
+    country = CountryFilterField(label=_("Country"), required=False, choices=[])
     status = forms.ChoiceField(
         label=_("Membership"),
         required=False,
@@ -154,15 +188,19 @@ class MemberFilterForm(forms.Form):
 
     def __init__(self, *args: Any, country_codes: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = _countries_among(country_codes)  # type: ignore[attr-defined]
+        cast(CountryFilterField, self.fields["country"]).offer(
+            country_codes, self.data.get(self.add_prefix("country"))
+        )
 
 
 class DirectoryFilterForm(forms.Form):
-    country = forms.ChoiceField(label=_("Country"), required=False, choices=[])
+    country = CountryFilterField(label=_("Country"), required=False, choices=[])
 
     def __init__(self, *args: Any, country_codes: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = _countries_among(country_codes)  # type: ignore[attr-defined]
+        cast(CountryFilterField, self.fields["country"]).offer(
+            country_codes, self.data.get(self.add_prefix("country"))
+        )
 
 
 def _second(pair: tuple[str, str]) -> str:
