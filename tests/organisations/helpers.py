@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from haven.organisations.models import Membership, Network, Organisation
@@ -25,3 +28,9 @@ def snapshot(organisation: Organisation) -> dict[str, Any]:
 
 def membership_of(network: Network, organisation: Organisation) -> Membership:
     return Membership.objects.get(network=network, organisation=organisation, until__isnull=True)
+
+
+def coalition_today() -> date:
+    """Today where the coalition is (Belgium): its pages and API run in its time zone, a day
+    ahead of UTC in the last hour before midnight UTC."""
+    return timezone.localdate(timezone=ZoneInfo("Europe/Brussels"))

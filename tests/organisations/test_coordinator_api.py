@@ -7,11 +7,10 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from haven.organisations.models import Membership, Organisation
 from tests.conftest import bearer, make_organisation
-from tests.organisations.helpers import audit_events, membership_of, snapshot
+from tests.organisations.helpers import audit_events, coalition_today, membership_of, snapshot
 
 MEMBERS = "/api/orgs/coalition/network/members"
 
@@ -204,7 +203,7 @@ def test_coordinator_ends_a_membership(client, cora, coalition, south):
     membership = membership_of(coalition, south)
     response = send(client, "post", f"{MEMBERS}/{membership.pk}/end", cora)
     assert response.status_code == 200, response.content
-    assert response.json()["until"] == timezone.localdate().isoformat()
+    assert response.json()["until"] == coalition_today().isoformat()
     assert len(audit_events("directory.membership_ended")) == 1
 
 

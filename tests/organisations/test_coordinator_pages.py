@@ -11,7 +11,7 @@ from django.utils import timezone
 from haven.accounts.permissions import Role
 from haven.organisations.models import Membership, Organisation
 from tests.conftest import client_for, make_organisation, make_user
-from tests.organisations.helpers import audit_events, membership_of, snapshot
+from tests.organisations.helpers import audit_events, coalition_today, membership_of, snapshot
 
 
 def url(name: str, **kwargs: object) -> str:
@@ -163,7 +163,7 @@ def test_coordinator_ends_a_membership_today_and_it_leaves_the_public_directory(
 
     assert response.status_code == 302
     membership.refresh_from_db()
-    assert membership.until == timezone.localdate()
+    assert membership.until == coalition_today()
     assert audit_events("directory.membership_ended")[0].details == {"fields": ["until"]}
     # It still counts on its last day, and no longer the day after.
     assert "South Helpline" in client.get("/networks/coalition/").content.decode()
