@@ -33,6 +33,7 @@ from haven.accounts.permissions import Role, assignable_roles
 from haven.organisations.models import Membership, Network, Organisation
 from haven.privacy import crypto
 from haven.public_cache import clear_local_caches
+from haven.timezones import forget_held_zones
 
 PASSWORD = "correct horse battery staple"
 
@@ -85,9 +86,11 @@ def _fresh_process_caches() -> Iterator[None]:
     # second, its public petitions and events.
     crypto.clear_key_cache()
     clear_local_caches()
+    forget_held_zones()
     yield
     crypto.clear_key_cache()
     clear_local_caches()
+    forget_held_zones()
 
 
 def make_organisation(slug: str, **fields: Any) -> Organisation:

@@ -25,7 +25,8 @@ def test_a_first_time_visitor_finds_the_public_pages() -> None:
     for link in ('href="/events/"', 'href="/news/"', 'href="/accounts/login/"'):
         assert link in header
     footer = page[page.index('<footer class="site-footer">') :]
-    assert 'href="/events/"' in footer and 'href="/news/"' in footer
+    assert 'href="/events/"' in footer
+    assert 'href="/news/"' in footer
 
 
 def test_pages_are_compressed_for_slow_connections() -> None:

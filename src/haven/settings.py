@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "haven.abuse.ratelimit.RateLimitMiddleware",
+    "haven.timezones.OrganisationTimeZoneMiddleware",
     "haven.accounts.middleware.NoStoreForAuthenticatedMiddleware",
 ]
 
@@ -282,6 +283,9 @@ USE_TZ = True
 # English dates day first and on a 24-hour clock (haven/formats/en/formats.py says why).
 FORMAT_MODULE_PATH = ["haven.formats"]
 TIME_ZONE = "UTC"
+# Stored times and nightly tasks are UTC; an organisation works in the zone it chose, else
+# in its country's main zone (haven/timezones.py, decision 39).
+HAVEN_ZONE_FROM_COUNTRY = True
 
 # --- Static files and e-mail --------------------------------------------------------------
 

@@ -49,6 +49,7 @@ from haven.organisations.languages import validate_language_codes
 from haven.organisations.models import Organisation
 from haven.privacy import audit
 from haven.privacy.fields import BlindIndexField
+from haven.timezones import forget_zone_of, known_zones
 
 if TYPE_CHECKING:
     from haven.accounts.models import User
@@ -847,8 +848,8 @@ def save_settings(
     values: Mapping[str, Any],
     request: HttpRequest | None = None,
 ) -> list[str]:
-    """Change the organisation's terminology, code prefix or retention periods."""
-    allowed = ("terminology", "code_prefix", *RETENTION_FIELDS)
+    """Change the organisation's terminology, code prefix, retention periods or time zone."""
+    allowed = ("terminology", "code_prefix", *RETENTION_FIELDS, "time_zone")
     unknown = set(values) - set(allowed)
     if unknown:
         raise ValidationError(
@@ -864,6 +865,8 @@ def save_settings(
             months = values[field]
             if isinstance(months, bool) or not isinstance(months, int) or not 0 <= months <= 600:
                 errors[field] = _("Give a number of months from 0 to 600 (0 keeps until erased).")
+    if "time_zone" in values and values["time_zone"] not in {"", *known_zones()}:
+        errors["time_zone"] = _("Choose a time zone of the list, such as Europe/Paris.")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -889,4 +892,6 @@ def save_settings(
             details={"fields": sorted(changed), **periods},
             request=request,
         )
+    if "time_zone" in changed:
+        forget_zone_of(organisation.slug)
     return changed

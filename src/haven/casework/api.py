@@ -45,6 +45,7 @@ from haven.casework.models import (
 from haven.casework.terminology import words_for
 from haven.organisations.api import Body, Message
 from haven.organisations.models import Organisation
+from haven.timezones import zone_name_for
 
 router = Router(tags=["casework"])
 
@@ -836,6 +837,8 @@ class SettingsOut(Schema):
     code_prefix: str
     person_retention_months: int
     call_retention_months: int
+    time_zone: str = Field(description="The zone chosen; empty: the country's main zone")
+    time_zone_in_use: str = Field(description="The zone the organisation's pages work in")
 
 
 class SettingsPatch(Body):
@@ -843,6 +846,9 @@ class SettingsPatch(Body):
     code_prefix: str | None = Field(None, min_length=1, max_length=8, pattern=r"^[A-Za-z0-9]+$")
     person_retention_months: int | None = Field(None, ge=0, le=600)
     call_retention_months: int | None = Field(None, ge=0, le=600)
+    time_zone: str | None = Field(
+        None, max_length=64, description="An IANA zone such as Europe/Paris; empty: the country's"
+    )
 
 
 def _settings_out(request: OrganisationRequest) -> SettingsOut:
@@ -855,6 +861,10 @@ def _settings_out(request: OrganisationRequest) -> SettingsOut:
         code_prefix=current.code_prefix,
         person_retention_months=current.person_retention_months,
         call_retention_months=current.call_retention_months,
+        time_zone=current.time_zone,
+        time_zone_in_use=zone_name_for(
+            current.time_zone, request.organisation.country.code or ""
+        ),
     )
 
 
@@ -867,7 +877,7 @@ def get_settings(request: OrganisationRequest, org: str) -> SettingsOut:
 @router.patch(
     "/orgs/{org}/casework/settings",
     response={200: SettingsOut, 400: Message},
-    summary="Change terminology, code prefix or retention periods",
+    summary="Change terminology, code prefix, retention periods or time zone",
 )
 @api_organisation_operation("casework.manage_settings")
 def update_settings(request: OrganisationRequest, org: str, payload: SettingsPatch) -> SettingsOut:

@@ -32,6 +32,7 @@ from haven.casework.models import (
 )
 from haven.organisations.forms import LanguagesField
 from haven.organisations.models import Organisation
+from haven.timezones import main_zone_of, zone_choices
 from haven.widgets import DateInput
 
 if TYPE_CHECKING:
@@ -388,3 +389,18 @@ class SettingsForm(forms.Form):
     call_retention_months = forms.IntegerField(
         label=_("Anonymise helpline calls after this many months"), min_value=0, max_value=600
     )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        help_text=_(
+            "What “today” means on your pages, and the hours you see and type (helpline calls, "
+            "the shelter board, follow-ups)."
+        ),
+    )
+
+    def __init__(self, *args: Any, country: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        default = _("%(zone)s (the main zone of your country)") % {"zone": main_zone_of(country)}
+        field = self.fields["time_zone"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", default), *zone_choices(country)]

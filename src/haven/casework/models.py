@@ -313,7 +313,7 @@ class Terminology(models.TextChoices):
 
 
 class OrganisationSettings(models.Model):
-    """An organisation's casework settings: its words and its retention periods."""
+    """An organisation's casework settings: its words, retention periods and time zone."""
 
     organisation = models.OneToOneField(
         Organisation, on_delete=models.CASCADE, related_name="casework_settings"
@@ -335,6 +335,8 @@ class OrganisationSettings(models.Model):
     call_retention_months = models.PositiveSmallIntegerField(
         _("anonymise helpline calls after this many months"), default=24
     )
+    # An IANA zone name; empty: the main zone of the organisation's country (timezones.py).
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, default="")
 
     objects: ClassVar[models.Manager[OrganisationSettings]] = ScopedManager(
         organisation="organisation"

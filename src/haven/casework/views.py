@@ -595,7 +595,9 @@ def casework_settings(request: OrganisationRequest) -> HttpResponse:
             "code_prefix": current.code_prefix,
             "person_retention_months": current.person_retention_months,
             "call_retention_months": current.call_retention_months,
+            "time_zone": current.time_zone,
         },
+        country=request.organisation.country.code or "",
     )
     if request.method == "POST" and form.is_valid():
         try:

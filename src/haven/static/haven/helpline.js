@@ -6,10 +6,21 @@
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
 
-  function localNow() {
+  // Now, as the organisation's clock reads it (the server reads typed times in the
+  // organisation's zone, which need not be this device's).
+  function localNow(zone) {
     var d = new Date();
-    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) +
-      "T" + pad(d.getHours()) + ":" + pad(d.getMinutes());
+    var parts = {};
+    try {
+      new Intl.DateTimeFormat("en-GB", {
+        timeZone: zone || undefined, hourCycle: "h23", year: "numeric", month: "2-digit",
+        day: "2-digit", hour: "2-digit", minute: "2-digit"
+      }).formatToParts(d).forEach(function (part) { parts[part.type] = part.value; });
+      return parts.year + "-" + parts.month + "-" + parts.day + "T" + parts.hour + ":" + parts.minute;
+    } catch (error) {
+      return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) +
+        "T" + pad(d.getHours()) + ":" + pad(d.getMinutes());
+    }
   }
 
   function setUp(form) {
@@ -20,6 +31,7 @@
     var duration = form.querySelector("[name=duration_minutes]");
     var notes = form.querySelector("[name=notes]");
     var timer = form.querySelector("#call-timer");
+    var startNote = form.querySelector("#start-note");
     var startTouched = false;
     var begun = false;
 
@@ -31,8 +43,9 @@
       if (begun || event.target === started) { return; }
       begun = true;
       if (Date.now() - openedAt > STALE_MS && started && !startTouched && !form.querySelector(".errorlist")) {
-        started.value = localNow();
+        started.value = localNow(form.dataset.timeZone);
         openedAt = Date.now();
+        if (startNote) { startNote.textContent = startNote.dataset.reset.replace("%s", started.value.slice(11)); }
       }
     });
     if (timer) {
