@@ -42,3 +42,15 @@ def last_retention_event(organisation: Organisation) -> AuditEvent | None:
         .order_by("-seq")
         .first()
     )
+
+
+def earlier_import_of(organisation: Organisation, checksum: str) -> AuditEvent | None:
+    """The latest import into the organisation of a file with this SHA-256, if any."""
+    return (
+        AuditEvent.unscoped.filter(
+            organisation=organisation, action="records.imported", details__checksum=checksum
+        )
+        .select_related("actor")
+        .order_by("-seq")
+        .first()
+    )

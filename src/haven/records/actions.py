@@ -33,7 +33,14 @@ from haven.helpline.models import HelplineCall
 from haven.organisations.models import Organisation
 from haven.privacy import audit
 from haven.records.export import ExportFile, ExportRequest, build_export
-from haven.records.imports import ParsedImport, noon_of
+from haven.records.imports import (
+    ParsedImport,
+    claim,
+    forget,
+    noon_of,
+    parse_import,
+    release,
+)
 from haven.services.models import ServiceDelivery
 from haven.shelter.models import Stay
 
@@ -239,6 +246,49 @@ def import_records(
             _("Someone recorded a conflicting code meanwhile; check the file and try again.")
         ) from error
     return counts
+
+
+class ImportNotWritten(ValidationError):
+    """A confirmed file's rows could not be written; ``parsed`` has the errors by row."""
+
+    def __init__(self, messages: list[str], parsed: ParsedImport) -> None:
+        super().__init__(messages)
+        self.parsed = parsed
+
+
+def confirm_import(
+    *,
+    actor: User,
+    organisation: Organisation,
+    ticket: str,
+    may_import_identity: bool,
+    request: HttpRequest | None = None,
+) -> tuple[ParsedImport, dict[str, int]]:
+    """Import the file a preview ticket names, once: a second confirmation writes nothing.
+
+    Raises ``TicketRefused`` for a ticket that is expired, not the actor's or already
+    claimed, and ``ImportNotWritten`` (the ticket given back) if the rows cannot be written.
+    """
+    kind, content = claim(organisation, actor, ticket)
+    try:
+        parsed = parse_import(
+            organisation=organisation,
+            actor=actor,
+            kind=kind,
+            content=content,
+            may_import_identity=may_import_identity,
+        )
+        try:
+            counts = import_records(
+                actor=actor, organisation=organisation, parsed=parsed, request=request
+            )
+        except ValidationError as error:
+            raise ImportNotWritten(error.messages, parsed) from error
+    except BaseException:
+        release(actor, ticket)
+        raise
+    forget(ticket)
+    return parsed, counts
 
 
 # Erasure

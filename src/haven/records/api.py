@@ -10,12 +10,15 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field, model_validator
 
 from haven.accounts.tenancy import OrganisationRequest, api_organisation_operation
 from haven.organisations.api import Body, Message
+from haven.privacy.models import AuditEvent
 from haven.records import access, actions
 from haven.records.export import (
     PASSPHRASE_MAX_LENGTH,
@@ -27,10 +30,9 @@ from haven.records.imports import (
     MAX_BYTES,
     ImportRefused,
     ParsedImport,
-    forget,
+    TicketRefused,
     parse_import,
     stash,
-    unstash,
 )
 from haven.records.tasks import pending_run
 
@@ -64,6 +66,11 @@ class RowErrorOut(Schema):
     message: str
 
 
+class EarlierImportOut(Schema):
+    at: datetime
+    by: str | None = Field(description="The username of who imported it")
+
+
 class ImportPreview(Schema):
     kind: str
     format: str
@@ -75,6 +82,12 @@ class ImportPreview(Schema):
     columns: list[str]
     preview: list[dict[str, str]]
     ticket: str | None = Field(None, description="Send it to the confirm operation to import")
+    already_imported: EarlierImportOut | None = Field(
+        None,
+        description="The latest import of a file with the same SHA-256 in this organisation:"
+        " a warning, not a refusal",
+    )
+    warnings: list[str] = Field(default_factory=list)
 
 
 class ImportConfirmIn(Body):
@@ -162,7 +175,20 @@ def create_export(request: OrganisationRequest, org: str, payload: ExportIn) -> 
     return response
 
 
-def _preview_out(parsed: ParsedImport, ticket: str | None) -> ImportPreview:
+def _preview_out(
+    parsed: ParsedImport, ticket: str | None, earlier: AuditEvent | None
+) -> ImportPreview:
+    already, warnings = None, []
+    if earlier is not None:
+        by = earlier.actor.username if earlier.actor else None
+        already = EarlierImportOut(at=earlier.occurred_at, by=by)
+        warnings.append(
+            _(
+                "This file was already imported on %(when)s by %(who)s. Importing it again"
+                " records its rows a second time."
+            )
+            % {"when": timezone.localdate(earlier.occurred_at).isoformat(), "who": by or "?"}
+        )
     return ImportPreview(
         kind=parsed.kind,
         format=parsed.format,
@@ -174,6 +200,8 @@ def _preview_out(parsed: ParsedImport, ticket: str | None) -> ImportPreview:
         columns=parsed.columns,
         preview=parsed.preview,
         ticket=ticket,
+        already_imported=already,
+        warnings=warnings,
     )
 
 
@@ -205,10 +233,11 @@ def preview_import(
         )
     except ImportRefused as refused:
         return Status(400, Message(detail=" ".join(refused.messages)))
+    earlier = access.earlier_import_of(request.organisation, parsed.checksum)
     if not parsed.valid:
-        return Status(400, _preview_out(parsed, None))
+        return Status(400, _preview_out(parsed, None, earlier))
     ticket = stash(request.organisation, request.user, kind, content)
-    return Status(200, _preview_out(parsed, ticket))
+    return Status(200, _preview_out(parsed, ticket, earlier))
 
 
 @router.post(
@@ -220,21 +249,23 @@ def preview_import(
 def confirm_import(
     request: OrganisationRequest, org: str, payload: ImportConfirmIn
 ) -> Status[ImportResult]:
-    stashed = unstash(request.organisation, request.user, payload.ticket)
-    if stashed is None:
-        raise ValidationError("This preview has expired or is not yours; preview the file again.")
-    kind, content = stashed
-    parsed = parse_import(
-        organisation=request.organisation,
-        actor=request.user,
-        kind=kind,
-        content=content,
-        may_import_identity="casework.view_identity" in request.permissions,
-    )
-    counts = actions.import_records(
-        actor=request.user, organisation=request.organisation, parsed=parsed, request=request
-    )
-    forget(payload.ticket)
+    try:
+        parsed, counts = actions.confirm_import(
+            actor=request.user,
+            organisation=request.organisation,
+            ticket=payload.ticket,
+            may_import_identity="casework.view_identity" in request.permissions,
+            request=request,
+        )
+    except TicketRefused as refused:
+        if refused.already_claimed:
+            message = _(
+                "This preview was already confirmed, or is being imported right now: a file"
+                " is imported once per preview. Nothing more was written."
+            )
+        else:
+            message = "This preview has expired or is not yours; preview the file again."
+        raise ValidationError(message) from None
     return Status(201, ImportResult(rows=len(parsed.values), created=counts))
 
 

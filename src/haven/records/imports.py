@@ -690,6 +690,41 @@ def unstash(organisation: Organisation, actor: User, ticket: str) -> tuple[Kind,
     return kind, base64.b64decode(payload["content"])
 
 
+def _claim_key(actor: User, ticket: str) -> str:
+    return f"haven:records:import-claim:{actor.pk}:{ticket}"
+
+
+class TicketRefused(Exception):
+    """A confirmation names a ticket it may not use: expired, someone else's, or used."""
+
+    def __init__(self, *, already_claimed: bool) -> None:
+        super().__init__("already claimed" if already_claimed else "expired")
+        self.already_claimed = already_claimed
+
+
+def claim(organisation: Organisation, actor: User, ticket: str) -> tuple[Kind, bytes]:
+    """The file a ticket names, for the one confirmation that claims it first.
+
+    ``cache.add`` is atomic in every backend Haven uses (a unique key in the database
+    cache, ``SET NX`` in Redis), so of two parallel confirmations one gets the file and
+    the other ``TicketRefused(already_claimed=True)``. The claim outlives the stash.
+    """
+    if not ticket or len(ticket) > 64:
+        raise TicketRefused(already_claimed=False)
+    if not cache.add(_claim_key(actor, ticket), True, STASH_SECONDS):
+        raise TicketRefused(already_claimed=True)
+    stashed = unstash(organisation, actor, ticket)
+    if stashed is None:
+        cache.delete(_claim_key(actor, ticket))
+        raise TicketRefused(already_claimed=False)
+    return stashed
+
+
+def release(actor: User, ticket: str) -> None:
+    """Give a claimed ticket back after an import that wrote nothing, to try it again."""
+    cache.delete(_claim_key(actor, ticket))
+
+
 def forget(ticket: str) -> None:
     cache.delete(_stash_key(ticket))
 

@@ -24,10 +24,9 @@ from haven.records.imports import (
     MAX_BYTES,
     ImportRefused,
     ParsedImport,
-    forget,
+    TicketRefused,
     parse_import,
     stash,
-    unstash,
 )
 from haven.records.tasks import pending_run
 
@@ -174,38 +173,43 @@ def import_page(request: OrganisationRequest) -> HttpResponse:
     except ImportRefused as refused:
         form.add_error("file", refused)
         return render(request, "records/import.html", _import_context(form), status=400)
+    earlier = access.earlier_import_of(request.organisation, parsed.checksum)
     if not parsed.valid:
-        return render(request, "records/import.html", _import_context(form, parsed), status=400)
+        context = _import_context(form, parsed, earlier=earlier)
+        return render(request, "records/import.html", context, status=400)
     ticket = stash(request.organisation, request.user, kind, content)
     confirm = ConfirmImportForm(initial={"ticket": ticket})
-    return render(
-        request, "records/import.html", _import_context(form, parsed, confirm_form=confirm)
-    )
+    context = _import_context(form, parsed, confirm_form=confirm, earlier=earlier)
+    return render(request, "records/import.html", context)
 
 
 def _confirm_import(request: OrganisationRequest) -> HttpResponse:
     confirm = ConfirmImportForm(request.POST)
-    stashed = unstash(request.organisation, request.user, confirm.data.get("ticket", ""))
-    if not confirm.is_valid() or stashed is None:
-        problem = _("This preview has expired. Upload the file again.")
+    ticket = confirm.cleaned_data["ticket"] if confirm.is_valid() else ""
+    try:
+        parsed, counts = actions.confirm_import(
+            actor=request.user,
+            organisation=request.organisation,
+            ticket=ticket,
+            may_import_identity=_identity_allowed(request),
+            request=request,
+        )
+    except TicketRefused as refused:
+        if refused.already_claimed:
+            problem = _(
+                "This preview was already confirmed, or is being imported right now: a file"
+                " is imported once per preview. Nothing more was written."
+            )
+        else:
+            problem = _("This preview has expired. Upload the file again.")
         context = _import_context(ImportForm(), problems=[problem])
         return render(request, "records/import.html", context, status=400)
-    kind, content = stashed
-    parsed = parse_import(
-        organisation=request.organisation,
-        actor=request.user,
-        kind=kind,
-        content=content,
-        may_import_identity=_identity_allowed(request),
-    )
-    try:
-        counts = actions.import_records(
-            actor=request.user, organisation=request.organisation, parsed=parsed, request=request
-        )
-    except ValidationError as error:
-        context = _import_context(ImportForm(), parsed, problems=error.messages)
+    except actions.ImportNotWritten as error:
+        context = _import_context(ImportForm(), error.parsed, problems=error.messages)
         return render(request, "records/import.html", context, status=400)
-    forget(confirm.cleaned_data["ticket"])
+    except ValidationError as error:
+        context = _import_context(ImportForm(), problems=error.messages)
+        return render(request, "records/import.html", context, status=400)
     rows = len(parsed.values)
     messages.success(
         request,
