@@ -11,6 +11,7 @@ from django_scopes import scopes_disabled
 
 from haven.organisations.models import Membership, Network, Organisation
 from haven.privacy.models import AuditEvent
+from haven.timezones import zone_name_for
 
 
 def audit_events(action: str, **filters: Any) -> list[AuditEvent]:
@@ -31,6 +32,6 @@ def membership_of(network: Network, organisation: Organisation) -> Membership:
 
 
 def coalition_today() -> date:
-    """Today where the coalition is (Belgium): its pages and API run in its time zone, a day
-    ahead of UTC in the last hour before midnight UTC."""
-    return timezone.localdate(timezone=ZoneInfo("Europe/Brussels"))
+    """Today in the coalition's time zone (Belgium's, unless the suite runs every
+    organisation in UTC), which its pages and API run in."""
+    return timezone.localdate(timezone=ZoneInfo(zone_name_for("", "BE")))
