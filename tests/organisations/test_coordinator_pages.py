@@ -188,7 +188,7 @@ def test_ending_on_a_malformed_or_too_early_date_is_refused(cora, coalition, sou
     membership = membership_of(coalition, south)
     Membership.objects.filter(pk=membership.pk).update(since=date(2020, 1, 1))
     response = client_for(cora).post(
-        url("network_membership_end", membership_id=membership.pk), {"until": until}
+        url("network_membership_end", membership_id=membership.pk), {"end-until": until}
     )
     assert response.status_code == 400
     membership.refresh_from_db()

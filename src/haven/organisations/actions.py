@@ -6,7 +6,7 @@ import copy
 import secrets
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -33,20 +33,32 @@ MEMBERSHIP_FIELDS = ("category", "since", "until")
 _TEXT_FIELDS = ("name", "short_name", "kind", "country", "city", "website")
 
 
-class DuplicateOrganisation(ValidationError):
-    """Refusal to create an organisation the directory already holds; names the existing one."""
+DuplicateChange = Literal["joining", "entry", "renaming"]
 
-    def __init__(self, existing: Organisation) -> None:
+
+class DuplicateOrganisation(ValidationError):
+    """Refusal of a name and country the directory already holds; names the existing entry,
+    and says what to do for the change refused: ``joining`` a network, adding a bare
+    ``entry``, or ``renaming`` one."""
+
+    def __init__(self, existing: Organisation, *, change: DuplicateChange = "joining") -> None:
         self.existing = existing
+        if change == "renaming":
+            message = _(
+                "Another organisation in the directory already has this name in this "
+                "country: %(name)s (%(country)s, id %(id)s). Choose a name that tells them "
+                "apart."
+            )
+        elif change == "entry":
+            message = _("%(name)s (%(country)s) is already in the directory (id %(id)s).")
+        else:
+            message = _(
+                "%(name)s (%(country)s) is already in the directory (id %(id)s): "
+                "add it as a member instead."
+            )
         country = existing.country.name if existing.country else _("no country")
         super().__init__(
-            {
-                "name": _(
-                    "%(name)s (%(country)s) is already in the directory (id %(id)s): "
-                    "add it as a member instead."
-                )
-                % {"name": existing.name, "country": country, "id": existing.pk}
-            },
+            {"name": message % {"name": existing.name, "country": country, "id": existing.pk}}
         )
 
 
@@ -81,7 +93,7 @@ def _normalise_languages(value: object) -> object:
     return value
 
 
-def _check_organisation(organisation: Organisation) -> None:
+def _check_organisation(organisation: Organisation, *, change: DuplicateChange) -> None:
     errors: dict[str, list[str]] = {}
     try:
         organisation.full_clean(exclude=["slug"], validate_unique=False, validate_constraints=False)
@@ -98,7 +110,7 @@ def _check_organisation(organisation: Organisation) -> None:
         organisation.name, str(organisation.country or ""), exclude_id=organisation.pk
     )
     if duplicate is not None:
-        raise DuplicateOrganisation(duplicate)
+        raise DuplicateOrganisation(duplicate, change=change)
 
 
 def _check_dates(days: Mapping[str, date | None]) -> None:
@@ -238,7 +250,7 @@ def create_member_organisation(
     values = _normalise_organisation_values(organisation_values)
     values.setdefault("kind", OrganisationKind.NGO)
     organisation = Organisation(**values)
-    _check_organisation(organisation)
+    _check_organisation(organisation, change="joining")
     _check_category(category)
     with transaction.atomic():
         _save_new_organisation(organisation)
@@ -314,7 +326,7 @@ def update_organisation(
     candidate = copy.copy(organisation)
     for field in changed:
         setattr(candidate, field, values[field])
-    _check_organisation(candidate)
+    _check_organisation(candidate, change="renaming")
     with transaction.atomic():
         candidate.save(update_fields=[*changed, "updated_at"])
         audit.record(
@@ -419,7 +431,7 @@ def create_organisation(
     values = _normalise_organisation_values(organisation_values)
     values.setdefault("kind", OrganisationKind.NGO)
     organisation = Organisation(**values)
-    _check_organisation(organisation)
+    _check_organisation(organisation, change="entry")
     with transaction.atomic():
         _save_new_organisation(organisation)
         audit.record(

@@ -124,6 +124,10 @@ class OrganisationSearchForm(forms.Form):
 
 
 class EndMembershipForm(forms.Form):
+    # Shares the membership page with MembershipForm, whose "until" would give two
+    # elements the same id.
+    prefix = "end"
+
     until = forms.DateField(
         label=_("Last day"),
         required=False,
