@@ -9,13 +9,16 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
 from haven.accounts.models import User
-from haven.events import actions, tasks
-from haven.events.models import Event
+from haven.events import access, actions, tasks
+from haven.events.models import Event, Registration
 from haven.organisations.models import Organisation
+from haven.privacy.models import AuditEvent
+from tests.conftest import bearer, client_for
 from tests.events.world import published_event
 from tests.letters.conftest import html_part
 
@@ -107,3 +110,103 @@ def test_a_registrant_reads_the_venue_in_the_confirmation_and_on_their_page(
     assert page.status_code == 200
     assert ADDRESS in page.content.decode()
     assert "the venue is given to registrants" not in page.content.decode()
+
+
+# --- withdrawing ------------------------------------------------------------------------------
+
+
+def _registered(event: Event, email: str = "ana@example.org") -> str:
+    """Register someone; the path of their own page."""
+    registered = actions.register(event=event, name="Ana", email=email, answers={})
+    assert registered.booker is not None
+    return reverse(
+        "event_registration",
+        kwargs={**_kwargs(event), "token": access.manage_token(registered.booker)},
+    )
+
+
+def test_withdrawing_needs_a_reason_and_a_public_event(adam: User, north: Organisation) -> None:
+    event = published_event(north, adam)
+    client = Client()
+    path = f"/api/orgs/north/events/{event.pk}/status"
+    refused = client.post(
+        path, json.dumps({"move": "withdraw"}), content_type="application/json", **bearer(adam)
+    )
+    assert refused.status_code == 400
+    assert "reason" in json.loads(refused.content)["detail"]
+    event.refresh_from_db()
+    assert event.status == "published"
+    draft = actions.create_event(
+        actor=adam,
+        owner=north,
+        title="Draft",
+        language="en",
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+    )
+    with pytest.raises(ValidationError):
+        actions.move_event(actor=adam, event=draft, move="withdraw", reason="Mistake")
+
+
+def test_a_withdrawn_event_leaves_every_public_page_and_registrants_are_told(
+    adam: User, north: Organisation
+) -> None:
+    event = published_event(north, adam, title="Taken down", capacity=5)
+    own_page = _registered(event)
+    tasks.send_notices.call()
+    mail.outbox.clear()
+    client = Client()
+    answer = client.post(
+        f"/api/orgs/north/events/{event.pk}/status",
+        json.dumps({"move": "withdraw", "reason": "Threats against the venue"}),
+        content_type="application/json",
+        **bearer(adam),
+    )
+    assert answer.status_code == 200
+    assert json.loads(answer.content)["status"] == "withdrawn"
+    tasks.send_event_withdrawn.call(event.pk)
+    [message] = [message for message in mail.outbox if message.to == ["ana@example.org"]]
+    assert "Withdrawn: Taken down" in message.subject
+    assert "Threats against the venue" in str(message.body)
+    for name in ("event_public", "event_programme", "event_calendar", "event_register"):
+        gone = client.get(reverse(name, kwargs=_kwargs(event)))
+        assert gone.status_code == 410, name
+        assert "Taken down" not in gone.content.decode()
+    assert client.get(own_page).status_code == 410
+    assert "Taken down" not in client.get(reverse("events_public")).content.decode()
+    assert "Taken down" not in client.get(reverse("events_feed")).content.decode()
+    assert json.loads(client.get("/api/events").content) == []
+    assert client.get(f"/api/events/north/{event.slug}").status_code == 410
+    registering = client.post(
+        f"/api/events/north/{event.slug}/registrations",
+        json.dumps({"name": "Bo", "email": "bo@example.org"}),
+        content_type="application/json",
+    )
+    assert registering.status_code == 410
+    assert AuditEvent.unscoped.filter(action="event.withdraw", object_id=str(event.pk)).exists()
+    # The owner keeps it all, and it no longer changes.
+    staff = client_for(adam)
+    detail = staff.get(reverse("event_detail", kwargs={"org": "north", "event_id": event.pk}))
+    assert "Threats against the venue" in detail.content.decode()
+    assert Registration.objects.filter(event=event).count() == 1
+    with pytest.raises(ValidationError):
+        actions.update_event(actor=adam, event=event, changes={"title": "Back"})
+
+
+def test_the_owner_confirms_before_the_event_is_withdrawn(adam: User, north: Organisation) -> None:
+    event = published_event(north, adam, title="Doubtful")
+    _registered(event)
+    staff = client_for(adam)
+    path = reverse("event_move", kwargs={"org": "north", "event_id": event.pk})
+    asked = staff.post(path, {"move": "withdraw", "reason": "Venue unsafe"})
+    assert asked.status_code == 200
+    page = asked.content.decode()
+    assert "Withdraw “Doubtful”?" in page
+    assert "The 1 person registered or waiting is told by e-mail" in page
+    event.refresh_from_db()
+    assert event.status == "published"
+    done = staff.post(path, {"move": "withdraw", "reason": "Venue unsafe", "confirm": "yes"})
+    assert done.status_code == 302
+    event.refresh_from_db()
+    assert (event.status, event.withdrawal_reason) == ("withdrawn", "Venue unsafe")
+    assert event.withdrawn_at is not None

@@ -204,7 +204,8 @@ def published_events(now: datetime | None = None, *, past: bool = False) -> Quer
 
 
 def public_event(org: str, slug: str) -> Event:
-    """A published (or cancelled) event by its owner's slug and its own, or 404 (drafts too)."""
+    """A published, cancelled or withdrawn event by its owner's slug and its own, or 404
+    (drafts too); the pages of a withdrawn one answer 410."""
     with scopes_disabled():
         event = (
             Event.objects.select_related("owner")

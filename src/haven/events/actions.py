@@ -127,6 +127,8 @@ LATEST_YEARS_AHEAD = 10
 MOVES: dict[str, tuple[str, ...]] = {
     "publish": (EventStatus.DRAFT,),
     "cancel": (EventStatus.DRAFT, EventStatus.PUBLISHED),
+    # A draft was never public: there is nothing to take down.
+    "withdraw": (EventStatus.PUBLISHED, EventStatus.CANCELLED),
 }
 
 
@@ -331,6 +333,8 @@ def update_event(
             return current
         if current.status == EventStatus.CANCELLED:
             raise ValidationError(_("A cancelled event can no longer change."))
+        if current.status == EventStatus.WITHDRAWN:
+            raise ValidationError(_("A withdrawn event can no longer change."))
         candidate = copy.copy(current)
         for name in changed:
             setattr(candidate, name, values[name])
@@ -364,12 +368,15 @@ def move_event(
     reason: str = "",
     request: HttpRequest | None = None,
 ) -> Event:
-    """Publish the event, or cancel it (everyone registered is told, with the reason)."""
+    """Publish the event, cancel it, or withdraw it from every public page (everyone
+    registered is told, with the reason)."""
     if move not in MOVES:
         raise ValidationError({"move": _("Unknown step.")})
     reason = reason.strip()[:500]
     if move == "cancel" and not reason:
         raise ValidationError({"reason": _("Say why the event is cancelled: registrants read it.")})
+    if move == "withdraw" and not reason:
+        raise ValidationError({"reason": _("Say why the event is withdrawn: registrants read it.")})
     with transaction.atomic():
         event = Event.objects.select_for_update().select_related("owner").get(pk=event.pk)
         if event.status not in MOVES[move]:
@@ -381,6 +388,20 @@ def move_event(
         if move == "publish":
             event.status, event.published_at = EventStatus.PUBLISHED, now
             event.save(update_fields=["status", "published_at", "updated_at"])
+        elif move == "withdraw":
+            was_published = event.status == EventStatus.PUBLISHED
+            event.status, event.withdrawn_at, event.withdrawal_reason = (
+                EventStatus.WITHDRAWN,
+                now,
+                reason,
+            )
+            event.save(update_fields=["status", "withdrawn_at", "withdrawal_reason", "updated_at"])
+            # Registrants of a cancelled event were told it will not take place already.
+            if was_published:
+                from haven.events.tasks import send_event_withdrawn
+
+                withdrawn_id = event.pk
+                transaction.on_commit(lambda: send_event_withdrawn.enqueue(withdrawn_id))
         else:
             was_published = event.status == EventStatus.PUBLISHED
             event.status, event.cancelled_at, event.cancel_reason = (

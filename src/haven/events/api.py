@@ -113,6 +113,8 @@ class EventOut(Schema):
     published_at: datetime | None
     cancelled_at: datetime | None
     cancel_reason: str
+    withdrawn_at: datetime | None
+    withdrawal_reason: str
     texts: list[EventTextOut]
     partners: list[PartnerOut]
 
@@ -155,8 +157,14 @@ class EventIn(EventFields):
 
 
 class EventMoveIn(Body):
-    move: Literal["publish", "cancel"]
-    reason: str = Field("", max_length=500)
+    move: Literal["publish", "cancel", "withdraw"] = Field(
+        ...,
+        description=(
+            "withdraw: off every public page (410), registrants e-mailed; the event stays "
+            "the owner's"
+        ),
+    )
+    reason: str = Field("", max_length=500, description="Required to cancel or withdraw.")
 
 
 class EventTextIn(Body):
@@ -642,7 +650,7 @@ def update_event(
 @router.post(
     "/orgs/{org}/events/{event_id}/status",
     response={200: EventOut, 400: Message},
-    summary="Publish or cancel an event (a cancellation needs a reason)",
+    summary="Publish, cancel or withdraw an event (cancelling and withdrawing need a reason)",
 )
 @api_organisation_operation("advocacy.manage")
 def move_event(
@@ -1275,7 +1283,7 @@ def public_events(
 
 @router.get(
     "/events/{org}/{event}",
-    response=PublicEvent,
+    response={200: PublicEvent, 410: Message},
     auth=None,
     summary=(
         "A published event with its programme (public; never the meeting link, nor the "
@@ -1283,8 +1291,10 @@ def public_events(
     ),
 )
 @api_public_operation
-def public_event(request: HttpRequest, org: str, event: str) -> PublicEvent:
+def public_event(request: HttpRequest, org: str, event: str) -> Status[Message] | PublicEvent:
     found = access.public_event(org, event)
+    if found.status == EventStatus.WITHDRAWN:
+        return Status(410, Message(detail=withdrawn_answer()))
     with scope(organisation=found.owner):
         programme = [_session_out(session) for session in access.programme_of(found)]
         questions = [_question_out(question) for question in access.questions_of(found)]
@@ -1318,6 +1328,10 @@ def public_event(request: HttpRequest, org: str, event: str) -> PublicEvent:
     )
 
 
+def withdrawn_answer() -> str:
+    return _("This event was withdrawn by its organisers.")
+
+
 def register_answer() -> str:
     return _(
         "Thank you. Unless this address is already registered for the event, an e-mail with "
@@ -1327,13 +1341,15 @@ def register_answer() -> str:
 
 @router.post(
     "/events/{org}/{event}/registrations",
-    response={202: Message, 400: Message, 429: Message},
+    response={202: Message, 400: Message, 410: Message, 429: Message},
     auth=None,
     summary="Register (public); the answer is the same whether or not the address registered",
 )
 @api_public_operation
 def register(request: HttpRequest, org: str, event: str, payload: RegisterIn) -> Status[Message]:
     found, questions = access.event_for_registration(org, event)
+    if found.status == EventStatus.WITHDRAWN:
+        return Status(410, Message(detail=withdrawn_answer()))
     address = checked_email(str(payload.email))
     check_public_submission(request, scope="event-register", address=canonical_email(address))
     with scope(organisation=found.owner):

@@ -28,6 +28,7 @@ from django.utils.translation import pgettext
 
 from haven.events.models import (
     Event,
+    EventStatus,
     EventText,
     Question,
     QuestionKind,
@@ -175,7 +176,9 @@ def _calendar_event(event: Event, language: str, *, registrant: bool) -> icalend
     location = place_of(event) if registrant else public_place_of(event)
     if location:
         entry.add("location", location)
-    entry.add("status", "CANCELLED" if event.status == "cancelled" else "CONFIRMED")
+    # A calendar drops its copy of a cancelled or withdrawn event.
+    off = event.status in (EventStatus.CANCELLED, EventStatus.WITHDRAWN)
+    entry.add("status", "CANCELLED" if off else "CONFIRMED")
     # A change of time or place must replace the copy in the calendar, not add one.
     entry.add("sequence", int(event.updated_at.timestamp()) if event.updated_at else 0)
     return entry

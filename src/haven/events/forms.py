@@ -221,8 +221,16 @@ class EventCreateForm(EventForm):
 
 
 class MoveForm(forms.Form):
-    move = forms.ChoiceField(choices=[("publish", _("Publish")), ("cancel", _("Cancel the event"))])
+    move = forms.ChoiceField(
+        choices=[
+            ("publish", _("Publish")),
+            ("cancel", _("Cancel the event")),
+            ("withdraw", _("Withdraw the event")),
+        ]
+    )
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+    # Withdrawing asks first: the first button shows what it does, this one does it.
+    confirm = forms.ChoiceField(choices=[("", ""), ("yes", "yes")], required=False)
 
 
 class TextForm(forms.Form):

@@ -44,6 +44,8 @@ class EventStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PUBLISHED = "published", _("Published")
     CANCELLED = "cancelled", pgettext_lazy("event status", "Cancelled")
+    # Taken off every public page (410 Gone); the owner keeps the event and its registrants.
+    WITHDRAWN = "withdrawn", pgettext_lazy("event status", "Withdrawn")
 
 
 class Visibility(models.TextChoices):
@@ -121,6 +123,8 @@ class Event(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_reason = models.CharField(_("reason for withdrawal"), max_length=500, blank=True)
     reminders_sent_at = models.DateTimeField(null=True, blank=True)
     anonymised_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(

@@ -193,10 +193,22 @@ def _event_context(
     }
 
 
+def _gone(request: HttpRequest, event: Event) -> HttpResponse | None:
+    """The 410 of a withdrawn event, which says so without any of its text (as a withdrawn
+    news post); None for an event still public."""
+    if event.status != EventStatus.WITHDRAWN:
+        return None
+    response = render(request, "events/public/withdrawn.html", {"event": event}, status=410)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @public_view
 @require_GET
 def event_public(request: HttpRequest, org: str, event: str) -> HttpResponse:
     found = access.public_event(org, event)
+    if (gone := _gone(request, found)) is not None:
+        return gone
     return render(request, "events/public/event.html", _event_context(request, found))
 
 
@@ -204,6 +216,8 @@ def event_public(request: HttpRequest, org: str, event: str) -> HttpResponse:
 @require_GET
 def event_programme(request: HttpRequest, org: str, event: str) -> HttpResponse:
     found = access.public_event(org, event)
+    if (gone := _gone(request, found)) is not None:
+        return gone
     return render(request, "events/public/programme.html", _event_context(request, found))
 
 
@@ -211,6 +225,8 @@ def event_programme(request: HttpRequest, org: str, event: str) -> HttpResponse:
 @require_GET
 def event_calendar(request: HttpRequest, org: str, event: str) -> HttpResponse:
     found = access.public_event(org, event)
+    if (gone := _gone(request, found)) is not None:
+        return gone
     body = content.calendar_file([found], language=request.LANGUAGE_CODE, name=found.title)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{found.slug}.ics"'
@@ -224,6 +240,8 @@ def event_calendar(request: HttpRequest, org: str, event: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def event_register(request: HttpRequest, org: str, event: str) -> HttpResponse:
     found = access.public_event(org, event)
+    if (gone := _gone(request, found)) is not None:
+        return gone
     accepts = access.accepts_registrations(found)
     full_closed = accepts and found.full and not found.waiting_list
     open_to_post = accepts and not full_closed
@@ -282,6 +300,8 @@ def event_register(request: HttpRequest, org: str, event: str) -> HttpResponse:
 @require_GET
 def event_registered(request: HttpRequest, org: str, event: str) -> HttpResponse:
     found = access.public_event(org, event)
+    if (gone := _gone(request, found)) is not None:
+        return gone
     return render(request, "events/public/registered.html", _event_context(request, found))
 
 
@@ -301,6 +321,8 @@ def _private(response: HttpResponse) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def event_registration(request: HttpRequest, org: str, event: str, token: str) -> HttpResponse:
     found = access.public_event(org, event)
+    if (gone := _gone(request, found)) is not None:
+        return gone
     registration = access.registration_from_manage_token(found, token)
     if registration is None:
         return _private(
@@ -428,6 +450,8 @@ def _registration_context(
 @require_GET
 def event_join(request: HttpRequest, org: str, event: str, token: str) -> HttpResponse:
     found = access.public_event(org, event)
+    if (gone := _gone(request, found)) is not None:
+        return gone
     registration = access.registration_from_join_token(found, token)
     if registration is None:
         return _private(

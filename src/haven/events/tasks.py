@@ -290,6 +290,18 @@ def send_event_cancelled(event_id: int) -> int:
     return _tell_everyone(event, "events/email/event_cancelled", {"reason": event.cancel_reason})
 
 
+@task()
+def send_event_withdrawn(event_id: int) -> int:
+    """Tell everyone registered that the event was withdrawn, and why: its page is gone."""
+    with scopes_disabled():
+        event = Event.objects.select_related("owner").filter(pk=event_id).first()
+    if event is None or event.status != EventStatus.WITHDRAWN:
+        return 0
+    return _tell_everyone(
+        event, "events/email/event_withdrawn", {"reason": event.withdrawal_reason}
+    )
+
+
 def send_reminders(now: datetime | None = None) -> int:
     """Remind the confirmed registrants of events starting within the next day and a half;
     each event is reminded once. How many e-mails went out."""

@@ -140,7 +140,8 @@ def event_detail(request: OrganisationRequest, event_id: int) -> HttpResponse:
         "places_left": places_left,
         "public_url": _public_link(event),
         "can_publish": event.status == EventStatus.DRAFT,
-        "can_cancel": event.status != EventStatus.CANCELLED,
+        "can_cancel": event.status in actions.MOVES["cancel"],
+        "can_withdraw": event.status in actions.MOVES["withdraw"],
         "anonymise_on": actions.anonymisation_due(event),
     }
     return render(request, "events/detail.html", context)
@@ -153,17 +154,25 @@ def event_move(request: OrganisationRequest, event_id: int) -> HttpResponse:
     form = MoveForm(request.POST)
     if not form.is_valid():
         return refused(request, form_errors(form), _back(event))
+    move, reason = form.cleaned_data["move"], form.cleaned_data["reason"].strip()
+    if move == "withdraw" and reason and form.cleaned_data["confirm"] != "yes":
+        # Nothing brings a withdrawn event back: say what it does, and ask again.
+        context = {"event": event, "reason": reason, "counts": access.counts(event)}
+        return render(request, "events/withdraw_confirm.html", context)
     try:
         actions.move_event(
             actor=request.user,
             event=event,
-            move=form.cleaned_data["move"],
-            reason=form.cleaned_data["reason"],
+            move=move,
+            reason=reason,
             request=request,
         )
     except ValidationError as error:
         return refused(request, error.messages, _back(event))
-    messages.success(request, _("Saved."))
+    messages.success(
+        request,
+        _("Withdrawn: the event is off every public page.") if move == "withdraw" else _("Saved."),
+    )
     return redirect(_back(event))
 
 
