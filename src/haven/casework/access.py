@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -182,13 +182,30 @@ def for_person_listing(persons: QuerySet[Person]) -> QuerySet[Person]:
     return persons.only(*LISTED_PERSON_COLUMNS)
 
 
-def record_listing(request: OrganisationRequest, action: str, count: int) -> None:
-    """One audit event for a list page or list call, with the count only."""
+def record_listing(
+    request: OrganisationRequest,
+    action: str,
+    count: int,
+    *,
+    about: uuid.UUID | str | None = None,
+    matched: Iterable[Person] | None = None,
+) -> None:
+    """One audit event for a list page or list call: the count; the person it was filtered
+    to (``about``), so that "who read this person's history?" finds it; and, for a search
+    by name or phone, the persons it found (never the words searched)."""
+    details: dict[str, Any] = {"count": count}
+    if matched is not None:
+        # "Is this person with you?" asked through a staff member: the DPO sees who was
+        # found, as if each had been opened.
+        details["identity_search"] = True
+        details["matched"] = [str(person.pk) for person in matched]
     audit.record(
         action,
         actor=request.user,
         organisation=request.organisation,
-        details={"count": count},
+        object_type="casework.person" if about is not None else "",
+        object_id=str(about) if about is not None else "",
+        details=details,
         request=request,
     )
 

@@ -239,7 +239,9 @@ def list_persons(request: OrganisationRequest, org: str, filters: Query[PersonQu
         ),
     )
     items = list(persons[filters.offset : filters.offset + filters.limit])
-    access.record_listing(request, "person.listed", len(items))
+    access.record_listing(
+        request, "person.listed", len(items), matched=items if filters.name else None
+    )
     return PersonPage(count=persons.count(), items=[_person_out(p) for p in items])
 
 
@@ -694,7 +696,7 @@ def list_cases(request: OrganisationRequest, org: str, filters: Query[CaseQuery]
             else cases.exclude(status__in=access.OPEN_STATUSES)
         )
     items = list(cases[filters.offset : filters.offset + filters.limit])
-    access.record_listing(request, "case.listed", len(items))
+    access.record_listing(request, "case.listed", len(items), about=filters.person_id)
     return CasePage(count=cases.count(), items=[_case_out(case) for case in items])
 
 
@@ -862,9 +864,7 @@ def _settings_out(request: OrganisationRequest) -> SettingsOut:
         person_retention_months=current.person_retention_months,
         call_retention_months=current.call_retention_months,
         time_zone=current.time_zone,
-        time_zone_in_use=zone_name_for(
-            current.time_zone, request.organisation.country.code or ""
-        ),
+        time_zone_in_use=zone_name_for(current.time_zone, request.organisation.country.code or ""),
     )
 
 

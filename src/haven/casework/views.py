@@ -103,7 +103,12 @@ def person_list(request: OrganisationRequest) -> HttpResponse:
         # was looking for someone in particular, and the form says what to correct.
         persons = persons.none()
     page = Paginator(persons, PER_PAGE).get_page(request.GET.get("page"))
-    access.record_listing(request, "person.listed", len(page.object_list))
+    access.record_listing(
+        request,
+        "person.listed",
+        len(page.object_list),
+        matched=list(page.object_list) if filters.name else None,
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -18,6 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 from django_scopes import scope
 
+from haven.casework import access as casework_access
 from haven.helpline.models import CallChannel, CallerType, CallTopic, HelplineCall
 from haven.privacy import audit
 
@@ -74,15 +75,11 @@ def call_for(request: OrganisationRequest, call_id: uuid.UUID | str) -> Helpline
     return call
 
 
-def record_listing(request: OrganisationRequest, count: int) -> None:
-    """One audit event for a list of calls, with the count only."""
-    audit.record(
-        "helpline_call.listed",
-        actor=request.user,
-        organisation=request.organisation,
-        details={"count": count},
-        request=request,
-    )
+def record_listing(
+    request: OrganisationRequest, count: int, about: uuid.UUID | str | None = None
+) -> None:
+    """One audit event for a list of calls: the count, and the person it was filtered to."""
+    casework_access.record_listing(request, "helpline_call.listed", count, about=about)
 
 
 def calls_on(

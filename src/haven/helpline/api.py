@@ -193,7 +193,7 @@ def list_calls(request: OrganisationRequest, org: str, filters: Query[CallQuery]
         ),
     )
     page = list(calls[filters.offset : filters.offset + filters.limit])
-    access.record_listing(request, len(page))
+    access.record_listing(request, len(page), about=filters.person_id)
     return CallPage(
         count=calls.count(), items=[CallSummary(**_summary_values(call)) for call in page]
     )
