@@ -6,7 +6,6 @@ with ``qrcode``, as SVG for pages and PNG (pypng, pure Python) for e-mail attach
 
 from __future__ import annotations
 
-import html
 import io
 import re
 import zoneinfo
@@ -131,9 +130,8 @@ def plain_text(markdown: str) -> str:
     """A Markdown description as plain text, paragraph by paragraph, for calendar files
     (which show their text as it is)."""
     paragraphs = re.split(r"\n\s*\n", markdown or "")
-    # plain_summary leaves the text HTML-escaped (it is for metadata); a calendar wants it as is.
     return "\n\n".join(
-        html.unescape(plain_summary(paragraph, length=LONGEST_PLAIN))
+        plain_summary(paragraph, length=LONGEST_PLAIN)
         for paragraph in paragraphs
         if paragraph.strip()
     )

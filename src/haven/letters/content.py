@@ -9,6 +9,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import unescape
 from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
@@ -78,9 +79,14 @@ def render_markdown(text: str) -> SafeString:
 
 
 def plain_summary(text: str, length: int = 200) -> str:
-    """The first words of a Markdown text without its markup, for previews and metadata."""
-    html = _MARKDOWN.render(text or "")
-    words = " ".join(nh3.clean(html, tags=set()).split())
+    """The first words of a Markdown text without its markup, for previews and metadata.
+
+    Plain text, as a summary typed by hand: "Fish & chips <3" stays so, and whatever shows
+    it escapes it once (templates do; an HTML feed must).
+    """
+    rendered = _MARKDOWN.render(text or "")
+    # nh3 strips the tags but leaves the text HTML-escaped: unescaped here, once.
+    words = " ".join(unescape(nh3.clean(rendered, tags=set())).split())
     return words if len(words) <= length else words[: length - 1].rsplit(" ", 1)[0] + "…"
 
 

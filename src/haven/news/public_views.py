@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from django_scopes import scopes_disabled
@@ -42,7 +43,8 @@ def post_url(post: Post, language: str | None = None) -> str:
 
 
 def summary_of(text: PostText) -> str:
-    """What lists, feeds and link previews show of a post."""
+    """What lists, feeds and link previews show of a post, as plain text (typed or taken
+    from the body alike): whatever shows it escapes it once."""
     return text.summary or plain_summary(text.body)
 
 
@@ -151,7 +153,9 @@ class PostFeed(Feed):  # type: ignore[type-arg]
         return self._text(item).title
 
     def item_description(self, item: Post) -> str:
-        return summary_of(self._text(item))
+        # Atom1Feed marks the summary type="html": plain text escaped once, so that a reader
+        # shows "<img …>" typed in a summary as text, never as markup.
+        return escape(summary_of(self._text(item)))
 
     def item_link(self, item: Post) -> str:
         return post_url(item, self._text(item).language)
