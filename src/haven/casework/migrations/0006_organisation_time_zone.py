@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0005_statistics_partial_indexes'),
+        ("casework", "0005_statistics_partial_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organisationsettings',
-            name='time_zone',
-            field=models.CharField(blank=True, default='', max_length=64, verbose_name='time zone'),
+            model_name="organisationsettings",
+            name="time_zone",
+            field=models.CharField(blank=True, default="", max_length=64, verbose_name="time zone"),
         ),
     ]
