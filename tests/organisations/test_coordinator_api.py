@@ -75,7 +75,7 @@ def test_coordinator_creates_an_organisation_and_its_membership(client, cora, co
     assert body["organisation"]["languages"] == ["mk", "en"]
     organisation = Organisation.objects.get(pk=body["organisation"]["id"])
     assert membership_of(coalition, organisation).pk == body["id"]
-    [event] = audit_events("directory.organisation_created")
+    [event] = audit_events("directory.organisation_created", organisation=coalition.organisation)
     assert (event.actor, event.organisation) == (cora, coalition.organisation)
 
 
@@ -89,7 +89,7 @@ def test_coordinator_adds_an_existing_organisation_once(client, cora, coalition,
     assert again.status_code == 400
     assert "already a member" in again.json()["detail"]["organisation"][0]
     assert Membership.objects.filter(organisation=elsewhere).count() == 1
-    assert len(audit_events("directory.membership_added")) == 1
+    assert len(audit_events("directory.membership_added", organisation=coalition.organisation)) == 1
 
 
 def test_coordinator_finds_an_organisation_to_add_by_name(client, cora, coalition, elsewhere):
@@ -163,7 +163,7 @@ def test_coordinator_reads_and_changes_a_membership(client, cora, coalition, sou
     assert response.status_code == 200, response.content
     membership.refresh_from_db()
     assert (membership.category, membership.since) == ("supporter", date(2019, 1, 1))
-    [event] = audit_events("directory.membership_updated")
+    [event] = audit_events("directory.membership_updated", organisation=coalition.organisation)
     assert event.details == {"fields": ["category", "since"]}
 
 
@@ -204,7 +204,7 @@ def test_coordinator_ends_a_membership(client, cora, coalition, south):
     response = send(client, "post", f"{MEMBERS}/{membership.pk}/end", cora)
     assert response.status_code == 200, response.content
     assert response.json()["until"] == coalition_today().isoformat()
-    assert len(audit_events("directory.membership_ended")) == 1
+    assert len(audit_events("directory.membership_ended", organisation=coalition.organisation)) == 1
 
 
 def test_a_membership_cannot_end_before_it_started(client, cora, coalition, south):
@@ -228,7 +228,7 @@ def test_coordinator_changes_a_member_organisations_entry(client, cora, coalitio
     assert response.status_code == 200, response.content
     assert response.json()["city"] == "Lille"
     assert snapshot(north)["languages"] == ["fr", "en"]
-    [event] = audit_events("directory.organisation_updated")
+    [event] = audit_events("directory.organisation_updated", organisation=coalition.organisation)
     assert event.details == {"fields": ["city", "languages"]}
 
 

@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from haven.accounts.models import RoleAssignment
 from haven.organisations.models import Membership, Network, Organisation
 
 MEMBER_STATUSES = ("current", "ended", "all")
@@ -128,6 +129,22 @@ def organisation_in_network(network: Network, organisation_id: int) -> Organisat
     if organisation is None:
         raise Http404
     return organisation
+
+
+def has_staff(organisation: Organisation) -> bool:
+    """Whether anyone holds a role in the organisation: a tenant of Haven, whose admins keep
+    its directory entry, rather than an entry of the directory alone."""
+    return RoleAssignment.objects.filter(organisation=organisation).exists()
+
+
+def is_member_now_or_later(network: Network, organisation: Organisation) -> bool:
+    """Whether the organisation has a membership of the network in force or still to start."""
+    today = timezone.localdate()
+    return (
+        network.memberships.filter(organisation=organisation)
+        .filter(Q(until__isnull=True) | Q(until__gte=today))
+        .exists()
+    )
 
 
 def organisation_by_id(organisation_id: int) -> Organisation:

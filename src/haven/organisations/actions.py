@@ -6,6 +6,7 @@ import copy
 import secrets
 from collections.abc import Mapping
 from datetime import date
+from functools import partial
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
@@ -26,6 +27,7 @@ from haven.organisations.models import (
     Organisation,
     OrganisationKind,
 )
+from haven.organisations.tasks import send_membership_notice
 from haven.privacy import audit
 
 ORGANISATION_FIELDS = ("name", "short_name", "kind", "country", "city", "website", "languages")
@@ -180,6 +182,29 @@ def _refuse_overlap(existing: Membership) -> None:
     )
 
 
+def _record_change(
+    action: str,
+    *,
+    actor: User,
+    by: Organisation,
+    subject: Organisation,
+    target: Membership | Organisation,
+    details: Mapping[str, Any],
+    request: HttpRequest | None,
+) -> None:
+    # In the trail of the organisation making the change and of the one it is about, so the
+    # subject's data protection officer sees what a network did to its entry.
+    for organisation in (by, subject) if subject.pk != by.pk else (by,):
+        audit.record(
+            action,
+            actor=actor,
+            organisation=organisation,
+            target=target,
+            details=details,
+            request=request,
+        )
+
+
 def _unique_slug(name: str) -> str:
     base = slugify(name)[:50].strip("-") or "organisation"
     if not Organisation.objects.filter(slug=base).exists():
@@ -257,10 +282,11 @@ def create_member_organisation(
         membership = _membership_for_new(
             network=network, organisation=organisation, category=category, since=since, until=None
         )
-        audit.record(
+        _record_change(
             "directory.organisation_created",
             actor=actor,
-            organisation=network.organisation,
+            by=network.organisation,
+            subject=organisation,
             target=organisation,
             details={
                 "fields": sorted(field for field, value in values.items() if value),
@@ -287,23 +313,47 @@ def add_membership(
         membership = _membership_for_new(
             network=network, organisation=organisation, category=category, since=since, until=None
         )
-        audit.record(
+        _record_change(
             "directory.membership_added",
             actor=actor,
-            organisation=network.organisation,
+            by=network.organisation,
+            subject=organisation,
             target=membership,
             details={"fields": ["category", *(["since"] if since else [])]},
             request=request,
         )
+        # Listing is public and grants the network nothing over the member, but nobody there
+        # agreed to it in Haven: its admins hear of it at once.
+        if access.has_staff(organisation):
+            transaction.on_commit(partial(send_membership_notice.enqueue, membership.pk, actor.pk))
     return membership
 
 
-def _may_edit(acting_organisation: Organisation, organisation: Organisation) -> bool:
+def check_may_edit_entry(acting_organisation: Organisation, organisation: Organisation) -> None:
+    """Refuse, saying why, a change of ``organisation``'s directory entry by
+    ``acting_organisation``: its own (with organisation.edit_profile), or, for the network
+    it runs, a member's without staff of its own whose membership has not ended."""
     if organisation.pk == acting_organisation.pk:
-        return True
-    return Membership.objects.filter(
-        network__organisation=acting_organisation, organisation=organisation
-    ).exists()
+        return
+    network = Network.objects.filter(organisation=acting_organisation).first()
+    if network is None:
+        raise Http404
+    if access.has_staff(organisation):
+        raise ValidationError(
+            _(
+                "%(name)s has its own staff on Haven: only its admins change its directory "
+                "entry. Ask them to correct it."
+            )
+            % {"name": organisation.name}
+        )
+    if not access.is_member_now_or_later(network, organisation):
+        raise ValidationError(
+            _(
+                "%(name)s is no longer a member of the network: its directory entry is no "
+                "longer the network's to change."
+            )
+            % {"name": organisation.name}
+        )
 
 
 def update_organisation(
@@ -314,9 +364,9 @@ def update_organisation(
     changes: Mapping[str, Any],
     request: HttpRequest | None = None,
 ) -> Organisation:
-    """Change a directory entry: a coordinator for its members, an admin for their own."""
-    if not _may_edit(acting_organisation, organisation):
-        raise Http404
+    """Change a directory entry: an admin their own, a coordinator a member's that has no
+    staff of its own (see ``check_may_edit_entry``)."""
+    check_may_edit_entry(acting_organisation, organisation)
     values = _normalise_organisation_values(changes)
     changed = sorted(
         field for field, value in values.items() if getattr(organisation, field) != value
@@ -329,10 +379,11 @@ def update_organisation(
     _check_organisation(candidate, change="renaming")
     with transaction.atomic():
         candidate.save(update_fields=[*changed, "updated_at"])
-        audit.record(
+        _record_change(
             "directory.organisation_updated",
             actor=actor,
-            organisation=acting_organisation,
+            by=acting_organisation,
+            subject=candidate,
             target=candidate,
             details={"fields": changed},
             request=request,
@@ -373,10 +424,11 @@ def update_membership(
             _refuse_overlap(existing)
         membership.category, membership.since, membership.until = category, since, until
         membership.save(update_fields=["category", "since", "until"])
-        audit.record(
+        _record_change(
             "directory.membership_updated",
             actor=actor,
-            organisation=network.organisation,
+            by=network.organisation,
+            subject=membership.organisation,
             target=membership,
             details={"fields": changed},
             request=request,
@@ -405,10 +457,11 @@ def end_membership(
     with transaction.atomic():
         membership.until = until
         membership.save(update_fields=["until"])
-        audit.record(
+        _record_change(
             "directory.membership_ended",
             actor=actor,
-            organisation=membership.network.organisation,
+            by=membership.network.organisation,
+            subject=membership.organisation,
             target=membership,
             details={"fields": ["until"]},
             request=request,

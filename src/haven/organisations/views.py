@@ -332,6 +332,21 @@ def _organisation_page(
     form = OrganisationForm(
         request.POST or None, initial=OrganisationForm.initial_for(organisation)
     )
+    try:
+        actions.check_may_edit_entry(request.organisation, organisation)
+    except ValidationError as error:
+        # Shown, not offered: the entry is another's to keep.
+        return render(
+            request,
+            template,
+            {
+                "subject": organisation,
+                "organisation": request.organisation,
+                "locked": " ".join(error.messages),
+                **context,
+            },
+            status=400 if request.method == "POST" else 200,
+        )
     if request.method == "POST" and form.is_valid():
         try:
             actions.update_organisation(
