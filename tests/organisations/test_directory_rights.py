@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from haven.accounts.permissions import Role
+from haven.organisations.actions import create_organisation
 from haven.organisations.models import Membership, Organisation
 from tests.conftest import bearer, client_for, make_user
 from tests.organisations.helpers import audit_events, membership_of, snapshot
@@ -190,3 +191,13 @@ def test_a_new_organisation_and_each_membership_change_are_in_both_trails(
     for action in ("directory.membership_updated", "directory.membership_ended"):
         events = audit_events(action)
         assert {event.organisation for event in events} == {coalition.organisation, south}
+
+
+def test_an_entry_added_outside_any_network_is_in_both_trails(alice, north):
+    added = create_organisation(
+        actor=alice,
+        acting_organisation=north,
+        organisation_values={"name": "Outside Signatory", "country": "IT"},
+    )
+    events = audit_events("directory.organisation_created")
+    assert {event.organisation for event in events} == {north, added}

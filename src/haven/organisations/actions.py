@@ -487,10 +487,11 @@ def create_organisation(
     _check_organisation(organisation, change="entry")
     with transaction.atomic():
         _save_new_organisation(organisation)
-        audit.record(
+        _record_change(
             "directory.organisation_created",
             actor=actor,
-            organisation=acting_organisation,
+            by=acting_organisation,
+            subject=organisation,
             target=organisation,
             details={"fields": sorted(field for field, value in values.items() if value)},
             request=request,
