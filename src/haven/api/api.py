@@ -154,11 +154,14 @@ def _message_of(error: Mapping[str, Any]) -> str:
 
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return api.create_response(
+    response = api.create_response(
         request,
         {"detail": "Send a valid personal token: Authorization: Bearer haven_…"},
         status=401,
     )
+    # RFC 9110 wants a 401 to name the scheme that would do.
+    response["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 @api.exception_handler(RequestDataTooBig)
