@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -11,25 +13,115 @@ from haven.accounts.models import RoleAssignment, User
 from haven.organisations.models import Organisation
 from haven.privacy.models import AuditEvent
 
+# The audited changes of a user's roles in an organisation: what the staff periods below
+# are read from.
+ROLE_EVENTS = ("roles.changed", "invitation.accepted")
 
-def _trail_of(organisation: Organisation) -> QuerySet[AuditEvent]:
-    staff = list(
-        RoleAssignment.objects.filter(organisation=organisation)
-        .values_list("user_id", flat=True)
-        .distinct()
+
+@dataclass(frozen=True)
+class StaffPeriod:
+    """A stretch of the trail during which a user held a role in the organisation: the
+    events after ``after_seq`` (0: since before the trail knew of it), up to and with
+    ``until_seq`` (None: still), and from ``since`` (a role given outside the trail)."""
+
+    after_seq: int = 0
+    until_seq: int | None = None
+    since: datetime | None = None
+
+    def reach(self) -> Q:
+        bounds = Q(seq__gt=self.after_seq) if self.after_seq else Q()
+        if self.until_seq is not None:
+            bounds &= Q(seq__lte=self.until_seq)
+        if self.since is not None:
+            bounds &= Q(occurred_at__gte=self.since)
+        return bounds
+
+
+def _role_changes(details: Mapping[str, Any], key: str) -> set[str]:
+    value = details.get(key)
+    return {str(role) for role in value} if isinstance(value, list) else set()
+
+
+def staff_periods(organisation: Organisation) -> dict[int, list[StaffPeriod]]:
+    """Everyone who ever held a role in the organisation, with the stretches of the trail
+    during which they did, read from the audited role changes and today's roles."""
+    periods: dict[int, list[StaffPeriod]] = {}
+    held: dict[int, set[str]] = {}
+    opened: dict[int, int] = {}
+    last_left: dict[int, int] = {}
+    changes = (
+        AuditEvent.unscoped.filter(organisation=organisation, action__in=ROLE_EVENTS)
+        .order_by("seq")
+        .values_list("seq", "action", "actor_id", "object_id", "details")
     )
+    for seq, action, actor_id, object_id, details in changes:
+        if action == "invitation.accepted":
+            user_id, added, removed = actor_id, _role_changes(details, "roles"), set()
+        elif object_id.isdigit():
+            user_id = int(object_id)
+            added, removed = _role_changes(details, "added"), _role_changes(details, "removed")
+        else:
+            continue
+        if user_id is None or not (added or removed):
+            continue
+        roles = held.setdefault(user_id, set())
+        if user_id not in opened:
+            # Taking away a role the trail never saw given: it was given outside it (the
+            # first admin, the demo), some time after they last left.
+            opened[user_id] = last_left.get(user_id, 0) if removed else seq
+        roles |= added
+        roles -= removed
+        if not roles:
+            periods.setdefault(user_id, []).append(StaffPeriod(opened.pop(user_id), seq))
+            last_left[user_id] = seq
+    since: dict[int, datetime] = {}
+    for user_id, granted_at in RoleAssignment.objects.filter(organisation=organisation).values_list(
+        "user_id", "granted_at"
+    ):
+        since[user_id] = min(granted_at, since.get(user_id, granted_at))
+    for user_id, granted_at in since.items():
+        if user_id in opened:
+            periods.setdefault(user_id, []).append(StaffPeriod(opened.pop(user_id)))
+        elif user_id in last_left:
+            # Left, then given a role again outside the trail: staff since that role.
+            periods[user_id].append(StaffPeriod(last_left[user_id], since=granted_at))
+        else:
+            periods[user_id] = [StaffPeriod()]
+    # Roles the trail saw given that no longer exist were taken away outside it.
+    for user_id, after_seq in opened.items():
+        periods.setdefault(user_id, []).append(StaffPeriod(after_seq))
+    return periods
+
+
+def _account_events(user_ids: list[int]) -> Q:
     # Sign-ins and API tokens belong to an account, not to an organisation, yet a DPO must
     # see attacks on their own staff's accounts and the tokens that act in the organisation
-    # with their roles: the one deliberate reach across the tenant scope, limited to the
-    # current staff's auth.* events (logins by them, failed logins against their accounts)
-    # and api_token.* events (tokens they made or revoked). No other organisation's object
-    # is ever named by these.
-    sign_ins = Q(organisation__isnull=True, action__startswith="auth.") & (
-        Q(actor_id__in=staff)
-        | Q(object_type="accounts.user", object_id__in=[str(pk) for pk in staff])
+    # with their roles: the one deliberate reach across the tenant scope, limited to auth.*
+    # events (logins by them, failed logins against their accounts, password changes) and
+    # api_token.* events (tokens they made or revoked). No other organisation's object is
+    # ever named by these.
+    sign_ins = Q(action__startswith="auth.") & (
+        Q(actor_id__in=user_ids)
+        | Q(object_type="accounts.user", object_id__in=[str(pk) for pk in user_ids])
     )
-    tokens = Q(organisation__isnull=True, action__startswith="api_token.", actor_id__in=staff)
-    return AuditEvent.unscoped.filter(Q(organisation=organisation) | sign_ins | tokens)
+    tokens = Q(action__startswith="api_token.", actor_id__in=user_ids)
+    return Q(organisation__isnull=True) & (sign_ins | tokens)
+
+
+def _trail_of(organisation: Organisation) -> QuerySet[AuditEvent]:
+    # Each account's events are shown from the time it held a role here, and still after
+    # it left (did they make a token before leaving?), but never from its time elsewhere.
+    reach = Q(organisation=organisation)
+    throughout: list[int] = []
+    for user_id, periods in staff_periods(organisation).items():
+        if periods == [StaffPeriod()]:
+            throughout.append(user_id)
+            continue
+        for period in periods:
+            reach |= _account_events([user_id]) & period.reach()
+    if throughout:
+        reach |= _account_events(throughout)
+    return AuditEvent.unscoped.filter(reach)
 
 
 def audit_outcomes_for(organisation: Organisation) -> list[str]:

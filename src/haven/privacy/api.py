@@ -45,8 +45,9 @@ class AuditEventOut(Schema):
     response=list[AuditEventOut],
     summary="Audit events, newest first",
     description=(
-        "The organisation's audit trail and its staff's sign-ins and API tokens. Page back "
-        "with `before_seq` set to the last `seq` received."
+        "The organisation's audit trail, and the sign-ins and API tokens of its staff and "
+        "former staff from the time they held a role there. Page back with `before_seq` set "
+        "to the last `seq` received."
     ),
 )
 @api_organisation_operation("audit.view")
