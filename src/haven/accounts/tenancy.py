@@ -157,6 +157,27 @@ def must_enrol_mfa(user: User, request: HttpRequest | None = None) -> bool:
     return not standing.has_second_factor
 
 
+_REFUSAL_RECORDED_ATTRIBUTE = "_haven_refusal_recorded"
+
+
+def _record_refusal(
+    request: HttpRequest,
+    user: User,
+    organisation: Organisation | None,
+    outcome: str,
+    details: dict[str, str],
+) -> None:
+    audit.record(
+        "access.refused",
+        actor=user,
+        organisation=organisation,
+        outcome=outcome,
+        details=details,
+        request=request,
+    )
+    setattr(request, _REFUSAL_RECORDED_ATTRIBUTE, True)
+
+
 def authorise(
     request: HttpRequest, user: User, slug: str, permission: str
 ) -> tuple[Organisation, frozenset[str], frozenset[str]]:
@@ -166,28 +187,38 @@ def authorise(
     if organisation is None:
         # Only now look the slug up, so the refusal names the organisation it was aimed at.
         known = Organisation.objects.filter(slug=slug).first() if len(slug) <= 60 else None
-        audit.record(
-            "access.refused",
-            actor=user,
-            organisation=known,
-            outcome="not_found",
-            details={"path": request.path[:200]},
-            request=request,
-        )
+        _record_refusal(request, user, known, "not_found", {"path": request.path[:200]})
         raise Http404
     roles = standing.roles_in(organisation)
     granted = permissions_for(roles)
     if permission not in granted:
-        audit.record(
-            "access.refused",
-            actor=user,
-            organisation=organisation,
-            outcome="forbidden",
-            details={"path": request.path[:200], "permission": permission},
-            request=request,
+        _record_refusal(
+            request,
+            user,
+            organisation,
+            "forbidden",
+            {"path": request.path[:200], "permission": permission},
         )
         raise PermissionDenied(_("Your roles in this organisation do not allow this."))
     return organisation, roles, granted
+
+
+def record_refusal_within(
+    request: HttpRequest, user: User, organisation: Organisation, permission: str
+) -> None:
+    """Audit a refusal made inside a view or an operation, once per request."""
+    # The permission a route declares is checked by ``authorise``; a finer one (identifying
+    # fields, a search by name) is refused by the body, which raises PermissionDenied
+    # without recording it. The event is the one ``authorise`` writes.
+    if getattr(request, _REFUSAL_RECORDED_ATTRIBUTE, False):
+        return
+    _record_refusal(
+        request,
+        user,
+        organisation,
+        "forbidden",
+        {"path": request.path[:200], "permission": permission},
+    )
 
 
 def _mfa_redirect(request: HttpRequest) -> HttpResponse:
@@ -217,7 +248,11 @@ def organisation_view(permission: str) -> Callable[[View], View]:
             scoped = cast(OrganisationRequest, request)
             scoped.organisation, scoped.roles, scoped.permissions = organisation, roles, granted
             with scope(organisation=organisation):
-                return cast(HttpResponse, view(scoped, *args, **kwargs))
+                try:
+                    return cast(HttpResponse, view(scoped, *args, **kwargs))
+                except PermissionDenied:
+                    record_refusal_within(request, user, organisation, permission)
+                    raise
 
         return _mark(cast(View, wrapper), AccessRule("organisation", permission))
 
@@ -260,7 +295,11 @@ def api_organisation_operation(permission: str) -> Callable[[View], View]:
             scoped = cast(OrganisationRequest, request)
             scoped.organisation, scoped.roles, scoped.permissions = organisation, roles, granted
             with scope(organisation=organisation):
-                return operation(scoped, *args, org=org, **kwargs)
+                try:
+                    return operation(scoped, *args, org=org, **kwargs)
+                except PermissionDenied:
+                    record_refusal_within(request, user, organisation, permission)
+                    raise
 
         return _mark(cast(View, wrapper), AccessRule("organisation", permission))
 
