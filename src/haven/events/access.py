@@ -194,9 +194,13 @@ def published_events(now: datetime | None = None, *, past: bool = False) -> Quer
     asked. Never an invitation-only one: its invitees reach it by its link."""
     moment = now or timezone.now()
     with scopes_disabled():
-        events = Event.objects.select_related("owner").filter(
-            status__in=(EventStatus.PUBLISHED, EventStatus.CANCELLED),
-            visibility=Visibility.PUBLIC,
+        events = (
+            Event.objects.select_related("owner")
+            .prefetch_related("texts")
+            .filter(
+                status__in=(EventStatus.PUBLISHED, EventStatus.CANCELLED),
+                visibility=Visibility.PUBLIC,
+            )
         )
         if past:
             return events.filter(ends_at__lt=moment).order_by("-starts_at")

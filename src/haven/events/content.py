@@ -91,6 +91,20 @@ def text_in(event: Event, language: str) -> tuple[str, str]:
     return event.title, event.description
 
 
+def shown_language(event: Event, language: str) -> str:
+    """The language ``text_in`` gives the title and description in, for ``lang``."""
+    if language != event.language and _translation(event, language) is not None:
+        return language
+    return event.language
+
+
+def text_languages(event: Event) -> list[str]:
+    """The languages the title and description are written in, the original first."""
+    cache = getattr(event, "_prefetched_objects_cache", {})
+    texts: Iterable[EventText] = cache["texts"] if "texts" in cache else event.texts.all()
+    return [event.language, *sorted({text.language for text in texts} - {event.language})]
+
+
 @dataclass(frozen=True)
 class Wording:
     """A question as one reader sees it; each choice is (the original, as shown)."""
@@ -155,10 +169,13 @@ def public_place_of(event: Event) -> str:
     return event.city if venue_hidden(event) else place_of(event)
 
 
-def public_url(event: Event) -> str:
-    return absolute_url(
-        reverse("event_public", kwargs={"org": event.owner.slug, "event": event.slug})
-    )
+def public_url(event: Event, language: str | None = None) -> str:
+    """The absolute address of the event's page; in ``language`` when it is a translation
+    (the plain address shows each reader their language where the event has it)."""
+    kwargs = {"org": event.owner.slug, "event": event.slug}
+    if language and language != event.language:
+        return absolute_url(reverse("event_public_language", kwargs={**kwargs, "lang": language}))
+    return absolute_url(reverse("event_public", kwargs=kwargs))
 
 
 def _calendar_event(event: Event, language: str, *, registrant: bool) -> icalendar.Event:

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -90,6 +90,7 @@ def event_index(request: HttpRequest) -> HttpResponse:
         {
             "event": event,
             "title": content.text_in(event, language)[0],
+            "language": content.shown_language(event, language),
             "starts": content.local_time(event, event.starts_at),
             "place": content.public_place_of(event),
         }
@@ -158,16 +159,20 @@ def _programme(event: Event) -> list[dict[str, Any]]:
 
 
 def _event_context(
-    request: HttpRequest, event: Event, *, registrant: bool = False
+    request: HttpRequest, event: Event, *, registrant: bool = False, language: str = ""
 ) -> dict[str, Any]:
-    """What the event's pages show; the venue of an invitation-only event only on a
-    ``registrant``'s own pages (reached by their personal link)."""
-    language = request.LANGUAGE_CODE
+    """What the event's pages show, its text in ``language`` (else the reader's) where
+    translated; the venue of an invitation-only event only on a ``registrant``'s own pages
+    (reached by their personal link)."""
+    language = language or request.LANGUAGE_CODE
     title, description = content.text_in(event, language)
     kwargs = {"org": event.owner.slug, "event": event.slug}
     return {
         "event": event,
         "title": title,
+        # The language of the title and description, which the page marks (not the
+        # interface's): a translation, or the original.
+        "text_language": content.shown_language(event, language),
         "description_html": render_markdown(description),
         "summary": plain_summary(description),
         "starts": content.local_time(event, event.starts_at),
@@ -203,13 +208,37 @@ def _gone(request: HttpRequest, event: Event) -> HttpResponse | None:
     return response
 
 
+def _event_page(request: HttpRequest, event: Event, language: str = "") -> HttpResponse:
+    codes = content.text_languages(event)
+    context = {
+        **_event_context(request, event, language=language),
+        "text_languages": [(code, language_name(code)) for code in codes],
+        # The plain address, for the original, also serves readers of other languages.
+        "alternates": [(code, content.public_url(event, code)) for code in codes],
+    }
+    if language:
+        context["page_url"] = content.public_url(event, language)
+    return render(request, "events/public/event.html", context)
+
+
 @public_view
 @require_GET
 def event_public(request: HttpRequest, org: str, event: str) -> HttpResponse:
     found = access.public_event(org, event)
     if (gone := _gone(request, found)) is not None:
         return gone
-    return render(request, "events/public/event.html", _event_context(request, found))
+    return _event_page(request, found)
+
+
+@public_view
+@require_GET
+def event_public_language(request: HttpRequest, org: str, event: str, lang: str) -> HttpResponse:
+    found = access.public_event(org, event)
+    if (gone := _gone(request, found)) is not None:
+        return gone
+    if lang not in content.text_languages(found):
+        raise Http404
+    return _event_page(request, found, lang)
 
 
 @public_view
@@ -483,6 +512,7 @@ __all__ = [
     "event_join",
     "event_programme",
     "event_public",
+    "event_public_language",
     "event_register",
     "event_registered",
     "event_registration",

@@ -73,4 +73,10 @@ public_urlpatterns: list[URLPattern] = [
         name="event_registration",
     ),
     path("<slug:org>/<slug:event>/join/<str:token>/", public_views.event_join, name="event_join"),
+    # Last: a language code never reads "programme" or "register".
+    path(
+        "<slug:org>/<slug:event>/<slug:lang>/",
+        public_views.event_public_language,
+        name="event_public_language",
+    ),
 ]
