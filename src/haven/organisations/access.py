@@ -10,8 +10,10 @@ from datetime import date
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django_scopes import scope
 
-from haven.accounts.models import RoleAssignment
+from haven.accounts.access import pending_invitations
+from haven.accounts.models import Invitation, RoleAssignment
 from haven.organisations.models import Membership, Network, Organisation
 
 MEMBER_STATUSES = ("current", "ended", "all")
@@ -145,6 +147,13 @@ def is_member_now_or_later(network: Network, organisation: Organisation) -> bool
         .filter(Q(until__isnull=True) | Q(until__gte=today))
         .exists()
     )
+
+
+def waiting_invitations(organisation: Organisation) -> list[Invitation]:
+    """The invitations to a member without staff still waiting to be used, for the network's
+    coordinator who sent them (the member's own, read from the network's pages)."""
+    with scope(organisation=organisation):
+        return pending_invitations(organisation)
 
 
 def organisation_by_id(organisation_id: int) -> Organisation:

@@ -17,7 +17,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from haven.accounts.models import User
+from haven.accounts import actions as accounts
+from haven.accounts.models import Invitation, User
+from haven.accounts.permissions import Role
 from haven.dates import filter_date_problem
 from haven.organisations import access
 from haven.organisations.models import (
@@ -354,6 +356,55 @@ def check_may_edit_entry(acting_organisation: Organisation, organisation: Organi
             )
             % {"name": organisation.name}
         )
+
+
+def check_may_invite_first_admin(network: Network, organisation: Organisation) -> None:
+    """Refuse, saying why, the network's invitation of a first admin to ``organisation``: it
+    must be a member (or joining) with no staff on Haven yet."""
+    # Nobody in the member can invite anyone until it has an admin; once it has staff,
+    # whom it lets in is its own admins' business, never the network's.
+    if access.has_staff(organisation):
+        raise ValidationError(
+            _(
+                "%(name)s already has staff on Haven: its organisation admins invite their "
+                "colleagues."
+            )
+            % {"name": organisation.name}
+        )
+    if not access.is_member_now_or_later(network, organisation):
+        raise ValidationError(
+            _("%(name)s is no longer a member of the network.") % {"name": organisation.name}
+        )
+
+
+def invite_first_admin(
+    *,
+    actor: User,
+    network: Network,
+    organisation: Organisation,
+    email: str,
+    request: HttpRequest | None = None,
+) -> Invitation:
+    """Invite the first organisation admin of a member that has no staff on Haven yet."""
+    check_may_invite_first_admin(network, organisation)
+    with transaction.atomic():
+        # Recorded as invitation.sent in the member's trail by the accounts action.
+        invitation = accounts.invite_user(
+            actor=actor,
+            organisation=organisation,
+            email=email,
+            roles=[Role.ORGANISATION_ADMIN],
+            request=request,
+        )
+        audit.record(
+            "directory.first_admin_invited",
+            actor=actor,
+            organisation=network.organisation,
+            target=organisation,
+            details={"invitation_id": invitation.pk},
+            request=request,
+        )
+    return invitation
 
 
 def update_organisation(

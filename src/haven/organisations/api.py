@@ -5,7 +5,7 @@ No ``from __future__ import annotations`` here: django-ninja reads these annotat
 through the tenancy decorators.
 """
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
@@ -19,6 +19,7 @@ from haven.accounts.tenancy import (
     api_organisation_operation,
     api_public_operation,
 )
+from haven.api.schemas import EmailAddress
 from haven.organisations import access, actions
 from haven.organisations.models import (
     Membership,
@@ -157,6 +158,17 @@ class MembershipPatch(Body):
 
 class EndIn(Body):
     until: date | None = None
+
+
+class FirstAdminIn(Body):
+    email: EmailAddress
+
+
+class FirstAdminInvitationOut(Schema):
+    id: int
+    email: str
+    roles: list[str]
+    expires_at: datetime
 
 
 def _entry(membership: Membership) -> DirectoryEntry:
@@ -395,6 +407,34 @@ def update_network_organisation(
         request=request,
     )
     return _organisation_out(updated)
+
+
+@router.post(
+    "/orgs/{org}/network/organisations/{organisation_id}/first-admin",
+    response={201: FirstAdminInvitationOut, 400: Refusal},
+    summary="Invite the first organisation admin of a member that has no staff on Haven yet",
+)
+@api_organisation_operation("network.manage_members")
+def invite_first_admin(
+    request: OrganisationRequest, org: str, organisation_id: int, payload: FirstAdminIn
+) -> Status[FirstAdminInvitationOut]:
+    network = access.network_run_by(request.organisation)
+    invitation = actions.invite_first_admin(
+        actor=request.user,
+        network=network,
+        organisation=access.organisation_in_network(network, organisation_id),
+        email=str(payload.email),
+        request=request,
+    )
+    return Status(
+        201,
+        FirstAdminInvitationOut(
+            id=invitation.pk,
+            email=invitation.email,
+            roles=list(invitation.roles),
+            expires_at=invitation.expires_at,
+        ),
+    )
 
 
 @router.get("/orgs/{org}/profile", response=OrganisationOut, summary="Own directory entry")

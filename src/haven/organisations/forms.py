@@ -119,6 +119,14 @@ class ExistingMemberForm(forms.Form):
     since = forms.DateField(label=_("Member since"), required=False, widget=DateInput)
 
 
+class FirstAdminForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        help_text=_("Of the person who will manage the organisation's staff on Haven."),
+    )
+
+
 class OrganisationSearchForm(forms.Form):
     q = forms.CharField(label=_("Name or short name"), max_length=100, required=False)
 

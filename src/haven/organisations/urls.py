@@ -31,4 +31,9 @@ organisation_urlpatterns = [
         views.network_organisation_edit,
         name="network_organisation_edit",
     ),
+    path(
+        "network/organisations/<int:organisation_id>/first-admin/",
+        views.network_first_admin,
+        name="network_first_admin",
+    ),
 ]

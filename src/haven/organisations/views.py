@@ -21,6 +21,7 @@ from haven.organisations.forms import (
     DirectoryFilterForm,
     EndMembershipForm,
     ExistingMemberForm,
+    FirstAdminForm,
     MemberFilterForm,
     MembershipForm,
     NewMemberForm,
@@ -381,6 +382,60 @@ def network_organisation_edit(request: OrganisationRequest, organisation_id: int
         success="network_members",
         network=network,
         memberships=list(access.members_of(network).filter(organisation=subject)),
+        # A member with staff invites its own people: their addresses are not the network's.
+        waiting=[] if access.has_staff(subject) else access.waiting_invitations(subject),
+    )
+
+
+@organisation_view("network.manage_members")
+@require_http_methods(["GET", "POST"])
+def network_first_admin(request: OrganisationRequest, organisation_id: int) -> HttpResponse:
+    network = _coordinated(request)
+    subject = access.organisation_in_network(network, organisation_id)
+    form = FirstAdminForm(request.POST or None)
+    try:
+        actions.check_may_invite_first_admin(network, subject)
+    except ValidationError as error:
+        refusal = " ".join(error.messages)
+    else:
+        refusal = ""
+    if request.method == "POST" and not refusal and form.is_valid():
+        try:
+            invitation = actions.invite_first_admin(
+                actor=request.user,
+                network=network,
+                organisation=subject,
+                email=form.cleaned_data["email"],
+                request=request,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "An invitation was sent to %(email)s. Once accepted, they manage the "
+                    "staff and the directory entry of %(name)s."
+                )
+                % {"email": invitation.email, "name": subject.name},
+            )
+            return redirect(
+                "network_organisation_edit",
+                org=request.organisation.slug,
+                organisation_id=subject.pk,
+            )
+    return render(
+        request,
+        "organisations/first_admin.html",
+        {
+            "network": network,
+            "subject": subject,
+            "form": form,
+            "refusal": refusal,
+            "waiting": [] if refusal else access.waiting_invitations(subject),
+            "organisation": request.organisation,
+        },
+        status=400 if request.method == "POST" else 200,
     )
 
 
