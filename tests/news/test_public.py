@@ -19,8 +19,10 @@ from haven.mail.compose import absolute_url
 from haven.news import actions
 from haven.news.models import Post
 from haven.news.public_views import POSTS_PER_PAGE
-from haven.organisations.models import Organisation
+from haven.organisations.models import Network, Organisation
 from tests.conftest import make_user
+from tests.events.world import published_event
+from tests.news.conftest import public_letter
 from tests.news.world import published_post
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -223,3 +225,26 @@ def test_each_language_page_names_every_language_by_absolute_address(
     for page in (english, french):
         found = re.findall(r'<link rel="alternate" hreflang=[^>]*>', _page(page))
         assert found == expected, page
+
+
+def test_an_event_or_letter_page_shows_only_its_owner_s_posts_about_it(
+    north: Organisation, adam: User, coalition: Network
+) -> None:
+    organiser = make_user("cody", coalition.organisation, "advocacy_officer")
+    joint = published_event(coalition.organisation, organiser, title="Side event")
+    statement = public_letter(coalition.organisation, organiser, title="Joint statement")
+    # A member links its network's event and letter in a post of its own: allowed.
+    theirs = published_post(north, adam, "North goes to the side event")
+    actions.set_links(
+        actor=adam, post=theirs, links=[("event", joint.pk), ("letter", statement.pk)]
+    )
+    event_page = reverse("event_public", kwargs={"org": "coalition", "event": joint.slug})
+    letter_page = reverse("letter_public", kwargs={"org": "coalition", "letter": statement.slug})
+    for page in (_page(event_page), _page(letter_page)):
+        assert "News about this" not in page
+        assert "North goes to the side event" not in page
+    own = published_post(coalition.organisation, organiser, "Our side event")
+    actions.set_links(actor=organiser, post=own, links=[("event", joint.pk)])
+    page = _page(event_page)
+    assert "Our side event" in page
+    assert "North goes to the side event" not in page

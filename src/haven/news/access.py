@@ -3,7 +3,7 @@
 Posts are scoped to their owner. The public reads cross organisations on purpose, here
 and only here: the news lists, a post by its owner's slug, the cards of the events, letters
 and petitions a post links (each shown only while it is public itself), and the posts
-about one event or letter.
+about one event or letter (only its owner's own).
 """
 
 from __future__ import annotations
@@ -372,8 +372,16 @@ class About:
 
 
 def news_about(*, item: Event | Letter, language: str, limit: int = 5) -> list[About]:
-    """The newest public posts linking this event or letter."""
+    """The newest public posts of the item's owner linking this event or letter.
+
+    Only the owner's: a network member may link another organisation's event or letter
+    in its own posts, but what appears on the item's page is for its owner to say.
+    """
     field_name = "event" if isinstance(item, Event) else "letter"
     with scopes_disabled():
-        posts = list(public_posts().filter(**{f"links__{field_name}": item}).distinct()[:limit])
+        posts = list(
+            public_posts(owner=item.owner)
+            .filter(**{f"links__{field_name}": item})
+            .distinct()[:limit]
+        )
     return [About(post=post, text=text_in(post, language)) for post in posts]
