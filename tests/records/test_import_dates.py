@@ -14,6 +14,8 @@ from tests.records.conftest import Casework
 pytestmark = pytest.mark.django_db
 
 PAGE = "/o/north/records/import/"
+CONSENT_COLUMNS = "casework_consent_on,casework_consent_method"
+CONSENT = "2026-01-02,verbal"
 
 
 def preview(user: User, content: str) -> list[tuple[int, str, str]]:
@@ -31,7 +33,11 @@ def counts() -> tuple[int, int]:
 @pytest.mark.parametrize("born", ["0001-01-01", "1800-06-15"])
 def test_a_birth_over_120_years_ago_is_refused(carol: User, casework: Casework, born: str) -> None:
     before = counts()
-    errors = preview(carol, f"code,birth_date\nP-0100,{born}\nP-0101,1990-05-01\n")
+    errors = preview(
+        carol,
+        f"code,birth_date,{CONSENT_COLUMNS}\nP-0100,{born},{CONSENT}\n"
+        f"P-0101,1990-05-01,{CONSENT}\n",
+    )
     assert errors == [(2, "birth_date", "Give a date of birth at most 120 years ago.")]
     assert counts() == before
 
@@ -56,6 +62,9 @@ def test_an_estimated_age_over_120_is_refused_as_by_the_forms(
     carol: User, casework: Casework
 ) -> None:
     before = counts()
-    errors = preview(carol, "code,estimated_age\nP-0100,125\nP-0101,120\n")
+    errors = preview(
+        carol,
+        f"code,estimated_age,{CONSENT_COLUMNS}\nP-0100,125,{CONSENT}\nP-0101,120,{CONSENT}\n",
+    )
     assert errors == [(2, "estimated_age", "Give an age in years, from 0 to 120.")]
     assert counts() == before

@@ -72,7 +72,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "casework.export",
             "casework.manage_settings",
             "casework.view_retention",
-            "casework.import",
+            # No casework.import: importing people needs casework.edit and importing
+            # services casework.record_service, as recording them by hand does.
             "advocacy.sign_for_organisation",
             "reporting.submit",
         }

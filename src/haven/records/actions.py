@@ -34,6 +34,7 @@ from haven.organisations.models import Organisation
 from haven.privacy import audit
 from haven.records.export import ExportFile, ExportRequest, build_export
 from haven.records.imports import (
+    IMPORT_PERMISSIONS,
     ParsedImport,
     claim,
     forget,
@@ -92,6 +93,33 @@ def create_export(
 
 
 # Import
+
+
+def may_import(actor: User, organisation: Organisation, kind: str) -> bool:
+    """True if the actor's roles let them record by hand what a file of this kind holds."""
+    return IMPORT_PERMISSIONS[kind] in permissions_for(roles_in(actor, organisation))
+
+
+def check_may_import(
+    actor: User, organisation: Organisation, kind: str, request: HttpRequest | None = None
+) -> None:
+    """Refuse, and audit the refusal, an import of a kind the actor may not record."""
+    if may_import(actor, organisation, kind):
+        return
+    audit.record(
+        "access.refused",
+        actor=actor,
+        organisation=organisation,
+        outcome="forbidden",
+        details={
+            "path": request.path[:200] if request else "",
+            "permission": IMPORT_PERMISSIONS[kind],
+        },
+        request=request,
+    )
+    if kind == "persons":
+        raise PermissionDenied(_("Your roles do not allow recording people, nor importing them."))
+    raise PermissionDenied(_("Your roles do not allow recording services, nor importing them."))
 
 
 def _write_persons(
@@ -220,6 +248,7 @@ def import_records(
     request: HttpRequest | None = None,
 ) -> dict[str, int]:
     """Write every row of a checked import in one transaction, or nothing."""
+    check_may_import(actor, organisation, parsed.kind, request)
     if not parsed.valid or not parsed.values:
         raise ValidationError(_("The file has errors; nothing was imported."))
     try:

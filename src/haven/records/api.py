@@ -220,6 +220,7 @@ def preview_import(
 ) -> Status[ImportPreview] | Status[Message]:
     if kind is None or file is None:
         return Status(400, Message(detail="Send the file (multipart field file) and its kind."))
+    actions.check_may_import(request.user, request.organisation, kind, request)
     if file.size is None or file.size > MAX_BYTES:
         return Status(400, Message(detail="The file is larger than 5 MB."))
     content = file.read()

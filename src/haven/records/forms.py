@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django import forms
@@ -66,6 +67,14 @@ class ImportForm(forms.Form):
         label=_("File (CSV or XLSX)"),
         help_text=_("At most 5 MB and 20,000 rows, with the columns of an export."),
     )
+
+    def __init__(self, *args: Any, kinds: Collection[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only what the user may record by hand (records.imports.IMPORT_PERMISSIONS).
+        choices = [(value, label) for value, label in KIND_CHOICES if value in kinds]
+        self.fields["kind"].choices = choices  # type: ignore[attr-defined]
+        if len(choices) == 1:
+            self.fields["kind"].initial = choices[0][0]
 
 
 class ConfirmImportForm(forms.Form):

@@ -33,6 +33,7 @@ from django_countries import countries
 from openpyxl import load_workbook
 
 from haven.accounts.models import RoleAssignment, User
+from haven.accounts.permissions import roles_with
 from haven.casework.htcds import (
     Exploitation,
     Gender,
@@ -76,8 +77,18 @@ STASH_SECONDS = 30 * 60
 IGNORED_COLUMNS = {"service_label", "unit", "created_at"}
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "services": ("date", "service_code"),
-    "persons": ("code",),  # may be empty in a row: the next free code is given
+    # The code may be empty in a row (the next free code is given); the consent may not,
+    # as the intake form and create_person record nobody without it.
+    "persons": ("code", "casework_consent_on", "casework_consent_method"),
 }
+# Importing records what a user could otherwise record by hand, so it needs the same
+# permission: the intake page's for a person, the service form's for a service.
+IMPORT_PERMISSIONS: dict[str, str] = {
+    "persons": "casework.edit",
+    "services": "casework.record_service",
+}
+# The permission a row's ``staff`` must hold: the one of recording a service.
+STAFF_PERMISSION = "casework.record_service"
 IDENTITY_MAX_LENGTH = {
     "given_name": 200,
     "family_name": 200,
@@ -376,6 +387,7 @@ class _Context:
     person_codes: dict[str, Person]
     household_codes: dict[str, Household]
     staff: dict[str, User]
+    staff_recording: set[str]
     consented: set[uuid.UUID]
     households_without_consent: set[uuid.UUID]
 
@@ -399,12 +411,15 @@ def _context(organisation: Organisation, actor: User) -> _Context:
         .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
         .values_list("person_id", flat=True)
     )
-    staff = {
-        assignment.user.username: assignment.user
-        for assignment in RoleAssignment.objects.filter(organisation=organisation).select_related(
-            "user"
-        )
-    }
+    staff: dict[str, User] = {}
+    may_record: set[str] = set()
+    recording_roles = set(roles_with(STAFF_PERMISSION))
+    for assignment in RoleAssignment.objects.filter(organisation=organisation).select_related(
+        "user"
+    ):
+        staff[assignment.user.username] = assignment.user
+        if assignment.role in recording_roles:
+            may_record.add(assignment.user.username)
     persons = list(
         Person.objects.filter(organisation=organisation).only(
             "id", "code", "organisation_id", "household_id", "last_activity_at"
@@ -417,6 +432,7 @@ def _context(organisation: Organisation, actor: User) -> _Context:
         person_codes={person.code: person for person in persons},
         household_codes={h.code: h for h in Household.objects.filter(organisation=organisation)},
         staff=staff,
+        staff_recording=may_record,
         consented=consented,
         households_without_consent={
             person.household_id
@@ -494,6 +510,8 @@ def _service_row(row: dict[str, str], context: _Context) -> dict[str, Any]:
     if username:
         if username not in context.staff:
             errors["staff"] = _("No staff member of your organisation has this username.")
+        elif username not in context.staff_recording:
+            errors["staff"] = _("This staff member's roles do not allow recording services.")
         else:
             values["staff"] = context.staff[username]
     amount, currency = values.get("amount"), values.get("currency")
@@ -549,7 +567,12 @@ def _person_row(row: dict[str, str], context: _Context, seen: set[str]) -> dict[
         elif code in seen:
             errors["code"] = _("This code appears twice in the file.")
         seen.add(code)
-    if values.get("casework_consent_on") and not values.get("casework_consent_method"):
+    # Every row is a new person, recorded only with their casework consent (create_person).
+    if "casework_consent_on" not in errors and not values.get("casework_consent_on"):
+        errors["casework_consent_on"] = _(
+            "Give the date the casework consent was given: nobody is recorded without it."
+        )
+    if "casework_consent_method" not in errors and not values.get("casework_consent_method"):
         errors["casework_consent_method"] = _("Say how the consent was obtained.")
     if errors:
         raise _RowInvalid(errors)

@@ -21,6 +21,7 @@ from haven.records import access, actions
 from haven.records.export import ExportRequest, TooManyRows, generate_passphrase
 from haven.records.forms import ConfirmImportForm, EraseForm, ExportForm, ImportForm
 from haven.records.imports import (
+    IMPORT_PERMISSIONS,
     MAX_BYTES,
     ImportRefused,
     ParsedImport,
@@ -146,14 +147,21 @@ def _import_context(form: ImportForm, parsed: ParsedImport | None = None, **extr
     return {"form": form, "parsed": parsed, "max_mb": MAX_BYTES // (1024 * 1024), **extra}
 
 
+def _kinds(request: OrganisationRequest) -> list[str]:
+    return [kind for kind, needed in IMPORT_PERMISSIONS.items() if needed in request.permissions]
+
+
 @organisation_view("casework.import")
 @require_http_methods(["GET", "POST"])
 def import_page(request: OrganisationRequest) -> HttpResponse:
     if request.method != "POST":
-        return render(request, "records/import.html", _import_context(ImportForm()))
+        form = ImportForm(kinds=_kinds(request))
+        return render(request, "records/import.html", _import_context(form))
     if "ticket" in request.POST:
         return _confirm_import(request)
-    form = ImportForm(request.POST, request.FILES)
+    if request.POST.get("kind") in IMPORT_PERMISSIONS:
+        actions.check_may_import(request.user, request.organisation, request.POST["kind"], request)
+    form = ImportForm(request.POST, request.FILES, kinds=_kinds(request))
     if not form.is_valid():
         return render(request, "records/import.html", _import_context(form), status=400)
     upload = form.cleaned_data["file"]
@@ -202,20 +210,24 @@ def _confirm_import(request: OrganisationRequest) -> HttpResponse:
             )
         else:
             problem = _("This preview has expired. Upload the file again.")
-        context = _import_context(ImportForm(), problems=[problem])
+        context = _import_context(ImportForm(kinds=_kinds(request)), problems=[problem])
         return render(request, "records/import.html", context, status=400)
     except actions.ImportNotWritten as error:
-        context = _import_context(ImportForm(), error.parsed, problems=error.messages)
+        context = _import_context(
+            ImportForm(kinds=_kinds(request)), error.parsed, problems=error.messages
+        )
         return render(request, "records/import.html", context, status=400)
     except ValidationError as error:
-        context = _import_context(ImportForm(), problems=error.messages)
+        context = _import_context(ImportForm(kinds=_kinds(request)), problems=error.messages)
         return render(request, "records/import.html", context, status=400)
     rows = len(parsed.values)
     messages.success(
         request,
         ngettext("Imported %(rows)d row.", "Imported %(rows)d rows.", rows) % {"rows": rows},
     )
-    context = _import_context(ImportForm(), imported=_worded(IMPORTED_COUNTS, counts))
+    context = _import_context(
+        ImportForm(kinds=_kinds(request)), imported=_worded(IMPORTED_COUNTS, counts)
+    )
     return render(request, "records/import.html", context)
 
 
