@@ -51,7 +51,9 @@ def test_coordinator_adds_a_new_organisation_as_a_member(cora, coalition):
 def test_a_second_organisation_with_the_same_slug_gets_a_suffix(cora, coalition):
     client = client_for(cora)
     client.post(url("network_member_add"), NEW_MEMBER)
-    client.post(url("network_member_add"), {**NEW_MEMBER, "country": "RO"})
+    client.post(
+        url("network_member_add"), {**NEW_MEMBER, "country": "RO", "confirm_duplicate": "on"}
+    )
 
     slugs = sorted(
         Organisation.objects.filter(name="Animus Association").values_list("slug", flat=True)
@@ -75,9 +77,12 @@ def test_an_organisation_already_in_the_directory_is_refused_with_a_way_to_add_i
     assert audit_events("directory.organisation_created") == []
 
 
-def test_the_same_name_in_another_country_is_a_different_organisation(cora, coalition, elsewhere):
+def test_the_same_name_in_another_country_is_a_different_organisation_once_confirmed(
+    cora, coalition, elsewhere
+):
     response = client_for(cora).post(
-        url("network_member_add"), {**NEW_MEMBER, "name": "La Strada Moldova", "country": "UA"}
+        url("network_member_add"),
+        {**NEW_MEMBER, "name": "La Strada Moldova", "country": "UA", "confirm_duplicate": "on"},
     )
     assert response.status_code == 302
     assert Organisation.objects.filter(name="La Strada Moldova").count() == 2

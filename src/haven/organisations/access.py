@@ -220,3 +220,18 @@ def same_organisation(
         if normalised_name(candidate.name) == wanted:
             return candidate
     return None
+
+
+def same_name_elsewhere(name: str, country: str) -> list[Organisation]:
+    """Organisations of the directory under this name in another country, or in any country
+    when ``country`` is empty: perhaps the same organisation, entered with another country
+    or none."""
+    wanted = normalised_name(name)
+    if not wanted:
+        return []
+    candidates = Organisation.objects.exclude(country=country) if country else Organisation.objects
+    return [
+        candidate
+        for candidate in candidates.only("id", "name", "short_name", "country", "city", "kind")
+        if normalised_name(candidate.name) == wanted
+    ]

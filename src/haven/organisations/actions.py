@@ -66,6 +66,33 @@ class DuplicateOrganisation(ValidationError):
         )
 
 
+class PossibleDuplicate(ValidationError):
+    """Refusal, until confirmed, of a new organisation whose name the directory holds in
+    another country (or in any, when no country is given); names those entries."""
+
+    def __init__(self, similar: list[Organisation]) -> None:
+        self.similar = similar
+        entries = ", ".join(
+            _("%(name)s (%(country)s, id %(id)s)")
+            % {
+                "name": found.name,
+                "country": found.country.name if found.country else _("no country"),
+                "id": found.pk,
+            }
+            for found in similar
+        )
+        super().__init__(
+            {
+                "name": _(
+                    "The directory already has an organisation of this name: %(entries)s. "
+                    "If it is the same one, add it as a member instead; if it is another, "
+                    "confirm that it is."
+                )
+                % {"entries": entries}
+            }
+        )
+
+
 def _normalise_organisation_values(values: Mapping[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(values) - set(ORGANISATION_FIELDS))
     if unknown:
@@ -271,14 +298,22 @@ def create_member_organisation(
     organisation_values: Mapping[str, Any],
     category: str = MembershipCategory.MEMBER,
     since: date | None = None,
+    confirm_duplicate: bool = False,
     request: HttpRequest | None = None,
 ) -> Membership:
-    """Add a new organisation to the directory and make it a member of the network."""
+    """Add a new organisation to the directory and make it a member of the network;
+    refused with ``PossibleDuplicate`` while its name is in the directory in another
+    country (or in any, without a country) and ``confirm_duplicate`` is not given."""
     values = _normalise_organisation_values(organisation_values)
     values.setdefault("kind", OrganisationKind.NGO)
     organisation = Organisation(**values)
     _check_organisation(organisation, change="joining")
     _check_category(category)
+    # The same name in the same country is refused outright (_check_organisation); in
+    # another country, or with none given, it is often the same organisation entered again.
+    similar = access.same_name_elsewhere(organisation.name, str(organisation.country or ""))
+    if similar and not confirm_duplicate:
+        raise PossibleDuplicate(similar)
     with transaction.atomic():
         _save_new_organisation(organisation)
         membership = _membership_for_new(
@@ -293,6 +328,7 @@ def create_member_organisation(
             details={
                 "fields": sorted(field for field, value in values.items() if value),
                 "membership_id": membership.pk,
+                **({"same_name_as": [found.pk for found in similar]} if similar else {}),
             },
             request=request,
         )

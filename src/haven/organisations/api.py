@@ -95,6 +95,13 @@ class OrganisationOut(Schema):
     languages: list[str]
 
 
+class SameNameRefusal(Schema):
+    """A new organisation refused until confirmed, with the directory's entries of its name."""
+
+    detail: Any
+    similar: list[OrganisationOut]
+
+
 class MemberOut(Schema):
     id: int
     category: str
@@ -148,6 +155,13 @@ class MembershipIn(Body):
     languages: list[str] | None = Field(None, max_length=50, description="ISO 639 codes")
     category: MembershipCategory = MembershipCategory.MEMBER
     since: date | None = None
+    confirm_duplicate: bool = Field(
+        False,
+        description=(
+            "A new organisation whose name the directory holds in another country (or in "
+            "any, without a country) is refused with 409 unless this is true"
+        ),
+    )
 
 
 class MembershipPatch(Body):
@@ -272,14 +286,19 @@ def list_members(request: OrganisationRequest, org: str, filters: Query[MemberQu
 
 @router.post(
     "/orgs/{org}/network/members",
-    response={201: MemberOut, 400: Refusal},
+    response={201: MemberOut, 400: Refusal, 409: SameNameRefusal},
     summary="Add a member: an organisation already in the directory, or a new one",
 )
 @api_organisation_operation("network.manage_members")
-def add_member(request: OrganisationRequest, org: str, payload: MembershipIn) -> Status[MemberOut]:
+def add_member(
+    request: OrganisationRequest, org: str, payload: MembershipIn
+) -> Status[MemberOut] | Status[SameNameRefusal]:
     network = access.network_run_by(request.organisation)
     organisation_values = _enum_values(
-        payload.model_dump(exclude_unset=True, exclude={"organisation_id", "category", "since"})
+        payload.model_dump(
+            exclude_unset=True,
+            exclude={"organisation_id", "category", "since", "confirm_duplicate"},
+        )
     )
     if payload.organisation_id is not None:
         if organisation_values:
@@ -303,14 +322,24 @@ def add_member(request: OrganisationRequest, org: str, payload: MembershipIn) ->
             raise ValidationError(
                 {"name": "Give a new organisation's name, or the organisation_id of one."}
             )
-        membership = actions.create_member_organisation(
-            actor=request.user,
-            network=network,
-            organisation_values=organisation_values,
-            category=payload.category.value,
-            since=payload.since,
-            request=request,
-        )
+        try:
+            membership = actions.create_member_organisation(
+                actor=request.user,
+                network=network,
+                organisation_values=organisation_values,
+                category=payload.category.value,
+                since=payload.since,
+                confirm_duplicate=payload.confirm_duplicate,
+                request=request,
+            )
+        except actions.PossibleDuplicate as error:
+            return Status(
+                409,
+                SameNameRefusal(
+                    detail=error.message_dict,
+                    similar=[_organisation_out(found) for found in error.similar],
+                ),
+            )
     return Status(201, _member_out(membership))
 
 

@@ -111,6 +111,10 @@ class NewMemberForm(OrganisationForm):
 
     category = forms.ChoiceField(label=_("Category"), choices=MembershipCategory.choices)
     since = forms.DateField(label=_("Member since"), required=False, widget=DateInput)
+    # Offered only once the directory turned out to hold the name elsewhere.
+    confirm_duplicate = forms.BooleanField(
+        label=_("It is another organisation: add it all the same"), required=False
+    )
 
 
 class ExistingMemberForm(forms.Form):

@@ -28,7 +28,7 @@ from haven.organisations.forms import (
     OrganisationForm,
     OrganisationSearchForm,
 )
-from haven.organisations.models import Membership, MembershipCategory, Network
+from haven.organisations.models import Membership, MembershipCategory, Network, Organisation
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
@@ -138,6 +138,7 @@ def network_member_add(request: OrganisationRequest) -> HttpResponse:
     network = _coordinated(request)
     form = NewMemberForm(request.POST or None, initial={"kind": "ngo", "category": "member"})
     duplicate = None
+    similar: list[Organisation] = []
     if request.method == "POST" and form.is_valid():
         try:
             membership = actions.create_member_organisation(
@@ -148,10 +149,14 @@ def network_member_add(request: OrganisationRequest) -> HttpResponse:
                 },
                 category=form.cleaned_data["category"],
                 since=form.cleaned_data["since"],
+                confirm_duplicate=form.cleaned_data["confirm_duplicate"],
                 request=request,
             )
         except actions.DuplicateOrganisation as error:
             duplicate = error.existing
+            _add_errors(form, error)
+        except actions.PossibleDuplicate as error:
+            similar = error.similar
             _add_errors(form, error)
         except ValidationError as error:
             _add_errors(form, error)
@@ -170,6 +175,8 @@ def network_member_add(request: OrganisationRequest) -> HttpResponse:
             "duplicate": duplicate,
             "duplicate_is_member": duplicate is not None
             and duplicate.pk in access.open_membership_ids(network),
+            "similar": similar,
+            "members": access.open_membership_ids(network) if similar else set(),
             "organisation": request.organisation,
         },
         status=400 if request.method == "POST" else 200,
