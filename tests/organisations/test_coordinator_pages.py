@@ -164,7 +164,9 @@ def test_coordinator_ends_a_membership_today_and_it_leaves_the_public_directory(
     cora, coalition, south, client
 ):
     membership = membership_of(coalition, south)
-    response = client_for(cora).post(url("network_membership_end", membership_id=membership.pk))
+    response = client_for(cora).post(
+        url("network_membership_end", membership_id=membership.pk), {"end-confirmed": "True"}
+    )
 
     assert response.status_code == 302
     membership.refresh_from_db()

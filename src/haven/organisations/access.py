@@ -10,11 +10,12 @@ from datetime import date
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
-from django_scopes import scope
+from django_scopes import scope, scopes_disabled
 
 from haven.accounts.access import pending_invitations
 from haven.accounts.models import Invitation, RoleAssignment
 from haven.organisations.models import Membership, Network, Organisation
+from haven.reporting.models import Revision
 
 MEMBER_STATUSES = ("current", "ended", "all")
 
@@ -77,6 +78,22 @@ def membership_for(network: Network, membership_id: int) -> Membership:
     if membership is None:
         raise Http404
     return membership
+
+
+def reports_rest_on(membership: Membership) -> bool:
+    """Whether figures the member sent to the network rest on this membership: sent for a
+    period whose last day no other membership of the member covers."""
+    # The member's own revisions, read by the network's coordinator: only their periods' ends.
+    with scopes_disabled():
+        ends = set(
+            Revision.objects.filter(
+                organisation_id=membership.organisation_id, period__network_id=membership.network_id
+            ).values_list("period__ends_on", flat=True)
+        )
+    others = membership.network.memberships.filter(
+        organisation_id=membership.organisation_id
+    ).exclude(pk=membership.pk)
+    return any(not others.filter(in_force(day)).exists() for day in ends)
 
 
 @dataclass(frozen=True)

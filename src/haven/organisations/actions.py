@@ -523,6 +523,33 @@ def update_membership(
     return membership
 
 
+def check_end_membership(membership: Membership, until: date | None = None) -> date:
+    """The day a membership would end on (``until``, else today), or a refusal saying why
+    it cannot end then."""
+    today = timezone.localdate()
+    until = until or today
+    if membership.until is not None and membership.until < today:
+        raise ValidationError(
+            {
+                "until": _("This membership already ended on %(until)s.")
+                % {"until": membership.until.isoformat()}
+            }
+        )
+    _check_dates({"until": until})
+    if membership.since is not None and membership.since > today and until < membership.since:
+        raise ValidationError(
+            {
+                "until": _(
+                    "This membership has not started yet (it starts on %(since)s): change its "
+                    "dates, or delete it if it was entered by mistake."
+                )
+                % {"since": membership.since.isoformat()}
+            }
+        )
+    _check_period(membership.since, until)
+    return until
+
+
 def end_membership(
     *,
     actor: User,
@@ -531,16 +558,7 @@ def end_membership(
     request: HttpRequest | None = None,
 ) -> Membership:
     """End a membership on ``until`` (today if not given)."""
-    until = until or timezone.localdate()
-    if membership.until is not None and membership.until < timezone.localdate():
-        raise ValidationError(
-            {
-                "until": _("This membership already ended on %(until)s.")
-                % {"until": membership.until.isoformat()}
-            }
-        )
-    _check_dates({"until": until})
-    _check_period(membership.since, until)
+    until = check_end_membership(membership, until)
     with transaction.atomic():
         membership.until = until
         membership.save(update_fields=["until"])
@@ -554,6 +572,42 @@ def end_membership(
             request=request,
         )
     return membership
+
+
+def check_delete_membership(membership: Membership) -> None:
+    """Refuse, saying why, deleting a membership: one that figures the member sent rest on
+    must be ended instead."""
+    if access.reports_rest_on(membership):
+        raise ValidationError(
+            _(
+                "%(name)s sent figures to the network during this membership: end it instead, "
+                "so that what it sent keeps its place."
+            )
+            % {"name": membership.organisation.name}
+        )
+
+
+def delete_membership(
+    *, actor: User, membership: Membership, request: HttpRequest | None = None
+) -> None:
+    """Remove a membership entered by mistake; one that sent figures rest on is refused."""
+    check_delete_membership(membership)
+    with transaction.atomic():
+        # Recorded first, while the membership still has its id; the details keep what it was.
+        _record_change(
+            "directory.membership_deleted",
+            actor=actor,
+            by=membership.network.organisation,
+            subject=membership.organisation,
+            target=membership,
+            details={
+                "category": membership.category,
+                "since": membership.since.isoformat() if membership.since else "",
+                "until": membership.until.isoformat() if membership.until else "",
+            },
+            request=request,
+        )
+        membership.delete()
 
 
 def create_organisation(

@@ -391,6 +391,20 @@ def end_member(
     return _member_out(ended)
 
 
+@router.delete(
+    "/orgs/{org}/network/members/{membership_id}",
+    response={204: None, 400: Refusal},
+    summary="Delete a membership entered by mistake (refused when figures the member sent "
+    "rest on it: end it instead)",
+)
+@api_organisation_operation("network.manage_members")
+def delete_member(request: OrganisationRequest, org: str, membership_id: int) -> Status[None]:
+    network = access.network_run_by(request.organisation)
+    membership = access.membership_for(network, membership_id)
+    actions.delete_membership(actor=request.user, membership=membership, request=request)
+    return Status(204, None)
+
+
 @router.get(
     "/orgs/{org}/network/organisations",
     response=list[OrganisationOut],

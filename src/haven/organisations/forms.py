@@ -146,6 +146,8 @@ class EndMembershipForm(forms.Form):
         widget=DateInput,
         help_text=_("Leave empty to end it today."),
     )
+    # Set by the confirmation step: the first press only shows what ending it does.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 def _countries_among(country_codes: list[str]) -> list[tuple[str, str]]:

@@ -27,6 +27,11 @@ organisation_urlpatterns = [
         name="network_membership_end",
     ),
     path(
+        "network/members/<int:membership_id>/delete/",
+        views.network_membership_delete,
+        name="network_membership_delete",
+    ),
+    path(
         "network/organisations/<int:organisation_id>/",
         views.network_organisation_edit,
         name="network_organisation_edit",

@@ -303,12 +303,25 @@ def network_membership_end(request: OrganisationRequest, membership_id: int) -> 
     membership = access.membership_for(network, membership_id)
     end_form = EndMembershipForm(request.POST)
     if end_form.is_valid():
+        until = end_form.cleaned_data["until"]
         try:
+            if not end_form.cleaned_data["confirmed"]:
+                last_day = actions.check_end_membership(membership, until)
+                return render(
+                    request,
+                    "organisations/membership_end.html",
+                    {
+                        "network": network,
+                        "membership": membership,
+                        "last_day": last_day,
+                        "confirm_form": EndMembershipForm(
+                            initial={"until": last_day, "confirmed": True}
+                        ),
+                        "organisation": request.organisation,
+                    },
+                )
             actions.end_membership(
-                actor=request.user,
-                membership=membership,
-                until=end_form.cleaned_data["until"],
-                request=request,
+                actor=request.user, membership=membership, until=until, request=request
             )
         except ValidationError as error:
             _add_errors(end_form, error)
@@ -326,6 +339,39 @@ def network_membership_end(request: OrganisationRequest, membership_id: int) -> 
         form=MembershipForm(initial=_membership_initial(membership)),
         end_form=end_form,
         status=400,
+    )
+
+
+@organisation_view("network.manage_members")
+@require_http_methods(["GET", "POST"])
+def network_membership_delete(request: OrganisationRequest, membership_id: int) -> HttpResponse:
+    network = _coordinated(request)
+    membership = access.membership_for(network, membership_id)
+    try:
+        actions.check_delete_membership(membership)
+    except ValidationError as error:
+        refusal = " ".join(error.messages)
+    else:
+        refusal = ""
+    if request.method == "POST" and not refusal:
+        name = membership.organisation.name
+        try:
+            actions.delete_membership(actor=request.user, membership=membership, request=request)
+        except ValidationError as error:
+            refusal = " ".join(error.messages)
+        else:
+            messages.success(request, _("The membership of %(name)s was deleted.") % {"name": name})
+            return redirect("network_members", org=request.organisation.slug)
+    return render(
+        request,
+        "organisations/membership_delete.html",
+        {
+            "network": network,
+            "membership": membership,
+            "refusal": refusal,
+            "organisation": request.organisation,
+        },
+        status=400 if request.method == "POST" else 200,
     )
 
 
