@@ -59,6 +59,9 @@ def test_bad_facility_input_is_refused_and_changes_nothing(alice: User) -> None:
         assert call(alice, "post", "/facilities", body).status_code == 400, body
     with scopes_disabled():
         assert not Facility.objects.exists()
+    for name in ("", "  "):
+        blank = call(alice, "post", "/facilities", {"name": name, "beds": 1})
+        assert blank.json()["detail"] == {"name": ["Give the facility a name."]}
 
 
 @pytest.fixture

@@ -264,7 +264,7 @@ def test_capacity_cannot_drop_below_what_is_booked_from_today_on(
     assert refused.value.message_dict == {
         "beds": [f"3 beds are booked on the night of {short(5)}: the facility cannot have fewer."]
     }
-    with pytest.raises(ValidationError, match="1 family rooms are booked"):
+    with pytest.raises(ValidationError, match="1 family room is booked"):
         actions.update_facility(actor=alice, facility=facility, changes={"family_rooms": 0})
     facility.refresh_from_db()
     assert (facility.beds, facility.family_rooms) == (4, 1)
@@ -292,8 +292,10 @@ def test_a_facility_is_taken_out_of_use_only_when_nobody_is_booked(
 def test_a_facility_needs_a_name_and_some_capacity(alice: User, north: Organisation) -> None:
     with pytest.raises(ValidationError, match="at least one bed or family room"):
         actions.create_facility(actor=alice, organisation=north, name="Empty", beds=0)
-    with pytest.raises(ValidationError, match="a name of at most 100"):
+    with pytest.raises(ValidationError, match="Give the facility a name"):
         actions.create_facility(actor=alice, organisation=north, name="  ", beds=3)
+    with pytest.raises(ValidationError, match="a name of at most 100"):
+        actions.create_facility(actor=alice, organisation=north, name="x" * 101, beds=3)
     with pytest.raises(ValidationError, match="from 0 to 10000"):
         actions.create_facility(actor=alice, organisation=north, name="Huge", beds=-1)
     assert not Facility.objects.exists()

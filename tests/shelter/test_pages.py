@@ -65,7 +65,13 @@ def test_the_board_shows_tonight_arrivals_departures_and_a_fortnight(
     assert "Canary" not in page
     assert "Occupancy of Harbour house, next 14 nights" in page
     assert page.count('<th scope="col"><time datetime=') == 14
-    assert '<th scope="row">Beds used (of 4)</th><td class="error">4</td>' in page
+    # A full night says so in words, not in colour alone.
+    assert (
+        '<th scope="row">Beds used (of 4)</th><td class="error">4<br><small>full</small></td>'
+        in (page)
+    )
+    assert "<td>0</td>" in page
+    assert page.count("<small>full</small>") == 2
     event = AuditEvent.unscoped.get(action="person.listed")
     assert event.details == {"count": 3, "page": "board", "identity": False}
 
@@ -225,7 +231,8 @@ def test_the_stay_page_is_audited_and_ends_changes_and_cancels_the_stay(
     client = client_for(carol)
     kwargs = {"org": "north", "stay_id": stay.pk}
     page = client.get(reverse("shelter_stay", kwargs=kwargs)).content.decode()
-    assert "P-NEW" in page
+    person_url = reverse("person_page", kwargs={"org": "north", "person_id": stay.person_id})
+    assert f'<a href="{person_url}"><span class="person-code">P-NEW</span></a>' in page
     assert "Canary" not in page
     assert AuditEvent.unscoped.filter(
         action="person.viewed", object_id=str(stay.person_id)
@@ -343,3 +350,27 @@ def test_a_stay_already_begun_cannot_be_cancelled_from_its_page(
     with scopes_disabled():
         assert Stay.objects.filter(pk=stay.pk).exists()
     assert not AuditEvent.unscoped.filter(action="stay.cancelled").exists()
+
+
+def test_a_family_room_booked_is_counted_in_the_singular(
+    alice: User, north: Organisation, facility: Facility
+) -> None:
+    make_stay(facility, "P-FAMILY", 0, 3, family_room=True)
+    edit = reverse("shelter_facility_edit", kwargs={"org": "north", "facility_id": facility.pk})
+    data = {"name": "Harbour house", "city": "Paris", "beds": "4", "family_rooms": "0"}
+    refused = client_for(alice).post(edit, {**data, "active": "on"})
+    assert refused.status_code == 400
+    assert "1 family room is booked on the night of" in refused.content.decode()
+    facility.refresh_from_db()
+    assert facility.family_rooms == 1
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_a_facility_without_a_name_is_asked_for_one(alice: User, name: str) -> None:
+    url = reverse("shelter_facilities", kwargs={"org": "north"})
+    data = {"name": name, "city": "", "beds": "3", "family_rooms": "0"}
+    response = client_for(alice).post(url, data)
+    assert response.status_code == 400
+    assert "Give the facility a name." in response.content.decode()
+    with scopes_disabled():
+        assert not Facility.objects.exists()

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from haven.accounts.models import User
 from haven.casework.actions import note_activity, refresh_first_activity
@@ -196,7 +197,9 @@ def _clean_facility_values(values: Mapping[str, Any]) -> dict[str, Any]:
     cleaned = dict(values)
     if "name" in cleaned:
         cleaned["name"] = str(cleaned["name"] or "").strip()
-        if not cleaned["name"] or len(cleaned["name"]) > 100:
+        if not cleaned["name"]:
+            raise ValidationError({"name": _("Give the facility a name.")})
+        if len(cleaned["name"]) > 100:
             raise ValidationError({"name": _("Give a name of at most 100 characters.")})
     if "city" in cleaned:
         cleaned["city"] = str(cleaned["city"] or "").strip()
@@ -279,9 +282,12 @@ def update_facility(
             if load.beds > locked.beds:
                 raise ValidationError(
                     {
-                        "beds": _(
+                        "beds": ngettext(
+                            "%(count)d bed is booked on the night of %(night)s: "
+                            "the facility cannot have fewer.",
                             "%(count)d beds are booked on the night of %(night)s: "
-                            "the facility cannot have fewer."
+                            "the facility cannot have fewer.",
+                            load.beds,
                         )
                         % {"count": load.beds, "night": _short(load.night)}
                     }
@@ -289,9 +295,12 @@ def update_facility(
             if load.family_rooms > locked.family_rooms:
                 raise ValidationError(
                     {
-                        "family_rooms": _(
+                        "family_rooms": ngettext(
+                            "%(count)d family room is booked on the night of %(night)s: "
+                            "the facility cannot have fewer.",
                             "%(count)d family rooms are booked on the night of %(night)s: "
-                            "the facility cannot have fewer."
+                            "the facility cannot have fewer.",
+                            load.family_rooms,
                         )
                         % {"count": load.family_rooms, "night": _short(load.night)}
                     }

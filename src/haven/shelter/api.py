@@ -44,14 +44,15 @@ class FacilityQuery(Schema):
 
 
 class FacilityIn(Body):
-    name: str = Field(..., min_length=1, max_length=100)
+    # An empty name is refused by the action, with the same message as the page gives.
+    name: str = Field(..., max_length=100)
     city: str = Field("", max_length=100)
     beds: int = Field(..., ge=0, le=actions.MAX_CAPACITY)
     family_rooms: int = Field(0, ge=0, le=actions.MAX_CAPACITY)
 
 
 class FacilityPatch(Body):
-    name: str | None = Field(None, min_length=1, max_length=100)
+    name: str | None = Field(None, max_length=100)
     city: str | None = Field(None, max_length=100)
     beds: int | None = Field(None, ge=0, le=actions.MAX_CAPACITY)
     family_rooms: int | None = Field(None, ge=0, le=actions.MAX_CAPACITY)

@@ -32,7 +32,10 @@ class Checkbox(forms.BooleanField):
 
 class FacilityForm(forms.Form):
     name = forms.CharField(
-        label=_("Name"), max_length=100, widget=forms.TextInput(attrs={"autofocus": True})
+        label=_("Name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autofocus": True}),
+        error_messages={"required": _("Give the facility a name.")},
     )
     city = forms.CharField(label=_("City"), max_length=100, required=False)
     beds = forms.IntegerField(label=_("Beds"), min_value=0, max_value=MAX_CAPACITY)
