@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django_scopes import scope
 
 from haven.accounts.models import RoleAssignment, User
 from haven.casework.actions import note_activity, refresh_first_activity, whose
@@ -96,7 +97,8 @@ def _free_code(organisation: Organisation, name: str) -> str:
 
 def _check_name_free(organisation: Organisation, name: str, exclude_id: int | None) -> None:
     # Two services of one name split the forms and the statistics between them.
-    clash = name_clash(organisation, name, exclude_id=exclude_id)
+    with scope(organisation=organisation):
+        clash = name_clash(organisation, name, exclude_id=exclude_id)
     if clash is None:
         return
     if clash.hidden:
