@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
+from django_countries import countries
 from django_scopes import scope, scopes_disabled
 
 from haven.abuse.addresses import normalise_email
@@ -74,6 +75,27 @@ def _filtered(filters: dict[str, str]) -> list[Event]:
     return found
 
 
+def _in_use(filters: dict[str, str]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The countries and languages of the events the list shows (upcoming, or past), named
+    in the reader's language, for the filters' menus; a value asked for stays on its menu."""
+    with scopes_disabled():
+        events = access.published_events(past=filters["when"] == "past")[:1000]
+        rows = list(events.values_list("country", "languages"))
+    country_codes = {str(country) for country, _languages in rows if country}
+    language_codes = {code for _country, codes in rows for code in codes or [] if code}
+    country_codes |= {filters["country"]} - {""}
+    language_codes |= {filters["language"]} - {""}
+    by_name = sorted(
+        ((code, str(countries.name(code)) or code) for code in country_codes),
+        key=lambda pair: pair[1].casefold(),
+    )
+    languages = sorted(
+        ((code, language_name(code)) for code in language_codes),
+        key=lambda pair: pair[1].casefold(),
+    )
+    return by_name, languages
+
+
 def _query(filters: dict[str, str]) -> str:
     return urlencode({name: value for name, value in filters.items() if value})
 
@@ -97,11 +119,14 @@ def event_index(request: HttpRequest) -> HttpResponse:
         for event in page.object_list
     ]
     query = _query(filters)
+    countries_in_use, languages_in_use = _in_use(filters)
     return render(
         request,
         "events/public/index.html",
         {
             "rows": rows,
+            "countries": countries_in_use,
+            "event_languages": languages_in_use,
             "page": page,
             "filters": filters,
             "query": query,
@@ -120,7 +145,7 @@ def event_feed(request: HttpRequest) -> HttpResponse:
     if bad:
         return HttpResponse(_("Unknown filter."), status=400, content_type="text/plain")
     events = _filtered(filters)
-    body = content.calendar_file(events, language=request.LANGUAGE_CODE, name="Haven events")
+    body = content.calendar_file(events, language=request.LANGUAGE_CODE, name=_("Haven events"))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="events.ics"'
     return response
@@ -256,7 +281,9 @@ def event_calendar(request: HttpRequest, org: str, event: str) -> HttpResponse:
     found = access.public_event(org, event)
     if (gone := _gone(request, found)) is not None:
         return gone
-    body = content.calendar_file([found], language=request.LANGUAGE_CODE, name=found.title)
+    language = request.LANGUAGE_CODE
+    title, _description = content.text_in(found, language)
+    body = content.calendar_file([found], language=language, name=title)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{found.slug}.ics"'
     return response

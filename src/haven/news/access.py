@@ -266,7 +266,7 @@ def _event_card(event: Event, language: str) -> Card:
     starts = event_content.local_time(event, event.starts_at)
     details = [
         str(event.get_kind_display()),
-        f"{date_format(starts, 'DATETIME_FORMAT')} ({event.timezone})",
+        f"{date_format(starts, 'DATETIME_FORMAT')} ({event_content.zone_label(event)})",
     ]
     place = event_content.public_place_of(event)
     if place:
