@@ -169,7 +169,7 @@ def test_an_oversized_file_is_refused(carol: User, casework: Casework) -> None:
     [
         (b"\x89PNG\r\n\x1a\n\x00\x00binary", "not a CSV file"),
         ("date,service_code\n2026-01-05,café\n".encode("latin-1"), "UTF-8"),
-        (b"PK\x03\x04 not really a workbook", "not a readable XLSX"),
+        (b"PK\x03\x04 not really a workbook", "cannot be read as XLSX"),
         (b"", "empty"),
     ],
 )
