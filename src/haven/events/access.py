@@ -130,6 +130,13 @@ def translation_languages(event: Event) -> list[str]:
     return sorted((set(event.languages or []) | set(translated)) - {event.language})
 
 
+def languages_in_use(owner: Organisation) -> set[str]:
+    """The languages the owner's events are written or translated in (for language menus)."""
+    originals = Event.objects.filter(owner=owner).values_list("language", flat=True)
+    translated = EventText.objects.filter(event__owner=owner).values_list("language", flat=True)
+    return {*originals, *translated}
+
+
 def answers_to(event: Event, question: Question) -> Counter[str]:
     """How many registrants gave each answer to the question (decrypted here, since
     answers are encrypted; anonymised registrations have none)."""

@@ -75,7 +75,12 @@ def event_list(request: OrganisationRequest) -> HttpResponse:
 @organisation_view("advocacy.manage")
 @require_http_methods(["GET", "POST"])
 def event_create(request: OrganisationRequest) -> HttpResponse:
-    form = EventCreateForm(request.POST or None, initial={"language": request.LANGUAGE_CODE})
+    form = EventCreateForm(
+        request.POST or None,
+        initial={"language": request.LANGUAGE_CODE},
+        organisation=request.organisation,
+        in_use=access.languages_in_use(request.organisation),
+    )
     if request.method == "POST" and form.is_valid():
         values = form.values()
         try:
@@ -176,6 +181,16 @@ def event_move(request: OrganisationRequest, event_id: int) -> HttpResponse:
     return redirect(_back(event))
 
 
+def _text_form(request: OrganisationRequest, event: Event, data: Any = None) -> TextForm:
+    # The original is changed on the event itself: its language is not on the menu.
+    return TextForm(
+        data,
+        organisation=request.organisation,
+        in_use=access.languages_in_use(request.organisation),
+        without=[event.language],
+    )
+
+
 def _texts_page(
     request: OrganisationRequest,
     event: Event,
@@ -187,7 +202,7 @@ def _texts_page(
     context = {
         "event": event,
         "texts": list(EventText.objects.filter(event=event).order_by("language")),
-        "text_form": text_form or TextForm(),
+        "text_form": text_form or _text_form(request, event),
         "meeting_form": meeting_form
         or MeetingForm(
             initial={"meeting_url": secret.meeting_url, "joining_details": secret.joining_details}
@@ -203,7 +218,7 @@ def event_texts(request: OrganisationRequest, event_id: int) -> HttpResponse:
     event = access.event_for(request.organisation, event_id)
     if request.method != "POST":
         return _texts_page(request, event)
-    form = TextForm(request.POST)
+    form = _text_form(request, event, request.POST)
     if form.is_valid():
         try:
             actions.set_text(

@@ -51,6 +51,11 @@ def post_for(owner: Organisation, post_id: int) -> Post:
     return post
 
 
+def languages_in_use(owner: Organisation) -> set[str]:
+    """The languages the owner's posts are written in (for language menus)."""
+    return set(PostText.objects.filter(post__owner=owner).values_list("language", flat=True))
+
+
 def _texts(post: Post) -> list[PostText]:
     cache = getattr(post, "_prefetched_objects_cache", {})
     return list(cache["texts"]) if "texts" in cache else list(post.texts.all())

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from haven.organisations.languages import language_menu
+from haven.events.forms import LanguageMenuForm
 from haven.widgets import DateTimeInput
 
 MARKDOWN_HELP = _("Markdown: blank lines between paragraphs, *emphasis*, lists with “-”.")
@@ -31,10 +31,9 @@ class TextForm(forms.Form):
     )
 
 
-class PostCreateForm(TextForm):
-    language = forms.ChoiceField(label=_("Language"), choices=language_menu)
+class PostCreateForm(TextForm, LanguageMenuForm):
     hashtags = forms.CharField(label=_("Hashtags"), max_length=200, required=False)
-    field_order = ("language", "title", "summary", "body", "hashtags")
+    field_order = ("language", "other_language", "title", "summary", "body", "hashtags")
 
 
 class PostDetailsForm(forms.Form):
@@ -47,15 +46,13 @@ class PostDetailsForm(forms.Form):
     )
 
 
-class AddLanguageForm(forms.Form):
-    language = forms.ChoiceField(label=_("Write it in"), choices=language_menu)
+class AddLanguageForm(LanguageMenuForm):
+    language_label = _("Write it in")
 
     def __init__(self, *args: Any, existing: Collection[str] = (), **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
         # The menu offers the languages the text lacks: an untouched menu opened the
         # original for editing, and saving it told every signatory the text had changed.
-        if existing:
-            self.fields["language"].choices = language_menu(without=existing)  # type: ignore[attr-defined]
+        super().__init__(*args, without=existing, **kwargs)
 
 
 class MoveForm(forms.Form):

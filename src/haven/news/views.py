@@ -58,7 +58,12 @@ def news_list(request: OrganisationRequest) -> HttpResponse:
 @organisation_view("advocacy.manage")
 @require_http_methods(["GET", "POST"])
 def news_create(request: OrganisationRequest) -> HttpResponse:
-    form = PostCreateForm(request.POST or None, initial={"language": request.LANGUAGE_CODE})
+    form = PostCreateForm(
+        request.POST or None,
+        initial={"language": request.LANGUAGE_CODE},
+        organisation=request.organisation,
+        in_use=access.languages_in_use(request.organisation),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             post = actions.create_post(
@@ -96,7 +101,11 @@ def news_detail(request: OrganisationRequest, post_id: int) -> HttpResponse:
         "is_public": access.is_public(post),
         "public_url": post_url(post) if access.is_public(post) else "",
         "move_form": MoveForm(),
-        "add_language_form": AddLanguageForm(existing=access.languages_of(post)),
+        "add_language_form": AddLanguageForm(
+            existing=access.languages_of(post),
+            organisation=request.organisation,
+            in_use=access.languages_in_use(request.organisation),
+        ),
         "link_form": LinkForm(choices=access.linkable(request.organisation, language)),
     }
     return render(request, "news/detail.html", context)
