@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import connection, transaction
 from django_scopes import scopes_disabled
 from openpyxl import Workbook
 
 from haven.accounts.models import User
 from haven.accounts.permissions import Role
+from haven.casework.actions import allocate_person_code
 from haven.casework.models import Consent, Person
 from haven.organisations.models import Organisation
 from haven.privacy.models import AuditEvent
@@ -345,3 +346,26 @@ def test_counts_of_people_reached_are_for_deliveries_to_no_one(
     response = preview(carol, "services", content)
     assert response.status_code == 400
     assert [(e.row, e.column) for e in response.context["parsed"].errors] == [(2, "people_reached")]
+
+
+@pytest.mark.parametrize("order", ["allocated first", "named first"])
+def test_a_code_the_file_names_is_not_given_to_a_row_without_code(
+    north: Organisation, carol: User, casework: Casework, order: str
+) -> None:
+    with scopes_disabled(), transaction.atomic():
+        next_code = allocate_person_code(north)
+        transaction.set_rollback(True)
+    rows = [",2026-01-02,verbal", f"{next_code},2026-01-03,written"]
+    if order == "named first":
+        rows.reverse()
+    content = "\n".join(["code,casework_consent_on,casework_consent_method", *rows]).encode()
+    client = client_for(carol)
+    checked = client.post(PAGE, {"kind": "persons", "file": upload(content)})
+    assert checked.status_code == 200, checked.context["parsed"].errors
+    confirmed = client.post(PAGE, {"ticket": checked.context["confirm_form"].initial["ticket"]})
+    assert confirmed.status_code == 200, confirmed.content.decode()
+    assert "Imported 2 rows." in confirmed.content.decode()
+    with scopes_disabled():
+        codes = set(Person.objects.values_list("code", flat=True)) - {"P-0001", "P-0002"}
+    assert len(codes) == 2
+    assert next_code in codes

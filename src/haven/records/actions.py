@@ -122,10 +122,20 @@ def check_may_import(
     raise PermissionDenied(_("Your roles do not allow recording services, nor importing them."))
 
 
+def _code_not_in(organisation: Organisation, taken: set[str]) -> str:
+    code = allocate_person_code(organisation)
+    while code in taken:
+        code = allocate_person_code(organisation)
+    return code
+
+
 def _write_persons(
     actor: User, organisation: Organisation, values: list[dict[str, Any]]
 ) -> dict[str, int]:
     now = timezone.now()
+    # The rows are written together at the end, so the database does not know yet the
+    # codes the file gives: an empty code must not be given one of them.
+    named = {row["code"] for row in values if row.get("code")}
     households = {h.code: h for h in Household.objects.filter(organisation=organisation)}
     created_households = 0
     persons: list[Person] = []
@@ -142,7 +152,7 @@ def _write_persons(
                 created_households += 1
         person = Person(
             organisation=organisation,
-            code=row.get("code") or allocate_person_code(organisation),
+            code=row.get("code") or _code_not_in(organisation, named),
             household=household,
             created_by=actor,
             last_activity_at=row.get("last_activity_at") or now,
