@@ -165,7 +165,7 @@ def test_coordinator_ends_a_membership_today_and_it_leaves_the_public_directory(
 ):
     membership = membership_of(coalition, south)
     response = client_for(cora).post(
-        url("network_membership_end", membership_id=membership.pk), {"end-confirmed": "True"}
+        url("network_membership_end", membership_id=membership.pk), {"end-confirmed": "yes"}
     )
 
     assert response.status_code == 302

@@ -42,7 +42,7 @@ def test_ending_a_membership_asks_for_confirmation_first(cora, coalition, south)
 
     done = client.post(
         url("network_membership_end", membership),
-        {"end-until": last_day.isoformat(), "end-confirmed": "True"},
+        {"end-until": last_day.isoformat(), "end-confirmed": "yes"},
     )
 
     assert done.status_code == 302
@@ -144,3 +144,13 @@ def test_memberships_of_another_network_cannot_be_deleted(client, cora, coalitio
     assert delete(client, cora, foreign).status_code == 404
     assert client_for(cora).post(url("network_membership_delete", foreign)).status_code == 404
     assert Membership.objects.filter(pk=foreign.pk).exists()
+
+
+def test_a_confirmation_that_is_not_yes_ends_nothing(cora, coalition, south):
+    membership = membership_of(coalition, south)
+    response = client_for(cora).post(
+        url("network_membership_end", membership), {"end-confirmed": "x" * 5000}
+    )
+    assert response.status_code == 400
+    membership.refresh_from_db()
+    assert membership.until is None

@@ -146,8 +146,14 @@ class EndMembershipForm(forms.Form):
         widget=DateInput,
         help_text=_("Leave empty to end it today."),
     )
-    # Set by the confirmation step: the first press only shows what ending it does.
-    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # Set by the confirmation step: the first press only shows what ending it does. A
+    # choice, not a boolean, so that any other value is refused rather than read as yes.
+    confirmed = forms.TypedChoiceField(
+        choices=[("", ""), ("yes", "yes")],
+        coerce=lambda value: value == "yes",
+        required=False,
+        widget=forms.HiddenInput,
+    )
 
 
 def _countries_among(country_codes: list[str]) -> list[tuple[str, str]]:

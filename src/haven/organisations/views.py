@@ -315,7 +315,7 @@ def network_membership_end(request: OrganisationRequest, membership_id: int) -> 
                         "membership": membership,
                         "last_day": last_day,
                         "confirm_form": EndMembershipForm(
-                            initial={"until": last_day, "confirmed": True}
+                            initial={"until": last_day, "confirmed": "yes"}
                         ),
                         "organisation": request.organisation,
                     },
