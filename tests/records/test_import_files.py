@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import zipfile
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -130,3 +132,77 @@ def test_a_csv_of_blank_lines_is_bounded_too(carol: User, casework: Casework) ->
     )
     assert response.status_code == 400
     assert "counting empty ones" in response.content.decode()
+
+
+def test_an_uncalculated_formula_is_an_error_of_its_row_and_a_calculated_one_is_read(
+    carol: User, casework: Casework
+) -> None:
+    # openpyxl writes formulas without a calculated value, as scripts that build files do.
+    content = workbook(
+        [
+            ["date", "service_code", "quantity"],
+            ["2026-01-05", "food_parcel", "=1+1"],
+            ["2026-01-06", "food_parcel", 3],
+        ]
+    )
+    response = client_for(carol).post(
+        PAGE, {"kind": "services", "file": SimpleUploadedFile("import.xlsx", content)}
+    )
+    assert response.status_code == 400
+    errors = [(e.row, e.column) for e in response.context["parsed"].errors]
+    assert errors == [(2, "quantity")]
+    assert "formula that was never calculated" in response.content.decode()
+
+    # The same formula with the value a spreadsheet saved beside it is read as that value.
+    def cached(xml: bytes) -> bytes:
+        return re.sub(rb"<f>1\+1</f>(<v\s*/>|<v></v>)?", b"<f>1+1</f><v>2</v>", xml)
+
+    calculated = rewritten(content, SHEET, cached)
+    assert b"<v>2</v>" in zipfile.ZipFile(io.BytesIO(calculated)).read(SHEET)
+    response = client_for(carol).post(
+        PAGE, {"kind": "services", "file": SimpleUploadedFile("import.xlsx", calculated)}
+    )
+    assert response.status_code == 200, response.context["parsed"].errors
+    assert [v["quantity"] for v in response.context["parsed"].values] == [2, 3]
+
+
+def test_dates_numbers_and_gaps_of_a_workbook_are_read_as_the_spreadsheet_shows_them(
+    carol: User, casework: Casework
+) -> None:
+    content = workbook(
+        [
+            ["date", "service_code", "quantity", "amount", "currency"],
+            [datetime(2026, 1, 5), "food_parcel", 2, None, None],
+            [],
+            [date(2026, 1, 6), "voucher", 1.0, 12.5, "EUR"],
+        ]
+    )
+    response = client_for(carol).post(
+        PAGE, {"kind": "services", "file": SimpleUploadedFile("import.xlsx", content)}
+    )
+    assert response.status_code == 200, response.context["parsed"].errors
+    rows = response.context["parsed"].rows
+    assert [(r["date"][:10], r["quantity"], r["amount"]) for r in rows] == [
+        ("2026-01-05", "2", ""),
+        ("2026-01-06", "1", "12.5"),
+    ]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-16-le"])
+def test_a_utf16_file_is_asked_for_again_as_utf8(
+    carol: User, casework: Casework, encoding: str
+) -> None:
+    text = "date,service_code\n2026-01-05,food_parcel\n"
+    content = text.encode(encoding)
+    if encoding == "utf-16-be":
+        content = codecs.BOM_UTF16_BE + content
+    elif encoding == "utf-16-le":
+        content = codecs.BOM_UTF16_LE + content
+    response = client_for(carol).post(
+        PAGE, {"kind": "services", "file": SimpleUploadedFile("import.csv", content)}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "UTF-16" in html
+    assert "CSV UTF-8" in html
+    assert "binary data" not in html

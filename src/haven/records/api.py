@@ -31,6 +31,7 @@ from haven.records.imports import (
     ImportRefused,
     ParsedImport,
     TicketRefused,
+    column_guide,
     parse_import,
     stash,
 )
@@ -88,6 +89,26 @@ class ImportPreview(Schema):
         " a warning, not a refusal",
     )
     warnings: list[str] = Field(default_factory=list)
+
+
+class AllowedValueOut(Schema):
+    code: str
+    label: str
+
+
+class ImportColumnOut(Schema):
+    name: str
+    required: Literal["yes", "column", "no"] = Field(
+        description="yes: the column and a value in every row; column: the column, but a row"
+        " may leave it empty; no: optional"
+    )
+    format: str = Field(description="What to write, in the reader's language")
+    values: list[AllowedValueOut] = Field(description="The allowed codes, if only some are")
+    several: bool = Field(description="A cell may hold several values, separated by ';'")
+
+
+class ImportColumnsQuery(Schema):
+    kind: Kind
 
 
 class ImportConfirmIn(Body):
@@ -203,6 +224,33 @@ def _preview_out(
         already_imported=already,
         warnings=warnings,
     )
+
+
+@router.get(
+    "/orgs/{org}/imports/columns",
+    response=list[ImportColumnOut],
+    summary="The columns an import file of this kind may have, with their allowed values",
+)
+@api_organisation_operation("casework.import")
+def import_columns(
+    request: OrganisationRequest, org: str, query: Query[ImportColumnsQuery]
+) -> list[ImportColumnOut]:
+    actions.check_may_import(request.user, request.organisation, query.kind, request)
+    guide = column_guide(
+        query.kind,
+        request.organisation,
+        may_import_identity="casework.view_identity" in request.permissions,
+    )
+    return [
+        ImportColumnOut(
+            name=column.name,
+            required=column.required,
+            format=column.format,
+            values=[AllowedValueOut(code=code, label=label) for code, label in column.values],
+            several=column.several,
+        )
+        for column in guide
+    ]
 
 
 @router.post(

@@ -65,7 +65,7 @@ class ImportForm(forms.Form):
     )
     file = forms.FileField(
         label=_("File (CSV or XLSX)"),
-        help_text=_("At most 5 MB and 20,000 rows, with the columns of an export."),
+        help_text=_("At most 5 MB and 20,000 rows, with the columns listed on this page."),
     )
 
     def __init__(self, *args: Any, kinds: Collection[str], **kwargs: Any) -> None:

@@ -10,13 +10,14 @@ plaintext copy of it is ever stored. See docs/decisions/0005.
 from __future__ import annotations
 
 import base64
+import codecs
 import csv
 import hashlib
 import io
 import json
 import secrets
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -30,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
 from openpyxl import load_workbook
+from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
 from haven.accounts.models import RoleAssignment, User
 from haven.accounts.permissions import roles_with
@@ -61,6 +63,7 @@ from haven.records.export import (
     SERVICE_COLUMNS,
     Kind,
 )
+from haven.services.access import service_label
 from haven.services.models import Channel, HiddenServiceType, ServiceType
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -70,6 +73,10 @@ MAX_ROWS = 20_000
 MAX_EMPTY_ROWS = 1_000
 MAX_CELL = 10_000
 PREVIEW_ROWS = 50
+# Allowed values an error message lists before "…" (the import page lists them all).
+SHOWN_VALUES = 8
+# What a formula cell without a calculated value reads as; XML text can hold no NUL.
+UNCALCULATED = "\x00uncalculated"
 # Errors beyond this many are counted, not listed: the file needs fixing either way.
 MAX_ERRORS = 500
 STASH_SECONDS = 30 * 60
@@ -84,6 +91,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 # Importing records what a user could otherwise record by hand, so it needs the same
 # permission: the intake page's for a person, the service form's for a service.
+KINDS: tuple[Kind, ...] = ("persons", "services")
 IMPORT_PERMISSIONS: dict[str, str] = {
     "persons": "casework.edit",
     "services": "casework.record_service",
@@ -167,6 +175,50 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
+class _CachedValues(WorkSheetParser):
+    """openpyxl's sheet parser reading cached values, marking formulas that have none.
+
+    With ``data_only`` openpyxl gives an uncalculated formula (a file written by a program,
+    never opened in a spreadsheet) as an empty cell; the row would then be imported
+    without it, silently.
+    """
+
+    def parse_cell(self, element: Any) -> dict[str, Any]:
+        cell = super().parse_cell(element)
+        if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+            cell["value"] = UNCALCULATED
+        return cell
+
+
+def _sheet_rows(sheet: Any, width: int) -> Iterator[list[str]]:
+    # openpyxl's read-only rows, from the same parser it uses (pinned in constraints.txt;
+    # tests/records/test_import_files.py reads formulas, dates and gaps through it).
+    book = sheet.parent
+    with sheet._get_source() as source:
+        parser = _CachedValues(
+            source,
+            sheet._shared_strings,
+            data_only=True,
+            epoch=book.epoch,
+            date_formats=book._date_formats,
+            timedelta_formats=book._timedelta_formats,
+        )
+        expected = 1
+        for index, cells in parser.parse():
+            while expected < index:  # rows the file leaves out are empty ones
+                expected += 1
+                yield []
+            if index < expected:
+                continue
+            expected += 1
+            row = [""] * width
+            for cell in cells:
+                if 1 <= cell["column"] <= width:
+                    value = cell["value"]
+                    row[cell["column"] - 1] = value if value is UNCALCULATED else _cell_text(value)
+            yield row
+
+
 def _unreadable_xlsx() -> ImportRefused:
     return ImportRefused(
         _(
@@ -191,9 +243,8 @@ def _read_xlsx(content: bytes, width: int) -> Iterator[list[str]]:
             raise _unreadable_xlsx() from error
         if sheet is None:
             raise ImportRefused(_("The workbook has no sheet."))
-        # The declared size may run to the last row of a spreadsheet; read the rows there are.
-        sheet.reset_dimensions()
-        rows = sheet.iter_rows(max_col=width, values_only=True)
+        # Only the rows the sheet holds: its declared size may run to the last row.
+        rows = _sheet_rows(sheet, width)
         while True:
             try:
                 row = next(rows)
@@ -201,12 +252,20 @@ def _read_xlsx(content: bytes, width: int) -> Iterator[list[str]]:
                 return
             except Exception as error:
                 raise _unreadable_xlsx() from error
-            yield [_cell_text(value) for value in row]
+            yield row
     finally:
         workbook.close()
 
 
 def _read_csv(content: bytes) -> Iterator[list[str]]:
+    # Excel's "Unicode Text" and some exports write UTF-16, which starts with a mark.
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ImportRefused(
+            _(
+                "This file is saved as UTF-16 text. Save it as “CSV UTF-8” (comma delimited)"
+                " in your spreadsheet and upload that."
+            )
+        )
     if b"\x00" in content:
         raise ImportRefused(_("This is not a CSV file (it contains binary data)."))
     try:
@@ -250,25 +309,37 @@ def _plain(value: str) -> str:
     return value
 
 
+def allowed_values(values: Sequence[str], shown: int = SHOWN_VALUES) -> str:
+    """The first ``shown`` allowed values, and "…" if there are more."""
+    listed = ", ".join(values[:shown])
+    return listed + ", …" if len(values) > shown else listed
+
+
 def _choice(choices: type[Any]) -> Callable[[str], str]:
-    allowed = set(choices.values)
+    allowed = list(choices.values)
 
     def clean(value: str) -> str:
         if value and value not in allowed:
-            raise CellError(_("“%(value)s” is not one of the allowed values.") % {"value": value})
+            raise CellError(
+                _("“%(value)s” is not one of the allowed values: %(allowed)s.")
+                % {"value": value[:60], "allowed": allowed_values(allowed)}
+            )
         return value
 
     return clean
 
 
 def _choices(choices: type[Any]) -> Callable[[str], list[str]]:
-    allowed = set(choices.values)
+    allowed = list(choices.values)
 
     def clean(value: str) -> list[str]:
         items = [item.strip() for item in value.split(LIST_SEPARATOR) if item.strip()]
-        unknown = [item for item in items if item not in allowed]
+        unknown = [item[:60] for item in items if item not in allowed]
         if unknown:
-            raise CellError(_("Unknown values: %(values)s") % {"values": ", ".join(unknown[:5])})
+            raise CellError(
+                _("Unknown values: %(values)s. The allowed values are %(allowed)s.")
+                % {"values": ", ".join(unknown[:5]), "allowed": allowed_values(allowed)}
+            )
         return items
 
     return clean
@@ -419,7 +490,7 @@ class _Context:
     households_without_consent: set[uuid.UUID]
 
 
-def _context(organisation: Organisation, actor: User) -> _Context:
+def _service_types(organisation: Organisation) -> dict[str, ServiceType]:
     hidden = HiddenServiceType.objects.filter(organisation=organisation).values_list(
         "service_type_id", flat=True
     )
@@ -430,6 +501,11 @@ def _context(organisation: Organisation, actor: User) -> _Context:
         # An organisation's own service wins over a default with the same code.
         if service_type.code not in service_types or service_type.organisation_id is not None:
             service_types[service_type.code] = service_type
+    return service_types
+
+
+def _context(organisation: Organisation, actor: User) -> _Context:
+    service_types = _service_types(organisation)
     today = timezone.localdate()
     consented = set(
         Consent.objects.filter(
@@ -506,7 +582,9 @@ def _service_row(row: dict[str, str], context: _Context) -> dict[str, Any]:
     code = row.get("service_code", "")
     service_type = context.service_types.get(code)
     if service_type is None:
-        errors["service_code"] = _("No service with this code in your catalogue.")
+        errors["service_code"] = _(
+            "No service with this code in your catalogue. Its codes are %(allowed)s."
+        ) % {"allowed": allowed_values(sorted(context.service_types))}
     else:
         values["service_type"] = service_type
     person_code = row.get("person_code", "")
@@ -694,6 +772,17 @@ def parse_import(
         row = {}
         for index, column in enumerate(header):
             cell = cells[index].strip() if index < len(cells) else ""
+            if cell == UNCALCULATED:
+                parsed.add_error(
+                    number,
+                    column,
+                    _(
+                        "This cell holds a formula that was never calculated, so it has no"
+                        " value. Open the file in your spreadsheet, save it, and upload it"
+                        " again; or type the value instead."
+                    ),
+                )
+                cell = ""
             if len(cell) > MAX_CELL:
                 parsed.add_error(number, column, _("This cell is too long."))
                 cell = ""
@@ -712,6 +801,190 @@ def parse_import(
     if not parsed.rows and parsed.valid:
         parsed.add_error(2, "", _("The file has no rows under its header."))
     return parsed
+
+
+# What each column holds, for the import page, its empty templates and the API
+
+
+Required = Literal["yes", "column", "no"]
+
+
+@dataclass(frozen=True)
+class ColumnGuide:
+    """One column a file may have: whether it is required, what to write, allowed values.
+
+    ``required`` is "yes" (the column and a value in every row), "column" (the column, but
+    a row may leave it empty) or "no". ``values`` are (code, label) pairs when only a list
+    of codes is allowed; ``several`` when a cell may hold more than one, separated by ";".
+    """
+
+    name: str
+    required: Required
+    format: str
+    values: tuple[tuple[str, str], ...] = ()
+    several: bool = False
+
+
+def _codes(choices: type[Any]) -> tuple[tuple[str, str], ...]:
+    return tuple((str(value), str(label)) for value, label in choices.choices)
+
+
+def _person_guide(may_import_identity: bool) -> list[ColumnGuide]:
+    countries_text = _("ISO 3166 two-letter country codes, such as FR, RO or NG.")
+    identity_text = _("Text of at most %(limit)d characters.")
+    guide = [
+        ColumnGuide(
+            "code",
+            "column",
+            _(
+                "The person's code, at most 20 characters, not used yet in your organisation."
+                " Left empty, the next free code is given."
+            ),
+        ),
+        ColumnGuide(
+            "household_code",
+            "no",
+            _("A household code, at most 20 characters; a code not used yet makes a new one."),
+        ),
+        ColumnGuide("gender", "no", _("One code."), _codes(Gender)),
+        ColumnGuide("age_band", "no", _("One code."), _codes(AgeBand)),
+        ColumnGuide("citizenship", "no", countries_text, several=True),
+        ColumnGuide(
+            "languages",
+            "no",
+            _("ISO 639 language codes, such as fr, en or ro."),
+            several=True,
+        ),
+        ColumnGuide("migration_status", "no", _("One code."), _codes(MigrationStatus)),
+        ColumnGuide("trafficking_status", "no", _("One code."), _codes(TraffickingStatus)),
+        ColumnGuide("exploitation_types", "no", _("Codes."), _codes(Exploitation), several=True),
+        ColumnGuide("sector", "no", _("One code."), _codes(Sector)),
+        ColumnGuide("exploitation_country", "no", _("One ISO 3166 two-letter country code.")),
+        ColumnGuide("means_of_control", "no", _("Codes."), _codes(MeansOfControl), several=True),
+        ColumnGuide("in_sex_work", "no", _("yes, no, or empty when it is not known.")),
+        ColumnGuide("vulnerabilities", "no", _("Codes."), _codes(Vulnerability), several=True),
+        ColumnGuide(
+            "casework_consent_on",
+            "yes",
+            _(
+                "The day the person gave their casework consent, as YYYY-MM-DD: from"
+                " 2000-01-01, not in the future. Nobody is recorded without it."
+            ),
+        ),
+        ColumnGuide(
+            "casework_consent_method",
+            "yes",
+            _("How the consent was obtained."),
+            _codes(ConsentMethod),
+        ),
+        ColumnGuide(
+            "last_activity_at",
+            "no",
+            _(
+                "When the person was last supported, as YYYY-MM-DD HH:MM (retention counts"
+                " from it). Left empty: the moment of the import."
+            ),
+        ),
+    ]
+    if may_import_identity:
+        for name in ("given_name", "family_name", "alias"):
+            limit = IDENTITY_MAX_LENGTH[name]
+            guide.append(ColumnGuide(name, "no", identity_text % {"limit": limit}))
+        guide += [
+            ColumnGuide(
+                "birth_date",
+                "no",
+                _("YYYY-MM-DD, not in the future nor more than 120 years ago."),
+            ),
+            ColumnGuide("estimated_age", "no", _("An age in years, from 0 to 120.")),
+        ]
+        for name in ("phone", "identity_document", "address", "notes"):
+            limit = IDENTITY_MAX_LENGTH[name]
+            guide.append(ColumnGuide(name, "no", identity_text % {"limit": limit}))
+    return guide
+
+
+def _service_guide(organisation: Organisation) -> list[ColumnGuide]:
+    catalogue = sorted(
+        (
+            (code, service_label(service_type))
+            for code, service_type in _service_types(organisation).items()
+        ),
+        key=lambda pair: pair[0],
+    )
+    reached = _(
+        "A whole number from 1 to 10,000,000, only for a service given to no one in"
+        " particular (a distribution, a group session)."
+    )
+    return [
+        ColumnGuide(
+            "date",
+            "yes",
+            _(
+                "The day the service was given, as YYYY-MM-DD: from 2000-01-01, at most a day"
+                " ahead."
+            ),
+        ),
+        ColumnGuide(
+            "service_code",
+            "yes",
+            _("The code of a service of your catalogue (Services › Catalogue)."),
+            tuple(catalogue),
+        ),
+        ColumnGuide(
+            "person_code",
+            "no",
+            _("The code of a person with casework consent in force."),
+        ),
+        ColumnGuide(
+            "household_code",
+            "no",
+            _(
+                "The code of a household whose members all have casework consent in force;"
+                " not together with a person."
+            ),
+        ),
+        ColumnGuide("quantity", "no", _("A number above zero, such as 2 or 1.5. Left empty: 1.")),
+        ColumnGuide(
+            "amount",
+            "no",
+            _(
+                "An amount of money, such as 25 or 12.50, for a service that records money;"
+                " give its currency too."
+            ),
+        ),
+        ColumnGuide("currency", "no", _("An ISO 4217 currency code, such as EUR, GBP or KES.")),
+        ColumnGuide("people_reached", "no", reached),
+        ColumnGuide("households_reached", "no", reached),
+        ColumnGuide("channel", "no", _("One code. Left empty: in person."), _codes(Channel)),
+        ColumnGuide("language", "no", _("One ISO 639 language code, such as fr or en.")),
+        ColumnGuide("city", "no", _("Text of at most 100 characters.")),
+        ColumnGuide(
+            "staff",
+            "no",
+            _(
+                "The username of the staff member who gave the service, whose roles allow"
+                " recording services. Left empty: you."
+            ),
+        ),
+    ]
+
+
+def column_guide(
+    kind: Kind, organisation: Organisation, *, may_import_identity: bool
+) -> list[ColumnGuide]:
+    """The columns a file of this kind may have, in the order of an export."""
+    if kind == "persons":
+        return _person_guide(may_import_identity)
+    return _service_guide(organisation)
+
+
+def template_csv(kind: Kind, organisation: Organisation, *, may_import_identity: bool) -> bytes:
+    """An empty CSV file with the header row of this kind, ready to fill in."""
+    buffer = io.StringIO()
+    guide = column_guide(kind, organisation, may_import_identity=may_import_identity)
+    csv.writer(buffer, lineterminator="\r\n").writerow([column.name for column in guide])
+    return buffer.getvalue().encode("utf-8")
 
 
 # Keeping the file between preview and confirmation

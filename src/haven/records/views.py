@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.cache import cache
@@ -18,16 +19,26 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from haven.accounts.tenancy import OrganisationRequest, organisation_view
 from haven.records import access, actions
-from haven.records.export import ExportRequest, TooManyRows, generate_passphrase
-from haven.records.forms import ConfirmImportForm, EraseForm, ExportForm, ImportForm
+from haven.records.export import ExportRequest, Kind, TooManyRows, generate_passphrase
+from haven.records.forms import (
+    KIND_CHOICES,
+    ConfirmImportForm,
+    EraseForm,
+    ExportForm,
+    ImportForm,
+)
 from haven.records.imports import (
     IMPORT_PERMISSIONS,
+    KINDS,
     MAX_BYTES,
+    ColumnGuide,
     ImportRefused,
     ParsedImport,
     TicketRefused,
+    column_guide,
     parse_import,
     stash,
+    template_csv,
 )
 from haven.records.tasks import pending_run
 
@@ -143,12 +154,63 @@ def export_download(request: OrganisationRequest) -> HttpResponse:
     return response
 
 
-def _import_context(form: ImportForm, parsed: ParsedImport | None = None, **extra: Any) -> Any:
-    return {"form": form, "parsed": parsed, "max_mb": MAX_BYTES // (1024 * 1024), **extra}
+@dataclass(frozen=True)
+class _KindGuide:
+    kind: str
+    label: str
+    columns: list[ColumnGuide]
 
 
-def _kinds(request: OrganisationRequest) -> list[str]:
-    return [kind for kind, needed in IMPORT_PERMISSIONS.items() if needed in request.permissions]
+def _guides(request: OrganisationRequest) -> list[_KindGuide]:
+    labels = dict(KIND_CHOICES)
+    return [
+        _KindGuide(
+            kind=kind,
+            label=str(labels[kind]),
+            columns=column_guide(
+                kind, request.organisation, may_import_identity=_identity_allowed(request)
+            ),
+        )
+        for kind in _kinds(request)
+    ]
+
+
+def _import_context(
+    request: OrganisationRequest,
+    form: ImportForm,
+    parsed: ParsedImport | None = None,
+    **extra: Any,
+) -> Any:
+    return {
+        "form": form,
+        "parsed": parsed,
+        "max_mb": MAX_BYTES // (1024 * 1024),
+        "guides": _guides(request),
+        **extra,
+    }
+
+
+def _kinds(request: OrganisationRequest) -> list[Kind]:
+    return [kind for kind in KINDS if IMPORT_PERMISSIONS[kind] in request.permissions]
+
+
+@organisation_view("casework.import")
+@require_GET
+def import_template(request: OrganisationRequest) -> HttpResponse:
+    kind = request.GET.get("kind", "")
+    if kind not in KINDS:
+        return HttpResponse(
+            _("Ask for kind=persons or kind=services."),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    actions.check_may_import(request.user, request.organisation, kind, request)
+    content = template_csv(
+        cast(Kind, kind), request.organisation, may_import_identity=_identity_allowed(request)
+    )
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="haven-import-{kind}.csv"'
+    return response
 
 
 @organisation_view("casework.import")
@@ -156,19 +218,19 @@ def _kinds(request: OrganisationRequest) -> list[str]:
 def import_page(request: OrganisationRequest) -> HttpResponse:
     if request.method != "POST":
         form = ImportForm(kinds=_kinds(request))
-        return render(request, "records/import.html", _import_context(form))
+        return render(request, "records/import.html", _import_context(request, form))
     if "ticket" in request.POST:
         return _confirm_import(request)
     if request.POST.get("kind") in IMPORT_PERMISSIONS:
         actions.check_may_import(request.user, request.organisation, request.POST["kind"], request)
     form = ImportForm(request.POST, request.FILES, kinds=_kinds(request))
     if not form.is_valid():
-        return render(request, "records/import.html", _import_context(form), status=400)
+        return render(request, "records/import.html", _import_context(request, form), status=400)
     upload = form.cleaned_data["file"]
     kind = form.cleaned_data["kind"]
     if upload.size is None or upload.size > MAX_BYTES:
         form.add_error("file", _("The file is larger than 5 MB; split it into smaller files."))
-        return render(request, "records/import.html", _import_context(form), status=400)
+        return render(request, "records/import.html", _import_context(request, form), status=400)
     content = upload.read()
     try:
         parsed = parse_import(
@@ -180,14 +242,14 @@ def import_page(request: OrganisationRequest) -> HttpResponse:
         )
     except ImportRefused as refused:
         form.add_error("file", refused)
-        return render(request, "records/import.html", _import_context(form), status=400)
+        return render(request, "records/import.html", _import_context(request, form), status=400)
     earlier = access.earlier_import_of(request.organisation, parsed.checksum)
     if not parsed.valid:
-        context = _import_context(form, parsed, earlier=earlier)
+        context = _import_context(request, form, parsed, earlier=earlier)
         return render(request, "records/import.html", context, status=400)
     ticket = stash(request.organisation, request.user, kind, content)
     confirm = ConfirmImportForm(initial={"ticket": ticket})
-    context = _import_context(form, parsed, confirm_form=confirm, earlier=earlier)
+    context = _import_context(request, form, parsed, confirm_form=confirm, earlier=earlier)
     return render(request, "records/import.html", context)
 
 
@@ -210,15 +272,17 @@ def _confirm_import(request: OrganisationRequest) -> HttpResponse:
             )
         else:
             problem = _("This preview has expired. Upload the file again.")
-        context = _import_context(ImportForm(kinds=_kinds(request)), problems=[problem])
+        context = _import_context(request, ImportForm(kinds=_kinds(request)), problems=[problem])
         return render(request, "records/import.html", context, status=400)
     except actions.ImportNotWritten as error:
         context = _import_context(
-            ImportForm(kinds=_kinds(request)), error.parsed, problems=error.messages
+            request, ImportForm(kinds=_kinds(request)), error.parsed, problems=error.messages
         )
         return render(request, "records/import.html", context, status=400)
     except ValidationError as error:
-        context = _import_context(ImportForm(kinds=_kinds(request)), problems=error.messages)
+        context = _import_context(
+            request, ImportForm(kinds=_kinds(request)), problems=error.messages
+        )
         return render(request, "records/import.html", context, status=400)
     rows = len(parsed.values)
     messages.success(
@@ -226,7 +290,7 @@ def _confirm_import(request: OrganisationRequest) -> HttpResponse:
         ngettext("Imported %(rows)d row.", "Imported %(rows)d rows.", rows) % {"rows": rows},
     )
     context = _import_context(
-        ImportForm(kinds=_kinds(request)), imported=_worded(IMPORTED_COUNTS, counts)
+        request, ImportForm(kinds=_kinds(request)), imported=_worded(IMPORTED_COUNTS, counts)
     )
     return render(request, "records/import.html", context)
 
