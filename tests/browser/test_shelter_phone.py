@@ -12,7 +12,7 @@ from django_scopes import scopes_disabled
 
 from haven.accounts.permissions import Role
 from haven.shelter.models import Facility, Stay
-from tests.browser.conftest import PHONE, browser  # noqa: F401
+from tests.browser.conftest import PHONE
 from tests.conftest import client_for, make_organisation, make_user
 from tests.shelter.conftest import make_person, night
 
@@ -34,7 +34,7 @@ CUT_OFF_TITLES = """width => [...document.querySelectorAll('main table')]
 @pytest.mark.parametrize("language", ["en", "fr"])
 @pytest.mark.parametrize("url_name", ["shelter_board", "shelter_occupancy"])
 def test_table_titles_are_read_whole_on_a_phone(
-    browser: Any,  # noqa: F811
+    browser: Any,
     flushable_audit_trail: None,
     live_server: Any,
     language: str,
