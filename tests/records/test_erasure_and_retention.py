@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 from typing import Any
 
@@ -27,7 +27,7 @@ from haven.helpline.models import HelplineCall
 from haven.organisations.models import Organisation
 from haven.privacy.audit import verify_chain
 from haven.privacy.models import AuditEvent
-from haven.records.actions import months_before
+from haven.records.actions import apply_retention_to, months_before
 from haven.records.tasks import apply_retention, run_retention, schedule_retention
 from haven.services.models import ServiceDelivery
 from haven.shelter.models import Facility, Stay
@@ -256,6 +256,27 @@ def test_retention_keeps_a_person_still_staying_or_with_an_open_case(
     with scopes_disabled():
         assert list(Person.objects.values_list("code", flat=True)) == ["P-0001"]
         assert ErasureRecord.objects.get().person_code == "P-0002"
+
+
+def test_a_stay_ending_today_in_the_organisations_zone_is_current_when_utc_is_a_day_on(
+    north: Organisation, casework: Casework
+) -> None:
+    # 03:00 UTC on 10 March is still 9 March, 17:00, in Honolulu.
+    now = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)
+    with scopes_disabled():
+        OrganisationSettings.objects.create(organisation=north, time_zone="Pacific/Honolulu")
+        Person.objects.update(last_activity_at=now - timedelta(days=4000))
+        facility = Facility.objects.create(organisation=north, name="House", beds=3)
+        Stay.objects.create(
+            organisation=north,
+            facility=facility,
+            person=casework.ana,
+            starts_on=date(2026, 3, 1),
+            ends_on=date(2026, 3, 9),
+        )
+        totals = apply_retention_to(organisation=north, person_months=60, call_months=0, now=now)
+        assert totals["persons_deleted"] == 1
+        assert list(Person.objects.values_list("code", flat=True)) == ["P-0001"]
 
 
 def test_a_period_of_zero_keeps_everything(north: Organisation, casework: Casework) -> None:

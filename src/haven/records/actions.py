@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+import zoneinfo
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +45,7 @@ from haven.records.imports import (
 )
 from haven.services.models import ServiceDelivery
 from haven.shelter.models import Stay
+from haven.timezones import zone_of_slug
 
 IDENTITY_PERMISSION = "casework.view_identity"
 
@@ -419,8 +421,10 @@ def apply_retention_to(
         if person_months:
             cutoff = months_before(now, person_months)
             # Nights in a shelter and an open case do not touch last_activity_at, yet the
-            # person is still being supported.
-            today = timezone.localdate(now)
+            # person is still being supported. A stay ends on a day of the organisation's
+            # calendar, not the server's (the run is at 03:00 UTC).
+            zone = zoneinfo.ZoneInfo(zone_of_slug(organisation.slug) or "UTC")
+            today = timezone.localdate(now, zone)
             staying = Stay.objects.filter(organisation=organisation).filter(
                 Q(ends_on__isnull=True) | Q(ends_on__gte=today)
             )
