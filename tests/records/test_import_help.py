@@ -99,6 +99,16 @@ def test_the_api_describes_the_columns_as_the_page_does(carol: User, casework: C
     assert "food_parcel" in codes
 
 
+def test_the_api_asks_for_the_kind_once_the_caller_may_import(
+    carol: User, alice: User, casework: Casework
+) -> None:
+    missing = client_for(carol).get(COLUMNS, **bearer(carol))
+    assert missing.status_code == 400
+    assert missing.json() == {"detail": {"kind": ["Say which kind of file: persons or services."]}}
+    # Someone who may not import learns nothing about the query first.
+    assert client_for(alice).get(COLUMNS, **bearer(alice)).status_code == 403
+
+
 def test_an_unknown_code_is_answered_with_the_allowed_ones(carol: User, casework: Casework) -> None:
     content = (
         b"code,gender,exploitation_types,casework_consent_on,casework_consent_method\n"

@@ -108,7 +108,8 @@ class ImportColumnOut(Schema):
 
 
 class ImportColumnsQuery(Schema):
-    kind: Kind
+    # Optional to ninja so that authorisation answers first; required in the operation.
+    kind: Kind | None = None
 
 
 class ImportConfirmIn(Body):
@@ -235,6 +236,8 @@ def _preview_out(
 def import_columns(
     request: OrganisationRequest, org: str, query: Query[ImportColumnsQuery]
 ) -> list[ImportColumnOut]:
+    if query.kind is None:
+        raise ValidationError({"kind": [_("Say which kind of file: persons or services.")]})
     actions.check_may_import(request.user, request.organisation, query.kind, request)
     guide = column_guide(
         query.kind,
