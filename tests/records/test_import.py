@@ -27,7 +27,8 @@ pytestmark = pytest.mark.django_db
 
 PAGE = "/o/north/records/import/"
 SERVICES_HEADER = (
-    "date,service_code,person_code,household_code,quantity,amount,currency,channel,city"
+    "date,service_code,person_code,household_code,quantity,amount,currency,channel,city,"
+    "people_reached"
 )
 
 
@@ -56,12 +57,12 @@ def test_preview_lists_each_bad_row_with_its_column_and_writes_nothing(
         [
             SERVICES_HEADER,
             "2026-01-05,food_parcel,P-0001,,1,,,in_person,Paris",
-            "2026-13-40,food_parcel,,,1,,,,",
-            "2026-01-05,food_parcel,,,-3,,,,",
-            "2026-01-05,voucher,,,1,10,XYZ,,",
-            "2026-01-05,no_such_service,,,1,,,,",
+            "2026-13-40,food_parcel,,,1,,,,,5",
+            "2026-01-05,food_parcel,,,-3,,,,,5",
+            "2026-01-05,voucher,,,1,10,XYZ,,,5",
+            "2026-01-05,no_such_service,,,1,,,,,5",
             "2026-01-05,food_parcel,P-9999,,1,,,,",
-            "2099-01-05,food_parcel,,,1,,,,",
+            "2099-01-05,food_parcel,,,1,,,,,5",
         ]
     ).encode()
     before = deliveries()
@@ -104,7 +105,7 @@ def test_a_valid_file_is_previewed_then_written_whole_on_confirmation(
             SERVICES_HEADER,
             "2026-01-05,food_parcel,P-0001,,1,,,in_person,Paris",
             "2026-01-06,voucher,,H-1,2.5,30,eur,phone,'=SUM(1)",
-            "2026-01-07,food_parcel,,,1,,,outreach,Lyon",
+            "2026-01-07,food_parcel,,,1,,,outreach,Lyon,5",
         ]
     ).encode()
     before = deliveries()
@@ -134,7 +135,7 @@ def test_someone_elses_preview_ticket_imports_nothing(
     north: Organisation, carol: User, casework: Casework
 ) -> None:
     colleague = make_user("cleo", north, Role.CASEWORKER)
-    content = f"{SERVICES_HEADER}\n2026-01-05,food_parcel,,,1,,,,\n".encode()
+    content = f"{SERVICES_HEADER}\n2026-01-05,food_parcel,,,1,,,,,5\n".encode()
     response = preview(carol, "services", content)
     ticket = response.context["confirm_form"].initial["ticket"]
     assert client_for(colleague).post(PAGE, {"ticket": ticket}).status_code == 400
@@ -146,9 +147,9 @@ def test_an_xlsx_file_is_read_like_a_csv(carol: User, casework: Casework) -> Non
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.append(["date", "service_code", "quantity"])
-    sheet.append(["2026-01-05", "food_parcel", 3])
-    sheet.append(["2026-01-06", "food_parcel", -1])
+    sheet.append(["date", "service_code", "quantity", "people_reached"])
+    sheet.append(["2026-01-05", "food_parcel", 3, 5])
+    sheet.append(["2026-01-06", "food_parcel", -1, 5])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = preview(carol, "services", buffer.getvalue(), "import.xlsx")
@@ -157,7 +158,7 @@ def test_an_xlsx_file_is_read_like_a_csv(carol: User, casework: Casework) -> Non
 
 
 def test_an_oversized_file_is_refused(carol: User, casework: Casework) -> None:
-    content = (SERVICES_HEADER + "\n").encode() + b"2026-01-05,food_parcel,,,1,,,,\n" * 200_000
+    content = (SERVICES_HEADER + "\n").encode() + b"2026-01-05,food_parcel,,,1,,,,,5\n" * 200_000
     assert len(content) > 5 * 1024 * 1024
     response = preview(carol, "services", content)
     assert response.status_code == 400
@@ -229,7 +230,9 @@ def test_the_import_is_reported_in_words_with_the_number_of_rows(
     for line in ("1 person recorded", "0 households created", "1 consent recorded"):
         assert f"<li>{line}</li>" in persons
     assert "persons:" not in persons
-    services = imported("services", f"{SERVICES_HEADER}\n2026-01-05,food_parcel,,,1,,,,\n".encode())
+    services = imported(
+        "services", f"{SERVICES_HEADER}\n2026-01-05,food_parcel,,,1,,,,,5\n".encode()
+    )
     assert "<li>1 service recorded</li>" in services
     assert "deliveries:" not in services
 
@@ -271,7 +274,7 @@ def test_the_api_previews_then_confirms_an_import(carol: User, casework: Casewor
         "/api/orgs/north/imports/preview",
         {
             "kind": "services",
-            "file": upload(f"{SERVICES_HEADER}\n2026-01-05,food_parcel,,,0,,,,\n".encode()),
+            "file": upload(f"{SERVICES_HEADER}\n2026-01-05,food_parcel,,,0,,,,,5\n".encode()),
         },
         **headers,
     )
@@ -283,7 +286,7 @@ def test_the_api_previews_then_confirms_an_import(carol: User, casework: Casewor
         "/api/orgs/north/imports/preview",
         {
             "kind": "services",
-            "file": upload(f"{SERVICES_HEADER}\n2026-01-05,food_parcel,,,1,,,,\n".encode()),
+            "file": upload(f"{SERVICES_HEADER}\n2026-01-05,food_parcel,,,1,,,,,5\n".encode()),
         },
         **headers,
     )
@@ -325,10 +328,10 @@ def test_an_exported_services_file_imports_back(
 @pytest.mark.parametrize(
     ("row", "column"),
     [
-        ("2026-01-05,food_parcel,,,1,10,EUR,,", "amount"),
-        ("2026-01-05,voucher,,,1,,EUR,,", "amount"),
+        ("2026-01-05,food_parcel,,,1,10,EUR,,,5", "amount"),
+        ("2026-01-05,voucher,,,1,,EUR,,,5", "amount"),
         ("2026-01-05,food_parcel,P-0002,H-1,1,,,,", "household_code"),
-        ("1999-12-31,food_parcel,,,1,,,,", "date"),
+        ("1999-12-31,food_parcel,,,1,,,,,5", "date"),
     ],
 )
 def test_services_import_applies_the_rules_of_recording_a_service(
@@ -346,6 +349,21 @@ def test_counts_of_people_reached_are_for_deliveries_to_no_one(
     response = preview(carol, "services", content)
     assert response.status_code == 400
     assert [(e.row, e.column) for e in response.context["parsed"].errors] == [(2, "people_reached")]
+
+
+def test_a_delivery_to_no_one_needs_a_count_of_those_reached(
+    carol: User, casework: Casework
+) -> None:
+    # As the form refuses it: a row naming no one and counting no one adds to the service
+    # totals with nobody behind it.
+    content = (
+        b"date,service_code,people_reached\n2026-01-05,food_parcel,\n2026-01-06,food_parcel,40\n"
+    )
+    response = preview(carol, "services", content)
+    assert response.status_code == 400
+    errors = response.context["parsed"].errors
+    assert [(e.row, e.column) for e in errors] == [(2, "person_code")]
+    assert errors[0].message.startswith("Give the person or household who received the service")
 
 
 @pytest.mark.parametrize("order", ["allocated first", "named first"])

@@ -25,7 +25,10 @@ from tests.redis_server import redis_cache  # noqa: F401
 
 PAGE = "/o/north/records/import/"
 API = "/api/orgs/north/imports"
-FILE = b"date,service_code,quantity\n2026-01-05,food_parcel,1\n2026-01-06,food_parcel,2\n"
+FILE = (
+    b"date,service_code,quantity,people_reached\n"
+    b"2026-01-05,food_parcel,1,5\n2026-01-06,food_parcel,2,5\n"
+)
 ALREADY = "already confirmed"
 
 
@@ -168,7 +171,7 @@ def test_a_file_imported_before_is_previewed_with_a_warning(
     assert "This file was already imported on" in html
     assert "by carol" in html
     # Another file gets no warning.
-    other = api_preview(carol, FILE + b"2026-01-07,food_parcel,1\n").json()
+    other = api_preview(carol, FILE + b"2026-01-07,food_parcel,1,5\n").json()
     assert other["already_imported"] is None
 
 

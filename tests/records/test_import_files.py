@@ -49,7 +49,7 @@ def rewritten(content: bytes, name: str, change: Callable[[bytes], bytes]) -> by
     return buffer.getvalue()
 
 
-GOOD = workbook([["date", "service_code"], ["2026-01-05", "food_parcel"]])
+GOOD = workbook([["date", "service_code", "people_reached"], ["2026-01-05", "food_parcel", 5]])
 
 
 @pytest.mark.parametrize(
@@ -126,7 +126,7 @@ def test_a_few_empty_rows_and_a_declared_size_to_the_last_row_are_fine(
 
 
 def test_a_csv_of_blank_lines_is_bounded_too(carol: User, casework: Casework) -> None:
-    content = b"date,service_code\n2026-01-05,food_parcel\n" + b"\n" * 100_000
+    content = b"date,service_code,people_reached\n2026-01-05,food_parcel,5\n" + b"\n" * 100_000
     response = client_for(carol).post(
         PAGE, {"kind": "services", "file": SimpleUploadedFile("import.csv", content)}
     )
@@ -140,9 +140,9 @@ def test_an_uncalculated_formula_is_an_error_of_its_row_and_a_calculated_one_is_
     # openpyxl writes formulas without a calculated value, as scripts that build files do.
     content = workbook(
         [
-            ["date", "service_code", "quantity"],
-            ["2026-01-05", "food_parcel", "=1+1"],
-            ["2026-01-06", "food_parcel", 3],
+            ["date", "service_code", "quantity", "people_reached"],
+            ["2026-01-05", "food_parcel", "=1+1", 5],
+            ["2026-01-06", "food_parcel", 3, 5],
         ]
     )
     response = client_for(carol).post(
@@ -171,10 +171,10 @@ def test_dates_numbers_and_gaps_of_a_workbook_are_read_as_the_spreadsheet_shows_
 ) -> None:
     content = workbook(
         [
-            ["date", "service_code", "quantity", "amount", "currency"],
-            [datetime(2026, 1, 5), "food_parcel", 2, None, None],
+            ["date", "service_code", "quantity", "amount", "currency", "people_reached"],
+            [datetime(2026, 1, 5), "food_parcel", 2, None, None, 5],
             [],
-            [date(2026, 1, 6), "voucher", 1.0, 12.5, "EUR"],
+            [date(2026, 1, 6), "voucher", 1.0, 12.5, "EUR", 5],
         ]
     )
     response = client_for(carol).post(
@@ -192,7 +192,7 @@ def test_dates_numbers_and_gaps_of_a_workbook_are_read_as_the_spreadsheet_shows_
 def test_a_utf16_file_is_asked_for_again_as_utf8(
     carol: User, casework: Casework, encoding: str
 ) -> None:
-    text = "date,service_code\n2026-01-05,food_parcel\n"
+    text = "date,service_code,people_reached\n2026-01-05,food_parcel,5\n"
     content = text.encode(encoding)
     if encoding == "utf-16-be":
         content = codecs.BOM_UTF16_BE + content

@@ -59,7 +59,7 @@ def test_an_empty_template_is_a_csv_header_the_import_reads(
             "casework_consent_on": "2026-01-02",
             "casework_consent_method": "verbal",
         },
-        "services": {"date": "2026-01-05", "service_code": "food_parcel"},
+        "services": {"date": "2026-01-05", "service_code": "food_parcel", "people_reached": "5"},
     }[kind]
     filled = response.content + ",".join(row.get(name, "") for name in header).encode() + b"\r\n"
     checked = client_for(carol).post(
@@ -136,7 +136,7 @@ def test_an_unknown_code_is_answered_with_the_allowed_ones(carol: User, casework
 def test_an_unknown_service_code_is_answered_with_the_catalogue_s_codes(
     carol: User, casework: Casework
 ) -> None:
-    content = b"date,service_code\n2026-01-05,food\n"
+    content = b"date,service_code,people_reached\n2026-01-05,food,5\n"
     response = client_for(carol).post(
         PAGE, {"kind": "services", "file": SimpleUploadedFile("services.csv", content)}
     )

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 PAGE = "/o/north/records/import/"
 PREVIEW = "/api/orgs/north/imports/preview"
 PERSONS = b"code,casework_consent_on,casework_consent_method\nP-0500,2026-01-02,verbal\n"
-SERVICES = b"date,service_code,staff\n2026-01-05,food_parcel,\n"
+SERVICES = b"date,service_code,staff,people_reached\n2026-01-05,food_parcel,,5\n"
 
 
 def counts() -> tuple[int, int, int]:
@@ -131,11 +131,11 @@ def test_the_staff_named_must_be_allowed_to_record_services(
 ) -> None:
     operator = make_user("hana", north, Role.HELPLINE_OPERATOR)
     content = (
-        "date,service_code,staff\n"
-        f"2026-01-05,food_parcel,{alice.username}\n"
-        f"2026-01-05,food_parcel,{operator.username}\n"
-        f"2026-01-05,food_parcel,{carol.username}\n"
-        "2026-01-05,food_parcel,nobody\n"
+        "date,service_code,staff,people_reached\n"
+        f"2026-01-05,food_parcel,{alice.username},5\n"
+        f"2026-01-05,food_parcel,{operator.username},5\n"
+        f"2026-01-05,food_parcel,{carol.username},5\n"
+        "2026-01-05,food_parcel,nobody,5\n"
     ).encode()
     before = counts()
     response = client_for(carol).post(PAGE, {"kind": "services", "file": upload(content)})

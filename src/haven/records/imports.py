@@ -64,6 +64,7 @@ from haven.records.export import (
     Kind,
 )
 from haven.services.access import service_label
+from haven.services.actions import reach_problem
 from haven.services.models import Channel, HiddenServiceType, ServiceType
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -631,6 +632,14 @@ def _service_row(row: dict[str, str], context: _Context) -> dict[str, Any]:
         for name in ("people_reached", "households_reached"):
             if values.get(name) is not None:
                 errors.setdefault(name, _("Counts are for services given to no one in particular."))
+    nobody = reach_problem(
+        person=person_code or None,
+        household=household_code or None,
+        people_reached=values.get("people_reached"),
+        households_reached=values.get("households_reached"),
+    )
+    if nobody and not errors.keys() & {"people_reached", "households_reached"}:
+        errors.setdefault("person_code", nobody)
     if errors:
         raise _RowInvalid(errors)
     return values
@@ -914,7 +923,7 @@ def _service_guide(organisation: Organisation) -> list[ColumnGuide]:
     )
     reached = _(
         "A whole number from 1 to 10,000,000, only for a service given to no one in"
-        " particular (a distribution, a group session)."
+        " particular (a distribution, a group session), which needs one of the two counts."
     )
     return [
         ColumnGuide(
