@@ -569,11 +569,25 @@ def note_listing(
     count: int,
     request: HttpRequest | None = None,
 ) -> None:
-    """Audit one read of a list of deliveries: how many, and which filters (names only)."""
+    """Audit one read of a list of deliveries: how many, which filters (names only), and
+    the person or household it was narrowed to."""
+    # A list narrowed to one person is a read of that person's history: "who read this
+    # person's history?" must find it, as it finds the person page.
+    object_type, object_id = "", ""
+    person_id = filters.person_id
+    if person_id is None and filters.person_code:
+        person = person_by_code(organisation, filters.person_code)
+        person_id = person.pk if person is not None else None
+    if person_id is not None:
+        object_type, object_id = "casework.person", str(person_id)
+    elif filters.household_id is not None:
+        object_type, object_id = "casework.household", str(filters.household_id)
     audit.record(
         "service.listed",
         actor=actor,
         organisation=organisation,
+        object_type=object_type,
+        object_id=object_id,
         details={"count": count, "filters": filters.applied()},
         request=request,
     )
