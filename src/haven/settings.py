@@ -325,6 +325,7 @@ else:
 # must still be able to sign together, so the per-IP limit is generous.
 HAVEN_RATE_PER_IP = env.rate("HAVEN_RATE_PER_IP", "120/10m")
 HAVEN_RATE_PER_ADDRESS = env.rate("HAVEN_RATE_PER_ADDRESS", "5/h")
+HAVEN_RATE_PER_ADDRESS_ALL = env.rate("HAVEN_RATE_PER_ADDRESS_ALL", "30/h")
 # Extra e-mail domains refused on public forms, besides the bundled throw-away domains.
 HAVEN_BLOCKED_EMAIL_DOMAINS = env.word_list("HAVEN_BLOCKED_EMAIL_DOMAINS")
 

@@ -96,6 +96,24 @@ def test_one_address_is_limited_across_ip_addresses(settings, backend):
     check_public_submission(_request("198.51.100.3"), scope="sign", address="b@example.org")
 
 
+def test_one_address_has_an_allowance_per_target_and_a_looser_one_across_them(settings, backend):
+    settings.HAVEN_RATE_PER_IP = "100/h"
+    settings.HAVEN_RATE_PER_ADDRESS, settings.HAVEN_RATE_PER_ADDRESS_ALL = "2/h", "5/h"
+    # Registering for five of a network's events in one hour is fine...
+    for event in range(1, 6):
+        check_public_submission(_request(), scope="register", address="a@example.org", target=event)
+    # ...and the sixth target is refused by the limit across targets, so that nobody can
+    # have an address flooded with confirmations from every petition of a network.
+    with pytest.raises(RateLimited):
+        check_public_submission(_request(), scope="register", address="a@example.org", target=6)
+    settings.HAVEN_RATE_PER_ADDRESS_ALL = "100/h"
+    check_public_submission(_request(), scope="register", address="b@example.org", target=1)
+    check_public_submission(_request(), scope="register", address="b@example.org", target=1)
+    with pytest.raises(RateLimited):
+        check_public_submission(_request(), scope="register", address="b@example.org", target=1)
+    check_public_submission(_request(), scope="register", address="b@example.org", target=2)
+
+
 def test_one_ip_address_is_limited_across_e_mail_addresses(settings, backend):
     settings.HAVEN_RATE_PER_IP, settings.HAVEN_RATE_PER_ADDRESS = "2/h", "100/h"
     for address in ("a@example.org", "b@example.org"):

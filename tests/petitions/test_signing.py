@@ -125,6 +125,25 @@ def test_too_many_signatures_from_one_address_get_a_429_with_a_clear_message(
     assert response["Retry-After"]
 
 
+def test_the_address_limit_counts_per_petition(petition, adam, client, settings):
+    settings.HAVEN_RATE_PER_ADDRESS = "1/h"
+    draft = actions.create_petition(
+        actor=adam,
+        owner=petition.owner,
+        title="Open the night shelter all year",
+        body="We ask for it.",
+        language="en",
+        values={"addressee": "City council", "goal": 100},
+    )
+    second = actions.move_petition(actor=adam, petition=draft, move="open")
+    # Signing two petitions of a network within the hour is what campaigns ask for.
+    assert _sign(client, petition).status_code == 302
+    assert _sign(client, second).status_code == 302
+    assert _sign(client, second).status_code == 429
+    api = f"/api/petitions/{petition.owner.slug}/{petition.slug}/signatures"
+    assert client.post(api, FORM, content_type="application/json").status_code == 429
+
+
 def test_too_many_attempts_from_one_ip_address_get_a_429(petition, client, settings):
     settings.HAVEN_RATE_PER_IP = "3/10m"
     for number in range(3):

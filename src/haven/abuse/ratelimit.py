@@ -89,15 +89,22 @@ def hit(scope: str, key: str, rate: Rate, *, now: Callable[[], float] = time.tim
     hit_all(scope, [(key, rate)], now=now)
 
 
-def check_public_submission(request: HttpRequest, *, scope: str, address: str = "") -> None:
+def check_public_submission(
+    request: HttpRequest, *, scope: str, address: str = "", target: object = ""
+) -> None:
     """Count one public submission by its sender's IP address and, if given, its e-mail.
 
-    ``scope`` names the endpoint (``"petition-sign"``); ``address`` should be the
-    normalised address (``addresses.normalise_email``) so spellings of one count as one.
+    ``scope`` names the endpoint (``"petition-sign"``) and ``target`` what is signed or
+    registered for (its primary key); ``address`` should be the normalised address
+    (``addresses.normalise_email``) so spellings of one count as one.
     """
     limits = [(f"ip:{client_ip(request) or 'unknown'}", parse_rate(settings.HAVEN_RATE_PER_IP))]
     if address:
-        limits.append((f"address:{address}", parse_rate(settings.HAVEN_RATE_PER_ADDRESS)))
+        # Per target, so that someone registering for a network's six events in an hour
+        # is not turned away from the sixth; across targets, more loosely, so that nobody
+        # has an address flooded with confirmation e-mails from every petition at once.
+        limits.append((f"address:{target}:{address}", parse_rate(settings.HAVEN_RATE_PER_ADDRESS)))
+        limits.append((f"address:{address}", parse_rate(settings.HAVEN_RATE_PER_ADDRESS_ALL)))
     hit_all(scope, limits)
 
 

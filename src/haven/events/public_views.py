@@ -317,7 +317,10 @@ def event_register(request: HttpRequest, org: str, event: str) -> HttpResponse:
         elif form.is_valid():
             data = form.cleaned_data
             check_public_submission(
-                request, scope="event-register", address=normalise_email(data["email"])
+                request,
+                scope="event-register",
+                address=normalise_email(data["email"]),
+                target=found.pk,
             )
             with scope(organisation=found.owner):
                 try:

@@ -684,7 +684,9 @@ def request_to_sign(
 ) -> Status[Message]:
     found = access.letter_open_to_requests(org, letter)
     address = checked_email(str(payload.signer_email))
-    check_public_submission(request, scope="letter-request", address=normalise_email(address))
+    check_public_submission(
+        request, scope="letter-request", address=normalise_email(address), target=found.pk
+    )
     if is_blocked_domain(address):
         raise ValidationError(
             {"signer_email": "Use your organisation's e-mail address, not a throw-away one."}

@@ -631,7 +631,10 @@ def letter_request(request: HttpRequest, org: str, letter: str) -> HttpResponse:
             if form.is_valid():
                 data = form.cleaned_data
                 check_public_submission(
-                    request, scope="letter-request", address=normalise_email(data["signer_email"])
+                    request,
+                    scope="letter-request",
+                    address=normalise_email(data["signer_email"]),
+                    target=found.pk,
                 )
                 try:
                     actions.request_signature(

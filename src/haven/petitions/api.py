@@ -329,7 +329,9 @@ SIGN_ANSWER = (
 def sign(request: HttpRequest, org: str, petition: str, payload: PetitionSignIn) -> Status[Message]:
     found = access.public_petition(org, petition)
     address = checked_email(str(payload.email))
-    check_public_submission(request, scope="petition-sign", address=normalise_email(address))
+    check_public_submission(
+        request, scope="petition-sign", address=normalise_email(address), target=found.pk
+    )
     if is_blocked_domain(address, extra=found.blocked_domain_list()):
         raise ValidationError({"email": "Please sign with a permanent e-mail address."})
     with scope(organisation=found.owner):

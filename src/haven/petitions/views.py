@@ -279,7 +279,10 @@ def petition_public(request: HttpRequest, org: str, petition: str) -> HttpRespon
         if form.is_valid():
             data = form.cleaned_data
             check_public_submission(
-                request, scope="petition-sign", address=canonical_email(data["email"])
+                request,
+                scope="petition-sign",
+                address=canonical_email(data["email"]),
+                target=found.pk,
             )
             with scope(organisation=found.owner):
                 try:
