@@ -7,6 +7,7 @@ from django.utils import translation
 from haven.organisations.languages import (
     grouped_language_choices,
     is_language_code,
+    language_code_for,
     language_name,
     language_options,
     usual_languages,
@@ -42,12 +43,31 @@ def test_a_language_menu_opens_on_the_usual_languages_not_on_the_alphabet() -> N
     assert len(codes) > 1000
 
 
-def test_suggestions_list_the_usual_languages_first_then_every_other_once() -> None:
-    organisation = Organisation(slug="x", name="X", languages=["ro"])
+def test_suggestions_list_the_usual_languages_first_then_the_short_list_once() -> None:
+    organisation = Organisation(slug="x", name="X", languages=["ro", "pcm"])
     options = language_options(organisation)
-    assert [code for code, _name in options[:2]] == ["ro", "en"]
+    assert [code for code, _name in options[:3]] == ["ro", "pcm", "en"]
     codes = [code for code, _name in options]
     assert len(codes) == len(set(codes))
+    # The ISO 639-1 languages and those in use, not the 7,000.
+    assert "uk" in codes
+    assert "alu" not in codes
+    assert len(codes) < 400
+    assert "bin" in [code for code, _name in language_options(organisation, in_use={"bin"})]
+
+
+def test_a_language_is_found_by_its_code_or_its_name_in_the_reader_s_language() -> None:
+    assert language_code_for("PCM") == "pcm"
+    assert language_code_for("  Nigerian   pidgin ") == "pcm"
+    with translation.override("fr"):
+        assert language_code_for("roumain") == "ro"
+        # Also in English, which an operator may type whatever the interface's language.
+        assert language_code_for("Romanian") == "ro"
+        # Two languages share this name in French: it names neither.
+        assert language_code_for("Mongol") is None
+    assert language_code_for("fra") is None
+    assert language_code_for("Klingonese") is None
+    assert language_code_for("") is None
 
 
 def test_every_form_s_language_menu_opens_on_the_interface_language() -> None:

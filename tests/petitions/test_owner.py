@@ -178,3 +178,21 @@ def test_the_commands_queue_the_nightly_run_or_run_it_now(petition, adam, settin
     out = StringIO()
     call_command("schedule_anonymisation", now=True, stdout=out)
     assert "anonymised 0 signatures" in out.getvalue()
+
+
+def test_the_language_menu_is_short_and_a_rarer_language_is_typed_as_its_code(adam, north):
+    owner = client_for(adam)
+    create = reverse("petition_create", kwargs={"org": "north"})
+    page = owner.get(create)
+    # Every ISO 639 language made the page weigh 304 KB (7,091 options) on a phone.
+    assert len(page.content) < 60_000
+    assert page.content.count(b"<option") < 400
+    assert b'value="alu"' not in page.content  # 'Are'are, first of the 7,000
+    assert b'name="other_language"' in page.content
+    form = {"language": "en", "other_language": "pcm", "title": "Safe shelters", "body": "Now."}
+    assert owner.post(create, {**form, "anonymise_after_days": 30}).status_code == 302
+    assert Petition.objects.get(owner=north).language == "pcm"
+    assert b'<option value="pcm"' in owner.get(create).content
+    refused = owner.post(create, {**form, "other_language": "zz", "anonymise_after_days": 30})
+    assert refused.status_code == 400
+    assert Petition.objects.filter(owner=north).count() == 1

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Collection
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from haven.events.actions import (
@@ -37,11 +34,7 @@ from haven.events.models import (
     Visibility,
 )
 from haven.letters.forms import CountryField, ExportForm, StrictBooleanField
-from haven.organisations.languages import (
-    grouped_language_choices,
-    is_language_code,
-    usual_languages,
-)
+from haven.organisations.language_fields import LanguageMenuForm
 from haven.organisations.models import Organisation
 from haven.widgets import DateTimeInput
 
@@ -50,7 +43,6 @@ __all__ = [
     "EventCreateForm",
     "EventForm",
     "ExportForm",
-    "LanguageMenuForm",
     "MeetingForm",
     "MoveForm",
     "PartnerForm",
@@ -61,77 +53,6 @@ __all__ = [
     "SpeakerForm",
     "TextForm",
 ]
-
-
-def short_language_menu(
-    organisation: Organisation | None, in_use: Collection[str] = (), without: Collection[str] = ()
-) -> list[tuple[str, list[tuple[str, str]]]]:
-    """A language menu of some 200 options, not 7,000: the usual languages first (the
-    interface's on top, so an untouched menu means it, then the organisation's and those
-    Haven speaks), then the two-letter ISO 639-1 languages and those already in use. Any
-    other language is typed as its code (``LanguageMenuForm``)."""
-    interface = (get_language() or "en").split("-")[0]
-    own = usual_languages(organisation) if organisation is not None else []
-    spoken = [code for code, _name in settings.LANGUAGES]
-    usual = [code for code in dict.fromkeys([interface, *own, *spoken]) if is_language_code(code)]
-    (usual_label, first), (all_label, rest) = grouped_language_choices(usual, without)
-    shown = set(in_use) - set(without)
-    short = [(code, name) for code, name in rest if len(code) == 2 or code in shown]
-    return [(usual_label, first), (all_label, short)]
-
-
-class LanguageMenuField(forms.ChoiceField):
-    """A menu of the likely languages that accepts any language Haven knows: one typed as
-    its code, or posted from an older page."""
-
-    def valid_value(self, value: Any) -> bool:
-        return isinstance(value, str) and is_language_code(value)
-
-
-class LanguageMenuForm(forms.Form):
-    """A form's choice of a language: a short menu, or the code of any other language.
-
-    The full list of ISO 639 languages (some 7,000) made every form that offered it weigh
-    300 KB; the menu holds the usual and the ISO 639-1 languages, and a rarer one (Nigerian
-    Pidgin, Romani) is typed as its three-letter code.
-    """
-
-    language_label = _("Language")
-    language = LanguageMenuField(label=_("Language"), choices=())
-    other_language = forms.CharField(
-        label=_("Or another language"),
-        required=False,
-        max_length=3,
-        widget=forms.TextInput(attrs={"size": 4, "autocomplete": "off", "spellcheck": "false"}),
-        help_text=_("Its ISO 639 code, when the menu does not have it: pcm for Nigerian Pidgin."),
-    )
-
-    def __init__(
-        self,
-        *args: Any,
-        organisation: Organisation | None = None,
-        in_use: Collection[str] = (),
-        without: Collection[str] = (),
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["language"]
-        field.label = self.language_label
-        field.choices = short_language_menu(organisation, in_use, without)  # type: ignore[attr-defined]
-
-    def clean_other_language(self) -> str:
-        code = str(self.cleaned_data.get("other_language") or "").strip().lower()
-        if code and not is_language_code(code):
-            raise forms.ValidationError(_("No language has this code: give an ISO 639 code."))
-        return code
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if cleaned.get("other_language"):
-            cleaned["language"] = cleaned["other_language"]
-            self.errors.pop("language", None)
-        cleaned.pop("other_language", None)
-        return cleaned
 
 
 @cache

@@ -78,6 +78,11 @@ def languages_of(letter: Letter) -> list[str]:
     return sorted(codes, key=lambda code: code != letter.original_language)
 
 
+def languages_in_use(owner: Organisation) -> set[str]:
+    """The languages the owner's letters are written or translated in (for language menus)."""
+    return set(LetterText.objects.filter(letter__owner=owner).values_list("language", flat=True))
+
+
 def version_texts(letter: Letter, number: int) -> dict[str, dict[str, str]] | None:
     """The texts of one earlier version, by language, if that version exists."""
     version = LetterVersion.objects.filter(letter=letter, number=number).first()

@@ -18,7 +18,8 @@ from django_countries import countries
 from haven.abuse.addresses import checked_email, is_blocked_domain
 from haven.abuse.honeypot import HoneypotMixin
 from haven.letters.models import LetterKind, SignatoryCategory, SignatoryOrder
-from haven.organisations.languages import language_menu, language_name
+from haven.organisations.language_fields import LanguageMenuForm
+from haven.organisations.languages import language_name
 from haven.organisations.models import Organisation
 from haven.records.export import PASSPHRASE_MAX_LENGTH, PASSPHRASE_MIN_LENGTH
 from haven.widgets import DateInput, DateTimeInput
@@ -134,8 +135,8 @@ class LetterDetailsForm(forms.Form):
         return {name: self.cleaned_data[name] for name in self.fields if name in self.cleaned_data}
 
 
-class LetterCreateForm(LetterDetailsForm):
-    language = forms.ChoiceField(label=_("Original language"), choices=language_menu)
+class LetterCreateForm(LetterDetailsForm, LanguageMenuForm):
+    language_label = _("Original language")
     title = forms.CharField(label=_("Title"), max_length=300)
     body = forms.CharField(
         label=_("Text"),
@@ -143,7 +144,7 @@ class LetterCreateForm(LetterDetailsForm):
         widget=forms.Textarea(attrs={"rows": 16}),
         help_text=_("Markdown: blank lines between paragraphs, *emphasis*, lists with “-”."),
     )
-    field_order = ("kind", "language", "title", "body")
+    field_order = ("kind", "language", "other_language", "title", "body")
 
     def letter_values(self) -> dict[str, Any]:
         values = super().letter_values()
@@ -181,15 +182,13 @@ class TextForm(forms.Form):
     )
 
 
-class AddLanguageForm(forms.Form):
-    language = forms.ChoiceField(label=_("Add a translation in"), choices=language_menu)
+class AddLanguageForm(LanguageMenuForm):
+    language_label = _("Add a translation in")
 
     def __init__(self, *args: Any, existing: Collection[str] = (), **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
         # The menu offers the languages the text lacks: an untouched menu opened the
         # original for editing, and saving it told every signatory the text had changed.
-        if existing:
-            self.fields["language"].choices = language_menu(without=existing)  # type: ignore[attr-defined]
+        super().__init__(*args, without=existing, **kwargs)
 
 
 class MoveForm(forms.Form):

@@ -93,6 +93,8 @@ def letter_create(request: OrganisationRequest) -> HttpResponse:
     form = LetterCreateForm(
         request.POST or None,
         initial={"language": request.LANGUAGE_CODE, "signatory_order": "alphabetical"},
+        organisation=request.organisation,
+        in_use=access.languages_in_use(request.organisation),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -140,7 +142,11 @@ def letter_detail(request: OrganisationRequest, letter_id: int) -> HttpResponse:
         "requests": [signature for signature in waiting if not signature.signed_in_haven],
         "haven_requests": [signature for signature in waiting if signature.signed_in_haven],
         "move_form": MoveForm(),
-        "add_language_form": AddLanguageForm(existing=access.languages_of(letter)),
+        "add_language_form": AddLanguageForm(
+            existing=access.languages_of(letter),
+            organisation=request.organisation,
+            in_use=access.languages_in_use(request.organisation),
+        ),
         "public_url": absolute_url(
             reverse("letter_public", kwargs={"org": letter.owner.slug, "letter": letter.slug})
         ),

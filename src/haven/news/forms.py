@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from haven.events.forms import LanguageMenuForm
+from haven.organisations.language_fields import LanguageMenuForm
 from haven.widgets import DateTimeInput
 
 MARKDOWN_HELP = _("Markdown: blank lines between paragraphs, *emphasis*, lists with “-”.")

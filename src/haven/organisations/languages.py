@@ -56,13 +56,6 @@ def usual_languages(organisation: Organisation) -> list[str]:
     return [code for code in dict.fromkeys([*codes, interface]) if code in _known_codes()]
 
 
-def language_options(organisation: Organisation) -> list[tuple[str, str]]:
-    """Every language, the organisation's usual ones first (for a list of suggestions)."""
-    usual = usual_languages(organisation)
-    rest = [pair for pair in language_choices() if pair[0] not in usual]
-    return [*((code, language_name(code)) for code in usual), *rest]
-
-
 def grouped_language_choices(
     usual: Sequence[str], without: Collection[str] = ()
 ) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -76,13 +69,39 @@ def grouped_language_choices(
     return [(_("Usual languages"), first), (_("All languages"), rest)]
 
 
-def language_menu(without: Collection[str] = ()) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Choices for a form's language menu: the languages Haven speaks first, the
-    interface's on top (so an untouched menu means it), then every other; ``without``
-    leaves out those a text already has."""
+def short_language_menu(
+    organisation: Organisation | None, in_use: Collection[str] = (), without: Collection[str] = ()
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """A language menu of some 200 options, not 7,000: the usual languages first (the
+    interface's on top, so an untouched menu means it, then the organisation's and those
+    Haven speaks), then the two-letter ISO 639-1 languages and those already in use;
+    ``without`` leaves out those a text already has.
+
+    Every ISO 639 language made each page that offered them weigh 300 KB, too much for a
+    phone on a slow connection; a rarer language is typed instead
+    (``haven.organisations.language_fields``).
+    """
     interface = (get_language() or "en").split("-")[0]
+    own = usual_languages(organisation) if organisation is not None else []
     spoken = [code for code, _name in settings.LANGUAGES]
-    return grouped_language_choices(list(dict.fromkeys([interface, *spoken])), without)
+    usual = [code for code in dict.fromkeys([interface, *own, *spoken]) if is_language_code(code)]
+    (usual_label, first), (all_label, rest) = grouped_language_choices(usual, without)
+    shown = set(in_use) - set(without)
+    short = [(code, name) for code, name in rest if len(code) == 2 or code in shown]
+    return [(usual_label, first), (all_label, short)]
+
+
+def language_options(
+    organisation: Organisation, in_use: Collection[str] = ()
+) -> list[tuple[str, str]]:
+    """The short menu's languages in one list, the organisation's first: a datalist's
+    suggestions, where nothing is chosen untouched and the interface's need not lead."""
+    usual = usual_languages(organisation)
+    short = [pair for _label, group in short_language_menu(organisation, in_use) for pair in group]
+    return [
+        *((code, language_name(code)) for code in usual),
+        *(p for p in short if p[0] not in usual),
+    ]
 
 
 @cache
@@ -93,6 +112,30 @@ def _known_codes() -> frozenset[str]:
 def is_language_code(code: str) -> bool:
     """Whether ``code`` is one of the ISO 639 codes Haven knows."""
     return code in _known_codes()
+
+
+@cache
+def _codes_by_name(interface_language: str) -> dict[str, str | None]:
+    codes: dict[str, str | None] = {}
+    for code, name in _choices_in(interface_language):
+        key = name.casefold()
+        # A name two languages share (a few do in French and Spanish) names neither.
+        codes[key] = None if key in codes else code
+    return codes
+
+
+def language_code_for(typed: str) -> str | None:
+    """The code of a language typed as its ISO 639 code or its full name (in the
+    interface's language or in English), None if it names no language or several."""
+    text = " ".join(typed.split()).casefold()
+    if text in _known_codes():
+        return text
+    names = _codes_by_name(get_language() or "en")
+    if text in names:
+        # Even a name two languages share here: "mongol" in French is not the English
+        # "Mongol" of Papua New Guinea.
+        return names[text]
+    return _codes_by_name("en").get(text)
 
 
 def language_name(code: str) -> str:

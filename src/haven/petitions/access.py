@@ -50,6 +50,11 @@ def petition_for(owner: Organisation, petition_id: int) -> Petition:
     return petition
 
 
+def languages_in_use(owner: Organisation) -> set[str]:
+    """The languages the owner's petitions are written in (for language menus)."""
+    return set(Petition.objects.filter(owner=owner).values_list("language", flat=True))
+
+
 def _load_public_petition(org: str, slug: str) -> Petition | None:
     # The owner is found by its slug through the join: one query, then none for a while.
     with scopes_disabled():

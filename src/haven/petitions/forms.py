@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from haven.abuse.addresses import checked_email, is_blocked_domain
 from haven.abuse.honeypot import HoneypotMixin
 from haven.letters.forms import CountryField, ExportForm, StrictBooleanField
-from haven.organisations.languages import language_menu
+from haven.organisations.language_fields import LanguageMenuForm
 from haven.petitions.actions import LARGEST_GOAL, LONGEST_RETENTION_DAYS
 from haven.petitions.models import DEFAULT_ANONYMISE_AFTER_DAYS, Petition
 from haven.widgets import DateTimeInput
@@ -66,9 +66,8 @@ class PetitionForm(forms.Form):
         return {name: getattr(petition, name) for name in PetitionForm.base_fields}
 
 
-class PetitionCreateForm(PetitionForm):
-    language = forms.ChoiceField(label=_("Language"), choices=language_menu)
-    field_order = ("language", "title")
+class PetitionCreateForm(PetitionForm, LanguageMenuForm):
+    field_order = ("language", "other_language", "title")
 
     def values(self) -> dict[str, Any]:
         return {

@@ -61,7 +61,12 @@ def petition_list(request: OrganisationRequest) -> HttpResponse:
 @organisation_view("advocacy.manage")
 @require_http_methods(["GET", "POST"])
 def petition_create(request: OrganisationRequest) -> HttpResponse:
-    form = PetitionCreateForm(request.POST or None, initial={"language": request.LANGUAGE_CODE})
+    form = PetitionCreateForm(
+        request.POST or None,
+        initial={"language": request.LANGUAGE_CODE},
+        organisation=request.organisation,
+        in_use=access.languages_in_use(request.organisation),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             petition = actions.create_petition(
