@@ -63,6 +63,8 @@ def test_an_operator_logs_calls_from_the_keyboard_and_the_form_comes_back_ready(
     page.check("input[name=outcome][value=information_given]")
     page.fill("input[name=duration_minutes]", "900")
     page.evaluate("document.querySelector('input[name=duration_minutes]').removeAttribute('max')")
+    # A language not among the suggestions, typed as its name.
+    page.fill("input[name=language]", "Nigerian Pidgin")
     page.focus("input[name=language]")
     page.keyboard.press("Enter")
     page.wait_for_selector("#call-form .has-error")
@@ -81,6 +83,10 @@ def test_an_operator_logs_calls_from_the_keyboard_and_the_form_comes_back_ready(
     assert calls[0].notes == "asked about night shelters"
     assert calls[0].language == "fr"
     assert calls[1].duration_minutes == 7
+    assert calls[1].language == "pcm"
+    # The suggestions stayed on the page through both saves, and are not the 7,000.
+    assert page.get_attribute("input[name=language]", "list") == "helpline-languages"
+    assert 150 < page.locator("#helpline-languages option").count() < 400
     assert console.csp_violations() == []
     assert [text for text in console.messages if "rror" in text] == []
     # The one refusal above is the only request that failed: no missing script or style.

@@ -205,7 +205,9 @@ def test_a_person_of_another_organisation_cannot_be_linked(
         ("topics", ["housing", "gossip"], "Select a valid choice."),
         ("notes", "x" * 5001, "at most 5000 characters"),
         ("language", "xx", "is not an ISO 639 language code"),
-        ("language", "toolong", "at most 3 characters"),
+        # A language is typed as its code or its name: a word that names none is refused.
+        ("language", "toolong", "is not an ISO 639 language code, nor a language"),
+        ("language", "x" * 81, "at most 80 characters"),
         ("follow_up_on", "2024-13-45", "Enter a valid date."),
         ("person_code", "P" * 21, "at most 20 characters"),
     ],
@@ -370,3 +372,37 @@ def test_a_refused_consent_and_a_wrong_language_are_reported_together_beside_the
     assert "no casework consent" in errors["person_code"]
     assert "is not an ISO 639 language code" in errors["language"]
     assert calls() == []
+
+
+def test_the_language_box_suggests_a_short_list_and_takes_any_language_by_code_or_name(
+    north: Organisation, carol: User
+) -> None:
+    north.languages = ["ro", "pcm"]
+    north.save()
+    client = client_for(carol)
+    page = client.get(console_url(north)).content.decode()
+    suggestions = re.search(r'<datalist id="helpline-languages">(.*?)</datalist>', page, re.S)
+    assert suggestions is not None
+    codes = re.findall(r'<option value="([^"]*)"', suggestions.group(1))
+    # The organisation's languages first, then the ISO 639-1 ones: not the 7,000.
+    assert codes[:2] == ["ro", "pcm"]
+    assert "uk" in codes
+    assert "alu" not in codes
+    assert 150 < len(codes) < 400
+    assert len(page) < 60_000
+    # A language outside the suggestions, typed as its code or its name.
+    for typed in ("BIN", "Bini", "romany"):
+        response = client.post(console_url(north), call_form(language=typed), headers=HTMX)
+        assert response.status_code == 200, typed
+        # The suggestions stay on the page: each save does not send them again.
+        assert "<datalist" not in response.content.decode()
+    assert [call.language for call in calls()] == ["bin", "bin", "rom"]
+
+
+def test_the_call_page_suggests_the_same_short_list(north: Organisation, carol: User) -> None:
+    call = make_call(north, carol, language="pcm")
+    url = reverse("helpline_call", kwargs={"org": north.slug, "call_id": call.pk})
+    page = client_for(carol).get(url).content.decode()
+    assert re.search(r'name="language" value="pcm"', page)
+    assert '<datalist id="helpline-languages">' in page
+    assert page.count("<option") < 400

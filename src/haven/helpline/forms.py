@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from haven.accounts.access import staff_of
 from haven.helpline.actions import MAX_DURATION_MINUTES, MAX_NOTES
 from haven.helpline.models import CallChannel, CallerType, CallOutcome, CallTopic
+from haven.organisations.language_fields import LanguageCodeField
 from haven.organisations.models import Organisation
 from haven.widgets import DateInput, DateTimeInput
 
@@ -46,14 +47,10 @@ class CallForm(forms.Form):
         initial=CallChannel.PHONE,
         widget=forms.RadioSelect,
     )
-    language = forms.CharField(
+    language = LanguageCodeField(
         label=_("Language"),
-        max_length=3,
-        required=False,
-        help_text=_("ISO 639 code, e.g. en, fr, ro."),
-        widget=forms.TextInput(
-            attrs={"list": "helpline-languages", "autocomplete": "off", "size": 4}
-        ),
+        datalist="helpline-languages",
+        help_text=_("Its code or name, e.g. ro or Romanian."),
     )
     started_at = forms.DateTimeField(
         label=_("Started at"),

@@ -21,7 +21,7 @@ from haven.dates import filter_date_problem
 from haven.helpline import access, actions
 from haven.helpline.forms import CallFilterForm, CallForm
 from haven.helpline.models import HelplineCall
-from haven.organisations.languages import language_choices, language_name
+from haven.organisations.languages import is_language_code, language_options
 
 PAGE_SIZE = 50
 RECENT_DAYS = 28
@@ -33,20 +33,11 @@ def _is_htmx(request: OrganisationRequest) -> bool:
 
 def _default_language(request: OrganisationRequest) -> str:
     """The organisation's first language, else the operator's own, else none."""
-    known = {code for code, _name in language_choices()}
-    for code in [*(request.organisation.languages or [])]:
-        if code in known:
-            return str(code)
+    for code in request.organisation.languages or []:
+        if isinstance(code, str) and is_language_code(code):
+            return code
     preferred = (request.user.preferred_language or "").split("-")[0].lower()
-    return preferred if preferred in known else ""
-
-
-def _language_options(request: OrganisationRequest) -> list[tuple[str, str]]:
-    codes = [str(code) for code in request.organisation.languages or []]
-    own = _default_language(request)
-    if own and own not in codes:
-        codes.append(own)
-    return [(code, language_name(code)) for code in codes]
+    return preferred if is_language_code(preferred) else ""
 
 
 CHOICE_FIELDS = ("caller_type", "topics", "outcome", "channel")
@@ -150,12 +141,17 @@ def _console_context(request: OrganisationRequest, form: CallForm) -> dict[str, 
         "organisation": organisation,
         "form": form,
         "focus": _focus(form),
-        "language_options": _language_options(request),
         "today_calls": list(today_calls[:100]),
         "show_all": show_all,
         "follow_ups": list(access.follow_ups_due(organisation, today)[:PAGE_SIZE]),
         **_counts(request),
     }
+
+
+def _with_languages(request: OrganisationRequest, context: dict[str, Any]) -> dict[str, Any]:
+    """A whole page's context with the language box's suggestions: the page holds them
+    outside the form, so the form each save sends back does not carry them again."""
+    return {**context, "language_options": language_options(request.organisation)}
 
 
 def _counts(request: OrganisationRequest) -> dict[str, Any]:
@@ -174,7 +170,7 @@ def _counts(request: OrganisationRequest) -> dict[str, Any]:
 def console(request: OrganisationRequest) -> HttpResponse:
     if request.method == "GET":
         context = _console_context(request, _fresh_form(request))
-        return render(request, "helpline/console.html", context)
+        return render(request, "helpline/console.html", _with_languages(request, context))
     form = CallForm(request.POST)
     call: HelplineCall | None = None
     checked = _checked(form, request)
@@ -192,14 +188,10 @@ def console(request: OrganisationRequest) -> HttpResponse:
             _add_errors(form, error)
     if call is None:
         if _is_htmx(request):
-            context = {
-                "organisation": request.organisation,
-                "form": form,
-                "focus": _focus(form),
-                "language_options": _language_options(request),
-            }
+            context = {"organisation": request.organisation, "form": form, "focus": _focus(form)}
             return render(request, "helpline/_call_form.html", context, status=400)
-        return render(request, "helpline/console.html", _console_context(request, form), status=400)
+        context = _with_languages(request, _console_context(request, form))
+        return render(request, "helpline/console.html", context, status=400)
     if _is_htmx(request):
         context = {
             **_console_context(request, _fresh_form(request)),
@@ -324,7 +316,7 @@ def call_detail(request: OrganisationRequest, call_id: uuid.UUID) -> HttpRespons
             "call": call,
             "form": form,
             "focus": _focus(form, default="") if form.is_bound else "",
-            "language_options": _language_options(request),
+            "language_options": language_options(request.organisation),
         },
         status=status,
     )

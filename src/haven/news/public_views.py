@@ -27,7 +27,7 @@ from haven.letters.content import hashtag_list, plain_summary, render_markdown, 
 from haven.mail.compose import absolute_url
 from haven.news import access
 from haven.news.models import Post, PostStatus, PostText
-from haven.organisations.languages import language_choices, language_name
+from haven.organisations.languages import is_language_code, language_name
 from haven.organisations.models import Organisation
 
 POSTS_PER_PAGE = 20
@@ -54,8 +54,7 @@ def summary_of(text: PostText) -> str:
 def _language_filter(request: HttpRequest) -> tuple[str, bool]:
     """The language asked for, and whether the request asked for one no list offers."""
     language = request.GET.get("language", "")
-    known = {code for code, _name in language_choices()}
-    if language and language not in known:
+    if language and not is_language_code(language):
         return "", True
     return language, False
 

@@ -6,14 +6,13 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from haven.accounts.access import staff_of
 from haven.casework.models import Household, Person
 from haven.casework.terminology import people_words
-from haven.organisations.languages import validate_language_codes
+from haven.organisations.language_fields import LanguageCodeField
 from haven.organisations.models import Organisation
 from haven.services import access
 from haven.services.models import Channel, ServiceCategory, ServiceDelivery, ServiceType
@@ -76,12 +75,10 @@ class DeliveryForm(forms.Form):
         widget=forms.TextInput({"autocapitalize": "characters", "size": "4"}),
     )
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
-    language = forms.CharField(
+    language = LanguageCodeField(
         label=_("Language"),
-        max_length=3,
-        required=False,
-        help_text=_("ISO 639 code, e.g. en, fr, bn."),
-        widget=forms.TextInput({"list": "language-options", "size": "4"}),
+        datalist="language-options",
+        help_text=_("Its code or name, e.g. bn or Bengali."),
     )
     city = forms.CharField(label=_("City"), max_length=100, required=False)
     staff = forms.TypedChoiceField(label=_("Staff member"), coerce=int, required=False)
@@ -115,15 +112,6 @@ class DeliveryForm(forms.Form):
         except Exception as error:
             raise forms.ValidationError(_("Choose a service from your catalogue.")) from error
         return found
-
-    def clean_language(self) -> str:
-        code = str(self.cleaned_data.get("language") or "").strip().lower()
-        if code:
-            try:
-                validate_language_codes([code])
-            except ValidationError as error:
-                raise forms.ValidationError(_("Give an ISO 639 language code.")) from error
-        return code
 
     def clean_currency(self) -> str:
         return str(self.cleaned_data.get("currency") or "").strip().upper()
