@@ -7,6 +7,7 @@ HAVEN_REQUIRE_BROWSER=1 so that a missing browser fails the run instead.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,3 +87,24 @@ def phone_page(browser: Any, console: Console) -> Iterator[Any]:
     )
     yield page
     context.close()
+
+
+@pytest.fixture
+def one_request_at_a_time(live_server: Any) -> Iterator[Any]:
+    """The live server, answering one request at a time.
+
+    The door page polls its counts while it syncs check-ins; on SQLite the live server's
+    threads share the test's one in-memory connection, and two transactions interleaved
+    on it break each other's savepoints. Production has a connection per worker.
+    """
+    server = live_server.thread.httpd
+    app = server.get_app()
+    lock = threading.Lock()
+
+    def serial(environ: Any, start_response: Any) -> Any:
+        with lock:
+            return app(environ, start_response)
+
+    server.set_app(serial)
+    yield live_server
+    server.set_app(app)

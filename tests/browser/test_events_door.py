@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,27 +19,6 @@ from tests.conftest import client_for, make_organisation, make_user
 from tests.events.world import published_event
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def one_request_at_a_time(live_server: Any) -> Iterator[Any]:
-    """The live server, answering one request at a time.
-
-    The door page polls its counts while it syncs check-ins; on SQLite the live server's
-    threads share the test's one in-memory connection, and two transactions interleaved
-    on it break each other's savepoints. Production has a connection per worker.
-    """
-    server = live_server.thread.httpd
-    app = server.get_app()
-    lock = threading.Lock()
-
-    def serial(environ: Any, start_response: Any) -> Any:
-        with lock:
-            return app(environ, start_response)
-
-    server.set_app(serial)
-    yield live_server
-    server.set_app(app)
 
 
 def test_a_visitor_registers_and_door_staff_check_them_in_on_a_phone(
