@@ -13,7 +13,11 @@ from haven.reporting.report import Shown
 
 BAR_HEIGHT = 22
 GAP = 8
-LABEL_WIDTH = 40  # percent of the chart's width given to labels
+# Each label has a line of its own above its bar: beside it, a label longer than a
+# phone's share of the width ran over the bar, dark on blue, and over the figure.
+LABEL_HEIGHT = 18
+ROW_HEIGHT = LABEL_HEIGHT + BAR_HEIGHT + GAP
+VALUE_ROOM = 20  # percent of the width kept right of the longest bar for its figure
 
 
 @dataclass(frozen=True)
@@ -25,12 +29,20 @@ class Bar:
     width: float
 
     @property
+    def label_y(self) -> int:
+        return self.y + LABEL_HEIGHT - 5
+
+    @property
+    def bar_y(self) -> int:
+        return self.y + LABEL_HEIGHT
+
+    @property
     def text_y(self) -> int:
-        return self.y + BAR_HEIGHT - 6
+        return self.bar_y + BAR_HEIGHT - 6
 
     @property
     def value_x(self) -> str:
-        return f"{LABEL_WIDTH + self.width + 1:.1f}%"
+        return f"{self.width + 1:.1f}%"
 
     @property
     def width_percent(self) -> str:
@@ -42,11 +54,6 @@ class Chart:
     title: str
     bars: list[Bar]
     height: int
-    label_width: int = LABEL_WIDTH
-
-    @property
-    def bar_x(self) -> str:
-        return f"{self.label_width}%"
 
 
 def bar_chart(title: str, items: Sequence[tuple[str, Shown]]) -> Chart:
@@ -55,10 +62,10 @@ def bar_chart(title: str, items: Sequence[tuple[str, Shown]]) -> Chart:
         (shown.value for _label, shown in items if shown.value is not None and shown.value > 0),
         default=Decimal(0),
     )
-    room = 100 - LABEL_WIDTH - 12
+    room = 100 - VALUE_ROOM
     bars = []
     for index, (label, shown) in enumerate(items):
         value = shown.value if shown.value is not None and shown.value > 0 else Decimal(0)
         width = float(value / largest * room) if largest else 0.0
-        bars.append(Bar(label=label, shown=shown, y=index * (BAR_HEIGHT + GAP), width=width))
-    return Chart(title=title, bars=bars, height=max(1, len(bars)) * (BAR_HEIGHT + GAP))
+        bars.append(Bar(label=label, shown=shown, y=index * ROW_HEIGHT, width=width))
+    return Chart(title=title, bars=bars, height=max(1, len(bars)) * ROW_HEIGHT)
