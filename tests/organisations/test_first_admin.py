@@ -155,3 +155,88 @@ def test_a_bad_address_is_refused_and_nothing_sent(client, cora, coalition, nort
     assert post_api(client, cora, north, {"email": email}).status_code == 400
     assert client_for(cora).post(page(north), {"email": email}).status_code == 400
     assert invitations(north) == []
+
+
+def revoke_page(organisation: Organisation, invitation: Invitation) -> str:
+    return reverse(
+        "network_first_admin_revoke",
+        kwargs={
+            "org": "coalition",
+            "organisation_id": organisation.pk,
+            "invitation_id": invitation.pk,
+        },
+    )
+
+
+def test_the_coordinator_withdraws_an_invitation_sent_to_a_wrong_address(cora, coalition, north):
+    client = client_for(cora)
+    assert client.post(page(north), {"email": "director@nroth.example.org"}).status_code == 302
+    [invitation] = invitations(north)
+    shown = client.get(page(north)).content.decode()
+    assert revoke_page(north, invitation) in shown
+
+    response = client.post(revoke_page(north, invitation), follow=True)
+
+    assert "was withdrawn" in response.content.decode()
+    [invitation] = invitations(north)
+    assert invitation.revoked_at is not None
+    [revoked] = audit_events("invitation.revoked")
+    assert (revoked.organisation, revoked.actor) == (north, cora)
+    [noted] = audit_events("directory.first_admin_invitation_revoked")
+    assert noted.organisation == coalition.organisation
+    assert noted.details == {"invitation_id": invitation.pk}
+    assert "director@nroth.example.org" not in client.get(page(north)).content.decode()
+    # Withdrawn once: a second press finds nothing waiting.
+    second = client.post(revoke_page(north, invitation), follow=True)
+    assert "no longer waiting" in second.content.decode()
+    assert client.get(revoke_page(north, invitation)).status_code == 405
+
+
+def test_the_api_lists_and_withdraws_waiting_invitations(client, cora, coalition, north):
+    sent = post_api(client, cora, north, {"email": "director@north.example.org"}).json()
+    listed = client.get(api_path(north), **bearer(cora))
+    assert [row["id"] for row in listed.json()] == [sent["id"]]
+    revocations = f"{api_path(north)}/revocations"
+    withdrawn = client.post(
+        revocations, {"invitation_id": sent["id"]}, content_type="application/json", **bearer(cora)
+    )
+    assert withdrawn.status_code == 204
+    assert client.get(api_path(north), **bearer(cora)).json() == []
+    again = client.post(
+        revocations, {"invitation_id": sent["id"]}, content_type="application/json", **bearer(cora)
+    )
+    assert again.status_code == 400
+    assert again.json() == {
+        "detail": {"invitation_id": ["No invitation of this organisation is waiting with this id."]}
+    }
+
+
+def test_an_invitation_stays_withdrawable_after_the_membership_ended(cora, coalition, north):
+    client = client_for(cora)
+    client.post(page(north), {"email": "director@north.example.org"})
+    Membership.objects.filter(organisation=north).update(until=date(2020, 1, 1))
+    [invitation] = invitations(north)
+    assert revoke_page(north, invitation) in client.get(page(north)).content.decode()
+    assert client.post(revoke_page(north, invitation)).status_code == 302
+    assert invitations(north)[0].revoked_at is not None
+
+
+def test_the_invitations_of_a_member_with_staff_are_not_the_networks_to_withdraw(
+    client, cora, alice, coalition, north
+):
+    with scopes_disabled():
+        own = accounts.invite_user(
+            actor=alice, organisation=north, email="colleague@north.example.org", roles=["viewer"]
+        )
+    assert client.get(api_path(north), **bearer(cora)).json() == []
+    refused = client.post(
+        f"{api_path(north)}/revocations",
+        {"invitation_id": own.pk},
+        content_type="application/json",
+        **bearer(cora),
+    )
+    assert refused.status_code == 400
+    assert client_for(cora).post(revoke_page(north, own)).status_code == 302
+    # Nor is anyone's but the coordinator's to withdraw through the network's pages.
+    assert client_for(alice).post(revoke_page(north, own)).status_code in (403, 404)
+    assert invitations(north)[0].revoked_at is None

@@ -173,6 +173,14 @@ def waiting_invitations(organisation: Organisation) -> list[Invitation]:
         return pending_invitations(organisation)
 
 
+def waiting_invitation(organisation: Organisation, invitation_id: int) -> Invitation | None:
+    """One of ``waiting_invitations`` of a member without staff, or None (used, revoked,
+    expired, another organisation's, or the member's own business since it has staff)."""
+    if has_staff(organisation):
+        return None
+    return next((i for i in waiting_invitations(organisation) if i.pk == invitation_id), None)
+
+
 def organisation_by_id(organisation_id: int) -> Organisation:
     """Any organisation of the public directory, or 404."""
     organisation = Organisation.objects.filter(pk=organisation_id).first()

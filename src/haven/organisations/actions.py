@@ -443,6 +443,39 @@ def invite_first_admin(
     return invitation
 
 
+def revoke_first_admin_invitation(
+    *,
+    actor: User,
+    network: Network,
+    organisation: Organisation,
+    invitation: Invitation,
+    request: HttpRequest | None = None,
+) -> None:
+    """Withdraw a waiting invitation of a member's first admin (sent to a wrong address, say)."""
+    # While the member has no staff, every invitation waiting was sent by the network; once
+    # it has staff, its invitations are its admins' to manage. A membership that ended does
+    # not stop the network withdrawing what it sent.
+    if access.has_staff(organisation):
+        raise ValidationError(
+            _(
+                "%(name)s already has staff on Haven: its organisation admins manage its "
+                "invitations."
+            )
+            % {"name": organisation.name}
+        )
+    with transaction.atomic():
+        # Recorded as invitation.revoked in the member's trail by the accounts action.
+        accounts.revoke_invitation(actor=actor, invitation=invitation, request=request)
+        audit.record(
+            "directory.first_admin_invitation_revoked",
+            actor=actor,
+            organisation=network.organisation,
+            target=organisation,
+            details={"invitation_id": invitation.pk},
+            request=request,
+        )
+
+
 def update_organisation(
     *,
     actor: User,

@@ -14,6 +14,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.schema import DjangoGetter
 from pydantic import ConfigDict, Field, model_validator
 
+from haven.accounts.models import Invitation
 from haven.accounts.tenancy import (
     OrganisationRequest,
     api_organisation_operation,
@@ -176,6 +177,10 @@ class EndIn(Body):
 
 class FirstAdminIn(Body):
     email: EmailAddress
+
+
+class FirstAdminRevokeIn(Body):
+    invitation_id: int
 
 
 class FirstAdminInvitationOut(Schema):
@@ -469,15 +474,58 @@ def invite_first_admin(
         email=str(payload.email),
         request=request,
     )
-    return Status(
-        201,
-        FirstAdminInvitationOut(
-            id=invitation.pk,
-            email=invitation.email,
-            roles=list(invitation.roles),
-            expires_at=invitation.expires_at,
-        ),
+    return Status(201, _invitation_out(invitation))
+
+
+def _invitation_out(invitation: Invitation) -> FirstAdminInvitationOut:
+    return FirstAdminInvitationOut(
+        id=invitation.pk,
+        email=invitation.email,
+        roles=list(invitation.roles),
+        expires_at=invitation.expires_at,
     )
+
+
+@router.get(
+    "/orgs/{org}/network/organisations/{organisation_id}/first-admin",
+    response=list[FirstAdminInvitationOut],
+    summary="The invitations of a member's first admin still waiting (none once it has staff)",
+)
+@api_organisation_operation("network.manage_members")
+def list_first_admin_invitations(
+    request: OrganisationRequest, org: str, organisation_id: int
+) -> list[FirstAdminInvitationOut]:
+    network = access.network_run_by(request.organisation)
+    subject = access.organisation_in_network(network, organisation_id)
+    if access.has_staff(subject):
+        return []
+    return [_invitation_out(invitation) for invitation in access.waiting_invitations(subject)]
+
+
+@router.post(
+    "/orgs/{org}/network/organisations/{organisation_id}/first-admin/revocations",
+    response={204: None, 400: Refusal},
+    summary="Withdraw a waiting invitation of a member's first admin (a mistyped address, say)",
+)
+@api_organisation_operation("network.manage_members")
+def revoke_first_admin_invitation(
+    request: OrganisationRequest, org: str, organisation_id: int, payload: FirstAdminRevokeIn
+) -> Status[None]:
+    network = access.network_run_by(request.organisation)
+    subject = access.organisation_in_network(network, organisation_id)
+    invitation = access.waiting_invitation(subject, payload.invitation_id)
+    if invitation is None:
+        raise ValidationError(
+            {"invitation_id": ["No invitation of this organisation is waiting with this id."]}
+        )
+    actions.revoke_first_admin_invitation(
+        actor=request.user,
+        network=network,
+        organisation=subject,
+        invitation=invitation,
+        request=request,
+    )
+    return Status(204, None)
 
 
 @router.get("/orgs/{org}/profile", response=OrganisationOut, summary="Own directory entry")

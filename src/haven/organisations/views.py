@@ -485,10 +485,47 @@ def network_first_admin(request: OrganisationRequest, organisation_id: int) -> H
             "subject": subject,
             "form": form,
             "refusal": refusal,
-            "waiting": [] if refusal else access.waiting_invitations(subject),
+            # Shown, to be withdrawn, even once the membership ended: only staff of the
+            # member's own make them the member's business.
+            "waiting": [] if access.has_staff(subject) else access.waiting_invitations(subject),
             "organisation": request.organisation,
         },
         status=400 if request.method == "POST" else 200,
+    )
+
+
+@organisation_view("network.manage_members")
+@require_POST
+def network_first_admin_revoke(
+    request: OrganisationRequest, organisation_id: int, invitation_id: int
+) -> HttpResponse:
+    network = _coordinated(request)
+    subject = access.organisation_in_network(network, organisation_id)
+    invitation = access.waiting_invitation(subject, invitation_id)
+    if invitation is None:
+        # A second press, or a page left open while the invitation was used or expired.
+        messages.info(request, _("This invitation is no longer waiting: nothing to withdraw."))
+        return redirect(
+            "network_first_admin", org=request.organisation.slug, organisation_id=subject.pk
+        )
+    try:
+        actions.revoke_first_admin_invitation(
+            actor=request.user,
+            network=network,
+            organisation=subject,
+            invitation=invitation,
+            request=request,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("The invitation to %(email)s was withdrawn: its link no longer works.")
+            % {"email": invitation.email},
+        )
+    return redirect(
+        "network_first_admin", org=request.organisation.slug, organisation_id=subject.pk
     )
 
 
