@@ -97,3 +97,12 @@ def test_an_add_a_translation_menu_offers_only_the_languages_the_text_lacks() ->
         assert 'value="ro"' not in menu
         # An untouched menu now means a language to add: French, the first left.
         assert 'value="fr"' in menu.split("<option", 2)[1]
+
+
+def test_the_short_menu_calls_its_second_group_other_languages_not_all() -> None:
+    from haven.organisations.languages import short_language_menu
+
+    (_usual_label, _usual), (other_label, others) = short_language_menu(None)
+    # Rarer languages are typed in the box beside the menu: this group is not all of them.
+    assert str(other_label) == "Other languages"
+    assert len(others) < 300

@@ -85,10 +85,11 @@ def short_language_menu(
     own = usual_languages(organisation) if organisation is not None else []
     spoken = [code for code, _name in settings.LANGUAGES]
     usual = [code for code in dict.fromkeys([interface, *own, *spoken]) if is_language_code(code)]
-    (usual_label, first), (all_label, rest) = grouped_language_choices(usual, without)
+    (usual_label, first), (_all_label, rest) = grouped_language_choices(usual, without)
     shown = set(in_use) - set(without)
     short = [(code, name) for code, name in rest if len(code) == 2 or code in shown]
-    return [(usual_label, first), (all_label, short)]
+    # Not "All languages": the rest is typed in the box beside the menu.
+    return [(usual_label, first), (_("Other languages"), short)]
 
 
 def language_options(
