@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -34,7 +35,11 @@ from haven.events.models import (
 )
 from haven.letters.content import link_token, read_link_token
 from haven.organisations.models import Organisation
+from haven.privacy import audit
 from haven.public_cache import PublicCache
+
+if TYPE_CHECKING:
+    from haven.accounts.tenancy import OrganisationRequest
 
 MANAGE_SALT = "haven.events.manage"
 JOIN_SALT = "haven.events.join"
@@ -42,6 +47,11 @@ TICKET_SALT = "haven.events.ticket"
 # Links stay valid for as long as anyone plausibly registers ahead of an event.
 LINK_DAYS = 730
 ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING, RegistrationStatus.OFFERED)
+# The door (its page and the API): the events of today and the next two weeks; a search by
+# name gives at most DOOR_RESULTS registrants and takes at most LONGEST_DOOR_SEARCH characters.
+DOOR_DAYS_AHEAD = 14
+DOOR_RESULTS = 20
+LONGEST_DOOR_SEARCH = 100
 
 
 def events_of(owner: Organisation) -> QuerySet[Event]:
@@ -191,6 +201,55 @@ def places_held(event: Event) -> int:
     """The places held by registrations, counted from the rows (``places_taken`` must agree)."""
     with scope(organisation=event.owner_id):
         return Registration.objects.filter(event=event, status__in=HOLDS_PLACE).count()
+
+
+# --- the door ----------------------------------------------------------------------------
+
+
+def door_events_of(owner: Organisation) -> list[Event]:
+    """The owner's published events the door may check in at: those of today (one that
+    ended last night included) and of the coming days."""
+    now = timezone.now()
+    today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return list(
+        Event.objects.filter(
+            owner=owner,
+            status=EventStatus.PUBLISHED,
+            ends_at__gte=today - timedelta(hours=12),
+            starts_at__lt=now + timedelta(days=DOOR_DAYS_AHEAD),
+        ).order_by("starts_at", "pk")
+    )
+
+
+def door_event_for(owner: Organisation, event_id: int) -> Event:
+    """One of the owner's published events, for the door; or 404 (a draft, cancelled or
+    withdrawn one has no door)."""
+    event = event_for(owner, event_id)
+    if event.status != EventStatus.PUBLISHED:
+        raise Http404
+    return event
+
+
+def door_search(request: OrganisationRequest, event: Event, query: str) -> list[Registration]:
+    """At most DOOR_RESULTS registrants of the event whose name holds ``query`` (names are
+    encrypted, so compared here), never anonymised ones; the search is audited."""
+    wanted = query.casefold()
+    found: list[Registration] = []
+    for registration in registrations_of(event).filter(anonymised_at__isnull=True):
+        if wanted in registration.name.casefold():
+            found.append(registration)
+            if len(found) >= DOOR_RESULTS:
+                break
+    # The number found, never the words searched: they are someone's name.
+    audit.record(
+        "event.door_search",
+        actor=request.user,
+        organisation=request.organisation,
+        target=event,
+        details={"results": len(found)},
+        request=request,
+    )
+    return found
 
 
 # --- the public's view --------------------------------------------------------------------

@@ -33,7 +33,6 @@ from haven.events.content import local_time, question_in
 from haven.events.models import (
     CheckInResult,
     Event,
-    EventStatus,
     Question,
     Registration,
 )
@@ -41,10 +40,7 @@ from haven.letters.views import refused
 from haven.privacy import audit
 
 MAX_BATCH = 200
-MAX_RESULTS = 20
-LONGEST_SEARCH = 100
 LONGEST_CODE = 200
-DAYS_AHEAD = 14
 # How long a door phone keeps the ticket list (docs/decisions/0021): until shortly after the
 # event ends, and never more than a day after downloading it; check-ins queued offline hold
 # no names and wait for their sync until a week after the event.
@@ -55,13 +51,11 @@ NAME_KEY_INFO = b"haven.door.name"
 
 
 def _door_event(request: OrganisationRequest, event_id: int) -> Event:
-    event = access.event_for(request.organisation, event_id)
-    if event.status != EventStatus.PUBLISHED:
-        raise Http404
-    return event
+    return access.door_event_for(request.organisation, event_id)
 
 
-def _door_questions(event: Event) -> list[Question]:
+def door_questions(event: Event) -> list[Question]:
+    """The event's questions whose answers the door sees."""
     return [question for question in access.questions_of(event) if question.show_at_door]
 
 
@@ -70,7 +64,7 @@ def _clock(event: Event, moment: datetime) -> str:
     return local_time(event, moment).strftime("%H:%M")
 
 
-def _registrant(
+def registrant(
     event: Event, registration: Registration, questions: list[Question]
 ) -> dict[str, Any]:
     """What the door sees of a registrant: name, their group, the answers meant for the door."""
@@ -127,46 +121,23 @@ def _message(event: Event, result: str, checked_in_at: datetime | None) -> str:
     return str(CheckInResult(result).label)
 
 
-def door_events_of(request: OrganisationRequest) -> list[Event]:
-    now = timezone.now()
-    today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    return list(
-        Event.objects.filter(
-            owner=request.organisation,
-            status=EventStatus.PUBLISHED,
-            ends_at__gte=today - timedelta(hours=12),
-            starts_at__lt=now + timedelta(days=DAYS_AHEAD),
-        ).order_by("starts_at", "pk")
-    )
-
-
 @organisation_view("events.check_in")
 @require_GET
 def door_events(request: OrganisationRequest) -> HttpResponse:
     """The organisation's published events of today and the coming days."""
-    return render(request, "events/door/events.html", {"events": door_events_of(request)})
-
-
-def _search(
-    request: OrganisationRequest, event: Event, query: str, questions: list[Question]
-) -> list[dict[str, Any]]:
-    """Registrants whose name holds ``query``: decrypted here, since names are encrypted."""
-    wanted = query.casefold()
-    found: list[dict[str, Any]] = []
-    for registration in access.registrations_of(event).filter(anonymised_at__isnull=True):
-        if wanted in registration.name.casefold():
-            found.append(_registrant(event, registration, questions))
-            if len(found) >= MAX_RESULTS:
-                break
-    audit.record(
-        "event.door_search",
-        actor=request.user,
-        organisation=request.organisation,
-        target=event,
-        details={"results": len(found)},
-        request=request,
+    return render(
+        request, "events/door/events.html", {"events": access.door_events_of(request.organisation)}
     )
-    return found
+
+
+def search(request: OrganisationRequest, event: Event, query: str) -> list[dict[str, Any]]:
+    """Registrants whose name holds ``query``, as the door sees them (the page's and the
+    API's; the search audited)."""
+    questions = door_questions(event)
+    return [
+        registrant(event, registration, questions)
+        for registration in access.door_search(request, event, query)
+    ]
 
 
 @organisation_view("events.check_in")
@@ -174,13 +145,12 @@ def _search(
 def event_door(request: OrganisationRequest, event_id: int) -> HttpResponse:
     """The door page of one event: counts, scanner, typed code, search by name."""
     event = _door_event(request, event_id)
-    questions = _door_questions(event)
     query = request.GET.get("q", "").strip()
     org = request.organisation.slug
-    if len(query) > LONGEST_SEARCH:
+    if len(query) > access.LONGEST_DOOR_SEARCH:
         back = reverse("event_door", kwargs={"org": org, "event_id": event.pk})
         return refused(request, [_("Search with at most 100 characters.")], back)
-    results = _search(request, event, query, questions) if query else None
+    results = search(request, event, query) if query else None
     urls = {
         name: reverse(f"event_door_{name}", kwargs={"org": org, "event_id": event.pk})
         for name in ("counts", "check_in", "list")
@@ -301,7 +271,7 @@ def _check_one(
         "message": _message(event, outcome.result, outcome.checked_in_at),
         "checked_in_at": outcome.checked_in_at.isoformat() if outcome.checked_in_at else None,
         "registrant": (
-            _registrant(event, outcome.registration, questions)
+            registrant(event, outcome.registration, questions)
             if outcome.registration is not None
             else None
         ),
@@ -315,7 +285,7 @@ def event_door_check_in(request: OrganisationRequest, event_id: int) -> HttpResp
     offline}]}``, each answered in order. A plain form post (no JavaScript) checks in one
     registration and returns to the door page."""
     event = _door_event(request, event_id)
-    questions = _door_questions(event)
+    questions = door_questions(event)
     if request.content_type != "application/json":
         back = reverse(
             "event_door", kwargs={"org": request.organisation.slug, "event_id": event.pk}
@@ -358,13 +328,11 @@ def event_door_check_in(request: OrganisationRequest, event_id: int) -> HttpResp
     return response
 
 
-@organisation_view("events.check_in")
-@require_GET
-def event_door_list(request: OrganisationRequest, event_id: int) -> JsonResponse:
-    """The door list for offline use: what admission needs and no more. Ticket digests,
-    states and check-in times; each name sealed under its own ticket code; never e-mails
-    or answers. The phone deletes it at ``keep_until``."""
-    event = _door_event(request, event_id)
+def offline_list(request: OrganisationRequest, event: Event) -> dict[str, Any]:
+    """The door list for offline use (the page's and the API's): what admission needs and no
+    more. Ticket digests, states and check-in times; each name sealed under its own ticket
+    code; never e-mails or answers. The download is audited; the phone deletes the list at
+    ``keep_until``."""
     rows = [
         {
             "digest": registration.ticket_digest,
@@ -389,14 +357,19 @@ def event_door_list(request: OrganisationRequest, event_id: int) -> JsonResponse
     )
     now = timezone.now()
     list_until, queue_until = keep_until(event, now)
-    response = JsonResponse(
-        {
-            "id_check": event.id_check,
-            "generated_at": now.isoformat(),
-            "keep_until": list_until.isoformat(),
-            "queue_keep_until": queue_until.isoformat(),
-            "rows": rows,
-        }
-    )
+    return {
+        "id_check": event.id_check,
+        "generated_at": now.isoformat(),
+        "keep_until": list_until.isoformat(),
+        "queue_keep_until": queue_until.isoformat(),
+        "rows": rows,
+    }
+
+
+@organisation_view("events.check_in")
+@require_GET
+def event_door_list(request: OrganisationRequest, event_id: int) -> JsonResponse:
+    """The door list for offline use (``offline_list``)."""
+    response = JsonResponse(offline_list(request, _door_event(request, event_id)))
     response["Cache-Control"] = "no-store"
     return response
