@@ -1,4 +1,4 @@
-"""API of events: the owner's operations, the door's check-ins, and the public's registration.
+"""API of events: the owner's operations, the door, and the public's registration.
 
 No ``from __future__ import annotations`` here: django-ninja reads these annotations
 through the tenancy decorators. URL parameters are only ``org``, ``event_id``, ``event``,
@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from django_scopes import scope
 from ninja import Query, Router, Schema, Status
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from haven.abuse.addresses import canonical_email, checked_email
 from haven.abuse.ratelimit import check_public_submission
@@ -25,7 +25,7 @@ from haven.accounts.tenancy import (
     api_public_operation,
 )
 from haven.api.schemas import EmailAddress
-from haven.events import access, actions
+from haven.events import access, actions, door
 from haven.events.content import venue_hidden
 from haven.events.models import (
     CheckInResult,
@@ -395,6 +395,74 @@ class Counts(Schema):
     offered: int
     cancelled: int
     checked_in: int
+
+
+class DoorEventOut(Schema):
+    id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    venue_name: str
+    id_check: bool = Field(
+        ..., description="The door confirms an ID or press card was checked (id_checked)."
+    )
+
+
+class DoorAnswerOut(Schema):
+    label: str
+    answer: str
+
+
+class DoorRegistrantOut(Schema):
+    id: uuid.UUID = Field(..., description="To check in by name: the registration_id.")
+    name: str
+    status: str
+    status_label: str
+    group: list[str] = Field(..., description="The others registered with them, by name.")
+    answers: list[DoorAnswerOut] = Field(
+        ..., description="Only the answers to questions shown at the door."
+    )
+    checked_in_at: datetime | None
+
+
+class DoorSearchQuery(Schema):
+    q: Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, min_length=1, max_length=access.LONGEST_DOOR_SEARCH
+        ),
+    ] = Field(..., description="Part of the name (case does not matter).")
+
+
+class DoorTicketOut(Schema):
+    digest: str = Field(
+        ...,
+        description="SHA-256 (hex) of the ticket code in lower case, without spaces or dashes.",
+    )
+    id: uuid.UUID
+    name_sealed: str = Field(
+        ...,
+        description=(
+            "The name, readable only with this ticket's code: base64 of a 12-byte nonce and "
+            "its AES-256-GCM ciphertext, under HKDF-SHA-256 of the code (no salt, info "
+            "'haven.door.name', 32 bytes)."
+        ),
+    )
+    status: str
+    checked_in_at: datetime | None
+
+
+class DoorListOut(Schema):
+    id_check: bool
+    generated_at: datetime
+    keep_until: datetime = Field(
+        ..., description="Delete the list by then (an hour after the event, a day at most)."
+    )
+    queue_keep_until: datetime = Field(
+        ..., description="Delete unsynced check-ins by then (a week after the event)."
+    )
+    rows: list[DoorTicketOut]
 
 
 class PublicPartner(Schema):
@@ -1223,6 +1291,58 @@ def check_in(
 def live_counts(request: OrganisationRequest, org: str, event_id: int) -> Counts:
     event = _event(request, event_id)
     return Counts(capacity=event.capacity, places_taken=event.places_taken, **access.counts(event))
+
+
+@router.get(
+    "/orgs/{org}/door/events",
+    response=list[DoorEventOut],
+    summary="The events the door may check in at: published, from today to two weeks ahead",
+)
+@api_organisation_operation("events.check_in")
+def list_door_events(request: OrganisationRequest, org: str) -> list[DoorEventOut]:
+    return [
+        DoorEventOut(
+            id=event.pk,
+            title=event.title,
+            starts_at=event.starts_at,
+            ends_at=event.ends_at,
+            timezone=event.timezone,
+            venue_name=event.venue_name,
+            id_check=event.id_check,
+        )
+        for event in access.door_events_of(request.organisation)
+    ]
+
+
+@router.get(
+    "/orgs/{org}/events/{event_id}/door/registrants",
+    response={200: list[DoorRegistrantOut], 400: Message},
+    summary=(
+        "Search a published event's registrants by name, as the door page does (at most 20; "
+        "never e-mails; each search audited)"
+    ),
+)
+@api_organisation_operation("events.check_in")
+def search_door_registrants(
+    request: OrganisationRequest, org: str, event_id: int, filters: Query[DoorSearchQuery]
+) -> list[DoorRegistrantOut]:
+    event = access.door_event_for(request.organisation, event_id)
+    found = door.search(request, event, filters.q)
+    return [DoorRegistrantOut.model_validate(row) for row in found]
+
+
+@router.get(
+    "/orgs/{org}/events/{event_id}/door/list",
+    response=DoorListOut,
+    summary=(
+        "The ticket list of a published event for a door working offline, as the door page "
+        "keeps it: digests, states, names sealed per ticket (each download audited)"
+    ),
+)
+@api_organisation_operation("events.check_in")
+def door_list(request: OrganisationRequest, org: str, event_id: int) -> DoorListOut:
+    event = access.door_event_for(request.organisation, event_id)
+    return DoorListOut.model_validate(door.offline_list(request, event))
 
 
 # --- public operations ----------------------------------------------------------------------
