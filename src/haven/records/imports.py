@@ -53,7 +53,7 @@ from haven.casework.models import (
     Person,
 )
 from haven.dates import OLDEST_AGE, birth_date_problem, too_early
-from haven.organisations.languages import language_choices
+from haven.organisations.languages import is_language_code
 from haven.organisations.models import Organisation
 from haven.privacy import crypto
 from haven.records.export import (
@@ -410,12 +410,9 @@ def _currency(value: str) -> str:
     return code
 
 
-def _language_codes() -> set[str]:
-    return {code for code, _name in language_choices()}
-
-
 def _language(value: str) -> str:
-    if value and value not in _language_codes():
+    # Not a set of the 7,000 codes built for each cell: a file of languages took seconds.
+    if value and not is_language_code(value):
         raise CellError(_("“%(value)s” is not an ISO 639 language code.") % {"value": value})
     return value
 
