@@ -41,9 +41,4 @@ organisation_urlpatterns = [
         views.network_first_admin,
         name="network_first_admin",
     ),
-    path(
-        "network/organisations/<int:organisation_id>/first-admin/<int:invitation_id>/revoke/",
-        views.network_first_admin_revoke,
-        name="network_first_admin_revoke",
-    ),
 ]

@@ -440,11 +440,47 @@ def network_organisation_edit(request: OrganisationRequest, organisation_id: int
     )
 
 
+def _revoke_first_admin_invitation(
+    request: OrganisationRequest, network: Network, subject: Organisation
+) -> HttpResponse:
+    invitation_id = request.POST["revoke"]
+    invitation = (
+        access.waiting_invitation(subject, int(invitation_id))
+        if invitation_id.isdigit() and len(invitation_id) < 12
+        else None
+    )
+    if invitation is None:
+        # A second press, or a page left open while the invitation was used or expired.
+        messages.info(request, _("This invitation is no longer waiting: nothing to withdraw."))
+    else:
+        try:
+            actions.revoke_first_admin_invitation(
+                actor=request.user,
+                network=network,
+                organisation=subject,
+                invitation=invitation,
+                request=request,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("The invitation to %(email)s was withdrawn: its link no longer works.")
+                % {"email": invitation.email},
+            )
+    return redirect(
+        "network_first_admin", org=request.organisation.slug, organisation_id=subject.pk
+    )
+
+
 @organisation_view("network.manage_members")
 @require_http_methods(["GET", "POST"])
 def network_first_admin(request: OrganisationRequest, organisation_id: int) -> HttpResponse:
     network = _coordinated(request)
     subject = access.organisation_in_network(network, organisation_id)
+    if request.method == "POST" and "revoke" in request.POST:
+        return _revoke_first_admin_invitation(request, network, subject)
     form = FirstAdminForm(request.POST or None)
     try:
         actions.check_may_invite_first_admin(network, subject)
@@ -491,41 +527,6 @@ def network_first_admin(request: OrganisationRequest, organisation_id: int) -> H
             "organisation": request.organisation,
         },
         status=400 if request.method == "POST" else 200,
-    )
-
-
-@organisation_view("network.manage_members")
-@require_POST
-def network_first_admin_revoke(
-    request: OrganisationRequest, organisation_id: int, invitation_id: int
-) -> HttpResponse:
-    network = _coordinated(request)
-    subject = access.organisation_in_network(network, organisation_id)
-    invitation = access.waiting_invitation(subject, invitation_id)
-    if invitation is None:
-        # A second press, or a page left open while the invitation was used or expired.
-        messages.info(request, _("This invitation is no longer waiting: nothing to withdraw."))
-        return redirect(
-            "network_first_admin", org=request.organisation.slug, organisation_id=subject.pk
-        )
-    try:
-        actions.revoke_first_admin_invitation(
-            actor=request.user,
-            network=network,
-            organisation=subject,
-            invitation=invitation,
-            request=request,
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request,
-            _("The invitation to %(email)s was withdrawn: its link no longer works.")
-            % {"email": invitation.email},
-        )
-    return redirect(
-        "network_first_admin", org=request.organisation.slug, organisation_id=subject.pk
     )
 
 
