@@ -1471,7 +1471,9 @@ def register(request: HttpRequest, org: str, event: str, payload: RegisterIn) ->
     if found.status == EventStatus.WITHDRAWN:
         return Status(410, Message(detail=withdrawn_answer()))
     address = checked_email(str(payload.email))
-    check_public_submission(request, scope="event-register", address=canonical_email(address))
+    check_public_submission(
+        request, scope="event-register", address=canonical_email(address), target=found.pk
+    )
     with scope(organisation=found.owner):
         actions.register(
             event=found,
