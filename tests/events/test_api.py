@@ -317,6 +317,19 @@ def test_a_draft_is_not_public_and_registration_is_rate_limited(adam, north, set
     assert client.get("/api/events/north/no-such-event").status_code == 404
 
 
+def test_one_address_registers_for_several_events_within_the_hour(adam, north, settings):
+    settings.HAVEN_RATE_PER_ADDRESS = "1/h"
+    client = Client()
+    with scopes_disabled():
+        first = published_event(north, adam, title="Morning panel")
+        second = published_event(north, adam, title="Evening screening")
+    body = {"name": "A", "email": "a@example.org"}
+    for event in (first, second):
+        path = f"/api/events/north/{event.slug}/registrations"
+        assert _send(client, "post", path, body).status_code == 202
+    assert _send(client, "post", path, body).status_code == 429
+
+
 def test_the_openapi_document_lists_the_event_operations(db):
     schema = json.loads(Client().get("/api/openapi.json").content)
     paths = schema["paths"]
