@@ -8,6 +8,7 @@ run in its zone; nightly tasks and stored values stay in UTC.
 
 from __future__ import annotations
 
+import datetime
 import time
 import zoneinfo
 from collections.abc import Callable
@@ -103,6 +104,11 @@ def zone_of_slug(slug: str) -> str | None:
     zone = zone_name_for(chosen or "", str(found[1] or ""))
     _held[slug] = (now + HELD_SECONDS, zone)
     return zone
+
+
+def day_in_zone_of(slug: str, moment: datetime.datetime) -> datetime.date:
+    """The day ``moment`` falls on in the zone of the organisation with this slug."""
+    return timezone.localdate(moment, zoneinfo.ZoneInfo(zone_of_slug(slug) or "UTC"))
 
 
 class OrganisationTimeZoneMiddleware:

@@ -27,7 +27,8 @@ from haven.helpline.models import HelplineCall
 from haven.organisations.models import Organisation
 from haven.privacy.audit import verify_chain
 from haven.privacy.models import AuditEvent
-from haven.records.actions import apply_retention_to, months_before
+from haven.records.access import months_before
+from haven.records.actions import apply_retention_to
 from haven.records.tasks import apply_retention, run_retention, schedule_retention
 from haven.services.models import ServiceDelivery
 from haven.shelter.models import Facility, Stay
@@ -59,7 +60,9 @@ def test_a_dpo_erases_a_person_who_asked_and_a_record_of_it_remains(
         assert not Case.objects.exists()
         assert not CaseNote.objects.exists()
         assert not Consent.objects.filter(person_id=ana.pk).exists()
-        assert not Stay.objects.exists()
+        # Her nights stay in the shelter's history, without her; the stay ends today.
+        stay = Stay.objects.get()
+        assert (stay.person_id, stay.ends_on) == (None, timezone.localdate())
         # The service stays in the statistics, as one person reached, without the link.
         kept = ServiceDelivery.objects.get(pk=casework.deliveries[0].pk)
         assert kept.person_id is None
@@ -75,7 +78,8 @@ def test_a_dpo_erases_a_person_who_asked_and_a_record_of_it_remains(
         "cases": 1,
         "notes": 1,
         "consents": 1,
-        "stays": 1,
+        "stays": 0,
+        "stays_unlinked": 1,
         "services_unlinked": 1,
         "calls_unlinked": 1,
     }

@@ -27,6 +27,9 @@ def test_the_erasure_list_words_what_was_removed(
     client = client_for(dana)
     client.post(f"/o/north/people/{casework.ana.pk}/erase/", {"confirm_code": "P-0001"})
     page = client.get("/o/north/records/erasures/").content.decode()
-    assert "1 case, 1 case note, 1 consent, 1 shelter stay" in page
-    assert "1 service kept without the link, 1 helpline call unlinked" in page
+    assert "1 case, 1 case note, 1 consent, 0 shelter stays" in page
+    assert (
+        "1 service kept without the link, 1 shelter stay kept without the link, "
+        "1 helpline call unlinked" in page
+    )
     assert "services_unlinked" not in page

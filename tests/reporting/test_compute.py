@@ -147,11 +147,12 @@ def independent_count(
         first, last = max(stay.starts_on, start), min(leaves, following)
         if last <= first:
             continue
-        if stay.person_id not in consenting:
+        # A stay of an erased person names nobody: it counts, as one household per guest.
+        if stay.person_id is not None and stay.person_id not in consenting:
             left_out["stays"] += 1
             continue
         figures["shelter.nights", "nights"] += (last - first).days * (1 + stay.accompanying)
-        sheltered.add(stay.person_id)
+        sheltered.add(stay.person_id or stay.anonymous_guest)
     figures["shelter.households", "households"] = Decimal(len(sheltered))
     return figures, dict(left_out)
 

@@ -125,6 +125,7 @@ def test_stays_for_a_person_are_theirs_only(
         starts_on=night(0),
         ends_on=None,
     )
+    assert mine.person is not None
     assert list(access.stays_for_person(north, mine.person)) == [later, mine]
     with pytest.raises(Http404):
         access.stays_for_person(south, mine.person)

@@ -149,6 +149,7 @@ def test_a_caseworker_books_a_stay_by_person_code(
     assert response.status_code == 302
     with scopes_disabled():
         stay = Stay.objects.get()
+    assert stay.person is not None
     assert (stay.person.code, stay.ends_on, stay.accompanying, stay.family_room) == (
         "P-0001",
         None,

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Length
 
 from haven.casework import access as casework_access
-from haven.casework.models import ErasureRecord, OrganisationSettings, Person
+from haven.casework.models import Case, ErasureRecord, OrganisationSettings, Person
+from haven.helpline.models import HelplineCall
 from haven.privacy.models import AuditEvent
+from haven.shelter.models import Stay
+from haven.timezones import day_in_zone_of
 
 if TYPE_CHECKING:
     from haven.accounts.tenancy import OrganisationRequest
@@ -33,6 +39,64 @@ def erasure_records_of(organisation: Organisation) -> QuerySet[ErasureRecord]:
 def retention_settings_of(organisation: Organisation) -> OrganisationSettings:
     """The organisation's retention periods (defaults if never saved)."""
     return casework_access.settings_of(organisation)
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same day and time ``months`` calendar months earlier (clamped to month ends)."""
+    year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
+    month += 1
+    day = moment.day
+    while day > 28:
+        try:
+            return moment.replace(year=year, month=month, day=day)
+        except ValueError:
+            day -= 1
+    return moment.replace(year=year, month=month, day=day)
+
+
+@dataclass(frozen=True)
+class RetentionDue:
+    """What a retention run at one moment would act on, as querysets of one organisation."""
+
+    persons: QuerySet[Person]
+    calls: QuerySet[HelplineCall]
+
+
+def due_for_retention(
+    organisation: Organisation, *, person_months: int, call_months: int, now: datetime
+) -> RetentionDue:
+    """Who a retention run at ``now`` under these periods deletes, and which calls it anonymises."""
+    persons = Person.objects.none()
+    if person_months:
+        # Nights in a shelter and an open case do not touch last_activity_at, yet the
+        # person is still being supported. A stay ends on a day of the organisation's
+        # calendar, not the server's (the run is at 03:00 UTC). A stay whose person was
+        # erased names nobody (NOT IN a list holding NULL would keep everyone).
+        today = day_in_zone_of(organisation.slug, now)
+        staying = Stay.objects.filter(organisation=organisation, person__isnull=False).filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gte=today)
+        )
+        open_cases = Case.objects.filter(
+            organisation=organisation, status__in=casework_access.OPEN_STATUSES
+        )
+        persons = (
+            Person.objects.filter(
+                organisation=organisation, last_activity_at__lt=months_before(now, person_months)
+            )
+            .exclude(pk__in=staying.values("person_id"))
+            .exclude(pk__in=open_cases.values("person_id"))
+        )
+    calls = HelplineCall.objects.none()
+    if call_months:
+        # Encrypted notes cannot be compared in SQL, but their stored length can.
+        calls = (
+            HelplineCall.objects.filter(
+                organisation=organisation, started_at__lt=months_before(now, call_months)
+            )
+            .annotate(notes_length=Length("notes"))
+            .filter(Q(person__isnull=False) | Q(notes_length__gt=0))
+        )
+    return RetentionDue(persons=persons, calls=calls)
 
 
 def last_retention_event(organisation: Organisation) -> AuditEvent | None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-import zoneinfo
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Value
-from django.db.models.functions import Coalesce, Length
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +18,6 @@ from django_scopes import scope
 from haven.accounts.models import User
 from haven.accounts.permissions import permissions_for
 from haven.accounts.tenancy import roles_in
-from haven.casework.access import OPEN_STATUSES
 from haven.casework.actions import allocate_person_code, refresh_first_activity, whose
 from haven.casework.models import (
     Case,
@@ -33,6 +31,7 @@ from haven.casework.models import (
 from haven.helpline.models import HelplineCall
 from haven.organisations.models import Organisation
 from haven.privacy import audit
+from haven.records.access import due_for_retention
 from haven.records.export import ExportFile, ExportRequest, build_export
 from haven.records.imports import (
     IMPORT_PERMISSIONS,
@@ -45,7 +44,7 @@ from haven.records.imports import (
 )
 from haven.services.models import ServiceDelivery
 from haven.shelter.models import Stay
-from haven.timezones import zone_of_slug
+from haven.timezones import day_in_zone_of
 
 IDENTITY_PERMISSION = "casework.view_identity"
 
@@ -335,20 +334,26 @@ def confirm_import(
 # Erasure
 
 
-def _erase(person: Person) -> dict[str, int]:
-    """Delete a person and their personal data; services and calls stay, unlinked."""
+def _erase(person: Person, today: date) -> dict[str, int]:
+    """Delete a person and their personal data; services, calls and past stays stay, unlinked."""
     organisation_id = person.organisation_id
     cases = Case.objects.filter(organisation_id=organisation_id, person=person)
+    stays = Stay.objects.filter(organisation_id=organisation_id, person=person)
     removed = {
         "cases": cases.count(),
         "notes": CaseNote.objects.filter(organisation_id=organisation_id, case__in=cases).count(),
         "consents": Consent.objects.filter(organisation_id=organisation_id, person=person).count(),
-        "stays": Stay.objects.filter(organisation_id=organisation_id, person=person).count(),
+        # A stay not begun yet is no history: it goes, as a cancelled booking would.
+        "stays": stays.filter(starts_on__gte=today).delete()[0],
     }
     # Deliveries keep counting in statistics, as one person reached, without the link.
     removed["services_unlinked"] = ServiceDelivery.objects.filter(
         organisation_id=organisation_id, person=person
     ).update(person=None, people_reached=Coalesce(F("people_reached"), Value(1)))
+    # Nights already spent keep counting in occupancy and reports (Stay holds nothing
+    # else of the person); one still going ends today, as the person is no longer known.
+    stays.filter(Q(ends_on__isnull=True) | Q(ends_on__gt=today)).update(ends_on=today)
+    removed["stays_unlinked"] = stays.update(person=None, anonymous_guest=uuid.uuid4())
     calls = list(HelplineCall.objects.filter(organisation_id=organisation_id, person=person))
     for call in calls:
         call.person = None
@@ -368,7 +373,7 @@ def erase_person(
     organisation = person.organisation
     person_id = person.pk
     with transaction.atomic(), scope(organisation=organisation):
-        removed = _erase(person)
+        removed = _erase(person, day_in_zone_of(organisation.slug, timezone.now()))
         record = ErasureRecord.objects.create(
             organisation=organisation,
             person_code=person.code,
@@ -391,19 +396,6 @@ def erase_person(
 # Retention
 
 
-def months_before(moment: datetime, months: int) -> datetime:
-    """The same day and time ``months`` calendar months earlier (clamped to month ends)."""
-    year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
-    month += 1
-    day = moment.day
-    while day > 28:
-        try:
-            return moment.replace(year=year, month=month, day=day)
-        except ValueError:
-            day -= 1
-    return moment.replace(year=year, month=month, day=day)
-
-
 def apply_retention_to(
     *, organisation: Organisation, person_months: int, call_months: int, now: datetime
 ) -> dict[str, int]:
@@ -416,58 +408,36 @@ def apply_retention_to(
         "notes": 0,
         "consents": 0,
         "stays": 0,
+        "stays_unlinked": 0,
     }
     with transaction.atomic(), scope(organisation=organisation):
-        if person_months:
-            cutoff = months_before(now, person_months)
-            # Nights in a shelter and an open case do not touch last_activity_at, yet the
-            # person is still being supported. A stay ends on a day of the organisation's
-            # calendar, not the server's (the run is at 03:00 UTC).
-            zone = zoneinfo.ZoneInfo(zone_of_slug(organisation.slug) or "UTC")
-            today = timezone.localdate(now, zone)
-            staying = Stay.objects.filter(organisation=organisation).filter(
-                Q(ends_on__isnull=True) | Q(ends_on__gte=today)
+        due = due_for_retention(
+            organisation, person_months=person_months, call_months=call_months, now=now
+        )
+        today = day_in_zone_of(organisation.slug, now)
+        for person in due.persons.order_by("last_activity_at"):
+            removed = _erase(person, today)
+            ErasureRecord.objects.create(
+                organisation=organisation,
+                person_code=person.code,
+                reason=ErasureRecord.Reason.RETENTION,
+                erased_by=None,
+                records_removed=removed,
             )
-            open_cases = Case.objects.filter(organisation=organisation, status__in=OPEN_STATUSES)
-            expired = (
-                Person.objects.filter(organisation=organisation, last_activity_at__lt=cutoff)
-                .exclude(pk__in=staying.values("person_id"))
-                .exclude(pk__in=open_cases.values("person_id"))
-                .order_by("last_activity_at")
+            totals["persons_deleted"] += 1
+            for key in totals.keys() & removed.keys():
+                totals[key] += removed[key]
+        stale_calls = list(due.calls.values_list("pk", "person_id"))
+        to_anonymise = [pk for pk, _person in stale_calls]
+        for start in range(0, len(to_anonymise), 1000):
+            HelplineCall.objects.filter(pk__in=to_anonymise[start : start + 1000]).update(
+                person=None, notes=""
             )
-            for person in expired:
-                removed = _erase(person)
-                ErasureRecord.objects.create(
-                    organisation=organisation,
-                    person_code=person.code,
-                    reason=ErasureRecord.Reason.RETENTION,
-                    erased_by=None,
-                    records_removed=removed,
-                )
-                totals["persons_deleted"] += 1
-                for key in ("services_unlinked", "cases", "notes", "consents", "stays"):
-                    totals[key] += removed[key]
-        if call_months:
-            cutoff = months_before(now, call_months)
-            # Encrypted notes cannot be compared in SQL, but their stored length can.
-            stale_calls = list(
-                HelplineCall.objects.filter(organisation=organisation, started_at__lt=cutoff)
-                .annotate(notes_length=Length("notes"))
-                .filter(Q(person__isnull=False) | Q(notes_length__gt=0))
-                .values_list("pk", "person_id")
-            )
-            to_anonymise = [pk for pk, _person in stale_calls]
-            for start in range(0, len(to_anonymise), 1000):
-                HelplineCall.objects.filter(pk__in=to_anonymise[start : start + 1000]).update(
-                    person=None, notes=""
-                )
-            # An unlinked call is no longer the person's support.
-            unlinked = list({person for _pk, person in stale_calls if person is not None})
-            for start in range(0, len(unlinked), 1000):
-                refresh_first_activity(
-                    organisation.pk, whose(persons=unlinked[start : start + 1000])
-                )
-            totals["calls_anonymised"] = len(to_anonymise)
+        # An unlinked call is no longer the person's support.
+        unlinked = list({person for _pk, person in stale_calls if person is not None})
+        for start in range(0, len(unlinked), 1000):
+            refresh_first_activity(organisation.pk, whose(persons=unlinked[start : start + 1000]))
+        totals["calls_anonymised"] = len(to_anonymise)
         if totals["persons_deleted"] or totals["calls_anonymised"]:
             audit.record(
                 "retention.applied",

@@ -71,6 +71,11 @@ ERASED_COUNTS = {
         "%(counter)s services kept without the link",
         "counter",
     ),
+    "stays_unlinked": ngettext_lazy(
+        "%(counter)s shelter stay kept without the link",
+        "%(counter)s shelter stays kept without the link",
+        "counter",
+    ),
     "calls_unlinked": ngettext_lazy(
         "%(counter)s helpline call unlinked", "%(counter)s helpline calls unlinked", "counter"
     ),

@@ -23,6 +23,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
+    UUIDField,
     Value,
 )
 from django.db.models.functions import Cast, Coalesce, Greatest, Least
@@ -226,6 +227,13 @@ def _party(prefix: str = "") -> Any:
     return ExpressionWrapper(F(f"{prefix}accompanying") + 1, output_field=IntegerField())
 
 
+def _households(among: Q | None = None) -> Any:
+    """How many households the stays ``among`` sheltered: each person once, an erased one
+    too (their stays share an anonymous guest)."""
+    guest = Coalesce("person_id", "anonymous_guest", output_field=UUIDField())
+    return Count(guest, filter=among, distinct=True)
+
+
 def nightly_occupancy(
     organisation: Organisation,
     start: date,
@@ -337,7 +345,7 @@ def nights_by_month(organisation: Organisation, start: date, end: date) -> list[
             ),
             Value(0),
         )
-        aggregates[f"h{index}"] = Count("person", filter=in_month, distinct=True)
+        aggregates[f"h{index}"] = _households(in_month)
     totals = Stay.objects.filter(organisation=organisation).filter(overlapping(start, end))
     row = totals.aggregate(**aggregates)
     return [
@@ -355,14 +363,12 @@ def households_sheltered(organisation: Organisation, start: date, end: date) -> 
     """How many persons (each with their household) stayed any night in the period."""
     if end <= start:
         return 0
-    count: int = (
+    counted = (
         Stay.objects.filter(organisation=organisation)
         .filter(overlapping(start, end))
-        .values("person")
-        .distinct()
-        .count()
+        .aggregate(households=_households())
     )
-    return count
+    return int(counted["households"])
 
 
 def stays_overlapping(
@@ -405,7 +411,8 @@ def shelter_figures(members: Sequence[int], start: date, end: date) -> dict[int,
     from haven.casework.access import statistics_consent
 
     in_period, nights = _nights_in(start, end + timedelta(days=1))
-    counted = statistics_consent(members, "person_id")
+    # A stay whose person was erased names nobody, as an unlinked service: it counts.
+    counted = Q(person__isnull=True) | statistics_consent(members, "person_id")
     with scope(organisation=list(members)):
         rows = (
             Stay.objects.filter(organisation_id__in=members)
@@ -417,7 +424,7 @@ def shelter_figures(members: Sequence[int], start: date, end: date) -> dict[int,
                     Sum(ExpressionWrapper(nights * _party(), output_field=IntegerField())),
                     Value(0),
                 ),
-                households=Count("person", distinct=True),
+                households=_households(),
                 stays=Count("pk"),
             )
             .order_by()

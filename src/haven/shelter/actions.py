@@ -163,6 +163,14 @@ def _check_party(accompanying: int) -> None:
         )
 
 
+def _erased() -> str:
+    # Erasure keeps the stays a person began, without them, for the shelter's history.
+    return _(
+        "The person of this stay was erased: it is kept as it was, for the shelter's "
+        "history, and cannot be changed."
+    )
+
+
 def _require_consent(person: Person) -> None:
     from haven.casework.access import require_consent
 
@@ -413,6 +421,8 @@ def _change(
     event: str,
     request: HttpRequest | None,
 ) -> Stay:
+    if stay.person is None:
+        raise ValidationError(_erased())
     today = timezone.localdate()
     with transaction.atomic():
         locked_person = _lock_person(stay.person)
@@ -467,6 +477,8 @@ def _change(
 
 def cancel_refusal(stay: Stay, *, today: date) -> str:
     """Why a stay cannot be cancelled (deleted), or "" if it can."""
+    if stay.person_id is None:
+        return _erased()
     if not stay.has_begun(today):
         return ""
     # Its nights count in occupancy and reports: deleting them would rewrite the past.

@@ -62,8 +62,8 @@ class FacilityPatch(Body):
 class StayOut(Schema):
     id: uuid.UUID
     facility_id: int
-    person_id: uuid.UUID
-    person_code: str
+    person_id: uuid.UUID | None = Field(description="null once the person was erased")
+    person_code: str | None = Field(description="null once the person was erased")
     starts_on: date
     ends_on: date | None
     accompanying: int
@@ -145,7 +145,7 @@ def _stay_out(stay: Stay) -> StayOut:
         id=stay.pk,
         facility_id=stay.facility_id,
         person_id=stay.person_id,
-        person_code=stay.person.code,
+        person_code=stay.person.code if stay.person is not None else None,
         starts_on=stay.starts_on,
         ends_on=stay.ends_on,
         accompanying=stay.accompanying,
@@ -243,7 +243,7 @@ def list_stays(request: OrganisationRequest, org: str, filters: Query[StayQuery]
         ),
     )
     page = list(stays[filters.offset : filters.offset + filters.limit])
-    persons = len({stay.person_id for stay in page})
+    persons = len({stay.person_id for stay in page if stay.person_id is not None})
     if persons:
         audit.record(
             "person.listed",
@@ -283,14 +283,15 @@ def create_stay(request: OrganisationRequest, org: str, payload: StayIn) -> Stat
 @api_organisation_operation("casework.view_person")
 def get_stay(request: OrganisationRequest, org: str, stay_id: uuid.UUID) -> StayOut:
     stay = access.stay_for(request.organisation, stay_id)
-    audit.record(
-        "person.viewed",
-        actor=request.user,
-        organisation=request.organisation,
-        target=stay.person,
-        details={"page": "api.stay", "identity": False},
-        request=request,
-    )
+    if stay.person is not None:  # else erased: the stay names nobody
+        audit.record(
+            "person.viewed",
+            actor=request.user,
+            organisation=request.organisation,
+            target=stay.person,
+            details={"page": "api.stay", "identity": False},
+            request=request,
+        )
     return _stay_out(stay)
 
 

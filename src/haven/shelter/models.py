@@ -40,13 +40,21 @@ class Stay(models.Model):
 
     ``ends_on`` is the morning they leave (the night before is the last one); open
     stays have none. Beds used = 1 + accompanying members; a family room, if asked for,
-    holds the whole party.
+    holds the whole party. Once the person is erased, the stays they began keep their
+    facility, dates and party without ``person``: the shelter's past occupancy stays true.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="stays")
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="stays")
+    # None once the person was erased (records.actions._erase).
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, null=True, blank=True, related_name="stays"
+    )
+    # Set when the person is erased: one random value on all their stays, so that a person
+    # sheltered twice in a month still counts as one household. It names nobody and is
+    # kept nowhere else.
+    anonymous_guest = models.UUIDField(null=True, blank=True, editable=False)
     accompanying = models.PositiveSmallIntegerField(_("accompanying household members"), default=0)
     family_room = models.BooleanField(_("in a family room"), default=False)
     starts_on = models.DateField(_("arrives on"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -43,8 +44,10 @@ def _add_errors(form: Any, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-def _audit_listed(request: OrganisationRequest, count: int, where: str) -> None:
+def _audit_listed(request: OrganisationRequest, stays: Iterable[Stay], where: str) -> None:
     # Shelter pages show codes only: names are read one person at a time on the identity page.
+    # A stay whose person was erased shows nobody.
+    count = len({stay.person_id for stay in stays if stay.person_id is not None})
     if count:
         audit.record(
             "person.listed",
@@ -68,7 +71,7 @@ def shelter_board(request: OrganisationRequest) -> HttpResponse:
     by_facility: dict[int, list[Stay]] = {facility.pk: [] for facility in facilities}
     for stay in staying:
         by_facility.setdefault(stay.facility_id, []).append(stay)
-    _audit_listed(request, len({s.person_id for s in staying + arrivals + departures}), "board")
+    _audit_listed(request, staying + arrivals + departures, "board")
     boards = [
         {
             "facility": facility,
@@ -212,7 +215,7 @@ def stay_list(request: OrganisationRequest) -> HttpResponse:
     filters, valid = _stay_filters(form, timezone.localdate())
     stays: QuerySet[Stay] = access.stays_of(organisation, filters)
     page = Paginator(stays, STAYS_PER_PAGE).get_page(request.GET.get("page"))
-    _audit_listed(request, len({stay.person_id for stay in page.object_list}), "stays")
+    _audit_listed(request, page.object_list, "stays")
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -277,6 +280,8 @@ def stay_create(request: OrganisationRequest) -> HttpResponse:
 
 
 def _audit_viewed(request: OrganisationRequest, stay: Stay, page: str) -> None:
+    if stay.person_id is None:
+        return  # erased: the stay names nobody
     audit.record(
         "person.viewed",
         actor=request.user,
