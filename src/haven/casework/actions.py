@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -19,6 +21,7 @@ from django.db.models.functions import Coalesce, Least, NullIf, TruncDate
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_countries import countries
 from django_scopes import scope
 
@@ -44,6 +47,7 @@ from haven.casework.models import (
     RiskLevel,
     Terminology,
 )
+from haven.casework.tasks import send_retention_shortened_notice
 from haven.dates import OLDEST_AGE, birth_date_problem, too_early
 from haven.organisations.languages import validate_language_codes
 from haven.organisations.models import Organisation
@@ -841,14 +845,83 @@ def add_note(*, actor: User, case: Case, text: str, request: HttpRequest | None 
 RETENTION_FIELDS = ("person_retention_months", "call_retention_months")
 
 
+@dataclass(frozen=True)
+class RetentionRemoval:
+    """What the next retention run would remove under the retention periods asked for."""
+
+    run_at: datetime.datetime
+    persons_deleted: int
+    calls_anonymised: int
+
+
+class RetentionRemovesRecords(ValidationError):
+    """Refusal, until confirmed, of shorter retention periods under which the next run would
+    delete persons or anonymise calls that the current periods keep; says how many."""
+
+    def __init__(self, removal: RetentionRemoval) -> None:
+        self.removal = removal
+        persons = ngettext(
+            "With these periods, the next retention run would delete %(count)d person.",
+            "With these periods, the next retention run would delete %(count)d people.",
+            removal.persons_deleted,
+        ) % {"count": removal.persons_deleted}
+        calls = ngettext(
+            "It would anonymise %(count)d helpline call.",
+            "It would anonymise %(count)d helpline calls.",
+            removal.calls_anonymised,
+        ) % {"count": removal.calls_anonymised}
+        super().__init__(f"{persons} {calls} {_('Nothing was saved: confirm to save them.')}")
+
+
+def _shortens(before: int, after: int) -> bool:
+    # 0 keeps until erased: turning it into a period shortens it, and 0 lengthens any.
+    return after != 0 and (before == 0 or after < before)
+
+
+def _retention_removal(
+    organisation: Organisation, current: Mapping[str, int], wanted: Mapping[str, int]
+) -> tuple[RetentionRemoval, bool]:
+    """What the next run removes under ``wanted``, and whether that is more than under
+    ``current`` for a period that is shortened."""
+    # Casework sits below records, which holds the retention rules and their schedule
+    # (decision 6): the count is theirs, so that it cannot differ from what the run does.
+    from haven.records.access import removed_by_periods
+    from haven.records.tasks import next_run_after
+
+    run_at = next_run_after(timezone.now())
+    after = removed_by_periods(
+        organisation,
+        person_months=wanted["person_retention_months"],
+        call_months=wanted["call_retention_months"],
+        now=run_at,
+    )
+    before = removed_by_periods(
+        organisation,
+        person_months=current["person_retention_months"],
+        call_months=current["call_retention_months"],
+        now=run_at,
+    )
+    removes_more = any(
+        _shortens(current[field], wanted[field]) and after[index] > before[index]
+        for index, field in enumerate(RETENTION_FIELDS)
+    )
+    return RetentionRemoval(run_at, *after), removes_more
+
+
 def save_settings(
     *,
     actor: User,
     organisation: Organisation,
     values: Mapping[str, Any],
+    confirm_removal: bool = False,
     request: HttpRequest | None = None,
 ) -> list[str]:
-    """Change the organisation's terminology, code prefix, retention periods or time zone."""
+    """Change the organisation's terminology, code prefix, retention periods or time zone.
+
+    Shorter retention periods under which the next retention run would remove records the
+    current ones keep are refused with ``RetentionRemovesRecords`` unless ``confirm_removal``;
+    once saved, the organisation's admins and data protection officers are e-mailed.
+    """
     allowed = ("terminology", "code_prefix", *RETENTION_FIELDS, "time_zone")
     unknown = set(values) - set(allowed)
     if unknown:
@@ -874,14 +947,25 @@ def save_settings(
         changed = [f for f in allowed if f in values and getattr(settings, f) != values[f]]
         if not changed:
             return []
+        current = {field: getattr(settings, field) for field in RETENTION_FIELDS}
+        wanted = {field: values.get(field, current[field]) for field in RETENTION_FIELDS}
+        shortened = [f for f in RETENTION_FIELDS if _shortens(current[f], wanted[f])]
+        removal: RetentionRemoval | None = None
+        if shortened:
+            removal, removes_more = _retention_removal(organisation, current, wanted)
+            if removes_more and not confirm_removal:
+                raise RetentionRemovesRecords(removal)
         # Retention periods decide when data is deleted, so the DPO sees what they were and
-        # became; they are not personal data.
+        # became, and what the next run removes after a shortening; none is personal data.
         periods: dict[str, int] = {}
         for field in changed:
             if field in RETENTION_FIELDS:
-                periods[f"{field}_before"] = getattr(settings, field)
-                periods[f"{field}_after"] = values[field]
+                periods[f"{field}_before"] = current[field]
+                periods[f"{field}_after"] = wanted[field]
             setattr(settings, field, values[field])
+        if removal is not None:
+            periods["persons_deleted_at_next_run"] = removal.persons_deleted
+            periods["calls_anonymised_at_next_run"] = removal.calls_anonymised
         settings.save(update_fields=changed)
         audit.record(
             "casework.settings_changed",
@@ -892,6 +976,18 @@ def save_settings(
             details={"fields": sorted(changed), **periods},
             request=request,
         )
+        if removal is not None:
+            notice = partial(
+                send_retention_shortened_notice.enqueue,
+                organisation_id=organisation.pk,
+                actor_id=actor.pk,
+                before=current,
+                after=wanted,
+                persons_deleted=removal.persons_deleted,
+                calls_anonymised=removal.calls_anonymised,
+                run_at=removal.run_at.isoformat(),
+            )
+            transaction.on_commit(notice)
     if "time_zone" in changed:
         forget_zone_of(organisation.slug)
     return changed

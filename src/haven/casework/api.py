@@ -851,6 +851,23 @@ class SettingsPatch(Body):
     time_zone: str | None = Field(
         None, max_length=64, description="An IANA zone such as Europe/Paris; empty: the country's"
     )
+    confirm: bool = Field(
+        False,
+        description=(
+            "Shorter retention periods under which the next retention run would delete "
+            "persons or anonymise calls that the current periods keep are refused with 409 "
+            "unless this is true"
+        ),
+    )
+
+
+class RetentionRemovalRefusal(Schema):
+    """Shorter retention periods refused until confirmed, with what the next run would remove."""
+
+    detail: Any
+    persons_deleted: int = Field(description="Persons the next run would delete")
+    calls_anonymised: int = Field(description="Helpline calls the next run would anonymise")
+    next_run: datetime = Field(description="When the next retention run is (03:00 UTC)")
 
 
 def _settings_out(request: OrganisationRequest) -> SettingsOut:
@@ -876,16 +893,42 @@ def get_settings(request: OrganisationRequest, org: str) -> SettingsOut:
 
 @router.patch(
     "/orgs/{org}/casework/settings",
-    response={200: SettingsOut, 400: Message},
+    response={200: SettingsOut, 400: Message, 409: RetentionRemovalRefusal},
     summary="Change terminology, code prefix, retention periods or time zone",
+    description=(
+        "Only the fields sent change. Retention periods that are shorter (or a period where "
+        "0 kept everything until erased) under which the next retention run, at 03:00 UTC, "
+        "would delete persons or anonymise helpline calls that the current periods keep are "
+        "refused with 409, nothing saved, and the answer says how many; send the same "
+        'values again with `"confirm": true` to save them. Once a shortening is saved, the '
+        "organisation's admins and data protection officers are e-mailed."
+    ),
 )
 @api_organisation_operation("casework.manage_settings")
-def update_settings(request: OrganisationRequest, org: str, payload: SettingsPatch) -> SettingsOut:
-    values = {name: _plain(getattr(payload, name)) for name in payload.model_fields_set}
+def update_settings(
+    request: OrganisationRequest, org: str, payload: SettingsPatch
+) -> SettingsOut | Status[RetentionRemovalRefusal]:
+    names = payload.model_fields_set - {"confirm"}
+    values = {name: _plain(getattr(payload, name)) for name in names}
     for name, value in values.items():
         if value is None:
             raise ValidationError({name: _("This field cannot be empty.")})
-    actions.save_settings(
-        actor=request.user, organisation=request.organisation, values=values, request=request
-    )
+    try:
+        actions.save_settings(
+            actor=request.user,
+            organisation=request.organisation,
+            values=values,
+            confirm_removal=payload.confirm,
+            request=request,
+        )
+    except actions.RetentionRemovesRecords as refused:
+        return Status(
+            409,
+            RetentionRemovalRefusal(
+                detail={"__all__": refused.messages},
+                persons_deleted=refused.removal.persons_deleted,
+                calls_anonymised=refused.removal.calls_anonymised,
+                next_run=refused.removal.run_at,
+            ),
+        )
     return _settings_out(request)

@@ -604,14 +604,22 @@ def casework_settings(request: OrganisationRequest) -> HttpResponse:
         },
         country=request.organisation.country.code or "",
     )
+    removal = None
+    periods = ""
     if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        confirmed = values.pop("confirm_removal")
+        periods = f"{values['person_retention_months']}:{values['call_retention_months']}"
         try:
             actions.save_settings(
                 actor=request.user,
                 organisation=request.organisation,
-                values=dict(form.cleaned_data),
+                values=values,
+                confirm_removal=confirmed == periods,
                 request=request,
             )
+        except actions.RetentionRemovesRecords as error:
+            removal = error.removal
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -620,6 +628,6 @@ def casework_settings(request: OrganisationRequest) -> HttpResponse:
     return render(
         request,
         "casework/settings.html",
-        _context(request, form=form),
+        _context(request, form=form, removal=removal, periods=periods),
         status=400 if request.method == "POST" else 200,
     )

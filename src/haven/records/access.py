@@ -99,6 +99,16 @@ def due_for_retention(
     return RetentionDue(persons=persons, calls=calls)
 
 
+def removed_by_periods(
+    organisation: Organisation, *, person_months: int, call_months: int, now: datetime
+) -> tuple[int, int]:
+    """How many persons and calls ``due_for_retention`` finds: (deleted, anonymised)."""
+    due = due_for_retention(
+        organisation, person_months=person_months, call_months=call_months, now=now
+    )
+    return due.persons.count(), due.calls.count()
+
+
 def last_retention_event(organisation: Organisation) -> AuditEvent | None:
     """The latest retention run that changed something in the organisation."""
     return (

@@ -18,10 +18,14 @@ RUN_AT = time(3, 0)
 
 def next_run_after(moment: datetime) -> datetime:
     """The next nightly run time after ``moment``."""
-    local = timezone.localtime(moment)
-    candidate = timezone.make_aware(datetime.combine(local.date(), RUN_AT))
+    # In the server's zone (UTC), not the organisation's a request runs in: there is one
+    # run for every organisation.
+    zone = timezone.get_default_timezone()
+    local = timezone.localtime(moment, zone)
+    candidate = timezone.make_aware(datetime.combine(local.date(), RUN_AT), zone)
     if candidate <= moment:
-        candidate = timezone.make_aware(datetime.combine(local.date() + timedelta(days=1), RUN_AT))
+        following = local.date() + timedelta(days=1)
+        candidate = timezone.make_aware(datetime.combine(following, RUN_AT), zone)
     return candidate
 
 
