@@ -870,7 +870,9 @@ class RetentionRemovesRecords(ValidationError):
             "It would anonymise %(count)d helpline calls.",
             removal.calls_anonymised,
         ) % {"count": removal.calls_anonymised}
-        super().__init__(f"{persons} {calls} {_('Nothing was saved: confirm to save them.')}")
+        # Outside the f-string, where makemessages would not find it.
+        unsaved = _("Nothing was saved: confirm to save them.")
+        super().__init__(f"{persons} {calls} {unsaved}")
 
 
 def _shortens(before: int, after: int) -> bool:
