@@ -1249,7 +1249,8 @@ def revoke_link(
 def check_in(
     request: OrganisationRequest, org: str, event_id: int, payload: CheckInBatch
 ) -> CheckInResults:
-    event = _event(request, event_id)
+    # As at the door page: a draft, cancelled or withdrawn event has no door.
+    event = access.door_event_for(request.organisation, event_id)
     results = []
     for item in payload.check_ins:
         registration = None
@@ -1289,7 +1290,7 @@ def check_in(
 )
 @api_organisation_operation("events.check_in")
 def live_counts(request: OrganisationRequest, org: str, event_id: int) -> Counts:
-    event = _event(request, event_id)
+    event = access.door_event_for(request.organisation, event_id)
     return Counts(capacity=event.capacity, places_taken=event.places_taken, **access.counts(event))
 
 
