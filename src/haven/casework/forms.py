@@ -397,9 +397,6 @@ class SettingsForm(forms.Form):
             "the shelter board, follow-ups)."
         ),
     )
-    # The periods ("<persons>:<calls>") the admin saw the removal count for and confirmed:
-    # a confirmation counts only for the periods it was shown for.
-    confirm_removal = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, country: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

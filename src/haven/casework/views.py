@@ -608,7 +608,9 @@ def casework_settings(request: OrganisationRequest) -> HttpResponse:
     periods = ""
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
-        confirmed = values.pop("confirm_removal")
+        # The periods ("<persons>:<calls>") the admin saw the removal count for and
+        # confirmed (settings.html): a confirmation counts only for the periods it was shown.
+        confirmed = request.POST.get("confirm_removal", "")
         periods = f"{values['person_retention_months']}:{values['call_retention_months']}"
         try:
             actions.save_settings(
