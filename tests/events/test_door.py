@@ -231,8 +231,12 @@ def test_search_shows_when_someone_came_in_instead_of_admitting_them_again(
 def test_the_door_page_names_the_time_zone_of_its_times(dora: User, event: Event) -> None:
     page = client_for(dora).get(url(event, "event_door")).content.decode()
     start = formats.date_format(content.local_time(event, event.starts_at), "SHORT_DATETIME_FORMAT")
-    assert f"{start} (Europe/Paris)" in page
-    assert "(Europe/Paris; an hour after the event ends" in page
+    # As people read it ("CET, UTC+1"), its IANA name in the title, like the public pages.
+    zone = content.zone_label(event)
+    assert zone.startswith(("CET", "CEST"))
+    assert f'{start} (<span class="event-zone" title="Europe/Paris">{zone}</span>)' in page
+    assert "Europe/Paris)" not in page
+    assert f"({content.zone_label(event, event.ends_at)}; an hour after the event ends" in page
 
 
 def _unseal(code: str, sealed: str) -> str:

@@ -319,3 +319,29 @@ def test_answers_read_as_labels_in_the_list_the_registration_and_the_export(
         [name] = archive.namelist()
         row = archive.read(name).decode("utf-8-sig").splitlines()[1]
     assert row.endswith(",Yes,French")
+
+
+def test_staff_pages_name_the_time_zone_as_people_read_it(
+    north: Organisation, officer: User
+) -> None:
+    event = published_event(north, officer, timezone="Asia/Tokyo")
+    Session.objects.create(
+        event=event,
+        title="Opening",
+        kind="opening",
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+    )
+    client = client_for(officer)
+    zone = '<span class="event-zone" title="Asia/Tokyo">JST, UTC+9</span>'
+    for name, kwargs in (
+        ("event_list", {"org": "north"}),
+        ("event_detail", {"org": "north", "event_id": event.pk}),
+        ("event_programme_edit", {"org": "north", "event_id": event.pk}),
+    ):
+        page = client.get(reverse(name, kwargs=kwargs)).content.decode()
+        assert zone in page, name
+    programme = client.get(
+        reverse("event_programme_edit", kwargs={"org": "north", "event_id": event.pk})
+    ).content.decode()
+    assert "Times in the event's time zone, JST, UTC+9." in programme
