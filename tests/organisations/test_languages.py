@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+from django import forms
 from django.utils import translation
 
+from haven.organisations.language_fields import LanguageCodeField, LanguageMenuForm
 from haven.organisations.languages import (
     grouped_language_choices,
     is_language_code,
@@ -106,3 +109,31 @@ def test_the_short_menu_calls_its_second_group_other_languages_not_all() -> None
     # Rarer languages are typed in the box beside the menu: this group is not all of them.
     assert str(other_label) == "Other languages"
     assert len(others) < 300
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "pcm",
+        "PCM",
+        "Nigerian Pidgin",
+        "nigerian pidgin",
+        "Wolof",
+        "roumain",
+        "Mongol",
+        "fra",
+        "Klingonese",
+        "x" * 81,
+    ],
+)
+def test_the_box_beside_a_menu_takes_what_the_helpline_s_box_takes(typed: str) -> None:
+    box = LanguageCodeField(datalist="languages")
+    with translation.override("fr"):
+        menu = LanguageMenuForm({"language": "fr", "other_language": typed})
+        try:
+            expected: str | None = box.clean(typed)
+        except forms.ValidationError:
+            expected = None
+        valid = menu.is_valid()
+    assert valid == (expected is not None)
+    assert (menu.cleaned_data["language"] if valid else None) == expected

@@ -180,7 +180,7 @@ def test_the_commands_queue_the_nightly_run_or_run_it_now(petition, adam, settin
     assert "anonymised 0 signatures" in out.getvalue()
 
 
-def test_the_language_menu_is_short_and_a_rarer_language_is_typed_as_its_code(adam, north):
+def test_the_language_menu_is_short_and_a_rarer_language_is_typed_as_its_code_or_name(adam, north):
     owner = client_for(adam)
     create = reverse("petition_create", kwargs={"org": "north"})
     page = owner.get(create)
@@ -196,3 +196,6 @@ def test_the_language_menu_is_short_and_a_rarer_language_is_typed_as_its_code(ad
     refused = owner.post(create, {**form, "other_language": "zz", "anonymise_after_days": 30})
     assert refused.status_code == 400
     assert Petition.objects.filter(owner=north).count() == 1
+    named = {**form, "other_language": "Romany", "anonymise_after_days": 30}
+    assert owner.post(create, named).status_code == 302
+    assert Petition.objects.filter(owner=north, language="rom").exists()

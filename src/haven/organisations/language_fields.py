@@ -27,72 +27,28 @@ class LanguageMenuField(forms.ChoiceField):
         return isinstance(value, str) and is_language_code(value)
 
 
-class LanguageMenuForm(forms.Form):
-    """A form's choice of a language: a short menu, or the code of any other language.
-
-    The full list of ISO 639 languages (some 7,000) made every form that offered it weigh
-    300 KB; the menu holds the usual and the ISO 639-1 languages, and a rarer one (Nigerian
-    Pidgin, Romani) is typed as its three-letter code.
-    """
-
-    language_label = _("Language")
-    language = LanguageMenuField(label=_("Language"), choices=())
-    other_language = forms.CharField(
-        label=_("Or another language"),
-        required=False,
-        max_length=3,
-        widget=forms.TextInput(attrs={"size": 4, "autocomplete": "off", "spellcheck": "false"}),
-        help_text=_("Its ISO 639 code, when the menu does not have it: pcm for Nigerian Pidgin."),
-    )
-
-    def __init__(
-        self,
-        *args: Any,
-        organisation: Organisation | None = None,
-        in_use: Collection[str] = (),
-        without: Collection[str] = (),
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["language"]
-        field.label = self.language_label
-        field.choices = short_language_menu(organisation, in_use, without)  # type: ignore[attr-defined]
-
-    def clean_other_language(self) -> str:
-        code = str(self.cleaned_data.get("other_language") or "").strip().lower()
-        if code and not is_language_code(code):
-            raise forms.ValidationError(_("No language has this code: give an ISO 639 code."))
-        return code
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if cleaned.get("other_language"):
-            cleaned["language"] = cleaned["other_language"]
-            self.errors.pop("language", None)
-        cleaned.pop("other_language", None)
-        return cleaned
-
-
 class LanguageCodeField(forms.CharField):
-    """A language typed in a box that suggests the short list (a datalist, which the page
-    holds under ``datalist``): its code or its full name, of any language Haven knows.
-    Cleaned to the code, or "" when left empty.
+    """A language typed in a box: its code or its full name, of any language Haven knows.
+    Cleaned to the code, or "" when left empty. The box suggests the short list if the
+    page holds it as a datalist (named by ``datalist``).
 
     A box is faster than a menu from the keyboard mid-call, and the datalist lets a name
-    be typed where a code is not known; a name typed in full counts too.
+    be typed where a code is not known; a name typed in full counts too. Beside a menu
+    (``LanguageMenuForm``) it suggests nothing: the menu shows those languages already.
     """
 
     default_error_messages = {
         "unknown": _("“%(value)s” is not an ISO 639 language code, nor a language's name."),
     }
 
-    def __init__(self, *, datalist: str, **kwargs: Any) -> None:
+    def __init__(self, *, datalist: str = "", **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
         kwargs.setdefault("max_length", LONGEST_TYPED_LANGUAGE)
+        suggestions = {"list": datalist} if datalist else {}
         kwargs.setdefault(
             "widget",
             forms.TextInput(
-                attrs={"list": datalist, "autocomplete": "off", "spellcheck": "false", "size": 10}
+                attrs={**suggestions, "autocomplete": "off", "spellcheck": "false", "size": 10}
             ),
         )
         super().__init__(**kwargs)
@@ -107,3 +63,50 @@ class LanguageCodeField(forms.CharField):
                 self.error_messages["unknown"], code="unknown", params={"value": typed[:20]}
             )
         return code
+
+
+class LanguageMenuForm(forms.Form):
+    """A form's choice of a language: a short menu, or any other language typed.
+
+    The full list of ISO 639 languages (some 7,000) made every form that offered it weigh
+    300 KB; the menu holds the usual and the ISO 639-1 languages, and a rarer one (Nigerian
+    Pidgin, Romani) is typed in the box beside it, as its full name or its code.
+    """
+
+    language_label = _("Language")
+    language = LanguageMenuField(label=_("Language"), choices=())
+    # The helpline's box: a coordinator who knew a language by its name only ("Nigerian
+    # Pidgin") was refused when this one took nothing but a code.
+    other_language = LanguageCodeField(
+        label=_("Or another language"),
+        help_text=_(
+            "When the menu does not have it: its full name or its ISO 639 code, "
+            "e.g. Nigerian Pidgin or pcm."
+        ),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        organisation: Organisation | None = None,
+        in_use: Collection[str] = (),
+        without: Collection[str] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        # A language posted that the menu leaves out (from an older page) stays on it: else
+        # the form shown again with an error opened on the first option, and was saved in it.
+        chosen = self["language"].value()
+        if isinstance(chosen, str) and is_language_code(chosen):
+            in_use = {*in_use, chosen}
+        field = self.fields["language"]
+        field.label = self.language_label
+        field.choices = short_language_menu(organisation, in_use, without)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("other_language"):
+            cleaned["language"] = cleaned["other_language"]
+            self.errors.pop("language", None)
+        cleaned.pop("other_language", None)
+        return cleaned
