@@ -195,11 +195,15 @@ def test_a_withdrawn_letter_says_why_and_no_longer_changes(letter, ada, alice, n
     )
     letter.refresh_from_db()
     page = client.get(reverse("letter_public", kwargs={"org": "coalition", "letter": letter.slug}))
-    assert page.status_code == 200
+    assert page.status_code == 410
     html = page.content.decode()
     assert "This text was withdrawn by its authors." in html
     assert "Superseded by a new text." in html
-    # Nothing invites anyone to spread a withdrawn text any further.
+    assert "Letter to the committee" in html
+    # Neither the text nor its signatories stay readable, and nothing invites anyone to
+    # spread it any further.
+    for gone in ("call on the committee", "North Shelter", "1 signatory"):
+        assert gone not in html
     for invitation in ('id="share-heading"', 'id="embed-code"', "signatories.csv", "mastodon"):
         assert invitation not in html
     with pytest.raises(ValidationError, match="withdrawn"):
@@ -242,27 +246,67 @@ def test_a_letter_withdrawn_under_embargo_never_becomes_public(
     assert not news_access.public_cards(post, "en")
 
 
-def test_a_letter_withdrawn_after_its_embargo_stays_public_saying_why(letter, ada, client):
-    actions.move_letter(
-        actor=ada, letter=letter, move="publish", publish_at=timezone.now() - timedelta(hours=1)
-    )
+def test_every_public_address_of_a_letter_answers_410_once_withdrawn_without_signatories(
+    letter, ada, alice, north, client
+):
     actions.save_text(
         actor=ada, letter=letter, language="fr", values={"title": "Lettre", "body": "Texte."}
     )
-    actions.move_letter(actor=ada, letter=letter, move="withdraw", reason="Dropped.")
-    files = {
-        reverse(name, kwargs={"org": letter.owner.slug, "letter": letter.slug})
-        for name in ("letter_signatories_csv", "letter_signatories_xlsx")
-    }
+    actions.sign_as_organisation(actor=alice, letter=letter, organisation=north)
+    actions.move_letter(
+        actor=ada, letter=letter, move="publish", publish_at=timezone.now() - timedelta(hours=1)
+    )
     for url in _public_routes(letter):
-        # The record stays; the list as a file to pass on does not.
-        assert client.get(url).status_code == (404 if url in files else 200), url
+        assert client.get(url).status_code == 200, url
+    actions.move_letter(actor=ada, letter=letter, move="withdraw", reason="Dropped.")
+    for url in _public_routes(letter):
+        answer = client.get(url)
+        assert answer.status_code == 410, url
+        # No signatory stays listed anywhere, and no cache keeps an older answer.
+        assert b"North Shelter" not in answer.content, url
+        assert "no-store" in answer["Cache-Control"], url
+        if not url.startswith("/api/"):
+            assert client.head(url).status_code == 410, url
+    kwargs = {"org": letter.owner.slug, "letter": letter.slug}
+    french = client.get(reverse("letter_public_language", kwargs={**kwargs, "lang": "fr"}))
+    assert "Lettre" in french.content.decode()
+    assert "Dropped." in french.content.decode()
+    counter = client.get(reverse("letter_counter", kwargs=kwargs))
+    # Framed on other sites, the counter still draws something: "Withdrawn", not a count.
+    assert counter["Content-Security-Policy"].endswith("frame-ancestors *")
+    text = counter.content.decode()
+    assert "Withdrawn" in text
+    assert "was withdrawn by its authors" in text
+    assert "organisation signs" not in text
+    assert ">1<" not in text
+    answer = client.get(f"/api/letters/{kwargs['org']}/{kwargs['letter']}?lang=fr").json()
+    assert answer["detail"] == "This text was withdrawn by its authors."
+    assert answer["title"] == "Lettre"
+    assert answer["withdrawal_reason"] == "Dropped."
+    assert answer["withdrawn_at"]
+    assert "groups" not in answer
+    assert "body" not in answer
+
+
+def test_a_live_counter_is_cached_a_minute_so_a_withdrawal_shows_within_it(letter, ada, client):
+    actions.move_letter(actor=ada, letter=letter, move="publish")
     counter = client.get(
         reverse("letter_counter", kwargs={"org": letter.owner.slug, "letter": letter.slug})
-    ).content.decode()
-    assert "Withdrawn" in counter
-    assert "was withdrawn by its authors" in counter
-    assert "organisations sign" not in counter
+    )
+    assert counter.status_code == 200
+    assert counter["Cache-Control"] == "public, max-age=60"
+
+
+def test_the_request_pages_of_a_withdrawn_letter_stay_not_found(letter, ada, client):
+    kwargs = {"org": letter.owner.slug, "letter": letter.slug}
+    request_page = reverse("letter_request", kwargs=kwargs)
+    assert client.get(request_page).status_code == 200
+    actions.move_letter(actor=ada, letter=letter, move="publish")
+    actions.move_letter(actor=ada, letter=letter, move="withdraw", reason="Dropped.")
+    for url in (request_page, reverse("letter_request_sent", kwargs=kwargs)):
+        assert client.get(url).status_code == 404, url
+    api = f"/api/letters/{kwargs['org']}/{kwargs['letter']}/requests"
+    assert client.post(api, {}, content_type="application/json").status_code in (400, 404)
 
 
 def test_a_step_that_does_not_follow_from_the_status_is_refused(letter, ada):

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from django_scopes import scope
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
@@ -27,6 +28,7 @@ from haven.letters import access, actions
 from haven.letters.models import (
     Letter,
     LetterKind,
+    LetterStatus,
     LetterText,
     OrganisationSignature,
     SignatoryCategory,
@@ -208,6 +210,16 @@ class PublicLetter(Schema):
     contact_email: str
     count: int
     groups: list[PublicLetterGroup]
+    withdrawal_reason: str = Field(
+        description="Always empty: a withdrawn letter answers 410 with its reason instead"
+    )
+
+
+class PublicLetterWithdrawn(Schema):
+    detail: str
+    title: str
+    owner: str
+    withdrawn_at: datetime | None
     withdrawal_reason: str
 
 
@@ -624,17 +636,32 @@ def withdraw(request: OrganisationRequest, org: str, letter_id: int) -> Status[N
 
 @router.get(
     "/letters/{org}/{letter}",
-    response=PublicLetter,
+    response={200: PublicLetter, 410: PublicLetterWithdrawn},
     auth=None,
-    summary="A published letter with its signatories by group (public)",
+    summary=(
+        "A published letter with its signatories by group (public; once withdrawn, 410 with "
+        "the reason and neither text nor signatories)"
+    ),
 )
 @api_public_operation
 def public_letter(
     request: HttpRequest, org: str, letter: str, filters: Query[LetterLanguageQuery]
-) -> PublicLetter:
+) -> Status[PublicLetterWithdrawn] | PublicLetter:
     found = access.public_letter(org, letter)
     with scope(organisation=found.owner):
         text = access.text_in(found, filters.lang or found.original_language)
+        if found.status == LetterStatus.WITHDRAWN:
+            # As the page: who withdrew it, when and why (docs/decisions/0042).
+            return Status(
+                410,
+                PublicLetterWithdrawn(
+                    detail=_("This text was withdrawn by its authors."),
+                    title=text.title,
+                    owner=found.owner.name,
+                    withdrawn_at=found.withdrawn_at,
+                    withdrawal_reason=found.withdrawal_reason,
+                ),
+            )
         groups = access.grouped_signatories(found, text.language)
         return PublicLetter(
             kind=found.kind,
@@ -662,7 +689,7 @@ def public_letter(
                 )
                 for group in groups
             ],
-            withdrawal_reason=found.withdrawal_reason,
+            withdrawal_reason="",
         )
 
 

@@ -561,10 +561,26 @@ def _render_public(
     return render(request, "letters/public.html", context)
 
 
+def _gone(request: HttpRequest, letter: Letter, language: str = "") -> HttpResponse | None:
+    """The 410 of a withdrawn letter: its title, who withdrew it, when and why, without its
+    text or its signatories (docs/decisions/0042); None for a letter still public."""
+    if letter.status != LetterStatus.WITHDRAWN:
+        return None
+    with scope(organisation=letter.owner):
+        text = access.text_in(letter, language or letter.original_language)
+    context = {"letter": letter, "title": text.title, "language": text.language}
+    response = render(request, "letters/withdrawn.html", context, status=410)
+    # As a withdrawn event's 410 (events.public_views._gone): no cache keeps a copy.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @public_view
 @require_safe
 def letter_public(request: HttpRequest, org: str, letter: str) -> HttpResponse:
     found = access.public_letter(org, letter)
+    if (gone := _gone(request, found)) is not None:
+        return gone
     return _render_public(request, found, found.original_language)
 
 
@@ -572,6 +588,8 @@ def letter_public(request: HttpRequest, org: str, letter: str) -> HttpResponse:
 @require_safe
 def letter_public_language(request: HttpRequest, org: str, letter: str, lang: str) -> HttpResponse:
     found = access.public_letter(org, letter)
+    if (gone := _gone(request, found, lang[:8])) is not None:
+        return gone
     with scope(organisation=found.owner):
         if lang not in access.languages_of(found):
             raise Http404
@@ -583,8 +601,11 @@ def letter_public_language(request: HttpRequest, org: str, letter: str, lang: st
 @require_safe
 def letter_counter(request: HttpRequest, org: str, letter: str) -> HttpResponse:
     found = access.public_letter(org, letter)
+    # Framed on other sites, a count would go on inviting support for a withdrawn text: the
+    # frame still draws something, a plain "Withdrawn", with the 410 of every other address.
+    withdrawn = found.status == LetterStatus.WITHDRAWN
     with scope(organisation=found.owner):
-        count = access.approved_count(found)
+        count = 0 if withdrawn else access.approved_count(found)
         text = access.text_in(found, request.GET.get("lang", "")[:8] or found.original_language)
     response = render(
         request,
@@ -593,12 +614,14 @@ def letter_counter(request: HttpRequest, org: str, letter: str) -> HttpResponse:
             "count": count,
             "title": text.title,
             "url": _public_urls(found, text.language)["page"],
-            # Framed on other sites, a count would go on inviting support for it.
-            "withdrawn": found.status == LetterStatus.WITHDRAWN,
+            "withdrawn": withdrawn,
         },
+        status=410 if withdrawn else 200,
     )
     response["Content-Security-Policy"] = COUNTER_POLICY
-    response["Cache-Control"] = "public, max-age=60"
+    # A live count may lag a minute behind (a withdrawal too, at worst); the withdrawn
+    # answer is never kept, like the letter's other 410s.
+    response["Cache-Control"] = "no-store" if withdrawn else "public, max-age=60"
     return response
 
 
@@ -608,9 +631,8 @@ def letter_signatories_file(
     request: HttpRequest, org: str, letter: str, file_format: Format
 ) -> HttpResponse:
     found = access.public_letter(org, letter)
-    if found.status == LetterStatus.WITHDRAWN:
-        # The page no longer offers the list as a file to pass on; neither does its address.
-        raise Http404
+    if (gone := _gone(request, found)) is not None:
+        return gone
     name, content = public_signatory_file(found, found.original_language, file_format)
     kind = "text/csv; charset=utf-8" if file_format == "csv" else XLSX_TYPE
     response = HttpResponse(content, content_type=kind)
