@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
 from haven.accounts.permissions import Role
 from haven.letters.models import OrganisationSignature
@@ -138,6 +140,34 @@ def test_a_letter_goes_from_draft_to_published_with_85_signatories_through_the_a
         OrganisationSignature.objects.filter(letter_id=letter["id"], status="approved").count()
         == 85
     )
+
+
+def test_the_api_refuses_to_move_a_public_letters_publication_date_into_the_future(letter, ada):
+    client, owner = Client(), bearer(ada)
+    path = f"/api/orgs/coalition/letters/{letter.pk}"
+    assert (
+        client.patch(
+            path, json.dumps({"signature_deadline": None}), "application/json", **owner
+        ).status_code
+        == 200
+    )
+    published = _post(client, f"{path}/status", {"move": "publish"}, **owner)
+    assert published.status_code == 200
+    before = _json(published)["publish_at"]
+    assert Client().get(f"/api/letters/coalition/{letter.slug}").status_code == 200
+    later = (timezone.now() + timedelta(days=2)).isoformat()
+    refused = client.patch(
+        path, json.dumps({"publish_at": later, "hashtags": "#Later"}), "application/json", **owner
+    )
+    assert refused.status_code == 400
+    assert _json(refused)["detail"]["publish_at"] == [
+        "This letter is already public: its publication date may move earlier, not into the future."
+    ]
+    stored = _json(client.get(path, **owner))
+    assert stored["publish_at"] == before
+    letter.refresh_from_db()
+    assert letter.hashtags == "#EndExploitation #Equality"
+    assert Client().get(f"/api/letters/coalition/{letter.slug}").status_code == 200
 
 
 def test_an_outsider_token_reaches_no_letter_of_another_organisation(letter, bob):

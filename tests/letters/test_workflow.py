@@ -309,6 +309,69 @@ def test_the_request_pages_of_a_withdrawn_letter_stay_not_found(letter, ada, cli
     assert client.post(api, {}, content_type="application/json").status_code in (400, 404)
 
 
+def _published_an_hour_ago(letter, ada):
+    actions.update_letter(actor=ada, letter=letter, changes={"signature_deadline": None})
+    published = actions.move_letter(
+        actor=ada, letter=letter, move="publish", publish_at=timezone.now() - timedelta(hours=1)
+    )
+    assert access.is_public(published)
+    return published
+
+
+def test_a_public_letters_publication_date_cannot_move_into_the_future_on_the_page(
+    letter, ada, client
+):
+    letter = _published_an_hour_ago(letter, ada)
+    before = letter.publish_at
+    page = reverse("letter_edit", kwargs={"org": "coalition", "letter_id": letter.pk})
+    later = timezone.now() + timedelta(days=2)
+    answer = client_for(ada).post(
+        page,
+        {
+            "kind": letter.kind,
+            "signatory_order": letter.signatory_order,
+            "addressees": "Someone else",
+            "publish_at": later.strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    assert answer.status_code == 400
+    assert "its publication date may move earlier, not into the future" in answer.content.decode()
+    letter.refresh_from_db()
+    assert letter.publish_at == before
+    assert letter.addressees == "Delegates of the Standard Setting Committee"
+    assert access.is_public(letter)
+    assert client.get(access.public_path(letter)).status_code == 200
+
+
+def test_a_public_letters_publication_date_may_move_earlier_or_stay(letter, ada):
+    letter = _published_an_hour_ago(letter, ada)
+    with pytest.raises(ValidationError, match="not into the future"):
+        actions.update_letter(
+            actor=ada,
+            letter=letter,
+            changes={"publish_at": timezone.now() + timedelta(minutes=5)},
+        )
+    unchanged = actions.update_letter(
+        actor=ada, letter=letter, changes={"publish_at": letter.publish_at, "hashtags": "#Now"}
+    )
+    assert unchanged.hashtags == "#Now"
+    earlier = letter.publish_at - timedelta(days=1)
+    moved = actions.update_letter(actor=ada, letter=letter, changes={"publish_at": earlier})
+    assert moved.publish_at == earlier
+    assert access.is_public(moved)
+
+
+def test_an_embargo_not_yet_over_may_still_move(letter, ada):
+    actions.update_letter(actor=ada, letter=letter, changes={"signature_deadline": None})
+    embargoed = actions.move_letter(
+        actor=ada, letter=letter, move="publish", publish_at=timezone.now() + timedelta(days=1)
+    )
+    later = timezone.now() + timedelta(days=3)
+    moved = actions.update_letter(actor=ada, letter=embargoed, changes={"publish_at": later})
+    assert moved.publish_at == later
+    assert not access.is_public(moved)
+
+
 def test_a_step_that_does_not_follow_from_the_status_is_refused(letter, ada):
     with pytest.raises(ValidationError, match="cannot take this step"):
         actions.move_letter(actor=ada, letter=letter, move="open")

@@ -141,6 +141,22 @@ def _check_dates(letter: Letter) -> None:
         )
 
 
+def _check_publication_moves(letter: Letter, candidate: Letter) -> None:
+    # A later date would put a page already public back under embargo: links shared, the
+    # counter embedded elsewhere, would find nothing until then.
+    now = timezone.now()
+    publish_at = candidate.publish_at
+    if access.is_public(letter, now) and publish_at is not None and publish_at > now:
+        raise ValidationError(
+            {
+                "publish_at": _(
+                    "This letter is already public: its publication date may move earlier, "
+                    "not into the future."
+                )
+            }
+        )
+
+
 def _clean_text_values(values: Mapping[str, Any]) -> dict[str, str]:
     unknown = sorted(set(values) - set(TEXT_FIELDS))
     if unknown:
@@ -255,6 +271,8 @@ def update_letter(
     candidate = copy.copy(letter)
     for name in changed:
         setattr(candidate, name, values[name])
+    if "publish_at" in changed:
+        _check_publication_moves(letter, candidate)
     _check_dates(candidate)
     with transaction.atomic():
         candidate.save(update_fields=[*changed, "updated_at"])
