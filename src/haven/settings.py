@@ -128,7 +128,11 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "haven.accounts.context_processors.haven",
             ],
-            "libraries": {"haven_widgets": "haven.widgets", "haven_display": "haven.display"},
+            "libraries": {
+                "haven_widgets": "haven.widgets",
+                "haven_display": "haven.display",
+                "haven_tables": "haven.tables",
+            },
         },
     },
 ]
