@@ -28,7 +28,7 @@ def test_the_preview_of_an_import_fits_a_phone(
         [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
     )
     page.goto(f"{live_server.url}/o/north/records/import/")
-    page.get_by_label("People supported").check()
+    page.get_by_role("radio", name="People supported").check()
     page.set_input_files(
         "input[type=file]",
         files=[
