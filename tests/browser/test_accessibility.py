@@ -8,6 +8,7 @@ thing) is left to the manual passes the decision describes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ from haven.helpline import actions as helpline
 from haven.letters import actions as letters
 from haven.letters.models import Letter
 from haven.organisations.models import Membership, Network
+from haven.services import actions as services
 from haven.shelter.models import Stay
 from tests.browser.conftest import PHONE
 from tests.browser.test_coordinator_reporting import sign_in
@@ -30,6 +32,7 @@ from tests.casework.conftest import intake
 from tests.conftest import make_organisation, make_user
 from tests.events.world import event_objects
 from tests.letters.world import advocacy_objects
+from tests.reporting.conftest import default_type
 from tests.reporting.helpers import reporting_objects
 from tests.shelter.conftest import make_facility, make_person, night
 
@@ -80,6 +83,15 @@ def world(flushable_audit_trail: None) -> World:
             topics=["housing"],
             person=person,
         )
+        services.record_delivery(
+            actor=caseworker,
+            organisation=north,
+            service_type=default_type("food_parcel"),
+            delivered_on=night(-1),
+            person=person,
+            city="Paris",
+            staff=caseworker,
+        )
         Stay.objects.create(
             organisation=north,
             facility=make_facility(north, "Maison d'accueil du port"),
@@ -111,6 +123,24 @@ def world(flushable_audit_trail: None) -> World:
         "record service": reverse("service_record", kwargs=org),
         "helpline": reverse("helpline_console", kwargs=org),
         "shelter": reverse("shelter_board", kwargs=org),
+        "occupancy": reverse("shelter_occupancy", kwargs=org),
+        "person's services": f"{reverse('service_list', kwargs=org)}?person={person.code}",
+        "import": reverse("records_import", kwargs=org),
+        "export": reverse("records_export", kwargs=org),
+        "casework settings": reverse("casework_settings", kwargs=org),
+        "profile": reverse("organisation_profile", kwargs=org),
+        "staff": reverse("staff_list", kwargs=org),
+        "roles": reverse("staff_roles", kwargs={**org, "user_id": caseworker.pk}),
+        "letter staff": reverse("letter_detail", kwargs={**org, "letter_id": letter.pk}),
+        "event staff": reverse("event_detail", kwargs={**org, "event_id": event["event_id"]}),
+        "registrants": reverse(
+            "event_registrations", kwargs={**org, "event_id": event["event_id"]}
+        ),
+        "new event": reverse("event_create", kwargs=org),
+        "report entry": reverse(
+            "report_entry", kwargs={**org, "submission_id": reporting["submission_id"]}
+        ),
+        "dashboard": reverse("reporting_dashboard", kwargs={"org": "coalition"}),
         "door": reverse("event_door", kwargs={**org, "event_id": event["event_id"]}),
         "audit": reverse("audit_trail", kwargs=org),
         "reporting": reverse(
@@ -126,6 +156,26 @@ def submit_empty(page: Any) -> None:
     form.evaluate("form => { form.noValidate = true; }")
     form.locator("button[type=submit]").click()
     page.locator("main .errorlist").first.wait_for()
+
+
+def preview_an_import(page: Any) -> None:
+    """Upload a small file of people, as a caseworker would, to show its preview."""
+    page.get_by_role("radio", name="People supported").check()
+    page.set_input_files(
+        "main input[type=file]",
+        files=[
+            {
+                "name": "persons.csv",
+                "mimeType": "text/csv",
+                "buffer": (
+                    b"code,gender,casework_consent_on,casework_consent_method\n"
+                    b"P-0100,Feminine,2026-11-02,verbal\n"
+                ),
+            }
+        ],
+    )
+    page.locator("main form[enctype] button[type=submit]").click()
+    page.get_by_role("heading", name="Preview").wait_for()
 
 
 def door_list_arrived(page: Any) -> None:
@@ -160,6 +210,21 @@ VISITS = {
     "record a service": Visit("record service", "caseworker"),
     "helpline console": Visit("helpline", "caseworker"),
     "shelter board": Visit("shelter", "caseworker"),
+    "shelter occupancy over time": Visit("occupancy", "caseworker"),
+    "a person's services": Visit("person's services", "caseworker"),
+    "import with a file's preview": Visit("import", "caseworker", then=preview_an_import),
+    "export": Visit("export", "dpo"),
+    "casework settings": Visit("casework settings", "admin"),
+    "organisation's profile": Visit("profile", "admin"),
+    "staff": Visit("staff", "admin"),
+    "a staff member's roles": Visit("roles", "admin"),
+    "letter's staff page": Visit("letter staff", "officer"),
+    "event's staff page": Visit("event staff", "officer"),
+    "event's registrants": Visit("registrants", "officer"),
+    "new event": Visit("new event", "officer"),
+    "new event with errors": Visit("new event", "officer", then=submit_empty),
+    "member's report entry": Visit("report entry", "admin"),
+    "coordinator's reporting dashboard": Visit("dashboard", "coordinator"),
     "event door": Visit("door", "door", then=door_list_arrived),
     "audit trail": Visit("audit", "dpo"),
     "coalition reporting period": Visit("reporting", "coordinator"),
@@ -213,6 +278,30 @@ def test_the_page_breaks_no_wcag_rule_axe_checks_on_a_phone(
     if violations:
         print(f"{name} ({page.url}):{report(violations)}")
     assert not failing, f"{name} ({page.url}):{report(failing)}"
+
+
+def test_a_wide_table_is_scrolled_from_the_keyboard_with_the_focus_shown(
+    world: World, phone_page: Any, one_request_at_a_time: Any
+) -> None:
+    # axe checks that the box can take the focus; this that the keyboard reaches it, shows
+    # where it is, and scrolls the table.
+    page = phone_page
+    visit(page, world, one_request_at_a_time, "shelter occupancy over time")
+    box = page.get_by_role("region", name=re.compile("^Nights spent"))
+    assert box.evaluate("box => box.scrollWidth > box.clientWidth")
+    for _press in range(80):
+        page.keyboard.press("Tab")
+        if box.evaluate("box => box === document.activeElement"):
+            break
+    else:
+        pytest.fail("Tab never reached the table's box")
+    outline = box.evaluate(
+        "box => { const style = getComputedStyle(box);"
+        " return [box.matches(':focus-visible'), style.outlineStyle, style.outlineWidth]; }"
+    )
+    assert outline == [True, "solid", "3px"]
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("box => box.scrollLeft > 0", arg=box.element_handle())
 
 
 # Every label of a chart whose box meets a bar's or a figure's, and every figure cut off.
