@@ -10,6 +10,7 @@ from django.conf import settings
 
 from haven.accounts.permissions import Role
 from tests.browser.conftest import Console
+from tests.browser.test_accessibility import preview_an_import
 from tests.browser.test_caseworker_phone import fits_the_screen
 from tests.conftest import client_for, make_organisation, make_user
 
@@ -28,21 +29,7 @@ def test_the_preview_of_an_import_fits_a_phone(
         [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
     )
     page.goto(f"{live_server.url}/o/north/records/import/")
-    page.get_by_role("radio", name="People supported").check()
-    page.set_input_files(
-        "input[type=file]",
-        files=[
-            {
-                "name": "persons.csv",
-                "mimeType": "text/csv",
-                "buffer": (
-                    b"code,gender,casework_consent_on,casework_consent_method\n"
-                    b"P-0100,Feminine,2026-11-02,verbal\n"
-                ),
-            }
-        ],
-    )
-    page.locator("main form button[type=submit]").last.click()
+    preview_an_import(page)
 
     # The 64 characters of the file's SHA-256 are one word; they must wrap, not widen.
     checksum = page.locator("main code.wrap-anywhere")
