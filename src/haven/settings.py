@@ -211,6 +211,9 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# A reset asked for an address with no account sends nothing: allauth's e-mail would invite
+# its owner to sign up, which Haven does not allow (accounts come from invitations).
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_SESSION_REMEMBER = False
 # Lockout: after HAVEN_LOGIN_ATTEMPTS failures for one login (or 30 a minute from one
 # address) every attempt is refused with the same message, whether the account exists

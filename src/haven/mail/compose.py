@@ -17,6 +17,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
+# Marks a message as sent by a program, so auto-responders do not answer it (RFC 3834).
+AUTO_SUBMITTED = {"Auto-Submitted": "auto-generated"}
+
 
 @dataclass(frozen=True)
 class Attachment:
@@ -58,8 +61,7 @@ def send_templated(
         body=text,
         to=list(to),
         reply_to=list(reply_to),
-        # Marks it as sent by a program, so auto-responders do not answer it (RFC 3834).
-        headers={"Auto-Submitted": "auto-generated", "Content-Language": language},
+        headers={**AUTO_SUBMITTED, "Content-Language": language},
     )
     message.attach_alternative(html, "text/html")
     for attachment in attachments:
