@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -374,6 +375,10 @@ def _refuse_unsafe_production() -> None:
         problems.append("HAVEN_DEMO waives MFA and must never be on in production")
     if not EMAIL_HOST:
         problems.append("HAVEN_SMTP_HOST must name the SMTP server: Haven confirms by e-mail")
+    base = urlsplit(HAVEN_BASE_URL)
+    if base.scheme != "https" or base.hostname in (None, "127.0.0.1", "localhost"):
+        # Every link in an e-mail starts with it: the default would send them to 127.0.0.1.
+        problems.append("HAVEN_BASE_URL must be this site's https:// address")
     if EMAIL_HOST and EMAIL_USE_SSL and EMAIL_USE_TLS:
         problems.append("HAVEN_SMTP_SSL and HAVEN_SMTP_STARTTLS cannot both be on")
     if problems:

@@ -40,6 +40,7 @@ def production_environment(tmp_path: Path, **overrides: str | None) -> dict[str,
         "HAVEN_VAR_DIR": str(tmp_path / "var"),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'haven.sqlite3'}",
         "HAVEN_SMTP_HOST": "smtp.example.org",
+        "HAVEN_BASE_URL": "https://haven.example.org",
     }
     for name, value in overrides.items():
         if value is None:
@@ -85,6 +86,8 @@ def test_a_complete_production_configuration_passes_the_deployment_checks(tmp_pa
         ("HAVEN_DEMO", "1", "HAVEN_DEMO"),
         ("HAVEN_ENV", "prod", "HAVEN_ENV"),
         ("HAVEN_SMTP_HOST", None, "HAVEN_SMTP_HOST"),
+        ("HAVEN_BASE_URL", None, "HAVEN_BASE_URL"),
+        ("HAVEN_BASE_URL", "http://haven.example.org", "HAVEN_BASE_URL"),
         ("HAVEN_SMTP_SSL", "maybe", "HAVEN_SMTP_SSL"),
         ("HAVEN_RATE_PER_IP", "lots", "HAVEN_RATE_PER_IP"),
         ("HAVEN_RATE_PER_ADDRESS", "0/h", "HAVEN_RATE_PER_ADDRESS"),
