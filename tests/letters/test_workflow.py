@@ -539,3 +539,17 @@ def test_the_language_menus_are_short_and_any_language_is_typed_as_its_code(ada,
     assert added["Location"].endswith("/texts/rom/")
     refused = owner.post(add, {"language": "en", "other_language": "zzz"})
     assert refused.status_code == 400
+
+
+def test_the_e_mails_to_signers_are_answered_to_the_letters_contact_address(
+    letter, ada, alice, north, django_capture_on_commit_callbacks
+):
+    # "If your organisation no longer agrees, reply to the organisers": the reply must
+    # reach them, not Haven's sending address.
+    actions.sign_as_organisation(actor=alice, letter=letter, organisation=north)
+    with django_capture_on_commit_callbacks(execute=True):
+        outside = requested(letter, name="Casa Afuera", country="AR", confirm=True)
+        actions.decide_request(actor=ada, signature=outside, approve=True)
+        actions.save_text(actor=ada, letter=letter, language="en", values={"body": "Changed."})
+    assert len(mail.outbox) >= 3
+    assert {tuple(message.reply_to) for message in mail.outbox} == {("gaia@example.org",)}

@@ -50,6 +50,11 @@ def _public_link(letter: Letter, language: str) -> str:
     return absolute_url(access.public_path(letter, shown))
 
 
+def _reply_to(letter: Letter) -> list[str]:
+    """The letter's contact address, where a signer's reply reaches the organisers."""
+    return [letter.contact_email] if letter.contact_email else []
+
+
 def _reading_link(signature: OrganisationSignature) -> str:
     """Where a signatory reads the letter's current text.
 
@@ -86,6 +91,7 @@ def send_request_confirmation(signature_id: str) -> None:
             "days": CONFIRM_DAYS,
         },
         language=signature.language,
+        reply_to=_reply_to(signature.letter),
     )
 
 
@@ -107,6 +113,7 @@ def send_decision(signature_id: str) -> None:
             "link": _public_link(letter, signature.language),
         },
         language=signature.language,
+        reply_to=_reply_to(letter),
     )
 
 
@@ -139,5 +146,6 @@ def notify_text_changed(letter_id: int, version: int) -> int:
                 "member": signature.signed_in_haven,
             },
             language=signature.language,
+            reply_to=_reply_to(letter),
         )
     return len(signatures)
