@@ -392,3 +392,92 @@ def test_the_person_details_page_offers_erasure_to_the_data_protection_officer_o
     details = f"/o/north/people/{casework.ana.pk}/details/"
     assert erase_path(casework.ana) in client_for(dana).get(details).content.decode()
     assert erase_path(casework.ana) not in client_for(carol).get(details).content.decode()
+
+
+def _old_call(organisation: Organisation, person: Person) -> HelplineCall:
+    return HelplineCall.objects.create(
+        organisation=organisation,
+        started_at=months_before(timezone.now(), 7),
+        duration_minutes=3,
+        caller_type="person_concerned",
+        outcome="information_given",
+        person=person,
+    )
+
+
+def test_what_a_refusal_of_statistics_left_out_stays_out_once_unlinked(
+    north: Organisation, carol: User, casework: Casework
+) -> None:
+    """Erasure and retention unlink rows; a refusal of coalition statistics outlives the
+    link (decision 43), consent keeps them counted."""
+    from haven.records.actions import erase_person
+
+    with scopes_disabled():
+        Consent.objects.create(
+            organisation=north,
+            person=casework.ben,
+            purpose="statistics",
+            given_on=date(2025, 1, 1),
+            method="written",
+            recorded_by=carol,
+        )
+        cleo = make_person(north, "P-0003", carol)  # no statistics consent, not erased
+        ben_delivery = ServiceDelivery.objects.create(
+            organisation=north,
+            service_type=casework.food,
+            delivered_on=date(2026, 1, 11),
+            person=casework.ben,
+            quantity=1,
+            staff=carol,
+        )
+        ana_call, ben_call, cleo_call = (
+            _old_call(north, person) for person in (casework.ana, casework.ben, cleo)
+        )
+        ana_stay = Stay.objects.create(
+            organisation=north,
+            facility=Facility.objects.create(organisation=north, name="Port", beds=4),
+            person=casework.ana,
+            starts_on=date(2026, 1, 1),
+            ends_on=date(2026, 1, 5),
+        )
+        ana_delivery, household_delivery, anonymous_delivery = casework.deliveries
+    # Ana never consented to statistics, and was in the household.
+    erase_person(actor=carol, person=casework.ana, confirm_code="P-0001")
+    with scopes_disabled():
+        apply_retention_to(organisation=north, person_months=0, call_months=6, now=timezone.now())
+        for row in (
+            ana_delivery,
+            household_delivery,
+            anonymous_delivery,
+            ben_delivery,
+            ana_call,
+            ben_call,
+            cleo_call,
+            ana_stay,
+        ):
+            row.refresh_from_db()
+    left_out = {
+        "ana's delivery": ana_delivery.left_out_of_statistics,
+        "her household's": household_delivery.left_out_of_statistics,
+        "a delivery to nobody": anonymous_delivery.left_out_of_statistics,
+        "ben's delivery": ben_delivery.left_out_of_statistics,
+        "ana's call": ana_call.left_out_of_statistics,
+        "ben's call": ben_call.left_out_of_statistics,
+        "cleo's call": cleo_call.left_out_of_statistics,
+        "ana's stay": ana_stay.left_out_of_statistics,
+    }
+    assert left_out == {
+        "ana's delivery": True,
+        "her household's": True,
+        "a delivery to nobody": False,
+        "ben's delivery": False,
+        "ana's call": True,
+        "ben's call": False,
+        "cleo's call": True,
+        "ana's stay": True,
+    }
+    # Each was unlinked: erasure, then retention of calls.
+    assert ana_delivery.person_id is None
+    assert ana_stay.person_id is None
+    assert (ana_call.person_id, ben_call.person_id, cleo_call.person_id) == (None, None, None)
+    assert ben_delivery.person_id == casework.ben.pk

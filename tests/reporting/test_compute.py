@@ -104,6 +104,10 @@ def independent_count(
         if delivery.person_id and delivery.person_id not in consenting:
             left_out["services"] += 1
             continue
+        # Unlinked from someone who had refused (erasure, retention): still left out.
+        if delivery.left_out_of_statistics:
+            left_out["services"] += 1
+            continue
         if delivery.household_id and any(
             member not in consenting for member in household_members.get(delivery.household_id, [])
         ):
@@ -132,7 +136,7 @@ def independent_count(
         day = timezone.localtime(call.started_at).date()
         if not start <= day <= end:
             continue
-        if call.person_id and call.person_id not in consenting:
+        if (call.person_id and call.person_id not in consenting) or call.left_out_of_statistics:
             left_out["calls"] += 1
             continue
         figures["calls.channel", call.channel] += 1
@@ -147,8 +151,11 @@ def independent_count(
         first, last = max(stay.starts_on, start), min(leaves, following)
         if last <= first:
             continue
-        # A stay of an erased person names nobody: it counts, as one household per guest.
-        if stay.person_id is not None and stay.person_id not in consenting:
+        # A stay of an erased person names nobody: it counts, as one household per guest,
+        # unless that person had refused.
+        if (
+            stay.person_id is not None and stay.person_id not in consenting
+        ) or stay.left_out_of_statistics:
             left_out["stays"] += 1
             continue
         figures["shelter.nights", "nights"] += (last - first).days * (1 + stay.accompanying)
@@ -203,3 +210,67 @@ def test_another_organisations_casework_never_counts(north, south, carol, quarte
     start, end = quarter
     computed = compute_figures(north, start, end)
     assert all(value == 0 for value in computed.figures.values())
+
+
+def test_erasing_someone_who_refused_statistics_changes_no_figure(north, carol, quarter):
+    """Their unlinked services, calls and stays name nobody, and still stay out (decision 43)."""
+    from haven.casework.access import consenting_to_statistics
+    from haven.records.actions import erase_person
+
+    world = build_casework(north, carol, quarter, persons=40)
+    start, end = quarter
+    before = compute_figures(north, start, end)
+    with scopes_disabled():
+        consenting = consenting_to_statistics(north.pk, [person.pk for person in world.persons])
+        refusing = [person for person in world.persons if person.pk not in consenting]
+        given = {
+            kind: model.objects.filter(person__in=refusing).count()
+            for kind, model in (
+                ("services", ServiceDelivery),
+                ("calls", HelplineCall),
+                ("stays", Stay),
+            )
+        }
+        # The world is rich enough for the comparison to mean something.
+        assert all(given.values()), given
+        for person in refusing:
+            erase_person(actor=carol, person=person, confirm_code=person.code)
+    after = compute_figures(north, start, end)
+    assert after.figures == before.figures
+    for kind in ("services", "calls", "stays"):
+        assert after.left_out[kind] == before.left_out[kind]
+    expected, left_out = independent_count(north, start, end)
+    assert {cell: value for cell, value in after.figures.items() if value} == {
+        cell: value for cell, value in expected.items() if value
+    }
+    assert after.left_out == {kind: left_out.get(kind, 0) for kind in after.left_out}
+
+
+def test_erasing_someone_who_consented_keeps_their_services_counted(north, carol, quarter):
+    from haven.casework.access import consenting_to_statistics
+    from haven.records.actions import erase_person
+
+    world = build_casework(north, carol, quarter, persons=30)
+    start, end = quarter
+    before = compute_figures(north, start, end)
+    with scopes_disabled():
+        consenting = consenting_to_statistics(north.pk, [person.pk for person in world.persons])
+        person = next(
+            person
+            for person in world.persons
+            if person.pk in consenting
+            and person.household_id is None
+            and ServiceDelivery.objects.filter(
+                person=person, delivered_on__range=(start, end)
+            ).exists()
+        )
+        erase_person(actor=carol, person=person, confirm_code=person.code)
+    after = compute_figures(north, start, end)
+    deliveries = [cell for cell in before.figures if cell[0] == "services.deliveries"]
+    assert sum(after.figures[cell] for cell in deliveries) == sum(
+        before.figures[cell] for cell in deliveries
+    )
+    expected, _left_out = independent_count(north, start, end)
+    assert {cell: value for cell, value in after.figures.items() if value} == {
+        cell: value for cell, value in expected.items() if value
+    }

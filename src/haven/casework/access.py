@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -488,6 +488,16 @@ def statistics_consent(members: Sequence[int], person_ref: str = "pk") -> Q:
             organisation_id__in=members, purpose=ConsentPurpose.STATISTICS, given_on__lte=today
         ).filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
     return Q(**{f"{person_ref}__in": consents.values("person_id")})
+
+
+def consenting_to_statistics(organisation_id: int, person_ids: Collection[Any]) -> set[Any]:
+    """Those of ``person_ids`` (the organisation's persons) with statistics consent in force."""
+    with scope(organisation=organisation_id):
+        return set(
+            Person.objects.filter(organisation_id=organisation_id, pk__in=list(person_ids))
+            .filter(statistics_consent([organisation_id]))
+            .values_list("pk", flat=True)
+        )
 
 
 def household_consents_to_statistics(

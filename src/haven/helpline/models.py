@@ -75,6 +75,9 @@ class HelplineCall(models.Model):
         Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls"
     )
     notes = EncryptedTextField(_("notes"), max_length=5_000, blank=True)
+    # Set when the call is unlinked from a person (erasure, retention) who had not consented
+    # to coalition statistics: what their refusal left out stays left out (decision 43).
+    left_out_of_statistics = models.BooleanField(default=False, editable=False)
     operator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -18,6 +18,7 @@ from django_scopes import scope
 from haven.accounts.models import User
 from haven.accounts.permissions import permissions_for
 from haven.accounts.tenancy import roles_in
+from haven.casework.access import consenting_to_statistics
 from haven.casework.actions import allocate_person_code, refresh_first_activity, whose
 from haven.casework.models import (
     Case,
@@ -337,6 +338,9 @@ def confirm_import(
 def _erase(person: Person, today: date) -> dict[str, int]:
     """Delete a person and their personal data; services, calls and past stays stay, unlinked."""
     organisation_id = person.organisation_id
+    # Unlinked rows name nobody, but a refusal of coalition statistics still holds for
+    # them: what it left out stays left out (decision 43).
+    left_out = person.pk not in consenting_to_statistics(organisation_id, [person.pk])
     cases = Case.objects.filter(organisation_id=organisation_id, person=person)
     stays = Stay.objects.filter(organisation_id=organisation_id, person=person)
     removed = {
@@ -349,16 +353,29 @@ def _erase(person: Person, today: date) -> dict[str, int]:
     # Deliveries keep counting in statistics, as one person reached, without the link.
     removed["services_unlinked"] = ServiceDelivery.objects.filter(
         organisation_id=organisation_id, person=person
-    ).update(person=None, people_reached=Coalesce(F("people_reached"), Value(1)))
+    ).update(
+        person=None,
+        people_reached=Coalesce(F("people_reached"), Value(1)),
+        left_out_of_statistics=left_out,
+    )
+    if left_out and person.household_id is not None:
+        # The household's deliveries were left out while a member refused (every member
+        # must consent); the refusal outlives the member.
+        ServiceDelivery.objects.filter(
+            organisation_id=organisation_id, household_id=person.household_id
+        ).update(left_out_of_statistics=True)
     # Nights already spent keep counting in occupancy and reports (Stay holds nothing
     # else of the person); one still going ends today, as the person is no longer known.
     stays.filter(Q(ends_on__isnull=True) | Q(ends_on__gt=today)).update(ends_on=today)
-    removed["stays_unlinked"] = stays.update(person=None, anonymous_guest=uuid.uuid4())
+    removed["stays_unlinked"] = stays.update(
+        person=None, anonymous_guest=uuid.uuid4(), left_out_of_statistics=left_out
+    )
     calls = list(HelplineCall.objects.filter(organisation_id=organisation_id, person=person))
     for call in calls:
         call.person = None
         call.notes = ""
-        call.save(update_fields=["person", "notes"])
+        call.left_out_of_statistics = left_out
+        call.save(update_fields=["person", "notes", "left_out_of_statistics"])
     removed["calls_unlinked"] = len(calls)
     person.delete()
     return removed
@@ -429,12 +446,23 @@ def apply_retention_to(
                 totals[key] += removed[key]
         stale_calls = list(due.calls.values_list("pk", "person_id"))
         to_anonymise = [pk for pk, _person in stale_calls]
-        for start in range(0, len(to_anonymise), 1000):
-            HelplineCall.objects.filter(pk__in=to_anonymise[start : start + 1000]).update(
-                person=None, notes=""
-            )
         # An unlinked call is no longer the person's support.
         unlinked = list({person for _pk, person in stale_calls if person is not None})
+        consenting: set[Any] = set()
+        for start in range(0, len(unlinked), 1000):
+            consenting |= consenting_to_statistics(organisation.pk, unlinked[start : start + 1000])
+        # A call of someone who refused coalition statistics stays out of them (decision 43).
+        refused = {
+            pk for pk, person in stale_calls if person is not None and person not in consenting
+        }
+        for start in range(0, len(to_anonymise), 1000):
+            chunk = to_anonymise[start : start + 1000]
+            HelplineCall.objects.filter(pk__in=[pk for pk in chunk if pk not in refused]).update(
+                person=None, notes=""
+            )
+            HelplineCall.objects.filter(pk__in=[pk for pk in chunk if pk in refused]).update(
+                person=None, notes="", left_out_of_statistics=True
+            )
         for start in range(0, len(unlinked), 1000):
             refresh_first_activity(organisation.pk, whose(persons=unlinked[start : start + 1000]))
         totals["calls_anonymised"] = len(to_anonymise)

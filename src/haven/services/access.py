@@ -633,9 +633,11 @@ class ServiceFigures:
 def service_figures(members: Sequence[int], start: date, end: date) -> dict[int, ServiceFigures]:
     """Deliveries from ``start`` to ``end`` counted for coalition statistics, member by
     member, consent enforced."""
-    counted = (Q(person__isnull=True) | statistics_consent(members, "person_id")) & (
-        Q(household__isnull=True) | household_consents_to_statistics(members)
-    )
+    # A delivery unlinked from someone who refused stays out (decision 43).
+    counted = (
+        Q(person__isnull=True, left_out_of_statistics=False)
+        | statistics_consent(members, "person_id")
+    ) & (Q(household__isnull=True) | household_consents_to_statistics(members))
     with scope(organisation=list(members)):
         codes = {
             pk: code if owner is None else OWN_SERVICE_CODE

@@ -113,6 +113,9 @@ class ServiceDelivery(models.Model):
     # For deliveries to no one in particular: how many were reached.
     people_reached = models.PositiveIntegerField(_("people reached"), null=True, blank=True)
     households_reached = models.PositiveIntegerField(_("households reached"), null=True, blank=True)
+    # Set when the row is unlinked from a person (erasure, retention) who had not consented
+    # to coalition statistics: what their refusal left out stays left out (decision 43).
+    left_out_of_statistics = models.BooleanField(default=False, editable=False)
     channel = models.CharField(
         _("channel"), max_length=20, choices=Channel.choices, default=Channel.IN_PERSON
     )
@@ -146,6 +149,7 @@ class ServiceDelivery(models.Model):
                     "currency",
                     "people_reached",
                     "households_reached",
+                    "left_out_of_statistics",
                 ],
                 name="delivery_by_day_covering",
             ),
@@ -153,7 +157,14 @@ class ServiceDelivery(models.Model):
             # these alone rather than from every delivery of the period (decision 34).
             models.Index(
                 fields=["organisation", "delivered_on"],
-                include=["service_type", "person", "household", "amount", "currency"],
+                include=[
+                    "service_type",
+                    "person",
+                    "household",
+                    "amount",
+                    "currency",
+                    "left_out_of_statistics",
+                ],
                 condition=Q(amount__isnull=False),
                 name="delivery_money_by_day",
             ),

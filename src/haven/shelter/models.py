@@ -55,6 +55,9 @@ class Stay(models.Model):
     # sheltered twice in a month still counts as one household. It names nobody and is
     # kept nowhere else.
     anonymous_guest = models.UUIDField(null=True, blank=True, editable=False)
+    # Set when the row is unlinked from a person (erasure, retention) who had not consented
+    # to coalition statistics: what their refusal left out stays left out (decision 43).
+    left_out_of_statistics = models.BooleanField(default=False, editable=False)
     accompanying = models.PositiveSmallIntegerField(_("accompanying household members"), default=0)
     family_room = models.BooleanField(_("in a family room"), default=False)
     starts_on = models.DateField(_("arrives on"))
