@@ -10,9 +10,11 @@ from django.test import Client
 from django_scopes import scopes_disabled
 
 from haven.accounts.models import User
+from haven.accounts.permissions import Role
 from haven.casework.models import Person
 from haven.organisations.models import Organisation
-from tests.conftest import bearer
+from haven.privacy.models import AuditEvent
+from tests.conftest import bearer, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -112,3 +114,61 @@ def test_a_body_that_is_not_an_object_is_refused(
     assert response.status_code == 400
     assert "JSON object" in json.dumps(response.json())
     assert persons() == 0
+
+
+# ninja validates the query and body before the operation runs and authorises: the answer
+# to bad input must still be the 404 or 403 a caller who may not use the list gets.
+
+
+def test_an_outsider_sending_a_bad_page_gets_404_not_400(north: Organisation, bob: User) -> None:
+    response = Client().get("/api/orgs/north/persons?limit=-1&offset=-5", **bearer(bob))
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_a_colleague_without_the_permission_gets_403_before_the_bad_filter(
+    north: Organisation, adam: User
+) -> None:
+    response = Client().get("/api/orgs/north/cases?status=nonsense&limit=0", **bearer(adam))
+    assert response.status_code == 403
+
+
+def test_a_caller_who_must_first_enrol_mfa_is_told_so_before_the_bad_page(
+    north: Organisation,
+) -> None:
+    newcomer = make_user("newcomer", north, Role.CASEWORKER, mfa=False)
+    response = Client().get("/api/orgs/north/persons?limit=100000", **bearer(newcomer))
+    assert response.status_code == 403
+    assert "two-factor" in response.json()["detail"]
+
+
+def test_the_caller_allowed_to_see_the_list_is_told_which_parameter_is_wrong(
+    north: Organisation, carol: User
+) -> None:
+    response = Client().get("/api/orgs/north/persons?limit=100000&offset=-5", **bearer(carol))
+    assert response.status_code == 400
+    assert set(response.json()["detail"]) == {"limit", "offset"}
+
+
+@pytest.mark.parametrize(
+    "body", ['{"gender": 5}', "\u0000{not json"], ids=["wrong type", "not JSON"]
+)
+def test_an_outsider_sending_a_bad_body_gets_404_and_nothing_is_written(
+    body: str, north: Organisation, bob: User
+) -> None:
+    assert post_as(bob, "/api/orgs/north/persons", body).status_code == 404
+    assert persons() == 0
+
+
+def test_an_outsider_sending_nul_in_a_query_gets_404(north: Organisation, bob: User) -> None:
+    response = Client().get("/api/orgs/north/persons", {"code": "P\u0000"}, **bearer(bob))
+    assert response.status_code == 404
+
+
+def test_the_refusal_of_an_outsider_with_bad_input_is_audited(
+    north: Organisation, bob: User
+) -> None:
+    Client().get("/api/orgs/north/persons?limit=0", **bearer(bob))
+    with scopes_disabled():
+        refused = AuditEvent.objects.filter(action="access.refused", actor=bob)
+        assert refused.get().outcome == "not_found"

@@ -23,6 +23,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django_scopes import scope
+from ninja.decorators import decorate_view
 
 from haven.accounts.models import RoleAssignment, User
 from haven.accounts.permissions import (
@@ -278,6 +279,44 @@ def public_view(view: View) -> View:
     return _mark(view, AccessRule("public"))
 
 
+_PENDING_ACCESS_ATTRIBUTE = "_haven_pending_access"
+
+
+def _authorise_operation(
+    request: HttpRequest, org: str, permission: str
+) -> tuple[Organisation, frozenset[str], frozenset[str]]:
+    # The API's token authentication has run, so this is a real user.
+    user = cast(User, request.user)
+    if must_enrol_mfa(user, request):
+        raise PermissionDenied(_("Set up two-factor authentication before you use the API."))
+    return authorise(request, user, org, permission)
+
+
+def _noting_access(permission: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A decorator of ninja's ``Operation.run``: notes on the request what the operation
+    needs, before ninja validates the query and body (and may refuse them) ahead of it."""
+
+    def decorator(run: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(run)
+        def noted(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            setattr(request, _PENDING_ACCESS_ATTRIBUTE, (str(kwargs.get("org", "")), permission))
+            return run(request, *args, **kwargs)
+
+        return noted
+
+    return decorator
+
+
+def authorise_refused_input(request: HttpRequest) -> None:
+    """Raise the 404 or 403 an organisation operation owes a caller whose input ninja refused
+    before the operation could authorise them, so bad input tells an outsider nothing."""
+    pending: tuple[str, str] | None = getattr(request, _PENDING_ACCESS_ATTRIBUTE, None)
+    if pending is None or not request.user.is_authenticated:
+        return
+    setattr(request, _PENDING_ACCESS_ATTRIBUTE, None)
+    _authorise_operation(request, *pending)
+
+
 def api_organisation_operation(permission: str) -> Callable[[View], View]:
     """Decorate an API operation whose path has ``{org}``; it runs scoped to it."""
     check_permission_name(permission)
@@ -285,13 +324,10 @@ def api_organisation_operation(permission: str) -> Callable[[View], View]:
     def decorator(operation: View) -> View:
         @wraps(operation)
         def wrapper(request: HttpRequest, *args: Any, org: str, **kwargs: Any) -> Any:
-            # The API's token authentication has run, so this is a real user.
+            # Authorised here: a refusal of input from now on is for an allowed caller.
+            setattr(request, _PENDING_ACCESS_ATTRIBUTE, None)
+            organisation, roles, granted = _authorise_operation(request, org, permission)
             user = cast(User, request.user)
-            if must_enrol_mfa(user, request):
-                raise PermissionDenied(
-                    _("Set up two-factor authentication before you use the API.")
-                )
-            organisation, roles, granted = authorise(request, user, org, permission)
             scoped = cast(OrganisationRequest, request)
             scoped.organisation, scoped.roles, scoped.permissions = organisation, roles, granted
             with scope(organisation=organisation):
@@ -301,7 +337,10 @@ def api_organisation_operation(permission: str) -> Callable[[View], View]:
                     record_refusal_within(request, user, organisation, permission)
                     raise
 
-        return _mark(cast(View, wrapper), AccessRule("organisation", permission))
+        # ninja validates the query and body before calling the operation: the note lets
+        # the API's error handlers authorise first (haven.api.api._refused_first).
+        noted = decorate_view(_noting_access(permission))(wrapper)
+        return _mark(cast(View, noted), AccessRule("organisation", permission))
 
     return decorator
 

@@ -10,12 +10,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, include, path
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaError
 from ninja.parser import Parser
 
 from haven.abuse.ratelimit import RateLimited
 from haven.accounts.api import router as accounts_router
+from haven.accounts.tenancy import authorise_refused_input
 from haven.api.auth import PersonalTokenAuth
 from haven.api.openapi import HavenAPI
 from haven.casework.api import router as casework_router
@@ -79,7 +80,9 @@ api = HavenAPI(
         "Each operation says which permission it needs and which roles grant it. "
         'Refusals answer JSON: `{"detail": "…"}`, or for bad input '
         '`{"detail": {"field": ["…"]}}` (`items.2.field` inside a list, '
-        "`__all__` for the whole body); unknown fields are refused."
+        "`__all__` for the whole body); unknown fields are refused. A caller who may not "
+        "use an operation gets its 404 or 403 before any 400 about the input. Paginated "
+        "lists take `limit` and `offset` within the bounds their parameters state."
     ),
     auth=PersonalTokenAuth(),
     urls_namespace="api",
@@ -113,14 +116,40 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return api.create_response(request, {"detail": "Not found."}, status=404)
 
 
+def _refused_first(request: HttpRequest) -> HttpResponse | None:
+    """The 404 or 403 owed to a caller who may not use the operation, if its input was
+    refused before the operation authorised them (ninja validates the query and body first):
+    an outsider learns nothing from a 400, and permission answers before input, as in the
+    rest of the API."""
+    try:
+        authorise_refused_input(request)
+    except Http404 as exc:
+        return not_found(request, exc)
+    except PermissionDenied as exc:
+        return permission_denied(request, exc)
+    return None
+
+
 @api.exception_handler(ValidationError)
 def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    if refusal := _refused_first(request):
+        return refusal  # NUL in a query, refused by the parser
     detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
     return api.create_response(request, {"detail": detail}, status=400)
 
 
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # ninja's own refusals, "Cannot parse request body" among them; otherwise as ninja says.
+    if exc.status_code == 400 and (refusal := _refused_first(request)):
+        return refusal
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
 @api.exception_handler(SchemaError)
 def malformed(request: HttpRequest, exc: SchemaError) -> HttpResponse:
+    if refusal := _refused_first(request):
+        return refusal
     # Same 400 and per-field shape as a refusal by an action, so clients handle one kind.
     detail: dict[str, list[str]] = {}
     for error in exc.errors:
