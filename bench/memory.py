@@ -36,6 +36,9 @@ def _environment(database: Path, static_root: Path) -> dict[str, str]:
         HAVEN_MASTER_KEY=_master_key(),
         HAVEN_ALLOWED_HOSTS="127.0.0.1",
         HAVEN_BEHIND_PROXY="1",
+        # Production refuses to start without them; the bench sends no e-mail.
+        HAVEN_SMTP_HOST="127.0.0.1",
+        HAVEN_BASE_URL="https://haven.example.org",
         HAVEN_VAR_DIR=str(static_root.parent),
         DATABASE_URL=f"sqlite:///{database}",
     )

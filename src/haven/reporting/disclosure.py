@@ -24,8 +24,6 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-import opendp.prelude as dp
-
 from haven.reporting.schema import PERSON_CONTRIBUTION, Cell, Figures, table
 
 TOTAL = ""
@@ -34,7 +32,16 @@ CITIZENSHIP = "persons.citizenship"
 OTHER = "other"
 Position = tuple[str, str]
 
-dp.enable_features("contrib")
+
+@lru_cache(maxsize=1)
+def _opendp() -> Any:
+    """OpenDP, loaded on first use rather than with the URL conf: its prelude brings Polars
+    along wherever Polars is installed (the benchmarks' extra), which doubled every
+    worker's memory for pages that never add noise (bench/memory.py)."""
+    import opendp.prelude as dp
+
+    dp.enable_features("contrib")
+    return dp
 
 
 # --- Suppression ---------------------------------------------------------------------
@@ -393,9 +400,10 @@ def add_noise(figures: Figures, epsilon: Decimal, countries: Iterable[str]) -> N
     scale = noise_scale(epsilon)
     domain = private_domain(tuple(sorted(set(countries))))
     folded = fold_countries(figures, domain)
+    dp = _opendp()
     space = dp.vector_domain(dp.atom_domain(T=int)), dp.l1_distance(T=int)
     measurement = dp.m.make_laplace(*space, scale=float(scale))
-    spent = Decimal(str(measurement.map(d_in=PERSON_CONTRIBUTION)))  # type: ignore[no-untyped-call]
+    spent = Decimal(str(measurement.map(d_in=PERSON_CONTRIBUTION)))
     if spent > epsilon:
         raise AssertionError(f"noise of scale {scale} costs {spent}, more than ε = {epsilon}")
     noised = measurement([int(folded.get(cell, 0)) for cell in domain])
@@ -434,7 +442,7 @@ def accuracy(scale: float, contributions: int) -> int:
     if contributions <= 0 or scale <= 0:
         return 0
     if contributions == 1:
-        found: float = dp.discrete_laplacian_scale_to_accuracy(scale=scale, alpha=ALPHA)
+        found: float = _opendp().discrete_laplacian_scale_to_accuracy(scale=scale, alpha=ALPHA)
         return math.ceil(found)
     q = math.exp(-1.0 / scale)
     n = contributions
