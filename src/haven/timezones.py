@@ -111,6 +111,21 @@ def day_in_zone_of(slug: str, moment: datetime.datetime) -> datetime.date:
     return timezone.localdate(moment, zoneinfo.ZoneInfo(zone_of_slug(slug) or "UTC"))
 
 
+def zone_label(local: datetime.datetime) -> str:
+    """The zone of a moment already in it, as people read it: its abbreviation and offset
+    ("CEST, UTC+2"; a minus sign west of Greenwich), the offset alone where the zone has no
+    abbreviation ("UTC+14"); the IANA name is for titles."""
+    offset = local.utcoffset()
+    minutes = int(offset.total_seconds()) // 60 if offset is not None else 0
+    sign = "+" if minutes >= 0 else "\u2212"
+    hours, rest = divmod(abs(minutes), 60)
+    utc = f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "") if minutes else "UTC"
+    name = local.tzname() or ""
+    if not name.isalpha():
+        return utc
+    return name if not minutes else f"{name}, {utc}"
+
+
 class OrganisationTimeZoneMiddleware:
     """Run each request whose route names an organisation in that organisation's zone."""
 

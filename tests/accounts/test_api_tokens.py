@@ -4,7 +4,8 @@ e-mail, the secret shown once, and no token outliving a new password."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+import zoneinfo
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -13,10 +14,12 @@ from django.core.mail import EmailMultiAlternatives
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django_scopes import scopes_disabled
 
-from haven.accounts import actions
+from haven.accounts import actions, tasks
 from haven.accounts.models import ApiToken, User
+from haven.casework.models import OrganisationSettings
 from haven.privacy.models import AuditEvent
 from tests.conftest import PASSWORD, client_for
 
@@ -211,6 +214,28 @@ def test_the_e_mail_is_in_the_users_language(victor, django_capture_on_commit_ca
         actions.create_api_token(actor=victor, name="script")
     (message,) = mail.outbox
     assert message.extra_headers["Content-Language"] == "fr"
+
+
+def test_the_e_mail_gives_the_time_in_the_first_organisations_zone_and_names_it(victor, north):
+    # 11:30 UTC on 9 March is already 10 March, 00:30, in Auckland (NZDT, UTC+13).
+    made = datetime(2026, 3, 9, 11, 30, tzinfo=UTC)
+    with scopes_disabled():
+        OrganisationSettings.objects.create(organisation=north, time_zone="Pacific/Auckland")
+    token, _secret = actions.create_api_token(actor=victor, name="script")
+    ApiToken.objects.filter(pk=token.pk).update(created_at=made)
+    tasks.send_api_token_notice.call(token.pk)
+    (message,) = mail.outbox
+    local = timezone.localtime(made, zoneinfo.ZoneInfo("Pacific/Auckland"))
+    assert isinstance(message, EmailMultiAlternatives)
+    for body in (str(message.body), str(message.alternatives[0][0])):
+        assert f"on {date_format(local, 'DATETIME_FORMAT')} (NZDT, UTC+13)." in body
+
+
+def test_without_a_zone_of_its_own_the_e_mail_says_the_time_is_utc(victor):
+    token, _secret = actions.create_api_token(actor=victor, name="script")
+    tasks.send_api_token_notice.call(token.pk)
+    (message,) = mail.outbox
+    assert f"on {date_format(token.created_at, 'DATETIME_FORMAT')} (UTC)." in message.body
 
 
 def test_nobody_is_written_to_for_an_account_without_an_address(

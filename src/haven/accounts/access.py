@@ -15,6 +15,7 @@ from django_scopes import scope
 from haven.accounts.models import ApiToken, Invitation, RoleAssignment, User
 from haven.accounts.permissions import roles_with
 from haven.organisations.models import Organisation
+from haven.timezones import zone_of_slug
 
 INVITATION_SALT = "haven.accounts.invitation"
 API_TOKEN_PREFIX = "haven_"
@@ -86,16 +87,30 @@ def language_of(user: User, organisation: Organisation | None) -> str:
     return str(settings.LANGUAGE_CODE)
 
 
-def own_language(user: User) -> str:
-    """The language to write to a user in about their own account, which belongs to no
-    one organisation: as ``language_of``, with the first of their organisations by name."""
+def first_organisation_of(user: User) -> Organisation | None:
+    """The organisation that speaks for a user's own account, which belongs to no one
+    organisation: the first of theirs by name."""
     first = (
         RoleAssignment.objects.filter(user=user)
         .select_related("organisation")
         .order_by("organisation__name", "organisation_id")
         .first()
     )
-    return language_of(user, first.organisation if first is not None else None)
+    return first.organisation if first is not None else None
+
+
+def own_language(user: User) -> str:
+    """The language to write to a user in about their own account: as ``language_of``,
+    with their first organisation."""
+    return language_of(user, first_organisation_of(user))
+
+
+def own_zone(user: User) -> str:
+    """The time zone to write times in to a user about their own account: their first
+    organisation's, else Haven's."""
+    first = first_organisation_of(user)
+    zone = zone_of_slug(first.slug) if first is not None else None
+    return zone or str(settings.TIME_ZONE)
 
 
 def staff_member_for(organisation: Organisation, user_id: int) -> User:

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import zoneinfo
+
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django_scopes import scopes_disabled
 from django_tasks import task
 
-from haven.accounts.access import invitation_link_token, language_of, overseers_of, own_language
+from haven.accounts.access import (
+    invitation_link_token,
+    language_of,
+    overseers_of,
+    own_language,
+    own_zone,
+)
 from haven.accounts.models import ApiToken, Invitation, User
 from haven.accounts.permissions import Role
 from haven.mail.compose import absolute_url, send_templated
 from haven.organisations.models import Organisation
+from haven.timezones import zone_label
 
 
 @task()
@@ -79,13 +88,18 @@ def send_api_token_notice(token_id: int) -> None:
     )
     if token is None:
         return
-    send_templated(
-        "accounts/email/api_token_created",
-        to=[token.user.email],
-        context={
-            "token": token,
-            "user": token.user,
-            "link": absolute_url(reverse("account_settings") + "#api-tokens"),
-        },
-        language=own_language(token.user),
-    )
+    # A token belongs to the account, not to one organisation: its times are written in
+    # the zone the account's e-mails speak for (the first organisation's), and named.
+    zone = zoneinfo.ZoneInfo(own_zone(token.user))
+    with timezone.override(zone):
+        send_templated(
+            "accounts/email/api_token_created",
+            to=[token.user.email],
+            context={
+                "token": token,
+                "user": token.user,
+                "zone": zone_label(timezone.localtime(token.created_at, zone)),
+                "link": absolute_url(reverse("account_settings") + "#api-tokens"),
+            },
+            language=own_language(token.user),
+        )

@@ -25,6 +25,7 @@ from django.utils.formats import date_format, time_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import pgettext
 
+from haven import timezones
 from haven.events.models import (
     Event,
     EventStatus,
@@ -53,19 +54,8 @@ def local_time(event: Event, moment: datetime) -> datetime:
 
 
 def zone_label(event: Event, moment: datetime | None = None) -> str:
-    """The event's time zone as people read it at ``moment`` (its start by default): its
-    abbreviation and offset ("CEST, UTC+2"; a minus sign west of Greenwich), the offset
-    alone where the zone has no abbreviation ("UTC+14"); the IANA name is for titles."""
-    local = local_time(event, moment or event.starts_at)
-    offset = local.utcoffset()
-    minutes = int(offset.total_seconds()) // 60 if offset is not None else 0
-    sign = "+" if minutes >= 0 else "\u2212"
-    hours, rest = divmod(abs(minutes), 60)
-    utc = f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "") if minutes else "UTC"
-    name = local.tzname() or ""
-    if not name.isalpha():
-        return utc
-    return name if not minutes else f"{name}, {utc}"
+    """The event's time zone as people read it at ``moment`` (its start by default)."""
+    return timezones.zone_label(local_time(event, moment or event.starts_at))
 
 
 def time_range(event: Event, *, short: bool = False) -> str:
