@@ -21,10 +21,12 @@ from django.utils.formats import date_format
 from django_scopes import scopes_disabled
 
 from haven.accounts.permissions import Role
+from haven.casework.models import OrganisationSettings
 from haven.privacy.models import AuditEvent
 from haven.reporting import actions, tasks
 from haven.reporting.models import Notice, Source, Submission
 from haven.reporting.periods import period_end, previous_periods
+from haven.timezones import forget_zone_of
 from tests.conftest import client_for, make_user
 from tests.marks import concurrent_writers
 from tests.reporting.helpers import (
@@ -115,6 +117,33 @@ def test_reminders_come_a_week_before_on_the_day_and_after_each_once(open_month,
     with scopes_disabled():
         kinds = sorted(Notice.objects.values_list("kind", flat=True))
     assert kinds == ["asked", "before", "due", "late"]
+
+
+def in_auckland(north) -> None:
+    """North works in Auckland, where 12:30 UTC is already the next day (NZST or NZDT)."""
+    with scopes_disabled():
+        OrganisationSettings.objects.create(organisation=north, time_zone="Pacific/Auckland")
+    forget_zone_of(north.slug)
+
+
+def test_the_days_left_are_counted_from_the_members_own_date(open_month, north):
+    in_auckland(north)
+    # Four days before the deadline in UTC, three already in Auckland.
+    now = at(open_month.deadline - datetime.timedelta(days=4), 12) + datetime.timedelta(minutes=30)
+    tasks.run_reporting(now=now)
+    (message,) = sent_to("alice@example.org")
+    assert "in 3 days," in message.body
+
+
+def test_the_deadline_comes_on_the_members_own_day(open_month, north):
+    in_auckland(north)
+    # The day before the deadline in UTC, the deadline itself in Auckland.
+    now = at(open_month.deadline - datetime.timedelta(days=1), 12) + datetime.timedelta(minutes=30)
+    tasks.run_reporting(now=now)
+    (message,) = sent_to("alice@example.org")
+    assert "today" in message.subject
+    with scopes_disabled():
+        assert Notice.objects.filter(kind="due").exists()
 
 
 def test_no_reminder_once_the_figures_are_sent(open_month, north, alice):

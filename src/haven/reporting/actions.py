@@ -48,6 +48,7 @@ from haven.reporting.schema import (
     cell_key,
     parse_cell_key,
 )
+from haven.timezones import day_in_zone_of
 
 MIN_THRESHOLD, MAX_THRESHOLD = 2, 100
 MAX_EPSILON = Decimal(10)
@@ -927,15 +928,17 @@ def reminder_due(
     """The automatic reminder a waiting submission should get now, as (kind, key), or None:
     some days before its deadline (unless it had an e-mail since that window opened), on
     the day, and once after it; never within a day of another e-mail about the report (the
-    reminder then waits, and the one of the day becomes the late one)."""
-    today = timezone.localdate(now)
+    reminder then waits, and the one of the day becomes the late one). Days are the
+    member's own, in its time zone."""
+    slug = submission.organisation.slug
+    today = day_in_zone_of(slug, now)
     deadline = submission.due_on
     days_before = submission.period.remind_days_before
     if today < deadline:
         window = deadline - datetime.timedelta(days=days_before)
         if days_before == 0 or today < window:
             return None
-        if last_email is not None and timezone.localdate(last_email) >= window:
+        if last_email is not None and day_in_zone_of(slug, last_email) >= window:
             return None
         return NoticeKind.BEFORE, f"before:{deadline.isoformat()}"
     if last_email is not None and now - last_email < REMIND_AGAIN_AFTER:

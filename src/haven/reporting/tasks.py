@@ -9,7 +9,7 @@ by a conditional update before it is sent, so two workers never send the same on
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.urls import reverse
@@ -31,6 +31,7 @@ from haven.reporting.models import (
     Revision,
     SubmissionStatus,
 )
+from haven.timezones import day_in_zone_of
 
 BATCH = 50
 RUN_EVERY = timedelta(hours=1)
@@ -86,14 +87,15 @@ def _still_wanted(notice: Notice) -> bool:
     return notice.kind not in dated or notice.deadline == submission.due_on
 
 
-def deliver(notice: Notice, today: date | None = None) -> int:
+def deliver(notice: Notice, now: datetime | None = None) -> int:
     """E-mail one notice to each person of the member who may send its reports, in their
     language; how many were written to."""
-    today = today or timezone.localdate()
     if not _still_wanted(notice):
         return 0
     submission = notice.submission
     organisation = submission.organisation
+    # The days left are counted from the member's own date, as it reads its deadline.
+    today = day_in_zone_of(organisation.slug, now or timezone.now())
     network = submission.period.network.organisation
     link = absolute_url(
         reverse(
@@ -130,7 +132,6 @@ def _claim(notice: Notice, now: datetime) -> bool:
 def send_waiting_notices(now: datetime | None = None) -> int:
     """Send every waiting notice; how many e-mails went out. A notice whose sending fails
     is released for the next run."""
-    today = timezone.localdate(now) if now is not None else None
     sent = 0
     seen: set[int] = set()
     while True:
@@ -152,7 +153,7 @@ def send_waiting_notices(now: datetime | None = None) -> int:
             if not _claim(notice, timezone.now()):
                 continue
             try:
-                count = deliver(notice, today)
+                count = deliver(notice, now)
             except Exception:
                 Notice.objects.filter(pk=notice.pk).update(sent_at=None)
                 raise
