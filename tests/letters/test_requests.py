@@ -7,6 +7,7 @@ import io
 import json
 import re
 from datetime import timedelta
+from typing import Any, cast
 
 import pytest
 import pyzipper  # type: ignore[import-untyped]
@@ -14,6 +15,8 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import trans_real
+from django_scopes import scopes_disabled
 
 from haven.abuse.honeypot import HONEYPOT_FIELD
 from haven.letters import access, actions
@@ -190,6 +193,39 @@ def test_a_rejected_request_is_told_why_and_never_appears(
     assert "Unknown to us." in mail.outbox[-1].body
     assert access.approved_count(letter) == 0
     assert AuditEvent.objects.filter(action="letter.request_rejected").count() == 1
+
+
+# The key gettext looks up for the title alone in the decision e-mail (context, then msgid).
+QUOTED_TITLE = "the title of a text, in quotes\x04“%(title)s”"
+
+
+def test_the_decision_quotes_the_title_as_in_english_text(
+    letter, ada, django_capture_on_commit_callbacks
+):
+    signature = requested(letter, name="Casa Citada", country="AR", confirm=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.decide_request(actor=ada, signature=signature, approve=False, reason="No.")
+    with scopes_disabled():
+        title = access.text_in(letter, "en").title
+    assert f"\n\n“{title}”\n" in mail.outbox[-1].body
+    assert f"<p>“{title}”</p>" in html_part(mail.outbox[-1])
+
+
+def test_the_decision_quotes_the_title_as_the_translation_says(
+    letter, ada, django_capture_on_commit_callbacks, monkeypatch
+):
+    # French quotes the title « so », with non-breaking spaces: the quotes are the
+    # translator's, not the template's.
+    french = cast(Any, trans_real.translation("fr"))._catalog._catalogs[0]
+    monkeypatch.setitem(french, QUOTED_TITLE, "«\u00a0%(title)s\u00a0»")
+    signature = requested(letter, name="Casa Citada", country="FR", confirm=True, language="fr")
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.decide_request(actor=ada, signature=signature, approve=False, reason="Non.")
+    with scopes_disabled():
+        title = access.text_in(letter, "fr").title
+    for body in (str(mail.outbox[-1].body), html_part(mail.outbox[-1])):
+        assert f"«\u00a0{title}\u00a0»" in body
+        assert f"“{title}”" not in body
 
 
 def test_a_request_cannot_be_rejected_without_a_reason_on_the_page_or_through_the_api(letter, ada):
