@@ -252,9 +252,10 @@ def call_figures(
     from haven.casework.access import statistics_consent
 
     calls = _calls_between(members, start, end).order_by()
-    # An anonymous call counts, unless it was unlinked from someone who refused (decision 43).
-    counted = Q(person__isnull=True, left_out_of_statistics=False) | statistics_consent(
-        members, "person_id"
+    # An anonymous call counts, unless it was unlinked from someone who refused (decision 43;
+    # the flag its own conjunct, as in services.access.service_figures).
+    counted = Q(left_out_of_statistics=False) & (
+        Q(person__isnull=True) | statistics_consent(members, "person_id")
     )
     # Consent is one grouping column, evaluated once per call; in each FILTER below it
     # would be evaluated once per aggregate.

@@ -633,11 +633,14 @@ class ServiceFigures:
 def service_figures(members: Sequence[int], start: date, end: date) -> dict[int, ServiceFigures]:
     """Deliveries from ``start`` to ``end`` counted for coalition statistics, member by
     member, consent enforced."""
-    # A delivery unlinked from someone who refused stays out (decision 43).
+    # A delivery unlinked from someone who refused stays out (decision 43). The flag is
+    # its own conjunct: inside the OR, a flagged row without a person would read NULL
+    # (FALSE OR NULL IN …) rather than FALSE, and group apart from the rows left out.
     counted = (
-        Q(person__isnull=True, left_out_of_statistics=False)
-        | statistics_consent(members, "person_id")
-    ) & (Q(household__isnull=True) | household_consents_to_statistics(members))
+        Q(left_out_of_statistics=False)
+        & (Q(person__isnull=True) | statistics_consent(members, "person_id"))
+        & (Q(household__isnull=True) | household_consents_to_statistics(members))
+    )
     with scope(organisation=list(members)):
         codes = {
             pk: code if owner is None else OWN_SERVICE_CODE

@@ -412,9 +412,9 @@ def shelter_figures(members: Sequence[int], start: date, end: date) -> dict[int,
 
     in_period, nights = _nights_in(start, end + timedelta(days=1))
     # A stay whose person was erased names nobody, as an unlinked service: it counts,
-    # unless that person had refused (decision 43).
-    counted = Q(person__isnull=True, left_out_of_statistics=False) | statistics_consent(
-        members, "person_id"
+    # unless that person had refused (decision 43; the flag its own conjunct, as there).
+    counted = Q(left_out_of_statistics=False) & (
+        Q(person__isnull=True) | statistics_consent(members, "person_id")
     )
     with scope(organisation=list(members)):
         rows = (
