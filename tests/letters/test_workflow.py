@@ -286,6 +286,9 @@ def test_every_public_address_of_a_letter_answers_410_once_withdrawn_without_sig
     assert answer["withdrawn_at"]
     assert "groups" not in answer
     assert "body" not in answer
+    # A language the text was never in is not found, withdrawn or not.
+    never = reverse("letter_public_language", kwargs={**kwargs, "lang": "de"})
+    assert client.get(never).status_code == 404
 
 
 def test_a_live_counter_is_cached_a_minute_so_a_withdrawal_shows_within_it(letter, ada, client):

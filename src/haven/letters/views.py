@@ -588,11 +588,12 @@ def letter_public(request: HttpRequest, org: str, letter: str) -> HttpResponse:
 @require_safe
 def letter_public_language(request: HttpRequest, org: str, letter: str, lang: str) -> HttpResponse:
     found = access.public_letter(org, letter)
-    if (gone := _gone(request, found, lang[:8])) is not None:
-        return gone
+    # A language the text was never in is not found, withdrawn or not.
     with scope(organisation=found.owner):
         if lang not in access.languages_of(found):
             raise Http404
+    if (gone := _gone(request, found, lang[:8])) is not None:
+        return gone
     return _render_public(request, found, lang)
 
 
