@@ -446,7 +446,6 @@ def apply_retention_to(
                 totals[key] += removed[key]
         stale_calls = list(due.calls.values_list("pk", "person_id"))
         to_anonymise = [pk for pk, _person in stale_calls]
-        # An unlinked call is no longer the person's support.
         unlinked = list({person for _pk, person in stale_calls if person is not None})
         consenting: set[Any] = set()
         for start in range(0, len(unlinked), 1000):
@@ -463,6 +462,7 @@ def apply_retention_to(
             HelplineCall.objects.filter(pk__in=[pk for pk in chunk if pk in refused]).update(
                 person=None, notes="", left_out_of_statistics=True
             )
+        # An unlinked call is no longer the person's support.
         for start in range(0, len(unlinked), 1000):
             refresh_first_activity(organisation.pk, whose(persons=unlinked[start : start + 1000]))
         totals["calls_anonymised"] = len(to_anonymise)
