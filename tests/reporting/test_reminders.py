@@ -146,6 +146,24 @@ def test_the_deadline_comes_on_the_members_own_day(open_month, north):
         assert Notice.objects.filter(kind="due").exists()
 
 
+def test_the_late_reminder_reaches_a_member_behind_utc_on_its_last_day(open_month, north):
+    with scopes_disabled():
+        OrganisationSettings.objects.create(organisation=north, time_zone="America/Los_Angeles")
+    forget_zone_of(north.slug)
+    # 03:00 UTC a day past the late window is still its last day in Los Angeles.
+    last_day = open_month.deadline + actions.LATE_WINDOW
+    now = at(last_day + datetime.timedelta(days=1), 3)
+    tasks.run_reporting(now=now)
+    (message,) = sent_to("alice@example.org")
+    assert "deadline" in message.body
+    with scopes_disabled():
+        assert Notice.objects.filter(kind="late").exists()
+    # A day later there, nothing more.
+    mail.outbox.clear()
+    tasks.run_reporting(now=now + datetime.timedelta(days=1))
+    assert sent_to("alice@example.org") == []
+
+
 def test_no_reminder_once_the_figures_are_sent(open_month, north, alice):
     submission = submission_of(north, open_month)
     actions.save_figures(

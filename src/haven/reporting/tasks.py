@@ -258,7 +258,11 @@ def run_reporting(now: datetime | None = None) -> dict[str, int]:
     """Ask members that joined, stop asking those that left, create the reminders due, and
     send every waiting e-mail (and the coordinators' that failed)."""
     moment = now or timezone.now()
-    periods = access.periods_in_play(timezone.localdate(moment), actions.LATE_WINDOW)
+    # A day more than the late window: a member's own day (reminder_due decides on it) can
+    # be a day behind the server's, whose date this is.
+    periods = access.periods_in_play(
+        timezone.localdate(moment), actions.LATE_WINDOW + timedelta(days=1)
+    )
     for period in periods:
         actions.queue_reminders(period, now=moment)
     return {
