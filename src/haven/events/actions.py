@@ -21,11 +21,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
@@ -64,7 +65,13 @@ from haven.events.models import (
     Visibility,
     choice_lines,
 )
-from haven.inserts import insert_rows, insert_statement, mark_inserted, parameter_cursor
+from haven.inserts import (
+    InsertStatement,
+    insert_rows,
+    insert_statement,
+    mark_inserted,
+    parameter_cursor,
+)
 from haven.letters.actions import check_language
 from haven.letters.content import clean_hashtags, free_slug
 from haven.ordering import move_within, set_order
@@ -1155,11 +1162,12 @@ class Registered:
         return self.registrations[0] if self.registrations else None
 
 
-def _places_update() -> str:
+@cache
+def _places_update(alias: str) -> str:
     """The conditional UPDATE that takes places (parameters: count, event id, count)."""
-    # Written out: it runs on every registration, and building it through the ORM cost a
-    # quarter of the registration's time (bench/registration_rush.py).
-    quote = connection.ops.quote_name
+    # Written out, once per database: it runs on every registration, and building it
+    # through the ORM cost a quarter of the registration's time (bench/registration_rush.py).
+    quote = connections[alias].ops.quote_name
     table, taken, capacity, pk = (
         quote(name)
         for name in (
@@ -1178,7 +1186,7 @@ def _places_update() -> str:
 def _take_places(event: Event, count: int) -> bool:
     """Take ``count`` places if they are free; one conditional UPDATE, exact under races."""
     with connection.cursor() as cursor:
-        cursor.execute(_places_update(), [count, event.pk, count])
+        cursor.execute(_places_update(connection.alias), [count, event.pk, count])
         return bool(cursor.rowcount == 1)
 
 
@@ -1200,6 +1208,17 @@ _STATUS_FROM_PLACES = (
 )
 
 
+@cache
+def _registration_statement(alias: str, count: int) -> tuple[InsertStatement, str]:
+    """The INSERT of ``count`` registrations taking their places, and its SQL, built once."""
+    statement = insert_statement(Registration, count, alias, computed=_STATUS_FROM_PLACES)
+    database = connections[alias]
+    status_column = database.ops.quote_name(Registration._meta.get_field("status").column)
+    places = _places_update(alias)
+    sql = f"WITH taken AS ({places} RETURNING 1) {statement.sql} RETURNING {status_column}"
+    return statement, sql
+
+
 def _insert_taking_places(event: Event, rows: list[Registration], now: datetime) -> str:
     """Insert the rows and take their places in one statement; the status they got.
 
@@ -1209,27 +1228,24 @@ def _insert_taking_places(event: Event, rows: list[Registration], now: datetime)
     server, and a registration costs one round trip instead of four (BEGIN, UPDATE,
     INSERT, COMMIT).
     """
-    statement = insert_statement(
-        Registration, len(rows), connection.alias, computed=_STATUS_FROM_PLACES
-    )
-    status_column = connection.ops.quote_name(Registration._meta.get_field("status").column)
-    sql = (
-        f"WITH taken AS ({_places_update()} RETURNING 1) {statement.sql} RETURNING {status_column}"
-    )
+    # The wrapper itself rather than the ``connection`` proxy, which looks it up again on
+    # every attribute read: each value's preparation reads a few.
+    database = connections[DEFAULT_DB_ALIAS]
     count = len(rows)
+    statement, sql = _registration_statement(database.alias, count)
     params: list[Any] = [count, event.pk, count]
     for row in rows:
-        params += statement.values(row, connection)
+        params += statement.values(row, database)
         params += [RegistrationStatus.CONFIRMED.value, RegistrationStatus.WAITING.value, now]
     # Inside a caller's transaction (a test, an import) a savepoint keeps a refused INSERT
     # from aborting it.
     with (
-        transaction.atomic() if connection.in_atomic_block else nullcontext(),
-        parameter_cursor(connection) as cursor,
+        transaction.atomic() if database.in_atomic_block else nullcontext(),
+        parameter_cursor(database) as cursor,
     ):
         cursor.execute(sql, params)
         status = str(cursor.fetchone()[0])
-    mark_inserted(rows, connection.alias)
+    mark_inserted(rows, database.alias)
     for row in rows:
         row.status = status
         row.confirmed_at = now if status == RegistrationStatus.CONFIRMED else None
