@@ -52,8 +52,11 @@ class Body(BaseModel):
         return data
 
 
-class Refusal(Schema):
+class Refusal(BaseModel):
     """Why a request was refused: messages by field, or under ``__all__``."""
+
+    # A plain pydantic model, as ``Body``: ninja's Schema would wrap every answer for
+    # reading model attributes, and these are always built from their message.
 
     detail: Any
 
