@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -80,6 +81,8 @@ class Rate:
     seconds: int
 
 
+# Kept: every public submission reads its limits from the settings again.
+@cache
 def parse_rate(text: str) -> Rate:
     """Read ``"10/m"``, ``"100/h"`` or ``"5/15m"``; anything else is a ValueError."""
     match = _RATE.match(text.strip())

@@ -1,14 +1,19 @@
-"""Django's Redis cache with one client per connection pool instead of one per operation.
+"""Django's Redis cache with one client per server and process instead of one per operation.
 
 Django builds a new ``redis.Redis`` for every cache call, copying its table of about 200
 response callbacks each time; on a public endpoint that makes half a dozen cache calls
 (rate limits, the cached petition and its count) that is a measurable share of the request
-(bench/petition_rush.py). A ``redis.Redis`` is thread-safe and only borrows connections
-from its pool, so one per pool serves every call.
+(bench/petition_rush.py). Here one client serves every call of a process, on a connection of
+its own: borrowing one from the pool and handing it back took a third of a round trip's
+client time (redis-py 8 records pool metrics on each), and a process of a sync worker
+makes one call at a time anyway. redis-py serialises the threads of a threaded server on
+that connection with its lock (since 5.3); a process forked after the first call makes a
+client of its own rather than share the parent's socket.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,25 +35,28 @@ return counts
 class _ReusingClient(RedisCacheClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._clients: dict[int, Any] = {}
-        self._count: Any = None
+        self._clients: dict[tuple[int, int], Any] = {}
+        self._count: tuple[int, Any] | None = None
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
         # django-stubs leave out the private helpers of RedisCacheClient.
-        index = self._get_connection_pool_index(write)  # type: ignore[attr-defined]
+        index = (self._get_connection_pool_index(write), os.getpid())  # type: ignore[attr-defined]
         client = self._clients.get(index)
         if client is None:
             pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
-            client = self._client(connection_pool=pool)  # type: ignore[attr-defined]
+            client = self._client(  # type: ignore[attr-defined]
+                connection_pool=pool, single_connection_client=True
+            )
             self._clients[index] = client
         return client
 
     def count(self, keys: Sequence[tuple[str, int]]) -> list[int]:
-        if self._count is None:
-            self._count = self.get_client(write=True).register_script(_COUNT)
+        pid = os.getpid()
+        if self._count is None or self._count[0] != pid:
+            self._count = pid, self.get_client(write=True).register_script(_COUNT)
         names = [key for key, _seconds in keys]
         lifetimes = [seconds for _key, seconds in keys]
-        return [int(value) for value in self._count(keys=names, args=lifetimes)]
+        return [int(value) for value in self._count[1](keys=names, args=lifetimes)]
 
 
 class RedisCache(DjangoRedisCache):
@@ -64,5 +72,7 @@ class RedisCache(DjangoRedisCache):
         A counter that did not exist starts at 1 and lives ``lifetime`` seconds; the new
         values come back in order. Values are plain integers, as ``incr`` keeps them.
         """
-        names = [(self.make_and_validate_key(key), seconds) for key, seconds in keys]
+        # Only made, not validated: the validation warns of keys that memcached would
+        # refuse, and every caller's key is a short hex digest.
+        names = [(self.make_key(key), seconds) for key, seconds in keys]
         return self._cache.count(names)  # type: ignore[attr-defined,no-any-return]

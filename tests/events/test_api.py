@@ -317,6 +317,26 @@ def test_a_draft_is_not_public_and_registration_is_rate_limited(adam, north, set
     assert client.get("/api/events/north/no-such-event").status_code == 404
 
 
+def test_the_registration_answer_is_the_same_bytes_for_everyone_in_the_callers_language(
+    adam, north
+):
+    client = Client()
+    with scopes_disabled():
+        event = published_event(north, adam)
+    public = f"/api/events/north/{event.slug}/registrations"
+    body = {"name": "A", "email": "a@example.org"}
+    first, again = (_send(client, "post", public, body) for _ in range(2))
+    french = _send(
+        client, "post", public, body | {"email": "b@example.org"}, HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    english = _send(client, "post", public, body | {"email": "c@example.org"})
+    assert first.status_code == again.status_code == french.status_code == 202
+    assert first["Content-Type"] == "application/json; charset=utf-8"
+    assert first.content == again.content == english.content, "nobody learns who registered"
+    assert first.json()["detail"].startswith("Thank you.")
+    assert french.json()["detail"].startswith("Merci."), french.content
+
+
 def test_one_address_registers_for_several_events_within_the_hour(adam, north, settings):
     settings.HAVEN_RATE_PER_ADDRESS = "1/h"
     client = Client()
