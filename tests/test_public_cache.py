@@ -89,3 +89,21 @@ def test_another_process_takes_the_object_from_the_shared_cache(
 
     assert objects.get("north", "march") == "north/march: first"
     assert world["loads"] == 1
+
+
+def test_what_is_held_only_here_never_reaches_the_shared_cache(world: dict[str, Any]) -> None:
+    def load(org: str, slug: str) -> list[str]:
+        world["loads"] += 1
+        return [f"a name shown on {org}/{slug}"]
+
+    names: PublicCache[list[str]] = PublicCache("test-names", load, shared_seconds=0)
+    names.clock = clock = Clock()
+    assert names.get("north", "march") == ["a name shown on north/march"]
+    assert names.get("north", "march") == ["a name shown on north/march"]
+    assert world["loads"] == 1
+    assert cache.get(names._key("north", "march")) is None
+    names.clear_local()  # another process reads them itself
+    assert names.get("north", "march") == ["a name shown on north/march"]
+    clock.now += public_cache.LOCAL_SECONDS
+    names.get("north", "march")
+    assert world["loads"] == 3

@@ -6,7 +6,9 @@ what its loader returned in this process for ``LOCAL_SECONDS`` and in the shared
 cache and from this process at once. Another process still holds its own copy for at most
 ``LOCAL_SECONDS``, so a change (a pause, a closed registration) reaches every process
 within that time (decision 13). What is cached is shared by the requests of a process:
-callers read it and never change it.
+callers read it and never change it. With ``shared_seconds=0`` nothing goes to the shared
+cache: for what holds personal data (the names a petition shows), which stays in the
+memory of the process that read it.
 """
 
 from __future__ import annotations
@@ -55,12 +57,13 @@ class PublicCache(Generic[T]):
         if held is not None and held[1] > now:
             return held[0]
         key = self._key(org, slug)
-        value: T | None = cache.get(key)
+        value: T | None = cache.get(key) if self.shared_seconds else None
         if value is None:
             value = self.load(org, slug)
             if value is None:
                 return None
-            cache.set(key, value, timeout=self.shared_seconds)
+            if self.shared_seconds:
+                cache.set(key, value, timeout=self.shared_seconds)
         if len(self._local) >= _LOCAL_ENTRIES:
             self._local.clear()
         self._local[org, slug] = (value, now + LOCAL_SECONDS)
@@ -72,7 +75,8 @@ class PublicCache(Generic[T]):
 
         def drop() -> None:
             self._local.pop((org, slug), None)
-            cache.delete(self._key(org, slug))
+            if self.shared_seconds:
+                cache.delete(self._key(org, slug))
 
         drop()
         transaction.on_commit(drop)

@@ -10,6 +10,8 @@ import pytest
 from django.core import mail
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -56,6 +58,32 @@ def test_a_signature_counts_only_after_the_button_behind_the_e_mail_link(
     assert access.confirmed_count(petition) == 1
     page = client.get(_url(petition)).content.decode()
     assert "1 signature" in page
+    assert "Jo Example" in page
+
+
+def test_the_public_names_are_held_a_moment_and_forgotten_on_every_change_of_who_is_shown(
+    petition, client, adam, django_capture_on_commit_callbacks
+):
+    assert "Recent signatories" not in client.get(_url(petition)).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        _sign(client, petition, show_name="on")
+    # The confirmation forgets the names held, so the signer sees their name at once.
+    client.post(confirmation_link(mail.outbox[0]))
+    cache.clear()  # the count, held apart
+    assert "Jo Example" in client.get(_url(petition)).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        _sign(client, petition, show_name="on", name="Ana Other", email="ana@example.org")
+    client.post(confirmation_link(mail.outbox[1]))
+    assert "Ana Other" in client.get(_url(petition)).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        assert "Ana Other" in client.get(_url(petition)).content.decode()
+    assert not [q for q in queries if '"show_name"' in q["sql"]], "the names are held a moment"
+    # Nothing personal goes to the shared cache: another process reads the names itself.
+    assert cache.get(f"haven:petitions:names:{petition.owner.slug}:{petition.slug}") is None
+    ana = Signature.objects.get(email_key=actions.email_key(petition.pk, "ana@example.org"))
+    actions.invalidate_signatures(actor=adam, petition=petition, signature_ids=[ana.pk])
+    page = client.get(_url(petition)).content.decode()
+    assert "Ana Other" not in page, "an invalidated signer is gone from the page at once"
     assert "Jo Example" in page
 
 
@@ -340,3 +368,15 @@ def test_every_public_page_answers_head_as_it_answers_get(petition, client):
         expected = client.get(url).status_code
         assert expected != 405, url
         assert client.head(url).status_code == expected, url
+
+
+def test_the_page_parts_drawn_once_follow_the_visitors_language_and_the_sites_address(
+    petition, client, settings
+):
+    english = client.get(_url(petition)).content.decode()
+    spanish = client.get(_url(petition), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert ">E-mail</a>" in english
+    assert ">Correo electrónico</a>" in spanish
+    settings.HAVEN_BASE_URL = "https://petitions.example.net"
+    moved = client.get(_url(petition)).content.decode()
+    assert f'value="https://petitions.example.net{_url(petition)}"' in moved

@@ -140,8 +140,10 @@ def signature_in(petition: Petition, signature_id: uuid.UUID) -> Signature | Non
         return Signature.objects.filter(petition=petition, pk=signature_id).first()
 
 
-def public_names(petition: Petition) -> list[Signature]:
-    """The latest confirmed signers who agreed to show their name."""
+def _load_public_names(org: str, slug: str) -> list[Signature] | None:
+    petition = _public_petitions.get(org, slug)
+    if petition is None:
+        return None
     with scope(organisation=petition.owner_id):
         return list(
             Signature.objects.filter(
@@ -153,6 +155,23 @@ def public_names(petition: Petition) -> list[Signature]:
             .only("id", "organisation_id", "personal", "country", "confirmed_at")
             .order_by("-confirmed_at")[:RECENT_PUBLIC_NAMES]
         )
+
+
+# Held in each process for a second, never in the shared cache (they are personal data,
+# shown by consent): during a rush every reader of the page asked for them again, and
+# compiling that query was a third of the page (bench/petition_rush.py).
+_public_names = PublicCache("petitions:names", _load_public_names, shared_seconds=0)
+
+
+def public_names(petition: Petition) -> list[Signature]:
+    """The latest confirmed signers who agreed to show their name (at most a second old
+    in another process; shared by this process's requests: read them, never change them)."""
+    return _public_names.get(petition.owner.slug, petition.slug) or []
+
+
+def forget_public_names(petition: Petition) -> None:
+    """Drop the names this process holds, after a change to who is shown."""
+    _public_names.forget(petition.owner.slug, petition.slug)
 
 
 def signature_from_token(petition: Petition, token: str) -> Signature | None:

@@ -299,6 +299,8 @@ def confirm_signature(*, signature: Signature) -> bool:
     updated = Signature.objects.filter(pk=signature.pk, status=SignatureStatus.PENDING).update(
         status=SignatureStatus.CONFIRMED, confirmed_at=timezone.now()
     )
+    if updated and signature.show_name:
+        access.forget_public_names(signature.petition)
     return bool(updated)
 
 
@@ -362,6 +364,7 @@ def invalidate_signatures(
             request=request,
         )
     access.forget_count(petition)
+    access.forget_public_names(petition)
     return count
 
 
@@ -402,6 +405,7 @@ def anonymise_petition(*, petition: Petition, actor: User | None = None) -> int:
         )
         Petition.objects.filter(pk=petition.pk).update(anonymised_at=timezone.now())
         access.forget_petition(petition)
+        access.forget_public_names(petition)
         audit.record(
             "petition.signatures_anonymised",
             actor=actor,

@@ -7,12 +7,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import (
@@ -246,28 +248,48 @@ def _blank_form(petition: Petition, updated_at: datetime, language: str) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _body_html(petition: Petition, updated_at: datetime) -> str:
-    return render_markdown(petition.body)
-
-
-def _public_context(petition: Petition) -> dict[str, Any]:
-    kwargs = {"org": petition.owner.slug, "petition": petition.slug}
+def _page_parts(
+    petition: Petition, updated_at: datetime, owner: str, language: str, base_url: str
+) -> dict[str, Any]:
+    # What the page shows of the petition itself is the same for every visitor in a
+    # language until the petition (or its owner's address, or the site's) changes: drawn
+    # once, since the page is read all through a rush (bench/petition_rush.py).
+    kwargs = {"org": owner, "petition": petition.slug}
     page_url = absolute_url(reverse("petition_public", kwargs=kwargs))
     counter_url = absolute_url(reverse("petition_counter", kwargs=kwargs))
     tags = hashtag_list(petition.hashtags)
-    count = access.public_count(petition)
     return {
-        "petition": petition,
-        "body_html": _body_html(petition, petition.updated_at),
-        "count": count,
-        "percent": min(100, round(100 * count / petition.goal)) if petition.goal else None,
-        "accepts": access.accepts_signatures(petition),
+        "body_html": render_markdown(petition.body),
         "page_url": page_url,
         "counter_url": counter_url,
         "share": share_links(page_url, petition.title, tags),
         "embed_code": embed_code(counter_url, petition.title),
         "hashtags": tags,
         "summary": petition.summary or plain_summary(petition.body),
+    }
+
+
+@functools.lru_cache(maxsize=64)
+def _sent_url(owner: str, slug: str) -> str:
+    # Every signature is sent there: found once rather than on each of a rush's requests.
+    return reverse("petition_sent", kwargs={"org": owner, "petition": slug})
+
+
+def _public_context(petition: Petition) -> dict[str, Any]:
+    count = access.public_count(petition)
+    parts = _page_parts(
+        petition,
+        petition.updated_at,
+        petition.owner.slug,
+        get_language(),
+        settings.HAVEN_BASE_URL,
+    )
+    return {
+        **parts,
+        "petition": petition,
+        "count": count,
+        "percent": min(100, round(100 * count / petition.goal)) if petition.goal else None,
+        "accepts": access.accepts_signatures(petition),
         "names": access.public_names(petition),
     }
 
@@ -277,10 +299,9 @@ def _public_context(petition: Petition) -> dict[str, Any]:
 def petition_public(request: HttpRequest, org: str, petition: str) -> HttpResponse:
     found = access.public_petition(org, petition)
     accepts = access.accepts_signatures(found)
-    form = SignatureForm(
-        request.POST if request.method == "POST" and accepts else None, petition=found
-    )
-    if request.method == "POST" and accepts:
+    # Only a posted form is built: the empty one is drawn once (_blank_form).
+    form = SignatureForm(request.POST, petition=found) if request.method == "POST" else None
+    if form is not None and accepts:
         if form.is_valid():
             data = form.cleaned_data
             check_public_submission(
@@ -304,11 +325,13 @@ def petition_public(request: HttpRequest, org: str, petition: str) -> HttpRespon
                 except ValidationError as error:
                     add_errors(form, error)
                 else:
-                    return redirect("petition_sent", org=found.owner.slug, petition=found.slug)
+                    return HttpResponseRedirect(_sent_url(found.owner.slug, found.slug))
         else:
             check_public_submission(request, scope="petition-sign")
     status = 400 if request.method == "POST" else 200
-    blank = "" if form.is_bound else _blank_form(found, found.updated_at, request.LANGUAGE_CODE)
+    if not accepts:
+        form = None
+    blank = "" if form is not None else _blank_form(found, found.updated_at, request.LANGUAGE_CODE)
     return render(
         request,
         "petitions/public.html",
