@@ -200,6 +200,28 @@ def test_api_answers_are_never_stored_even_refusals(victor):
     assert "no-store" in refused.headers["Cache-Control"]
 
 
+def test_never_cache_headers_are_exactly_djangos_whether_or_not_the_view_set_some(rf):
+    from django.http import HttpResponse
+    from django.utils.cache import add_never_cache_headers
+
+    from haven.accounts.middleware import NoStoreForAuthenticatedMiddleware
+
+    expected = HttpResponse()
+    add_never_cache_headers(expected)
+    fresh = NoStoreForAuthenticatedMiddleware(lambda request: HttpResponse())(rf.get("/api/x"))
+    assert fresh["Cache-Control"] == expected["Cache-Control"]
+    assert fresh["Expires"][-3:] == "GMT"
+
+    def cacheable(request):
+        response = HttpResponse()
+        response["Cache-Control"] = "public, max-age=30"
+        return response
+
+    merged = NoStoreForAuthenticatedMiddleware(cacheable)(rf.get("/api/x"))
+    assert "public" not in merged["Cache-Control"]
+    assert {"max-age=0", "no-store", "private"} <= set(merged["Cache-Control"].split(", "))
+
+
 def test_the_public_directory_may_be_cached_for_anonymous_visitors(coalition):
     response = Client().get("/networks/coalition/")
     assert response.status_code == 200

@@ -7,6 +7,10 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import http_date
+
+# What add_never_cache_headers writes on a response that has no caching headers yet.
+NEVER_CACHE = "max-age=0, no-cache, no-store, must-revalidate, private"
 
 
 class NoStoreForAuthenticatedMiddleware:
@@ -19,8 +23,13 @@ class NoStoreForAuthenticatedMiddleware:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         if (user is not None and user.is_authenticated) or request.path.startswith("/api/"):
-            # Cache-Control: max-age=0, no-cache, no-store, must-revalidate, private.
-            add_never_cache_headers(response)
+            if "Cache-Control" in response or "Expires" in response:
+                add_never_cache_headers(response)  # merged with what the view said
+            else:
+                # The same headers written out: parsing and rebuilding an absent
+                # Cache-Control was a few per cent of a registration's time.
+                response["Expires"] = http_date(time.time())
+                response["Cache-Control"] = NEVER_CACHE
         return response
 
 
