@@ -547,8 +547,8 @@ def test_the_language_menus_are_short_and_any_language_is_typed_as_its_code(ada,
 def test_the_e_mails_to_signers_are_answered_to_the_letters_contact_address(
     letter, ada, alice, north, django_capture_on_commit_callbacks
 ):
-    # "If your organisation no longer agrees, reply to the organisers": the reply must
-    # reach them, not Haven's sending address.
+    # "If your organisation no longer agrees, reply to this e-mail": the reply must
+    # reach the organisers, not Haven's sending address.
     actions.sign_as_organisation(actor=alice, letter=letter, organisation=north)
     with django_capture_on_commit_callbacks(execute=True):
         outside = requested(letter, name="Casa Afuera", country="AR", confirm=True)
@@ -556,3 +556,21 @@ def test_the_e_mails_to_signers_are_answered_to_the_letters_contact_address(
         actions.save_text(actor=ada, letter=letter, language="en", values={"body": "Changed."})
     assert len(mail.outbox) >= 3
     assert {tuple(message.reply_to) for message in mail.outbox} == {("gaia@example.org",)}
+
+
+def test_without_a_contact_address_the_text_change_does_not_ask_for_a_reply(
+    letter, ada, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        outside = requested(letter, name="Casa Afuera", country="AR", confirm=True)
+        actions.decide_request(actor=ada, signature=outside, approve=True)
+    letter.refresh_from_db()
+    actions.update_letter(actor=ada, letter=letter, changes={"contact_email": ""})
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.save_text(actor=ada, letter=letter, language="en", values={"body": "Changed."})
+    [message] = mail.outbox
+    assert message.reply_to == []
+    assert "reply to" not in message.body
+    assert f"tell {letter.owner.name}" in message.body
+    assert f"tell {letter.owner.name}" in html_part(message)

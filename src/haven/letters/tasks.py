@@ -144,6 +144,8 @@ def notify_text_changed(letter_id: int, version: int) -> int:
                 "version": version,
                 "link": _reading_link(signature),
                 "member": signature.signed_in_haven,
+                # Without a contact address a reply would reach no one (no Reply-To).
+                "reply": bool(_reply_to(letter)),
             },
             language=signature.language,
             reply_to=_reply_to(letter),
