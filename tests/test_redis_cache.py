@@ -46,3 +46,41 @@ def test_threads_share_the_client_without_mixing_their_answers(
         answers = list(pool.map(count, range(8)))
     # Each thread reads back only its own counter, in order: no answer went to another.
     assert answers == [list(range(1, 51))] * 8
+
+
+def _server() -> object:
+    import redis
+
+    from tests.redis_server import REDIS_URL
+
+    return redis.Redis.from_url(REDIS_URL)
+
+
+def test_a_count_loads_its_script_again_when_redis_has_forgotten_it(
+    redis_cache: RedisCache,  # noqa: F811
+) -> None:
+    assert redis_cache.count([("script", 60)]) == [1]
+    _server().script_flush()  # type: ignore[attr-defined]  # as after a restart of Redis
+    assert redis_cache.count([("script", 60)]) == [2]
+    assert redis_cache.count([("script", 60)]) == [3]
+
+
+def test_a_count_goes_through_when_its_connection_was_dropped(
+    redis_cache: RedisCache,  # noqa: F811
+) -> None:
+    client = getattr(redis_cache, "_cache").get_client(write=True)  # noqa: B009
+    assert redis_cache.count([("dropped", 60)]) == [1]
+    _server().client_kill_filter(_id=client.client_id())  # type: ignore[attr-defined]
+    assert redis_cache.count([("dropped", 60)]) == [2], "sent again on a new connection"
+    assert redis_cache.count([("dropped", 60)]) == [3]
+
+
+def test_an_error_from_redis_is_raised_and_the_next_count_is_answered_rightly(
+    redis_cache: RedisCache,  # noqa: F811
+) -> None:
+    import redis
+
+    _server().set(redis_cache.make_key("not-a-counter"), "text")  # type: ignore[attr-defined]
+    with pytest.raises(redis.ResponseError):
+        redis_cache.count([("not-a-counter", 60)])
+    assert redis_cache.count([("counter", 60), ("other", 60)]) == [1, 1]

@@ -13,6 +13,7 @@ client of its own rather than share the parent's socket.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -30,13 +31,13 @@ for i, key in ipairs(KEYS) do
 end
 return counts
 """
+_COUNT_SHA = hashlib.sha1(_COUNT.encode(), usedforsecurity=False).hexdigest()
 
 
 class _ReusingClient(RedisCacheClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[tuple[int, int], Any] = {}
-        self._count: tuple[int, Any] | None = None
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
         # django-stubs leave out the private helpers of RedisCacheClient.
@@ -51,12 +52,48 @@ class _ReusingClient(RedisCacheClient):
         return client
 
     def count(self, keys: Sequence[tuple[str, int]]) -> list[int]:
-        pid = os.getpid()
-        if self._count is None or self._count[0] != pid:
-            self._count = pid, self.get_client(write=True).register_script(_COUNT)
-        names = [key for key, _seconds in keys]
-        lifetimes = [seconds for _key, seconds in keys]
-        return [int(value) for value in self._count[1](keys=names, args=lifetimes)]
+        client = self.get_client(write=True)
+        command = (
+            "EVALSHA",
+            _COUNT_SHA,
+            len(keys),
+            *[key for key, _seconds in keys],
+            *[seconds for _key, seconds in keys],
+        )
+        reply = _sent_directly(client, command)
+        if reply is None:
+            # The script is not loaded yet (or Redis restarted), or the connection failed:
+            # again through redis-py's whole machinery, with its retries and reconnection.
+            if not client.script_exists(_COUNT_SHA)[0]:
+                client.script_load(_COUNT)
+            reply = client.execute_command(*command)
+        return [int(value) for value in reply]
+
+
+def _sent_directly(client: Any, command: tuple[Any, ...]) -> Any:
+    """The reply to one command sent on the client's own connection, or None if it failed.
+
+    Every rate-limited public submission makes this one call (decision 13), and redis-py
+    8 wraps each command in retries, timings and metrics that cost it more client CPU than
+    sending and reading it (bench/registration_rush.py). A command that fails here is
+    answered None and the connection closed, so the caller can send it again the long
+    way; an error Redis itself answers (other than a missing script) is raised.
+    """
+    from redis.exceptions import NoScriptError, ResponseError
+
+    connection = client.connection
+    with client.single_connection_lock:
+        try:
+            connection.send_command(*command)
+            return connection.read_response()
+        except NoScriptError:
+            return None
+        except ResponseError:
+            raise
+        except Exception:
+            # A half-read reply must not be read as the next command's.
+            connection.disconnect()
+            return None
 
 
 class RedisCache(DjangoRedisCache):
