@@ -236,6 +236,8 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 
 # Idle sessions expire HAVEN_SESSION_IDLE_MINUTES after the last request; the deadline is
 # renewed at most once a minute (accounts.middleware.IdleSessionMiddleware).
+# Django's database sessions, read without compiling an ORM query on every request.
+SESSION_ENGINE = "haven.accounts.sessions"
 SESSION_COOKIE_AGE = 60 * env.integer("HAVEN_SESSION_IDLE_MINUTES", 30, minimum=5, maximum=720)
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
