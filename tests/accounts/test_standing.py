@@ -1,4 +1,4 @@
-"""A user's standing: every organisation where they hold a role, their roles, their second factor."""
+"""A user's standing: the organisations where they hold roles, the roles, their second factor."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ def test_the_standing_lists_each_organisation_once_by_name_with_all_its_roles(db
     assert standing.find("zeta") is standing.organisations[1]
     assert standing.find("elsewhere") is None
     found = standing.find("zeta")
-    assert found is not None and found.name == "Zeta Outreach" and found.country == "FR"
+    assert found is not None
+    assert (found.name, found.country) == ("Zeta Outreach", "FR")
     assert not hasattr(found, "haven_role"), "the organisation carries only its own fields"
 
 
@@ -44,4 +45,5 @@ def test_only_a_totp_or_security_key_counts_as_a_second_factor(db):
 def test_a_user_without_roles_stands_nowhere(db):
     user = make_user("nobody", None, mfa=True)
     standing = standing_of(None, user)
-    assert standing.organisations == () and standing.roles == {}
+    assert standing.organisations == ()
+    assert standing.roles == {}
