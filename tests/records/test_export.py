@@ -215,3 +215,14 @@ def test_caseworker_viewer_and_outsider_cannot_export(carol: User, victor: User,
     assert client_for(bob).get("/o/north/records/export/").status_code == 404
     status, _content = export(bob)
     assert status == 404
+
+
+def test_control_characters_typed_into_a_form_do_not_break_a_workbook() -> None:
+    from openpyxl import load_workbook
+
+    from haven.records.export import xlsx_bytes
+
+    content = xlsx_bytes("t", ["name", "comment"], [["Bad\x08Name", "\x1b=HYPERLINK(1)"]])
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert sheet is not None
+    assert [cell.value for cell in sheet[2]] == ["BadName", "'=HYPERLINK(1)"]

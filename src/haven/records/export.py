@@ -21,6 +21,7 @@ import pyzipper  # type: ignore[import-untyped]
 from django.db.models import QuerySet
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from haven.casework.models import Consent, ConsentPurpose, Person
 from haven.organisations.models import Organisation
@@ -251,12 +252,18 @@ def csv_bytes(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
+def _xlsx_text(value: str) -> str:
+    # XLSX cannot hold most control characters, and one typed into a public form (invisible
+    # on every page) would otherwise make the whole file fail.
+    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+
+
 def xlsx_bytes(title: str, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title)
     sheet.append(list(header))
     for row in rows:
-        sheet.append([neutralise(v) if isinstance(v, str) else v for v in row])
+        sheet.append([_xlsx_text(v) if isinstance(v, str) else v for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
