@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
@@ -193,6 +194,31 @@ def test_the_public_request_answers_the_same_for_a_repeat_and_refuses_bad_input(
     assert OrganisationSignature.objects.filter(letter=letter).count() == 1
     assert _post(client, path, {**body, "country": "Argentina"}).status_code == 400
     assert _post(client, path, {**body, "signer_email": "x@mailinator.com"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("name", "   "),
+        ("signer_name", "  "),
+        ("signer_role", " "),
+        ("country", "ZZ"),
+        ("language", "!!"),
+    ],
+)
+def test_a_public_request_the_owner_could_not_read_or_approve_is_refused(letter, field, value):
+    body = {
+        "name": "Casa Luz",
+        "country": "AR",
+        "signer_name": "Ana",
+        "signer_role": "Chair",
+        "signer_email": "ana@casaluz.example.org",
+        field: value,
+    }
+    response = _post(Client(), f"/api/letters/coalition/{letter.slug}/requests", body)
+    assert response.status_code == 400, response.content
+    assert not OrganisationSignature.objects.filter(letter=letter).exists()
+    assert mail.outbox == []
 
 
 def test_the_public_request_is_rate_limited_with_a_429(letter, settings):

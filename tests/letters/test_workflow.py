@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,7 +18,7 @@ from haven.mail.compose import absolute_url
 from haven.news import access as news_access
 from haven.news import actions as news_actions
 from haven.privacy.models import AuditEvent
-from tests.conftest import client_for
+from tests.conftest import bearer, client_for
 from tests.letters.conftest import draft_letter, html_part, requested
 
 
@@ -392,6 +393,28 @@ def test_the_owner_renames_orders_and_removes_groups(letter, ada):
         actions.add_category(actor=ada, letter=letter, name="Supporters")
     actions.delete_category(actor=ada, category=extra)
     assert len(access.categories_of(letter)) == 3
+
+
+def test_a_new_group_is_saved_where_and_as_open_as_the_owner_asked(letter, ada):
+    url = reverse("letter_categories", kwargs={"org": "coalition", "letter_id": letter.pk})
+    response = client_for(ada).post(url, {"name": "Members only", "position": "0"})
+    assert response.status_code == 302
+    closed = access.categories_of(letter)[0]
+    assert closed.name == "Members only"
+    assert not closed.open_to_requests, "the box was left unticked"
+    assert [c.position for c in access.categories_of(letter)] == [0, 1, 2, 3]
+    response = Client().post(
+        f"/api/orgs/coalition/letters/{letter.pk}/groups",
+        {"name": "Closed too", "open_to_requests": False, "position": 1},
+        content_type="application/json",
+        **bearer(ada),
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["open_to_requests"] is False
+    assert access.categories_of(letter)[1].name == "Closed too"
+    opened = actions.add_category(actor=ada, letter=letter, name="At the end")
+    assert opened.open_to_requests
+    assert opened.position == 5
 
 
 def test_a_group_with_signatories_cannot_be_removed(letter, ada, alice, north):

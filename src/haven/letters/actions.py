@@ -20,6 +20,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
+from django_countries import countries
 
 from haven.accounts.models import User
 from haven.letters import access
@@ -37,7 +38,7 @@ from haven.letters.models import (
 )
 from haven.organisations import access as directory
 from haven.organisations.actions import create_organisation
-from haven.organisations.languages import validate_language_codes
+from haven.organisations.languages import is_language_code, validate_language_codes
 from haven.organisations.models import MembershipCategory, Organisation
 from haven.organisations.views import GROUP_TITLES
 from haven.privacy import audit
@@ -458,17 +459,30 @@ def add_category(
     letter: Letter,
     name: str,
     translations: Mapping[str, str] | None = None,
+    position: int | None = None,
+    open_to_requests: bool = True,
     request: HttpRequest | None = None,
 ) -> SignatoryCategory:
-    """Add a group of signatories at the end of the letter's list."""
+    """Add a group of signatories at ``position`` in the letter's list, or at its end."""
     _refuse_if_withdrawn(letter)
-    cleaned = _clean_category({"name": name, "translations": dict(translations or {})}, letter)
+    values: dict[str, Any] = {
+        "name": name,
+        "translations": dict(translations or {}),
+        "open_to_requests": open_to_requests,
+    }
+    if position is not None:
+        values["position"] = position
+    cleaned = _clean_category(values, letter)
+    wanted = cleaned.pop("position", None)
     last = letter.categories.aggregate(last=Max("position"))["last"]
     try:
         with transaction.atomic():
             category = SignatoryCategory.objects.create(
                 letter=letter, position=(last if last is not None else -1) + 1, **cleaned
             )
+            if wanted is not None and wanted < category.position:
+                category.position = wanted
+                _renumber(letter, category)
             audit.record(
                 "letter.category_added",
                 actor=actor,
@@ -708,6 +722,22 @@ def request_signature(
     _check_category(letter, category)
     if category is not None and not category.open_to_requests:
         raise ValidationError({"category": _("Choose one of this letter's groups.")})
+    # The form checks these too; the public API reaches this action without it, and a
+    # request the owner could not read or approve must not reach them.
+    name, signer_name, signer_role = name.strip(), signer_name.strip(), signer_role.strip()
+    country = country.strip().upper()
+    if not name or len(name) > 200:
+        raise ValidationError({"name": _("Give the organisation's name (at most 200 characters).")})
+    if not signer_name or len(signer_name) > 200:
+        raise ValidationError({"signer_name": _("Give your name (at most 200 characters).")})
+    if not signer_role or len(signer_role) > 200:
+        raise ValidationError(
+            {"signer_role": _("Give your role in the organisation (at most 200 characters).")}
+        )
+    if country not in countries:
+        raise ValidationError({"country": _("Choose a country from the list.")})
+    if not is_language_code(language):
+        raise ValidationError({"language": _("Unknown language.")})
     if access.live_request_from(letter, name, country) is not None:
         return None
     signature = OrganisationSignature(

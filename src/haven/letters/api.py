@@ -125,6 +125,8 @@ class LetterMoveIn(Body):
 class LetterGroupIn(Body):
     name: str = Field(..., min_length=1, max_length=120)
     translations: dict[str, str] = Field(default_factory=dict, max_length=50)
+    position: int | None = Field(None, ge=0, le=999, description="At the end if not given.")
+    open_to_requests: bool = Field(True, description="Offered to organisations outside Haven.")
 
 
 class LetterGroupPatch(Body):
@@ -439,6 +441,8 @@ def add_group(
         letter=letter,
         name=payload.name,
         translations=payload.translations,
+        position=payload.position,
+        open_to_requests=payload.open_to_requests,
         request=request,
     )
     return Status(201, _category_out(category))

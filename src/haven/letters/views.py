@@ -283,6 +283,8 @@ def letter_categories(request: OrganisationRequest, letter_id: int) -> HttpRespo
                 letter=letter,
                 name=values["name"],
                 translations=values["translations"],
+                position=values.get("position"),
+                open_to_requests=values["open_to_requests"],
                 request=request,
             )
         except ValidationError as error:
