@@ -597,3 +597,9 @@ def test_without_a_contact_address_the_text_change_does_not_ask_for_a_reply(
     assert "reply to" not in message.body
     assert f"tell {letter.owner.name}" in message.body
     assert f"tell {letter.owner.name}" in html_part(message)
+
+
+def test_a_version_written_in_superscript_digits_is_ignored_on_the_sign_page(letter, alice):
+    # "²" is a digit to str.isdigit but not to int(): it must not crash the page.
+    url = reverse("letter_sign", kwargs={"org": "north", "letter_id": letter.pk})
+    assert client_for(alice).get(url, {"version": "²"}).status_code == 200

@@ -491,7 +491,7 @@ def letter_sign(request: OrganisationRequest, letter_id: int) -> HttpResponse:
     text: Any = access.text_in(letter, language)
     old_texts = (
         access.version_texts(letter, int(version))
-        if version.isdigit() and len(version) < 6
+        if version.isdecimal() and len(version) < 6
         else None
     )
     if old_texts:

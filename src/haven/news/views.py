@@ -36,7 +36,7 @@ def _back(post: Post, name: str = "news_detail") -> str:
 
 def _post_id(request: OrganisationRequest, name: str) -> int | None:
     value = request.POST.get(name, "")[:12]
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdecimal() else None
 
 
 @organisation_view("advocacy.manage")

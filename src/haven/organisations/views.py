@@ -218,7 +218,7 @@ def network_member_add_existing(request: OrganisationRequest) -> HttpResponse:
         status = 400
     chosen = None
     chosen_id = request.GET.get("organisation", "")
-    if chosen_id.isdigit() and len(chosen_id) < 12:
+    if chosen_id.isdecimal() and len(chosen_id) < 12:
         chosen = access.organisation_by_id(int(chosen_id))
     context = {
         "network": network,
@@ -446,7 +446,7 @@ def _revoke_first_admin_invitation(
     invitation_id = request.POST["revoke"]
     invitation = (
         access.waiting_invitation(subject, int(invitation_id))
-        if invitation_id.isdigit() and len(invitation_id) < 12
+        if invitation_id.isdecimal() and len(invitation_id) < 12
         else None
     )
     if invitation is None:

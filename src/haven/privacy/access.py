@@ -57,7 +57,7 @@ def staff_periods(organisation: Organisation) -> dict[int, list[StaffPeriod]]:
     for seq, action, actor_id, object_id, details in changes:
         if action == "invitation.accepted":
             user_id, added, removed = actor_id, _role_changes(details, "roles"), set()
-        elif object_id.isdigit():
+        elif object_id.isdecimal():
             user_id = int(object_id)
             added, removed = _role_changes(details, "added"), _role_changes(details, "removed")
         else:
@@ -163,7 +163,7 @@ def usernames_of_subjects(events: Iterable[AuditEvent]) -> dict[str, str]:
     ids = {
         int(event.object_id)
         for event in events
-        if event.object_type == "accounts.user" and event.object_id.isdigit()
+        if event.object_type == "accounts.user" and event.object_id.isdecimal()
     }
     return {
         str(pk): name for pk, name in User.objects.filter(pk__in=ids).values_list("pk", "username")

@@ -277,7 +277,7 @@ def encrypt(organisation_id: int, aad: bytes, plaintext: str) -> str:
 def token_version(token: str) -> int:
     """The data-key version a stored value was encrypted with."""
     parts = token.split(":", 2)
-    if len(parts) != 3 or parts[0] != FORMAT or not parts[1].isdigit():
+    if len(parts) != 3 or parts[0] != FORMAT or not parts[1].isdecimal():
         raise DecryptionError("not an encrypted value in a format Haven knows")
     return int(parts[1])
 
