@@ -199,3 +199,38 @@ def test_the_language_menu_is_short_and_a_rarer_language_is_typed_as_its_code_or
     named = {**form, "other_language": "Romany", "anonymise_after_days": 30}
     assert owner.post(create, named).status_code == 302
     assert Petition.objects.filter(owner=north, language="rom").exists()
+
+
+def test_a_signature_set_aside_is_never_told_it_counts_when_its_button_is_pressed(petition, adam):
+    from django.test import Client
+
+    from haven.letters.content import link_token
+
+    signature = actions.sign_petition(petition=petition, name="Bot", email="bot@bots.example")
+    assert signature is not None
+    actions.invalidate_signatures(actor=adam, petition=petition, domain="bots.example")
+    token = link_token(access.CONFIRM_SALT, signature.pk)
+    url = reverse(
+        "petition_confirm", kwargs={"org": "north", "petition": petition.slug, "token": token}
+    )
+    page = Client().post(url)
+    assert b"This signature does not count" in page.content
+    assert b"your signature counts" not in page.content
+    response = Client().post(
+        f"/api/petitions/north/{petition.slug}/confirmations",
+        {"token": token},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    signature.refresh_from_db()
+    assert signature.status == SignatureStatus.INVALIDATED
+
+
+def test_the_default_consent_text_is_in_the_petitions_language(adam, north):
+    from django.utils.translation import override
+
+    with override("en"):
+        petition = actions.create_petition(
+            actor=adam, owner=north, title="Petición", body="Texto", language="es"
+        )
+    assert petition.consent_text.startswith("Acepto"), petition.consent_text

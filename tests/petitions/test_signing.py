@@ -200,6 +200,16 @@ def test_the_owner_pauses_signing_and_a_paused_petition_takes_no_signature(petit
     assert _sign(client, petition).status_code == 302
 
 
+def test_a_petition_past_its_closing_time_says_it_is_closed_not_paused(petition, adam, client):
+    Petition.objects.filter(pk=petition.pk).update(
+        closes_at=timezone.now() - timedelta(minutes=1), paused=True
+    )
+    access.forget_petition(petition)
+    page = client.get(_url(petition)).content.decode()
+    assert "This petition is closed." in page
+    assert "paused" not in page
+
+
 def test_a_pause_takes_effect_at_once_in_the_process_that_made_it(petition, adam, client):
     assert _sign(client, petition).status_code == 302  # the petition is now held here
     actions.move_petition(actor=adam, petition=petition, move="pause")

@@ -101,6 +101,16 @@ def accepts_signatures(petition: Petition, now: datetime | None = None) -> bool:
     return petition.closes_at is None or petition.closes_at > moment
 
 
+def signing_paused(petition: Petition, now: datetime | None = None) -> bool:
+    """Paused by its owner while open and before its closing time: signing resumes later."""
+    moment = now or timezone.now()
+    return (
+        petition.status == PetitionStatus.OPEN
+        and petition.paused
+        and (petition.closes_at is None or petition.closes_at > moment)
+    )
+
+
 def confirmed_count(petition: Petition) -> int:
     """The exact number of confirmed signatures, counted now."""
     with scope(organisation=petition.owner_id):

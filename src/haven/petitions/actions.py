@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 from django_countries import countries
 
 from haven.abuse.addresses import domain_of, normalise_email
@@ -132,9 +133,11 @@ def create_petition(
     language = check_language(language)
     cleaned = _clean_values({**(values or {}), "title": title, "body": body})
     if not cleaned.get("consent_text"):
-        cleaned["consent_text"] = _(
-            "I agree that %(owner)s may contact me about this petition and its follow-up."
-        ) % {"owner": owner.name}
+        # In the petition's language, which its signers read, not the creator's.
+        with override(language):
+            cleaned["consent_text"] = _(
+                "I agree that %(owner)s may contact me about this petition and its follow-up."
+            ) % {"owner": owner.name}
     petition = Petition(owner=owner, language=language, created_by=actor, **cleaned)
     for _attempt in range(3):
         petition.slug = free_slug(Petition, owner, cleaned["title"])

@@ -24,7 +24,7 @@ from haven.accounts.tenancy import (
 from haven.api.schemas import EmailAddress
 from haven.organisations.api import Body, Message
 from haven.petitions import access, actions
-from haven.petitions.models import Petition, Signature
+from haven.petitions.models import Petition, Signature, SignatureStatus
 from haven.privacy import audit
 
 router = Router(tags=["petitions"])
@@ -362,4 +362,9 @@ def confirm(request: HttpRequest, org: str, petition: str, payload: PetitionToke
         raise ValidationError({"token": "This link is incomplete or too old."})
     with scope(organisation=found.owner):
         actions.confirm_signature(signature=signature)
+        signature.refresh_from_db(fields=["status"])
+    if signature.status != SignatureStatus.CONFIRMED:
+        raise ValidationError(
+            {"token": "This signature does not count: the organisers have set it aside."}
+        )
     return Message(detail="Thank you: your signature counts.")

@@ -46,7 +46,7 @@ from haven.petitions.forms import (
     PetitionForm,
     SignatureForm,
 )
-from haven.petitions.models import Petition, PetitionStatus, SignatureStatus
+from haven.petitions.models import Petition, SignatureStatus
 from haven.privacy import audit
 from haven.records.export import generate_passphrase
 
@@ -290,6 +290,8 @@ def _public_context(petition: Petition) -> dict[str, Any]:
         "count": count,
         "percent": min(100, round(100 * count / petition.goal)) if petition.goal else None,
         "accepts": access.accepts_signatures(petition),
+        # Past its closing time a petition is over, even before the nightly task closes it.
+        "paused": access.signing_paused(petition),
         "names": access.public_names(petition),
     }
 
@@ -374,11 +376,11 @@ def petition_confirm(request: HttpRequest, org: str, petition: str, token: str) 
                 actions.confirm_signature(signature=signature)
             except ValidationError as refusal:
                 error = " ".join(refusal.messages)
-            else:
-                signature.status = SignatureStatus.CONFIRMED
+            # Whatever the button did: a signature the owner set aside stays set aside.
+            signature.refresh_from_db(fields=["status"])
     confirmed = signature.status == SignatureStatus.CONFIRMED
     # Said before the button rather than after it: pressing it now could only fail.
-    paused = found.status == PetitionStatus.OPEN and found.paused
+    paused = access.signing_paused(found)
     return render(
         request,
         "petitions/confirm.html",
