@@ -11,11 +11,12 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
+from haven.accounts.models import User
 from haven.accounts.permissions import Role
 from haven.letters.models import OrganisationSignature
-from haven.organisations.models import Membership
-from tests.conftest import bearer, make_organisation, make_user
-from tests.letters.conftest import token_of
+from haven.organisations.models import Membership, Network
+from tests.conftest import bearer, client_for, make_organisation, make_user
+from tests.letters.conftest import draft_letter, token_of
 
 
 def _json(response):
@@ -201,7 +202,6 @@ def test_the_public_request_answers_the_same_for_a_repeat_and_refuses_bad_input(
     [
         ("name", "   "),
         ("signer_name", "  "),
-        ("signer_role", " "),
         ("country", "ZZ"),
         ("language", "!!"),
     ],
@@ -236,3 +236,33 @@ def test_the_public_request_is_rate_limited_with_a_429(letter, settings):
     limited = _post(client, path, {**body, "name": "Two"})
     assert limited.status_code == 429
     assert "Too many attempts" in _json(limited)["detail"]
+
+
+def test_a_moment_sent_without_its_offset_is_read_in_the_organisations_time_zone(
+    ada: User, coalition: Network
+) -> None:
+    letter = draft_letter(ada, coalition.organisation)
+    url = f"/api/orgs/coalition/letters/{letter.pk}"
+    aware = {"signature_deadline": "2029-01-02T00:00:00Z"}
+    assert _patch(url, aware, ada).status_code == 200
+    # Compared with the stored, aware deadline: a naive moment once crashed here (500).
+    response = _patch(url, {"publish_at": "2030-01-01T00:00:00"}, ada)
+    assert response.status_code == 200, response.content
+    assert response.json()["publish_at"].startswith("2030-01-01T00:00:00")
+
+
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59Z", "0001-01-01T00:00:00", "1999-12-31"])
+def test_a_moment_at_the_calendars_edge_is_refused_with_a_clear_message(
+    ada: User, coalition: Network, moment: str
+) -> None:
+    letter = draft_letter(ada, coalition.organisation)
+    response = _patch(
+        f"/api/orgs/coalition/letters/{letter.pk}", {"signature_deadline": moment}, ada
+    )
+    assert response.status_code == 400
+    assert "Give a date" in response.content.decode()
+    assert client_for(ada).get("/o/coalition/letters/").status_code == 200
+
+
+def _patch(url: str, body: dict[str, str], user: User) -> Any:
+    return Client().patch(url, body, content_type="application/json", **bearer(user))

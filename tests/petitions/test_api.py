@@ -102,3 +102,14 @@ def test_the_public_signature_is_rate_limited_with_a_429(petition, settings):
     limited = _post(client, public, {"name": "X", "email": "X.Y+again@gmail.com"})
     assert limited.status_code == 429
     assert limited["Retry-After"]
+
+
+def test_an_invalidation_window_with_and_without_offsets_is_read_not_crashed(petition, adam):
+    response = _post(
+        Client(),
+        f"/api/orgs/north/petitions/{petition.pk}/invalidations",
+        {"created_from": "2030-01-01T00:00:00Z", "created_to": "2020-01-01T00:00:00"},
+        **bearer(adam),
+    )
+    # Once a 500 (naive against aware); now the window is simply backwards.
+    assert response.status_code == 400, response.content

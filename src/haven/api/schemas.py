@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
 from haven.abuse.addresses import checked_email
+from haven.dates import filter_date_problem
 
 
 def _checked(value: str) -> str:
@@ -26,3 +29,21 @@ EmailAddress = Annotated[
     Field(max_length=254, json_schema_extra={"format": "email"}),
     AfterValidator(_checked),
 ]
+
+
+def _moment(value: datetime) -> datetime:
+    if timezone.is_naive(value):
+        # Read as the web forms read it: in the time zone the request runs in (the
+        # organisation's), so that it compares with the stored, aware moments.
+        value = timezone.make_aware(value)
+    # A moment before 2000 or years ahead is a slip, and one at the calendar's edge cannot
+    # even be shown in another time zone. Checked on its own date: converting it could
+    # overflow.
+    if problem := filter_date_problem(value.date()):
+        raise PydanticCustomError("datetime_range", problem)
+    return value
+
+
+# A date and time the API is sent: with its offset, or in the organisation's time zone, and
+# from 2000 to ten years ahead.
+Moment = Annotated[datetime, AfterValidator(_moment)]

@@ -730,10 +730,8 @@ def request_signature(
         raise ValidationError({"name": _("Give the organisation's name (at most 200 characters).")})
     if not signer_name or len(signer_name) > 200:
         raise ValidationError({"signer_name": _("Give your name (at most 200 characters).")})
-    if not signer_role or len(signer_role) > 200:
-        raise ValidationError(
-            {"signer_role": _("Give your role in the organisation (at most 200 characters).")}
-        )
+    if len(signer_role) > 200:
+        raise ValidationError({"signer_role": _("Give a role of at most 200 characters.")})
     if country not in countries:
         raise ValidationError({"country": _("Choose a country from the list.")})
     if not is_language_code(language):

@@ -23,7 +23,7 @@ from haven.accounts.tenancy import (
     api_organisation_operation,
     api_public_operation,
 )
-from haven.api.schemas import EmailAddress
+from haven.api.schemas import EmailAddress, Moment
 from haven.letters import access, actions
 from haven.letters.models import (
     Letter,
@@ -92,8 +92,8 @@ class LetterFields(Body):
     kind: LetterKind | None = None
     addressees: str | None = Field(None, max_length=2000)
     letter_date: date | None = None
-    signature_deadline: datetime | None = None
-    publish_at: datetime | None = None
+    signature_deadline: Moment | None = None
+    publish_at: Moment | None = None
     contact_name: str | None = Field(None, max_length=200)
     contact_role: str | None = Field(None, max_length=200)
     contact_email: EmailAddress | None = Field(None, max_length=254)
@@ -119,7 +119,7 @@ class LetterTextIn(Body):
 class LetterMoveIn(Body):
     move: Literal["open", "close", "publish", "withdraw"]
     reason: str = Field("", max_length=2000)
-    publish_at: datetime | None = None
+    publish_at: Moment | None = None
 
 
 class LetterGroupIn(Body):

@@ -21,7 +21,7 @@ from haven.accounts.tenancy import (
     api_organisation_operation,
     api_public_operation,
 )
-from haven.api.schemas import EmailAddress
+from haven.api.schemas import EmailAddress, Moment
 from haven.organisations.api import Body, Message
 from haven.petitions import access, actions
 from haven.petitions.models import Petition, Signature, SignatureStatus
@@ -60,7 +60,7 @@ class PetitionFields(Body):
     addressee: str | None = Field(None, max_length=300)
     summary: str | None = Field(None, max_length=500)
     body: str | None = Field(None, min_length=1, max_length=50_000)
-    closes_at: datetime | None = None
+    closes_at: Moment | None = None
     goal: int | None = Field(None, ge=1, le=actions.LARGEST_GOAL)
     consent_text: str | None = Field(None, max_length=500)
     blocked_domains: str | None = Field(None, max_length=10_000)
@@ -108,8 +108,8 @@ class PetitionSignatureQuery(Schema):
 class PetitionInvalidateIn(Body):
     signature_ids: list[uuid.UUID] = Field(default_factory=list, max_length=10_000)
     domain: str = Field("", max_length=253)
-    created_from: datetime | None = None
-    created_to: datetime | None = None
+    created_from: Moment | None = None
+    created_to: Moment | None = None
     reason: str = Field("", max_length=200)
 
 
