@@ -203,6 +203,14 @@ def places_held(event: Event) -> int:
         return Registration.objects.filter(event=event, status__in=HOLDS_PLACE).count()
 
 
+def places_left(event: Event) -> int | None:
+    """The places free now, from the event's row as it stands (the event held for
+    registering may be a few seconds old); None without a capacity."""
+    with scope(organisation=event.owner_id):
+        current = Event.objects.only("capacity", "places_taken").get(pk=event.pk)
+    return current.places_left
+
+
 # --- the door ----------------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import secrets
 import zoneinfo
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -403,6 +404,7 @@ def move_event(
                 reason,
             )
             event.save(update_fields=["status", "withdrawn_at", "withdrawal_reason", "updated_at"])
+            _end_offers(event)
             # Registrants of a cancelled event were told it will not take place already.
             if was_published:
                 from haven.events.tasks import send_event_withdrawn
@@ -417,6 +419,7 @@ def move_event(
                 reason,
             )
             event.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
+            _end_offers(event)
             if was_published:
                 from haven.events.tasks import send_event_cancelled
 
@@ -1326,8 +1329,21 @@ def _insert_in_transaction(event: Event, rows: list[Registration], code: str) ->
                 for row in rows:
                     row.status, row.confirmed_at = status, None
             else:
-                raise ValidationError(_("The event is full."))
+                raise ValidationError(_full_message(event))
     return status
+
+
+def _full_message(event: Event) -> str:
+    """Why a registration without a waiting list found no places: the event is full, or
+    the group is larger than the places left (which registering fewer people would take)."""
+    left = access.places_left(event) or 0
+    if not left:
+        return _("The event is full.")
+    return ngettext(
+        "Only %(count)d place is left: register fewer people.",
+        "Only %(count)d places are left: register fewer people.",
+        left,
+    ) % {"count": left}
 
 
 def register(
@@ -1426,13 +1442,23 @@ def _release(event: Event, registrations: Iterable[Registration], status: str) -
     with transaction.atomic():
         rows = list(
             Registration.objects.select_for_update()
-            .filter(pk__in=chosen, status__in=access.ACTIVE)
+            # Not one the door admitted since the caller read it.
+            .filter(pk__in=chosen, status__in=access.ACTIVE, checked_in_at__isnull=True)
             .order_by("pk")
         )
         holding = sum(1 for row in rows if row.status in HOLDS_PLACE)
         Registration.objects.filter(pk__in=[row.pk for row in rows]).update(
             status=status, cancelled_at=now, notified_status=""
         )
+        # Each row registered with a code took one of its uses; only an active row gives it
+        # back (these rows leave the active statuses here, once), so an invitee who
+        # cancelled by mistake can register again with their code. Relative updates, as
+        # registering with the code takes its uses: exact under concurrency.
+        uses = Counter(row.invitation_id for row in rows if row.invitation_id is not None)
+        for code_id, given_back in uses.items():
+            InvitationCode.objects.filter(pk=code_id, uses__gte=given_back).update(
+                uses=F("uses") - given_back
+            )
         if holding:
             Event.objects.filter(pk=event.pk).update(places_taken=F("places_taken") - holding)
         if holding or rows:
@@ -1457,9 +1483,12 @@ def cancel_registrations(
     places are offered to the waiting list at once. How many were cancelled."""
     if any(row.event_id != event.pk for row in registrations):
         raise ValidationError(_("These registrations are not all for this event."))
-    if any(row.checked_in_at is not None for row in registrations):
+    # Whoever came in used their place and keeps it: cancelling a group whose booker is
+    # inside cancels the others who did not come.
+    remaining = [row for row in registrations if row.checked_in_at is None]
+    if registrations and not remaining:
         raise ValidationError(_("Someone who came in cannot cancel any more."))
-    count = _release(event, registrations, RegistrationStatus.CANCELLED)
+    count = _release(event, remaining, RegistrationStatus.CANCELLED)
     if actor is not None and count:
         audit.record(
             "event.registrations_cancelled",
@@ -1472,13 +1501,43 @@ def cancel_registrations(
     return count
 
 
+def _end_offers(event: Event) -> int:
+    """Put the people offered a place of an event called off (cancelled or withdrawn) back
+    on its waiting list and give the places back (inside that transaction); how many.
+
+    Everyone else's registration stays as it was, and every active booker, these included,
+    hears of the cancellation in the one e-mail that says why: no e-mail of its own (the
+    row counts as told), as no confirmed registrant gets one either.
+    """
+    ended = Registration.objects.filter(event=event, status=RegistrationStatus.OFFERED).update(
+        status=RegistrationStatus.WAITING,
+        offer_expires_at=None,
+        notified_status=RegistrationStatus.WAITING,
+    )
+    if ended:
+        Event.objects.filter(pk=event.pk).update(places_taken=F("places_taken") - ended)
+        event.places_taken -= ended
+    return ended
+
+
 def accept_offer(*, registration: Registration) -> bool:
-    """The registrant takes the place offered from the waiting list before it expires."""
+    """The registrant takes the place offered from the waiting list before it expires,
+    while the event is on."""
     now = timezone.now()
+    # The event's status in the same UPDATE: an offer cannot be taken once the event is
+    # called off, however the two race (calling it off ends the offers too: _end_offers).
     updated = Registration.objects.filter(
-        pk=registration.pk, status=RegistrationStatus.OFFERED, offer_expires_at__gt=now
+        pk=registration.pk,
+        status=RegistrationStatus.OFFERED,
+        offer_expires_at__gt=now,
+        event__status=EventStatus.PUBLISHED,
     ).update(status=RegistrationStatus.CONFIRMED, confirmed_at=now, notified_status="")
     if not updated:
+        status = Event.objects.filter(pk=registration.event_id).values_list("status", flat=True)
+        if status.first() != EventStatus.PUBLISHED:
+            raise ValidationError(
+                _("This event will not take place: the place can no longer be taken.")
+            )
         raise ValidationError(_("This offer is no longer open."))
     from haven.events.tasks import dispatch_notices
 
@@ -1548,6 +1607,25 @@ class CheckIn:
         return self.result == CheckInResult.ADMITTED
 
 
+def _scan_time(event: Event, scanned_at: datetime | None, now: datetime) -> datetime:
+    """When the door scanned the ticket, as its phone says, if that can be true; else now.
+
+    A time without a zone is taken as UTC (as the door page always read it). A scan
+    cannot come from the future, nor from before the door could open for the event: the
+    door lists an event from ``access.DOOR_DAYS_AHEAD`` days before it starts, so an
+    earlier time is a phone's wrong clock (or a made-up one, year 1 say, which would not
+    even fit the database in UTC), and the moment the server hears of it is closer to the
+    truth. Not the registration's creation: a phone clock a few minutes slow would then
+    lose the time of every offline scan of people who registered that morning.
+    """
+    if scanned_at is None:
+        return now
+    if timezone.is_naive(scanned_at):
+        scanned_at = scanned_at.replace(tzinfo=UTC)
+    earliest = event.starts_at - timedelta(days=access.DOOR_DAYS_AHEAD)
+    return scanned_at if earliest <= scanned_at <= now else now
+
+
 def check_in(
     *,
     actor: User,
@@ -1564,8 +1642,7 @@ def check_in(
     Refuses unknown, cancelled, waiting and already used tickets, and, where the event
     asks for it, a ticket whose holder's ID or press card was not checked.
     """
-    now = timezone.now()
-    moment = scanned_at if scanned_at is not None and scanned_at <= now else now
+    moment = _scan_time(event, scanned_at, timezone.now())
     found = registration if registration is not None else access.registration_by_ticket(event, code)
     if found is None or found.event_id != event.pk:
         result = CheckInResult.UNKNOWN

@@ -20,7 +20,7 @@ from django_scopes import scope
 from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
-from haven.abuse.addresses import canonical_email, checked_email
+from haven.abuse.addresses import canonical_email, checked_email, is_blocked_domain
 from haven.abuse.ratelimit import check_public_submission
 from haven.accounts.tenancy import (
     OrganisationRequest,
@@ -43,6 +43,7 @@ from haven.events.models import (
     SessionSpeaker,
     Speaker,
 )
+from haven.events.public_forms import throwaway_refusal
 from haven.organisations.api import Body, Message
 from haven.organisations.models import Organisation
 from haven.privacy import audit
@@ -1497,6 +1498,8 @@ def register(
     check_public_submission(
         request, scope="event-register", address=canonical_email(address), target=found.pk
     )
+    if is_blocked_domain(address):
+        raise ValidationError({"email": throwaway_refusal()})
     with scope(organisation=found.owner):
         actions.register(
             event=found,

@@ -11,7 +11,7 @@ import base64
 import json
 import secrets
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
@@ -235,8 +235,6 @@ def _clean_item(item: Any) -> dict[str, Any] | str:
             scanned_at = None
         if scanned_at is None:
             return _("Not a date and time.")
-        if timezone.is_naive(scanned_at):
-            scanned_at = scanned_at.replace(tzinfo=UTC)
     return {
         "code": code,
         "registration_id": registration_id,

@@ -16,6 +16,11 @@ from haven.organisations.languages import language_name
 MAX_COMPANIONS = 20
 
 
+def throwaway_refusal() -> str:
+    """Why an address at a throw-away domain cannot register (the form's and the API's)."""
+    return str(_("Please register with a permanent e-mail address, not a throw-away one."))
+
+
 class RegistrationForm(HoneypotMixin):
     """Name, e-mail, the people brought along, the invitation code and the questions."""
 
@@ -87,9 +92,7 @@ class RegistrationForm(HoneypotMixin):
     def clean_email(self) -> str:
         address = checked_email(self.cleaned_data["email"])
         if is_blocked_domain(address):
-            raise forms.ValidationError(
-                _("Please register with a permanent e-mail address, not a throw-away one.")
-            )
+            raise forms.ValidationError(throwaway_refusal())
         return address
 
     def companions(self) -> list[str]:

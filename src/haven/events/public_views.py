@@ -453,9 +453,16 @@ def _confirm_cancel(
     return _private(render(request, "events/public/cancel_confirm.html", context))
 
 
+def _cancellable(group: list[Registration]) -> list[Registration]:
+    """The rows of a group still to act on: active, and not admitted at the door (who came
+    in used their place: it can no longer be cancelled)."""
+    return [row for row in group if row.status in access.ACTIVE and row.checked_in_at is None]
+
+
 def _members(registration: Registration, member: Any) -> list[Registration]:
-    """The active rows of the registrant's group: all of them, or the one ``member``."""
-    group = [row for row in access.group_of(registration) if row.status in access.ACTIVE]
+    """The rows of the registrant's group still to act on: all of them, or the one
+    ``member``."""
+    group = _cancellable(access.group_of(registration))
     if member is None:
         return group
     return [row for row in group if row.pk == member]
@@ -493,14 +500,15 @@ def _registration_context(
         "registration": registration,
         "answers": answers,
         "group": group,
-        "active": [row for row in group if row.status in access.ACTIVE],
+        "cancellable": _cancellable(group),
         "tickets": tickets,
         "joins": joins,
-        # Each person offered a place, the booker's companions too, accepts on their own.
+        # Each person offered a place, the booker's companions too, accepts on their own;
+        # there is no place to take at an event called off.
         "offers": [
             (row, content.local_time(event, row.offer_expires_at))
             for row in group
-            if row.status == RegistrationStatus.OFFERED and row.offer_expires_at is not None
+            if live and row.status == RegistrationStatus.OFFERED and row.offer_expires_at
         ],
     }
 
