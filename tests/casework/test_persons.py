@@ -6,6 +6,7 @@ import datetime
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
@@ -173,6 +174,51 @@ def test_joining_an_unknown_household_is_refused(north: Organisation, carol: Use
     )
     assert response.status_code == 400
     assert b"No household has this code" in response.content
+
+
+def test_a_household_code_typed_in_lower_case_is_found_at_intake_and_when_joining(
+    north: Organisation, carol: User
+) -> None:
+    # Codes are stored in upper case; services, helpline and search accept any case.
+    first, second = intake(carol, north), intake(carol, north)
+    with scope(organisation=north):
+        household = actions.create_household(actor=carol, organisation=north, members=[first])
+    typed = household.code.lower()
+    assert typed != household.code
+    client = client_for(carol)
+    created = client.post(
+        reverse("person_create", kwargs={"org": "north"}),
+        intake_form(household_choice="existing", household_code=typed),
+    )
+    assert created.status_code == 302
+    joined = client.post(
+        reverse("person_household", kwargs={"org": "north", "person_id": second.pk}),
+        {"choice": "existing", "household_code": f" {typed} "},
+    )
+    assert joined.status_code == 302
+    with scopes_disabled():
+        assert Person.objects.filter(household=household).count() == 3
+
+
+@pytest.mark.parametrize("age", ["²", "3²", "٣٠", "３０", "121", "1000", "-1", "3.5"])
+def test_an_estimated_age_in_other_than_the_digits_0_to_9_is_refused(
+    north: Organisation, carol: User, age: str
+) -> None:
+    # "²".isdigit() is true, and int("²") raised a ValueError; "٣٠" was stored as typed
+    # and erased by the next save of the form, whose number input cannot show it.
+    person = intake(carol, north)
+    with scope(organisation=north), pytest.raises(ValidationError) as refused:
+        actions.update_person(actor=carol, person=person, values={"estimated_age": age})
+    assert refused.value.message_dict == {"estimated_age": ["Give an age in years, from 0 to 120."]}
+
+
+def test_an_estimated_age_is_stored_without_leading_zeros(north: Organisation, carol: User) -> None:
+    person = intake(carol, north, estimated_age="030")
+    assert person.estimated_age == "30"
+    with scope(organisation=north):
+        actions.update_person(actor=carol, person=person, values={"estimated_age": "000"})
+        person.refresh_from_db()
+    assert person.estimated_age == "0"
 
 
 def test_codes_use_the_organisation_prefix_and_stay_unique(

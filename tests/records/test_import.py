@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
+from django.utils.translation import trans_real
 from django_scopes import scopes_disabled
 from openpyxl import Workbook
 
@@ -387,3 +388,43 @@ def test_a_code_the_file_names_is_not_given_to_a_row_without_code(
         codes = set(Person.objects.values_list("code", flat=True)) - {"P-0001", "P-0002"}
     assert len(codes) == 2
     assert next_code in codes
+
+
+def test_the_api_answers_its_refusals_in_the_language_of_the_request(
+    carol: User, dana: User, casework: Casework, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refusals = {
+        "kind": "Send the file (multipart field file) and its kind.",
+        "size": "The file is larger than 5 MB; split it into smaller files.",
+        "ticket": "This preview has expired or is not yours; preview the file again.",
+        "rows": "This export has too many rows; choose a shorter date range.",
+    }
+    # A French of our own: the catalogue may not have these messages yet.
+    french = cast(Any, trans_real.translation("fr"))._catalog._catalogs[0]
+    for message in refusals.values():
+        monkeypatch.setitem(french, message, f"FR {message}")
+    monkeypatch.setattr("haven.records.export.ROW_CAP", 1)
+    client = client_for(carol)
+    headers: dict[str, Any] = {**bearer(carol), "HTTP_ACCEPT_LANGUAGE": "fr"}
+    no_kind = client.post("/api/orgs/north/imports/preview", {"file": upload(b"date\n")}, **headers)
+    too_big = client.post(
+        "/api/orgs/north/imports/preview",
+        {"kind": "services", "file": upload(b"x" * (5 * 1024 * 1024 + 1))},
+        **headers,
+    )
+    expired = client.post(
+        "/api/orgs/north/imports/confirm",
+        json.dumps({"ticket": "no-such-ticket"}),
+        content_type="application/json",
+        **headers,
+    )
+    too_many = client_for(dana).post(
+        "/api/orgs/north/exports",
+        json.dumps({"kind": "services", "format": "csv", "passphrase": "correct horse battery"}),
+        content_type="application/json",
+        **{**bearer(dana), "HTTP_ACCEPT_LANGUAGE": "fr"},
+    )
+    answers = {"kind": no_kind, "size": too_big, "ticket": expired, "rows": too_many}
+    for name, response in answers.items():
+        assert response.status_code == 400, name
+        assert f"FR {refusals[name]}" in response.content.decode(), name

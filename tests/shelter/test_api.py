@@ -281,3 +281,15 @@ def test_occupancy_some_years_ahead_and_from_2000_is_still_answered(
     months = call(alice, "get", "/occupancy/months", to="2000-12-31")
     assert months.status_code == 200, months.content
     assert len(months.json()) == 12
+
+
+def test_the_api_finds_a_person_code_typed_in_lower_case(
+    carol: User, north: Organisation, house: Facility
+) -> None:
+    person = make_person(north, "P-API")
+    body = {"facility_id": house.pk, "person_code": "p-api", "starts_on": night(0).isoformat()}
+    created = call(carol, "post", "/stays", body)
+    assert created.status_code == 201, created.content
+    assert created.json()["person_id"] == str(person.pk)
+    listed = call(carol, "get", "/stays", person_code="p-api")
+    assert [item["id"] for item in listed.json()["items"]] == [created.json()["id"]]

@@ -375,3 +375,28 @@ def test_a_facility_without_a_name_is_asked_for_one(alice: User, name: str) -> N
     assert "Give the facility a name." in response.content.decode()
     with scopes_disabled():
         assert not Facility.objects.exists()
+
+
+def test_a_person_code_typed_in_lower_case_books_a_stay_and_filters_the_list(
+    carol: User, north: Organisation, facility: Facility, staying: list[Stay]
+) -> None:
+    # Codes are stored in upper case; services, helpline and search accept any case.
+    make_person(north, "P-0001")
+    client = client_for(carol)
+    response = client.post(
+        new_stay_url(),
+        {
+            "person_code": "p-0001",
+            "facility": facility.pk,
+            "starts_on": night(5).isoformat(),
+            "ends_on": "",
+            "accompanying": "0",
+        },
+    )
+    assert response.status_code == 302
+    with scopes_disabled():
+        assert Stay.objects.filter(person__code="P-0001").count() == 1
+    one = client.get(reverse("shelter_stays", kwargs={"org": "north"}), {"person_code": "p-gone"})
+    assert one.status_code == 200
+    assert "P-GONE" in one.content.decode()
+    assert "P-STAY" not in one.content.decode()

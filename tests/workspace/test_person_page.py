@@ -199,6 +199,20 @@ def test_a_timeline_item_links_to_its_page_only_for_readers_who_may_open_it(
         assert (client_for(reader).get(call_page).status_code == 200) is opens
 
 
+def test_the_record_a_service_link_is_shown_only_to_readers_who_may_record_one(
+    alice: User, carol: User, dana: User, person: Person
+) -> None:
+    # An admin or DPO reads the person page but may not record a service: the link
+    # would answer 403.
+    record = "/o/north/services/record/"
+    for reader, may_record in ((carol, True), (alice, False), (dana, False)):
+        client = client_for(reader)
+        page = client.get(page_of(person))
+        assert page.status_code == 200, reader.username
+        assert (record in page.content.decode()) is may_record, reader.username
+        assert (client.get(record).status_code == 200) is may_record, reader.username
+
+
 def test_a_service_shows_its_unit_in_the_language_of_the_page(carol: User, person: Person) -> None:
     deliver(person, carol, START, service_type=service_type("cooked_meals"), quantity=6)
 

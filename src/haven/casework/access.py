@@ -399,8 +399,12 @@ def assignable_staff(organisation: Organisation) -> QuerySet[User]:
 
 
 def household_by_code(organisation: Organisation, code: str) -> Household | None:
-    """The organisation's household with this code, if any."""
-    return Household.objects.filter(organisation=organisation, code=code.strip()[:20]).first()
+    """The organisation's household with this code (case does not matter), if any."""
+    # Imported here: services.access imports this module. The same lookup as a service's,
+    # so a code typed in lower case finds the household when a person joins it too.
+    from haven.services.access import household_by_code as services_household_by_code
+
+    return services_household_by_code(organisation, code)
 
 
 @dataclass(frozen=True)

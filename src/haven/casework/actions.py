@@ -219,13 +219,30 @@ def _clean_person_values(values: Mapping[str, Any]) -> dict[str, Any]:
         if problem:
             raise ValidationError({"birth_date": problem})
         cleaned["birth_date"] = born.isoformat()
-    age = cleaned.get("estimated_age")
-    if age and (not age.isdigit() or int(age) > OLDEST_AGE):
-        raise ValidationError({"estimated_age": _("Give an age in years, from 0 to 120.")})
+    if cleaned.get("estimated_age"):
+        try:
+            cleaned["estimated_age"] = clean_estimated_age(cleaned["estimated_age"])
+        except ValidationError as error:
+            raise ValidationError({"estimated_age": error.messages}) from None
     for field in FACT_FIELDS:
         if field in cleaned and cleaned[field] is None and field != "in_sex_work":
             cleaned[field] = [] if field in ("citizenship", "languages", *_LIST_CHOICES) else ""
     return cleaned
+
+
+def clean_estimated_age(text: str) -> str:
+    """An estimated age as stored: whole years in ASCII digits, without leading zeros.
+
+    ``str.isdigit`` alone lets through "²", which ``int`` refuses, and Arabic-Indic or
+    full-width digits, which the person form's number input cannot show, so that its next
+    save would erase them. The import checks its cells here too: it is no back door.
+    """
+    if not text:
+        return ""
+    years = text.lstrip("0") or "0"
+    if not (years.isascii() and years.isdigit()) or len(years) > 3 or int(years) > OLDEST_AGE:
+        raise ValidationError(_("Give an age in years, from 0 to 120."))
+    return years
 
 
 def _validate_person(person: Person) -> None:

@@ -188,7 +188,7 @@ def create_export(request: OrganisationRequest, org: str, payload: ExportIn) -> 
             request=request,
         )
     except TooManyRows:
-        message = "This export has too many rows; choose a shorter date range."
+        message = _("This export has too many rows; choose a shorter date range.")
         raise ValidationError(message) from None
     response = HttpResponse(exported.content, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
@@ -270,10 +270,13 @@ def preview_import(
     file: File[UploadedFile | None] = None,
 ) -> Status[ImportPreview] | Status[Message]:
     if kind is None or file is None:
-        return Status(400, Message(detail="Send the file (multipart field file) and its kind."))
+        return Status(400, Message(detail=_("Send the file (multipart field file) and its kind.")))
     actions.check_may_import(request.user, request.organisation, kind, request)
     if file.size is None or file.size > MAX_BYTES:
-        return Status(400, Message(detail="The file is larger than 5 MB."))
+        # The words of the import page, whose translation exists already.
+        return Status(
+            400, Message(detail=_("The file is larger than 5 MB; split it into smaller files."))
+        )
     content = file.read()
     try:
         parsed = parse_import(
@@ -316,7 +319,7 @@ def confirm_import(
                 " is imported once per preview. Nothing more was written."
             )
         else:
-            message = "This preview has expired or is not yours; preview the file again."
+            message = _("This preview has expired or is not yours; preview the file again.")
         raise ValidationError(message) from None
     return Status(201, ImportResult(rows=len(parsed.values), created=counts))
 

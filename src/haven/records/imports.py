@@ -35,6 +35,7 @@ from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
 from haven.accounts.models import RoleAssignment, User
 from haven.accounts.permissions import roles_with
+from haven.casework.actions import clean_estimated_age
 from haven.casework.htcds import (
     Exploitation,
     Gender,
@@ -52,7 +53,7 @@ from haven.casework.models import (
     MigrationStatus,
     Person,
 )
-from haven.dates import OLDEST_AGE, birth_date_problem, too_early
+from haven.dates import birth_date_problem, too_early
 from haven.organisations.languages import is_language_code
 from haven.organisations.models import Organisation
 from haven.privacy import crypto
@@ -347,8 +348,10 @@ def _choices(choices: type[Any]) -> Callable[[str], list[str]]:
 
 
 def _date(value: str, *, allow_future: bool = False) -> date:
+    # A spreadsheet may give a date cell with its time ("2026-12-01 00:00:00"), which
+    # counts as its day; anything else after the date is a typing slip, not to be dropped.
     try:
-        parsed = date.fromisoformat(value[:10])
+        parsed = datetime.fromisoformat(value).date()
     except ValueError:
         raise CellError(_("Write the date as YYYY-MM-DD.")) from None
     if not allow_future and parsed > timezone.localdate():
@@ -380,8 +383,12 @@ def _moment(value: str) -> datetime:
 
 
 def _decimal(value: str, *, positive: bool) -> Decimal:
+    text = value.replace(" ", "")
+    # Decimal reads "1_000" as a thousand, as Python source does; a cell does not.
+    if "_" in text:
+        raise CellError(_("Write a number, such as 12 or 12.50."))
     try:
-        number = Decimal(value.replace(" ", ""))
+        number = Decimal(text)
     except InvalidOperation:
         raise CellError(_("Write a number, such as 12 or 12.50.")) from None
     if not number.is_finite():
@@ -398,7 +405,8 @@ def _decimal(value: str, *, positive: bool) -> Decimal:
 def _count(value: str) -> int | None:
     if not value:
         return None
-    if not value.isdigit() or len(value) > 9:
+    # Not isdigit() alone: it is true of "²", which int() refuses.
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
         raise CellError(_("Write a whole number that is not negative."))
     return int(value)
 
@@ -456,10 +464,10 @@ def _text(limit: int) -> Callable[[str], str]:
 
 
 def _estimated_age(value: str) -> str:
-    if value and (not value.isdigit() or int(value) > OLDEST_AGE):
-        # The forms' own limit and words: an import is no back door.
-        raise CellError(_("Give an age in years, from 0 to 120."))
-    return value
+    try:
+        return clean_estimated_age(value)
+    except ValidationError as error:
+        raise CellError(error.messages[0]) from None
 
 
 def _birth_date(value: str) -> str:

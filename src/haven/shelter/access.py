@@ -32,6 +32,7 @@ from django_scopes import scope
 
 from haven.casework.models import Person
 from haven.organisations.models import Organisation
+from haven.services import access as services_access
 from haven.shelter.models import Facility, Stay
 
 # The longest range the occupancy API and grid answer for, in nights.
@@ -156,11 +157,9 @@ def stay_for(organisation: Organisation, stay_id: object) -> Stay:
 
 
 def person_by_code(organisation: Organisation, code: str) -> Person | None:
-    """The organisation's person with exactly this code, or None."""
-    code = code.strip()
-    if not code or len(code) > 20:
-        return None
-    return Person.objects.filter(organisation=organisation, code=code).first()
+    """The organisation's person with this code (case does not matter), or None."""
+    # The same lookup as a service's, so a code typed in lower case finds them here too.
+    return services_access.person_by_code(organisation, code)
 
 
 def stays_of(organisation: Organisation, filters: StayFilters | None = None) -> QuerySet[Stay]:
@@ -170,7 +169,8 @@ def stays_of(organisation: Organisation, filters: StayFilters | None = None) -> 
     if filters.facility_id is not None:
         stays = stays.filter(facility_id=filters.facility_id)
     if filters.person_code.strip():
-        stays = stays.filter(person__code=filters.person_code.strip()[:20])
+        person = person_by_code(organisation, filters.person_code)
+        stays = stays.filter(person=person) if person is not None else stays.none()
     if filters.on is not None:
         stays = stays.filter(on_night(filters.on))
     if filters.status:

@@ -136,7 +136,9 @@ def person_page(request: OrganisationRequest, person_id: uuid.UUID) -> HttpRespo
         "opens_call": opens(request, "helpline_call", call_id=ANY_ID),
         "opens_stay": opens(request, "shelter_stay", stay_id=ANY_ID),
         "details_url": url_or_none("person_details", org=slug, person_id=person.pk),
-        "record_service_url": url_or_none("service_record", org=slug),
+        "record_service_url": (
+            url_or_none("service_record", org=slug) if opens(request, "service_record") else None
+        ),
         "quick_actions": quick_actions(request),
     }
     return render(request, "workspace/person.html", context)
