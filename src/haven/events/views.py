@@ -62,7 +62,7 @@ def _back(event: Event, name: str = "event_detail") -> str:
 
 def _post_id(request: OrganisationRequest, name: str) -> int | None:
     value = request.POST.get(name, "")[:12]
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdecimal() else None
 
 
 @organisation_view("advocacy.manage")

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import (
@@ -440,9 +441,11 @@ def upload_figures(
 ) -> Status[SubmissionOut] | Status[EntryRefused] | Status[Message]:
     submission = access.submission_for(request.organisation, submission_id)
     if file is None:
-        return Status(400, Message(detail="Send the file as the multipart field file."))
+        return Status(400, Message(detail=_("Send the file as the multipart field file.")))
     if file.size is None or file.size > MAX_BYTES:
-        return Status(400, Message(detail="The file is larger than 5 MB."))
+        return Status(
+            400, Message(detail=_("The file is larger than 5 MB; split it into smaller files."))
+        )
     content = file.read()
     try:
         checked = entry.from_file(content)

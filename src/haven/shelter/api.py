@@ -10,6 +10,7 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -265,7 +266,7 @@ def create_stay(request: OrganisationRequest, org: str, payload: StayIn) -> Stat
     facility = _facility_choice(request, payload.facility_id)
     person = access.person_by_code(request.organisation, payload.person_code)
     if person is None:
-        raise ValidationError({"person_code": "No person has this code."})
+        raise ValidationError({"person_code": _("No person has this code.")})
     stay = actions.book_stay(
         actor=request.user,
         facility=facility,
