@@ -603,3 +603,21 @@ def test_a_version_written_in_superscript_digits_is_ignored_on_the_sign_page(let
     # "²" is a digit to str.isdigit but not to int(): it must not crash the page.
     url = reverse("letter_sign", kwargs={"org": "north", "letter_id": letter.pk})
     assert client_for(alice).get(url, {"version": "²"}).status_code == 200
+
+
+def test_an_existing_text_is_never_opened_as_a_new_one(letter, ada):
+    owner = client_for(ada)
+    upper = reverse(
+        "letter_text", kwargs={"org": "coalition", "letter_id": letter.pk, "lang": "EN"}
+    )
+    page = owner.get(upper)
+    assert page.status_code == 200
+    assert page.context["is_new"] is False, "EN is the English original, not a new text"
+    original = access.text_in(letter, "en")
+    assert page.context["form"].initial["title"] == original.title
+    add = reverse("letter_add_language", kwargs={"org": "coalition", "letter_id": letter.pk})
+    typed = owner.post(add, {"language": "", "other_language": "en"}, follow=True)
+    assert "exists in this language already" in typed.content.decode()
+    unknown = owner.post(add, {"language": "", "other_language": "zzzz"})
+    assert unknown.status_code == 400
+    assert "This field is required" not in unknown.content.decode()

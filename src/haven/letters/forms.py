@@ -189,6 +189,16 @@ class AddLanguageForm(LanguageMenuForm):
         # The menu offers the languages the text lacks: an untouched menu opened the
         # original for editing, and saving it told every signatory the text had changed.
         super().__init__(*args, without=existing, **kwargs)
+        self.existing = frozenset(existing)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # Typed in the box, a language the text has is refused like the menu leaves it out.
+        if cleaned.get("language") in self.existing:
+            raise forms.ValidationError(
+                _("The text exists in this language already: open it from the list of texts.")
+            )
+        return cleaned
 
 
 class MoveForm(forms.Form):

@@ -189,7 +189,7 @@ def letter_edit(request: OrganisationRequest, letter_id: int) -> HttpResponse:
 @require_POST
 def letter_add_language(request: OrganisationRequest, letter_id: int) -> HttpResponse:
     letter = access.letter_for(request.organisation, letter_id)
-    form = AddLanguageForm(request.POST)
+    form = AddLanguageForm(request.POST, existing=access.languages_of(letter))
     if not form.is_valid():
         back = reverse(
             "letter_detail", kwargs={"org": request.organisation.slug, "letter_id": letter.pk}
@@ -207,7 +207,12 @@ def letter_add_language(request: OrganisationRequest, letter_id: int) -> HttpRes
 @require_http_methods(["GET", "POST"])
 def letter_text(request: OrganisationRequest, letter_id: int, lang: str) -> HttpResponse:
     letter = access.letter_for(request.organisation, letter_id)
-    existing = letter.texts.filter(language=lang[:8]).first()
+    try:
+        # "EN" typed in the address is English: never an empty form that would overwrite it.
+        lang = actions.check_language(lang[:8])
+    except ValidationError as error:
+        raise Http404 from error
+    existing = letter.texts.filter(language=lang).first()
     original = access.text_in(letter, letter.original_language)
     initial = {name: getattr(existing, name) for name in actions.TEXT_FIELDS} if existing else {}
     form = TextForm(request.POST or None, initial=initial)
@@ -225,11 +230,6 @@ def letter_text(request: OrganisationRequest, letter_id: int, lang: str) -> Http
         else:
             messages.success(request, _("Text saved."))
             return redirect("letter_detail", org=request.organisation.slug, letter_id=letter.pk)
-    elif request.method == "GET" and existing is None:
-        try:
-            actions.check_language(lang)
-        except ValidationError as error:
-            raise Http404 from error
     status = 400 if form.is_bound else 200
     context = {
         "form": form,

@@ -105,8 +105,11 @@ class LanguageMenuForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        if cleaned.get("other_language") or "other_language" in self.errors:
+            # The box was filled in: it is the choice, and its own error the one to show,
+            # not the empty menu's "required".
+            self.errors.pop("language", None)
         if cleaned.get("other_language"):
             cleaned["language"] = cleaned["other_language"]
-            self.errors.pop("language", None)
         cleaned.pop("other_language", None)
         return cleaned
