@@ -227,3 +227,26 @@ def test_long_names_break_on_the_door_page_and_the_registrant_s_page(
     assert name in text
     assert '<ul class="door-results wrap-anywhere">' in text
     assert 'class="door-registrant wrap-anywhere"' in text
+
+
+# --- a group waiting while a place is free ---------------------------------------------------
+
+
+def test_a_place_a_waiting_group_could_not_fill_goes_to_the_waiting_list_not_to_a_latecomer(
+    officer: User, north: Organisation
+) -> None:
+    event = published_event(north, officer, capacity=2, waiting_list=True, group_size=3)
+    first = actions.register(event=event, name="First", email="first@example.org")
+    assert first.status == RegistrationStatus.CONFIRMED
+    group = actions.register(
+        event=event, name="Gina", email="gina@example.org", companions=["Gus"]
+    )
+    assert group.status == RegistrationStatus.WAITING
+    booker, companion = group.registrations
+    # The one free place is offered at once to the first person waiting: the group's booker.
+    assert booker.status == RegistrationStatus.OFFERED
+    assert companion.status == RegistrationStatus.WAITING
+    late = actions.register(event=event, name="Late", email="late@example.org")
+    assert late.status == RegistrationStatus.WAITING, "no place left to jump the queue with"
+    event.refresh_from_db()
+    assert event.places_taken == 2

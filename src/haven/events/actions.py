@@ -1405,6 +1405,14 @@ def register(
     except IntegrityError:
         transaction.on_commit(lambda: send_existing_registration.enqueue(event.pk, key))
         return Registered([], "")
+    if status == RegistrationStatus.WAITING and len(rows) > 1:
+        # A group larger than the places left waits, and the places it could not fill go
+        # to the waiting list at once, person by person and oldest first (this group's
+        # people among them): else someone registering alone later took them ahead of
+        # everyone waiting.
+        if _offer_places_left(event):
+            for row in rows:
+                row.refresh_from_db(fields=["status", "offer_expires_at"])
     dispatch_notices()
     return Registered(rows, status)
 
@@ -1435,6 +1443,15 @@ def _offer_free_places(event: Event) -> int:
     return offered
 
 
+def _offer_places_left(event: Event) -> int:
+    """Offer the event's free places to its waiting list, if it has one and is on; how many."""
+    with transaction.atomic():
+        current = Event.objects.select_for_update().get(pk=event.pk)
+        if current.waiting_list and current.status == EventStatus.PUBLISHED:
+            return _offer_free_places(current)
+    return 0
+
+
 def _release(event: Event, registrations: Iterable[Registration], status: str) -> int:
     """Move registrations to a final status, give back the places they held, offer them."""
     chosen = [row.pk for row in registrations]
@@ -1462,9 +1479,7 @@ def _release(event: Event, registrations: Iterable[Registration], status: str) -
         if holding:
             Event.objects.filter(pk=event.pk).update(places_taken=F("places_taken") - holding)
         if holding or rows:
-            current = Event.objects.select_for_update().get(pk=event.pk)
-            if current.waiting_list and current.status == EventStatus.PUBLISHED:
-                _offer_free_places(current)
+            _offer_places_left(event)
     if rows:
         from haven.events.tasks import dispatch_notices
 
