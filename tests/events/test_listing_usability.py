@@ -54,6 +54,19 @@ def test_the_filters_offer_the_countries_and_languages_of_the_events_by_name(
     assert "In Berlin" not in chosen
 
 
+def test_an_event_interpreted_into_a_language_is_found_by_it_on_the_page_and_in_the_api(
+    north: Organisation, adam: User
+) -> None:
+    published_event(north, adam, title="Heard in German", languages=["en"], interpretation=["de"])
+    published_event(north, adam, title="English only", languages=["en"])
+    page = _page(reverse("events_public") + "?language=de")
+    assert "Heard in German" in page
+    assert "English only" not in page
+    assert 'value="de"' in _select(_page(reverse("events_public")), "event-language")
+    found = Client().get("/api/events", {"language": "de"}).json()
+    assert [event["title"] for event in found] == ["Heard in German"]
+
+
 def _past(event: Event) -> Event:
     start = timezone.now() - timedelta(days=3)
     Event.objects.filter(pk=event.pk).update(starts_at=start, ends_at=start + timedelta(hours=2))

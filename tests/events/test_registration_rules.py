@@ -238,9 +238,7 @@ def test_a_place_a_waiting_group_could_not_fill_goes_to_the_waiting_list_not_to_
     event = published_event(north, officer, capacity=2, waiting_list=True, group_size=3)
     first = actions.register(event=event, name="First", email="first@example.org")
     assert first.status == RegistrationStatus.CONFIRMED
-    group = actions.register(
-        event=event, name="Gina", email="gina@example.org", companions=["Gus"]
-    )
+    group = actions.register(event=event, name="Gina", email="gina@example.org", companions=["Gus"])
     assert group.status == RegistrationStatus.WAITING
     booker, companion = group.registrations
     # The one free place is offered at once to the first person waiting: the group's booker.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -201,6 +202,14 @@ def places_held(event: Event) -> int:
     """The places held by registrations, counted from the rows (``places_taken`` must agree)."""
     with scope(organisation=event.owner_id):
         return Registration.objects.filter(event=event, status__in=HOLDS_PLACE).count()
+
+
+def languages_heard(
+    language: str, languages: Iterable[str] | None, interpretation: Iterable[str] | None
+) -> set[str]:
+    """The languages a visitor can follow an event in (its language, the languages it is
+    held in, its interpretation), from those three fields."""
+    return {language, *(languages or []), *(interpretation or [])} - {""}
 
 
 def places_left(event: Event) -> int | None:

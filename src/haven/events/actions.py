@@ -1405,14 +1405,13 @@ def register(
     except IntegrityError:
         transaction.on_commit(lambda: send_existing_registration.enqueue(event.pk, key))
         return Registered([], "")
-    if status == RegistrationStatus.WAITING and len(rows) > 1:
-        # A group larger than the places left waits, and the places it could not fill go
-        # to the waiting list at once, person by person and oldest first (this group's
-        # people among them): else someone registering alone later took them ahead of
-        # everyone waiting.
-        if _offer_places_left(event):
-            for row in rows:
-                row.refresh_from_db(fields=["status", "offer_expires_at"])
+    # A group larger than the places left waits, and the places it could not fill go to
+    # the waiting list at once, person by person and oldest first (this group's people
+    # among them): else someone registering alone later took them ahead of everyone
+    # waiting.
+    if status == RegistrationStatus.WAITING and len(rows) > 1 and _offer_places_left(event):
+        for row in rows:
+            row.refresh_from_db(fields=["status", "offer_expires_at"])
     dispatch_notices()
     return Registered(rows, status)
 

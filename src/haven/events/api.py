@@ -1398,9 +1398,8 @@ def public_events(
         chosen = [
             event
             for event in chosen
-            if filters.language == event.language
-            or filters.language in (event.languages or [])
-            or filters.language in (event.interpretation or [])
+            if filters.language
+            in access.languages_heard(event.language, event.languages, event.interpretation)
         ]
     page = chosen[filters.offset : filters.offset + filters.limit]
     return [PublicEventSummary(**_summary_values(event)) for event in page]  # type: ignore[arg-type]

@@ -71,7 +71,13 @@ def _filtered(filters: dict[str, str]) -> list[Event]:
             events = events.filter(country=filters["country"])
         found = list(events[:1000])
     if filters["language"]:
-        found = [event for event in found if filters["language"] in (event.languages or [])]
+        # As the API filters: held in the language, or interpreted into it.
+        found = [
+            event
+            for event in found
+            if filters["language"]
+            in access.languages_heard(event.language, event.languages, event.interpretation)
+        ]
     return found
 
 
@@ -80,9 +86,9 @@ def _in_use(filters: dict[str, str]) -> tuple[list[tuple[str, str]], list[tuple[
     in the reader's language, for the filters' menus; a value asked for stays on its menu."""
     with scopes_disabled():
         events = access.published_events(past=filters["when"] == "past")[:1000]
-        rows = list(events.values_list("country", "languages"))
-    country_codes = {str(country) for country, _languages in rows if country}
-    language_codes = {code for _country, codes in rows for code in codes or [] if code}
+        rows = list(events.values_list("country", "language", "languages", "interpretation"))
+    country_codes = {str(row[0]) for row in rows if row[0]}
+    language_codes = {code for row in rows for code in access.languages_heard(*row[1:])}
     country_codes |= {filters["country"]} - {""}
     language_codes |= {filters["language"]} - {""}
     by_name = sorted(
