@@ -202,6 +202,8 @@ def test_admit_by_name_search(dora: User, north: Organisation, officer: User) ->
     assert "Other Person" not in page.content.decode()
     assert "I checked the ID or press card" in page.content.decode()
     assert AuditEvent.objects.filter(action="event.door_search").count() == 1
+    # Typed on a phone without the accent, the name is found all the same.
+    assert "Zoé Martin" in client.get(url(event, "event_door"), {"q": "ZOE"}).content.decode()
     # The form fallback (no JavaScript) admits through the same endpoint.
     response = client.post(
         url(event, "event_door_check_in"),

@@ -38,6 +38,7 @@ from haven.letters.content import link_token, read_link_token
 from haven.organisations.models import Organisation
 from haven.privacy import audit
 from haven.public_cache import PublicCache
+from haven.text import folded
 
 if TYPE_CHECKING:
     from haven.accounts.tenancy import OrganisationRequest
@@ -250,10 +251,11 @@ def door_event_for(owner: Organisation, event_id: int) -> Event:
 def door_search(request: OrganisationRequest, event: Event, query: str) -> list[Registration]:
     """At most DOOR_RESULTS registrants of the event whose name holds ``query`` (names are
     encrypted, so compared here), never anonymised ones; the search is audited."""
-    wanted = query.casefold()
+    # "Zoe" typed on a phone finds "Zoë".
+    wanted = folded(query)
     found: list[Registration] = []
     for registration in registrations_of(event).filter(anonymised_at__isnull=True):
-        if wanted in registration.name.casefold():
+        if wanted in folded(registration.name):
             found.append(registration)
             if len(found) >= DOOR_RESULTS:
                 break

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,6 +15,7 @@ from haven.accounts.access import pending_invitations
 from haven.accounts.models import Invitation, RoleAssignment
 from haven.organisations.models import Membership, Network, Organisation
 from haven.reporting.models import Revision
+from haven.text import folded
 
 MEMBER_STATUSES = ("current", "ended", "all")
 
@@ -225,9 +225,7 @@ _LEADING_ARTICLE = re.compile(
 def normalised_name(name: str) -> str:
     """A name without case, accents, punctuation, spaces or a leading article, to catch
     near-duplicates."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    bare = "".join(character for character in decomposed if not unicodedata.combining(character))
-    bare = _LEADING_ARTICLE.sub("", bare.strip(), count=1)
+    bare = _LEADING_ARTICLE.sub("", folded(name).strip(), count=1)
     return "".join(character for character in bare if character.isalnum())
 
 

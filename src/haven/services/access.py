@@ -6,7 +6,6 @@ Other apps read services through the helpers here (``available_service_types``,
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +44,7 @@ from haven.services.models import (
     ServiceDelivery,
     ServiceType,
 )
+from haven.text import folded
 
 # The units of the default catalogue, translated; an organisation's own units show as typed.
 UNIT_LABELS: dict[str, Promise] = {
@@ -171,9 +171,7 @@ def catalogue_for(organisation: Organisation) -> list[CatalogueEntry]:
 
 def name_key(name: str) -> str:
     """A service name as compared for duplicates: case, accents and spacing do not count."""
-    decomposed = unicodedata.normalize("NFKD", name.replace("’", "'").replace("‘", "'"))
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(bare.casefold().split())
+    return " ".join(folded(name.replace("’", "'").replace("‘", "'")).split())
 
 
 @dataclass(frozen=True)
