@@ -403,6 +403,21 @@ def test_blind_index_search_finds_a_name_whatever_its_case_spaces_and_accents(
     assert by_phone.code.encode() in search(carol, name="+33612345678").content
 
 
+def test_a_full_name_finds_the_person_in_either_order_and_never_half_a_match(
+    north: Organisation, carol: User
+) -> None:
+    elena = intake(carol, north, given_name="Elena", family_name="Thistle-Fictional")
+    maria = intake(carol, north, given_name="Maria José", family_name="García López")
+    namesake = intake(carol, north, given_name="Elena", family_name="Other")
+    for typed in ("Elena Thistle-Fictional", "thistle-fictional  ELENA"):
+        page = search(carol, name=typed)
+        assert elena.code.encode() in page.content, typed
+        assert namesake.code.encode() not in page.content, typed
+    assert search(carol, name="Maria José García López").context["page"].paginator.count == 1
+    assert maria.code.encode() in search(carol, name="García López Maria José").content
+    assert search(carol, name="Elena Thistle").context["page"].paginator.count == 0
+
+
 def test_search_by_code_prefix_and_exact(north: Organisation, carol: User) -> None:
     people = [intake(carol, north) for _ in range(12)]
     exact = search(carol, code="p-00012").context["page"]

@@ -426,6 +426,45 @@ class PersonFilters:
 SEARCHABLE_IDENTITY = ("given_name", "family_name", "alias", "phone")
 
 
+# A full name is tried cut into a given and a family name at each space, both ways round:
+# "Elena Thistle", "Maria José Garcia". Longer ones are no one's name typed at a search box.
+FULL_NAME_WORDS = 5
+
+
+def _persons_named(organisation: Organisation, name: str) -> set[uuid.UUID]:
+    """The persons whose given name, family name, alias or phone is ``name``, or whose given
+    and family names together are, in either order (each compared whole, blind-indexed)."""
+    found: set[uuid.UUID] = set()
+    for field in SEARCHABLE_IDENTITY:
+        found.update(
+            person.pk
+            for person in matches(Person.objects.all(), field, name, organisation=organisation)
+        )
+    words = name.split()
+    if not 1 < len(words) <= FULL_NAME_WORDS:
+        return found
+    for cut in range(1, len(words)):
+        first, rest = " ".join(words[:cut]), " ".join(words[cut:])
+        for given, family in ((first, rest), (rest, first)):
+            with_given = [
+                person.pk
+                for person in matches(
+                    Person.objects.all(), "given_name", given, organisation=organisation
+                )
+            ]
+            if with_given:
+                found.update(
+                    person.pk
+                    for person in matches(
+                        Person.objects.filter(pk__in=with_given),
+                        "family_name",
+                        family,
+                        organisation=organisation,
+                    )
+                )
+    return found
+
+
 def search_persons(organisation: Organisation, filters: PersonFilters) -> QuerySet[Person]:
     """The organisation's persons matching every filter; names match exactly, blind-indexed."""
     from haven.services.models import ServiceDelivery
@@ -436,15 +475,7 @@ def search_persons(organisation: Organisation, filters: PersonFilters) -> QueryS
         # UPPER(code) text_pattern_ops index of migration 0003.
         persons = persons.filter(code__istartswith=filters.code.strip())
     if filters.name:
-        found: set[uuid.UUID] = set()
-        for field in SEARCHABLE_IDENTITY:
-            found.update(
-                person.pk
-                for person in matches(
-                    Person.objects.all(), field, filters.name, organisation=organisation
-                )
-            )
-        persons = persons.filter(pk__in=found)
+        persons = persons.filter(pk__in=_persons_named(organisation, filters.name))
     if filters.trafficking_status:
         persons = persons.filter(trafficking_status=filters.trafficking_status)
     if filters.exploitation_type:

@@ -207,7 +207,10 @@ class PersonSearchForm(forms.Form):
         label=_("Exact name, alias or phone"),
         max_length=200,
         required=False,
-        help_text=_("Matches the whole value only (capitals and spaces ignored, accents count)."),
+        help_text=_(
+            "A given name, family name or both, an alias or a phone: each matches whole only "
+            "(capitals and extra spaces ignored, accents count)."
+        ),
     )
     trafficking_status = forms.ChoiceField(
         label=_("Trafficking"), choices=_with_blank(TraffickingStatus.choices), required=False
