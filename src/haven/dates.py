@@ -19,6 +19,9 @@ OLDEST_AGE = 120
 # A filter date this many years ahead is a slip (9999-12-31), and one at the calendar's
 # edge overflows as soon as the day after it is computed.
 FILTER_YEARS_AHEAD = 10
+# A follow-up (of a case, of a call) is planned within a year: a later one is a slip of the
+# year, and would sit unseen at the end of every list of follow-ups due.
+MAX_FOLLOW_UP_AHEAD = datetime.timedelta(days=366)
 
 
 def too_early(day: datetime.date) -> str | None:
@@ -36,6 +39,13 @@ def birth_date_problem(born: datetime.date, today: datetime.date) -> str | None:
     day = 28 if (today.month, today.day) == (2, 29) else today.day
     if born < today.replace(year=today.year - OLDEST_AGE, day=day):
         return _("Give a date of birth at most 120 years ago.")
+    return None
+
+
+def follow_up_problem(day: datetime.date) -> str | None:
+    """The refusal of a follow-up planned more than a year ahead, or None."""
+    if day > timezone.localdate() + MAX_FOLLOW_UP_AHEAD:
+        return _("Plan a follow-up within the next year.")
     return None
 
 

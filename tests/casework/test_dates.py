@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from haven.accounts.models import User
@@ -70,6 +71,21 @@ def test_a_follow_up_before_the_case_opened_is_refused(north: Organisation, caro
         follow_up_on=datetime.date(2025, 3, 1),
     )
     assert case.follow_up_on == datetime.date(2025, 3, 1)
+
+
+def test_a_case_follow_up_is_planned_within_the_year_as_a_calls_is(
+    north: Organisation, carol: User
+) -> None:
+    person = intake(carol, north)
+    far = timezone.localdate() + datetime.timedelta(days=400)
+    with pytest.raises(ValidationError) as error:
+        actions.open_case(actor=carol, person=person, follow_up_on=far)
+    assert refusal(error) == {"follow_up_on": ["Plan a follow-up within the next year."]}
+    case = actions.open_case(
+        actor=carol, person=person, follow_up_on=far - datetime.timedelta(days=60)
+    )
+    with pytest.raises(ValidationError):
+        actions.update_case(actor=carol, case=case, values={"follow_up_on": far})
 
 
 def test_a_change_cannot_put_the_follow_up_before_the_opening(

@@ -48,7 +48,7 @@ from haven.casework.models import (
     Terminology,
 )
 from haven.casework.tasks import send_retention_shortened_notice
-from haven.dates import OLDEST_AGE, birth_date_problem, too_early
+from haven.dates import OLDEST_AGE, birth_date_problem, follow_up_problem, too_early
 from haven.organisations.languages import validate_language_codes
 from haven.organisations.models import Organisation
 from haven.privacy import audit
@@ -715,6 +715,10 @@ def _clean_case_values(case: Case, values: Mapping[str, Any]) -> dict[str, Any]:
         _not_too_early(cleaned["opened_on"], "opened_on")
         if case.closed_on is not None and cleaned["opened_on"] > case.closed_on:
             raise ValidationError({"opened_on": _("A case opens before it closes.")})
+    if cleaned.get("follow_up_on") is not None and (
+        problem := follow_up_problem(cleaned["follow_up_on"])
+    ):
+        raise ValidationError({"follow_up_on": problem})
     if "opened_on" in cleaned or "follow_up_on" in cleaned:
         opened_on = cleaned.get("opened_on", case.opened_on)
         follow_up_on = cleaned.get("follow_up_on", case.follow_up_on)

@@ -17,6 +17,7 @@ from django_scopes import scope
 
 from haven.casework.actions import note_activity, refresh_first_activity, whose
 from haven.casework.models import Person
+from haven.dates import follow_up_problem
 from haven.helpline.models import CallChannel, CallerType, CallOutcome, CallTopic, HelplineCall
 from haven.organisations.languages import validate_language_codes
 from haven.privacy import audit
@@ -30,7 +31,6 @@ MAX_NOTES = 5_000
 # Clocks drift and operators round; an hour ahead is a typo, not a call.
 MAX_AHEAD = datetime.timedelta(hours=1)
 EARLIEST_START = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
-MAX_FOLLOW_UP_AHEAD = datetime.timedelta(days=366)
 
 # A correction may leave these as they are, but not empty them.
 REQUIRED_FIELDS = ("started_at", "duration_minutes", "channel", "caller_type", "outcome")
@@ -123,8 +123,8 @@ def _check(
         follow_up_on = values["follow_up_on"]
         if not isinstance(follow_up_on, datetime.date):
             errors["follow_up_on"] = _("Give the follow-up date as a date.")
-        elif follow_up_on > timezone.localdate() + MAX_FOLLOW_UP_AHEAD:
-            errors["follow_up_on"] = _("Plan a follow-up within the next year.")
+        elif problem := follow_up_problem(follow_up_on):
+            errors["follow_up_on"] = problem
     if not {"started_at", "follow_up_on"} & set(errors) and _follow_up_before_call(cleaned, call):
         # When only the start moved, it is the one to correct.
         field = "follow_up_on" if "follow_up_on" in values else "started_at"
