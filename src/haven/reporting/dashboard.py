@@ -23,6 +23,7 @@ from haven.reporting.charts import Chart, bar_chart
 from haven.reporting.disclosure import TOTAL
 from haven.reporting.models import PeriodKind, Publication, ReportingPeriod
 from haven.reporting.report import (
+    DISCLOSURE_VERSION,
     Shown,
     TableView,
     build_views,
@@ -146,6 +147,8 @@ def dashboard_version(network: Network, kind: str, periods: list[ReportingPeriod
     return hashlib.sha256(
         repr(
             (
+                # The way figures are withheld: a change to it draws every dashboard anew.
+                DISCLOSURE_VERSION,
                 network.pk,
                 kind,
                 get_language(),
@@ -188,12 +191,13 @@ def build_dashboard(network: Network, kind: str, periods: list[ReportingPeriod])
     persons = BY_KEY["persons.status"]
     place_tables = [persons, *[BY_KEY[key] for key in ("services.deliveries", *SITUATION_TABLES)]]
     by_country = access.sent_figures([latest], by="country", tables=place_tables)
-    by_member = access.sent_figures([latest], by="member", tables=[persons])
+    by_member = access.sent_figures([latest], by="member", tables=place_tables)
     country_views = build_views(
         by_country,
         place_tables,
         threshold,
         column_label=country_name,
+        members=by_member,
     )
     country_view = country_views[0]
     result.by_country = Section(

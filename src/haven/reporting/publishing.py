@@ -33,10 +33,20 @@ def generate(publication: Publication) -> Publication:
         keys.insert(0, "persons.status")  # the headline needs it; published with the rest
     sent = access.sent_figures([period], by="country")
     network = access.sent_figures([period], by="network")
+    # The coordinator sees the figures by member too: what is published follows from them.
+    by_member = access.sent_figures([period], by="member")
     rows: list[PublishedFigure] = []
     views = []
     for index, key in enumerate(keys, start=1):
-        views.extend(build_views(sent, [BY_KEY[key]], period.threshold, column_label=country_name))
+        views.extend(
+            build_views(
+                sent,
+                [BY_KEY[key]],
+                period.threshold,
+                column_label=country_name,
+                members=by_member,
+            )
+        )
         Publication.objects.filter(pk=publication.pk).update(
             progress=min(95, round(90 * index / len(keys)))
         )

@@ -5,7 +5,7 @@ by country, member or period, suppressed, and each noised figure with its 95% ac
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -22,13 +22,22 @@ from haven.reporting import access
 from haven.reporting.access import MemberStatus, Sent
 from haven.reporting.disclosure import (
     TOTAL,
+    Controlled,
     Grid,
     Position,
     cell_accuracy,
     control,
     domain_size,
 )
-from haven.reporting.schema import BY_KEY, TABLES, Table, categories_of, label_of, with_followed
+from haven.reporting.schema import (
+    BY_KEY,
+    TABLES,
+    Table,
+    categories_of,
+    label_of,
+    table,
+    with_followed,
+)
 
 if TYPE_CHECKING:
     from haven.reporting.models import ReportingPeriod
@@ -153,22 +162,21 @@ def _country_name(code: str, language: str | None) -> str:
     return _("Country not given") if code == "??" else code
 
 
-def build_views(
-    sent: Sent,
-    tables: Iterable[Table],
-    threshold: int,
-    *,
-    column_label: Callable[[str], str] | None = None,
-) -> list[TableView]:
-    """The tables of ``sent`` with disclosure control, one column per column of ``sent``."""
-    chosen = list(tables)
-    column_keys = sorted(sent.columns, key=lambda key: (column_label or str)(key))
+# Part of the keys of remembered reviews and dashboards: raised whenever what is withheld
+# changes (2: views by country follow the view by member), so none drawn before is shown.
+DISCLOSURE_VERSION = 2
+
+
+def _grids(sent: Sent, tables: list[Table]) -> tuple[dict[str, Grid], dict[str, list[str]]]:
+    """The grid of each table ``tables`` needs (with those their volume tables follow), and
+    each one's rows."""
+    column_keys = list(sent.columns)
     grids: dict[str, Grid] = {}
     rows_of: dict[str, list[str]] = {}
     everything = {
         cell: value for figures in sent.columns.values() for cell, value in figures.items()
     }
-    needed = with_followed(chosen)
+    needed = with_followed(tables)
     for table_ in TABLES:
         if table_.key not in needed:
             continue
@@ -181,7 +189,61 @@ def build_views(
             if (table_.key, row) in figures
         }
         grids[table_.key] = Grid(rows=rows, columns=column_keys, values=values)
-    controlled = control(grids, threshold)
+    return grids, rows_of
+
+
+def _summing_members(
+    grids: Mapping[str, Grid], sent: Sent, members: Sent, threshold: int
+) -> dict[str, Controlled]:
+    """Disclosure control of grids whose columns sum members' figures (by country): a cell
+    is shown only where every member's cell it sums is shown in the view by member.
+
+    A coordinator opens both views. Controlled one apart from the other, a country's figure
+    less its members shown there gave the one withheld; drawn this way, the view by country
+    tells nothing the view by member does not, and that one is controlled as a whole.
+    """
+    by_member = control(_grids(members, list(map(table, grids)))[0], threshold)
+    parts = {
+        column: [member for member, ids in members.members.items() if ids <= owners]
+        for column, owners in sent.members.items()
+    }
+    result: dict[str, Controlled] = {}
+    for key, grid in grids.items():
+        hidden = by_member[key].withheld
+        withheld = {(row, TOTAL) for row in [*grid.rows, TOTAL] if (row, TOTAL) in hidden}
+        withheld |= {
+            (row, column)
+            for row in [*grid.rows, TOTAL]
+            for column in grid.columns
+            if any((row, member) in hidden for member in parts.get(column, ()))
+        }
+        result[key] = Controlled(grid, withheld, threshold)
+    return result
+
+
+def build_views(
+    sent: Sent,
+    tables: Iterable[Table],
+    threshold: int,
+    *,
+    column_label: Callable[[str], str] | None = None,
+    members: Sent | None = None,
+) -> list[TableView]:
+    """The tables of ``sent`` with disclosure control, one column per column of ``sent``.
+
+    ``members``: the same figures by member, when ``sent`` sums them by country; what the
+    view by country shows then follows from what the view by member shows.
+    """
+    chosen = list(tables)
+    column_keys = sorted(sent.columns, key=lambda key: (column_label or str)(key))
+    grids, rows_of = _grids(sent, chosen)
+    for grid in grids.values():
+        grid.columns = column_keys
+    controlled = (
+        control(grids, threshold)
+        if members is None
+        else _summing_members(grids, sent, members, threshold)
+    )
     all_scales = [scale for scales in sent.scales.values() for scale in scales]
     views = []
     for table_ in chosen:
@@ -247,7 +309,7 @@ def review_views(
     current revision, the period's threshold and the language."""
     chosen = list(tables)
     sent_revisions = sorted((status.organisation.pk, status.revision) for status in statuses)
-    key = "reporting:review:" + hashlib.sha256(
+    key = f"reporting:review:{DISCLOSURE_VERSION}:" + hashlib.sha256(
         repr(
             (period.pk, period.threshold, by, [t.key for t in chosen], get_language(),
              sent_revisions)
@@ -259,6 +321,9 @@ def review_views(
         label: Callable[[str], str] = (
             (lambda column: sent.labels.get(column, column)) if by == "member" else country_name
         )
+        members = (
+            None if by == "member" else access.sent_figures([period], by="member", tables=chosen)
+        )
         remembered = [
             (
                 view.table.key,
@@ -266,7 +331,9 @@ def review_views(
                 view.columns,
                 {position: (shown.value, shown.accuracy) for position, shown in view.cells.items()},
             )
-            for view in build_views(sent, chosen, period.threshold, column_label=label)
+            for view in build_views(
+                sent, chosen, period.threshold, column_label=label, members=members
+            )
         ]
         cache.set(key, remembered, REVIEW_SECONDS)
     return [
