@@ -229,6 +229,10 @@ ACCOUNT_RATE_LIMITS = {
 }
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+# An account's address is the one its invitation reached, so it is verified by then; allauth
+# would otherwise refuse a second factor as soon as a password-reset request (which anyone
+# can make) left an unverified address row, locking out the roles that must enrol.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Haven"
 # Browsers allow WebAuthn on http://localhost only; everything else needs HTTPS.

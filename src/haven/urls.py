@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import include, path
 
 from haven.accounts.urls import organisation_urlpatterns as accounts_organisation_urls
+from haven.accounts.views import no_email_management
 from haven.api.api import api_urls
 from haven.casework.urls import organisation_urlpatterns as casework_organisation_urls
 from haven.events.urls import organisation_urlpatterns as events_organisation_urls
@@ -33,6 +34,8 @@ from haven.workspace.urls import organisation_urlpatterns as workspace_organisat
 urlpatterns = [
     path("api/", api_urls()),
     path("", include("haven.accounts.urls")),
+    # Before allauth's own page of that name, which stays out of reach (see the view).
+    path("accounts/email/", no_email_management, name="account_email"),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", health, name="health"),

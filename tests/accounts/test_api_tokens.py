@@ -86,6 +86,13 @@ def test_the_action_refuses_a_lifetime_beyond_a_year_or_under_a_day(victor):
     assert not ApiToken.objects.exists()
 
 
+def test_an_account_without_any_role_makes_no_token(victor):
+    victor.role_assignments.all().delete()
+    with pytest.raises(ValidationError, match="Only staff"):
+        actions.create_api_token(actor=victor, name="kept for later")
+    assert not ApiToken.objects.exists()
+
+
 def test_without_a_lifetime_the_action_gives_90_days(victor):
     token, _secret = actions.create_api_token(actor=victor, name="script")
     assert token.expires_at is not None

@@ -333,3 +333,27 @@ def test_a_role_taken_away_stops_working_on_the_next_request(carol, north):
     assert client.get("/o/north/work/").status_code == 200
     carol.role_assignments.all().delete()
     assert client.get("/o/north/work/").status_code == 404
+
+
+def test_a_session_cannot_add_or_choose_another_e_mail_address(victor):
+    client = client_for(victor)
+    for action in ("action_add", "action_primary"):
+        response = client.post("/accounts/email/", {"email": "thief@example.net", action: ""})
+        assert response.status_code == 404
+    assert client.get("/accounts/email/").status_code == 404
+    victor.refresh_from_db()
+    assert victor.email == "victor@example.org"
+
+
+def test_a_password_reset_request_by_anyone_does_not_stop_enrolling_a_second_factor(north):
+    make_user("newcomer", north, Role.CASEWORKER, mfa=False)
+    Client().post(reverse("account_reset_password"), {"email": "newcomer@example.org"})
+    client = Client()
+    assert log_in(client, "newcomer").status_code == 302
+    activate = reverse("mfa_activate_totp")
+    asked = client.get(activate, follow=True)
+    # allauth asks for the password again, then shows the setup page (it refused it before,
+    # "until you have verified your email address").
+    page = client.post(asked.redirect_chain[-1][0], {"password": PASSWORD}, follow=True)
+    assert page.redirect_chain[-1][0] == activate
+    assert b"authenticator_secret" in page.content

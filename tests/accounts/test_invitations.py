@@ -173,3 +173,16 @@ def test_revoking_an_expired_invitation_is_refused(alice, north, client):
     assert response.status_code == 400
     assert "has expired" in response.json()["detail"]["__all__"][0]
     assert revocations() == 0
+
+
+def test_a_full_width_username_is_taken_like_the_one_it_folds_to(alice, north):
+    from django.core.exceptions import ValidationError
+
+    from haven.accounts.models import User
+
+    invitation = invite(alice, north, "lookalike@example.org", ["viewer"])
+    with pytest.raises(ValidationError, match="taken"):
+        actions.accept_invitation(
+            invitation=invitation, username="ａｌｉｃｅ", password="a long enough passphrase"
+        )
+    assert not User.objects.filter(email="lookalike@example.org").exists()

@@ -171,6 +171,9 @@ def accept_invitation(
         if locked.accepted_at or locked.revoked_at or locked.expires_at <= timezone.now():
             raise ValidationError(_("This invitation is no longer valid."))
         if user is None:
+            # Compared as it will be stored: create_user folds "ｈｌ-admin" (full width) to
+            # "hl-admin", which a check of the typed form would have let through.
+            username = User.normalize_username(username)
             if User.objects.filter(username__iexact=username).exists():
                 raise ValidationError(_("This username is taken; choose another."))
             if User.objects.filter(email__iexact=locked.email).exists():
@@ -303,6 +306,10 @@ def create_api_token(
         raise ValidationError(_("Give the token a name of at most 100 characters."))
     if not API_TOKEN_MIN_LIFETIME <= lifetime <= API_TOKEN_MAX_LIFETIME:
         raise ValidationError(_("A token lasts from one day to one year."))
+    # A leaver's tokens are revoked when their last role goes. One made after that would
+    # wait, seen by no organisation's audit trail, and act again if they were re-invited.
+    if not RoleAssignment.objects.filter(user=actor).exists():
+        raise ValidationError(_("Only staff of an organisation can make an API token."))
     secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(

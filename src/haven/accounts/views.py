@@ -32,6 +32,18 @@ from haven.organisations import access as directory
 from haven.organisations.models import Network, Organisation
 
 
+def no_email_management(request: HttpRequest) -> HttpResponse:
+    """allauth's page for adding e-mail addresses and choosing the primary one: closed.
+
+    An account's address is the one its invitation was sent to: invitations are accepted
+    only by the account holding their address, and password resets go there. With that
+    page, anyone holding a session could add an address and make it the primary one,
+    without a password or any check, and then reset the password to it or accept an
+    invitation sent to it.
+    """
+    raise Http404
+
+
 @public_view
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
