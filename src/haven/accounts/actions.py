@@ -171,8 +171,8 @@ def accept_invitation(
         if locked.accepted_at or locked.revoked_at or locked.expires_at <= timezone.now():
             raise ValidationError(_("This invitation is no longer valid."))
         if user is None:
-            # Compared as it will be stored: create_user folds "ｈｌ-admin" (full width) to
-            # "hl-admin", which a check of the typed form would have let through.
+            # Compared as it will be stored: create_user folds a name typed in full-width
+            # letters to plain ones (NFKC), which a check of the typed form let through.
             username = User.normalize_username(username)
             if User.objects.filter(username__iexact=username).exists():
                 raise ValidationError(_("This username is taken; choose another."))
