@@ -227,11 +227,12 @@ def test_the_coordinator_api_reviews_without_drafts_or_what_consent_left_out(
     from django.test import Client
 
     api = Client()
-    start, _end = quarter
+    start, end = quarter
+    deadline = end + datetime.timedelta(days=300)
     created = api.post(
         "/api/orgs/coalition/reporting/periods",
         data=json.dumps(
-            {"kind": "quarter", "starts_on": start.isoformat(), "deadline": "2099-01-01",
+            {"kind": "quarter", "starts_on": start.isoformat(), "deadline": deadline.isoformat(),
              "epsilon": "1.00", "budget": "2.00"}
         ),
         content_type="application/json",

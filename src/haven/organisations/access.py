@@ -14,6 +14,7 @@ from django_scopes import scope, scopes_disabled
 from haven.accounts.access import pending_invitations
 from haven.accounts.models import Invitation, RoleAssignment
 from haven.organisations.models import Membership, Network, Organisation
+from haven.privacy.models import AuditEvent
 from haven.reporting.models import Revision
 from haven.text import folded
 
@@ -179,6 +180,24 @@ def waiting_invitation(organisation: Organisation, invitation_id: int) -> Invita
     if has_staff(organisation):
         return None
     return next((i for i in waiting_invitations(organisation) if i.pk == invitation_id), None)
+
+
+def first_admin_invitations_left(network: Network, organisation: Organisation) -> list[Invitation]:
+    """The network's invitations of a first admin to ``organisation`` still waiting, once the
+    organisation has no membership of the network left; none while it has one (the network
+    withdraws them from its pages) or once it has staff (they are its admins' business)."""
+    if network.memberships.filter(organisation=organisation).exists() or has_staff(organisation):
+        return []
+    # The network's own trail says which invitations it sent: another network the
+    # organisation belongs to may be waiting for an admin of its own.
+    sent = set(
+        AuditEvent.unscoped.filter(
+            organisation=network.organisation,
+            action="directory.first_admin_invited",
+            object_id=str(organisation.pk),
+        ).values_list("details__invitation_id", flat=True)
+    )
+    return [invitation for invitation in waiting_invitations(organisation) if invitation.pk in sent]
 
 
 def organisation_by_id(organisation_id: int) -> Organisation:

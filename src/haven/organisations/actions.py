@@ -625,6 +625,7 @@ def delete_membership(
 ) -> None:
     """Remove a membership entered by mistake; one that sent figures rest on is refused."""
     check_delete_membership(membership)
+    organisation = membership.organisation
     with transaction.atomic():
         # Recorded first, while the membership still has its id; the details keep what it was.
         _record_change(
@@ -641,6 +642,16 @@ def delete_membership(
             request=request,
         )
         membership.delete()
+        # Without a membership the network's first-admin pages answer 404, so nobody could
+        # withdraw an invitation it sent, and its link would still make someone the admin.
+        for invitation in access.first_admin_invitations_left(membership.network, organisation):
+            revoke_first_admin_invitation(
+                actor=actor,
+                network=membership.network,
+                organisation=organisation,
+                invitation=invitation,
+                request=request,
+            )
 
 
 def create_organisation(

@@ -40,7 +40,7 @@ from haven.reporting.models import (
     Submission,
     SubmissionStatus,
 )
-from haven.reporting.periods import period_end, start_problem
+from haven.reporting.periods import deadline_problem, period_end, start_problem
 from haven.reporting.schema import (
     BY_KEY,
     TABLES,
@@ -91,8 +91,8 @@ def _check_period(
     problem = start_problem(kind, starts_on, today)
     if problem:
         errors["starts_on"] = problem
-    elif deadline < period_end(kind, starts_on):
-        errors["deadline"] = _("The deadline cannot come before the period ends.")
+    elif problem := deadline_problem(period_end(kind, starts_on), deadline):
+        errors["deadline"] = problem
     if not MIN_THRESHOLD <= threshold <= MAX_THRESHOLD:
         errors["threshold"] = _("Choose a number from %(low)d to %(high)d.") % {
             "low": MIN_THRESHOLD,
@@ -728,8 +728,8 @@ def change_deadline(
     reason = reason.strip()
     if len(reason) > 500:
         raise ValidationError({"reason": _("At most 500 characters.")})
-    if deadline < period.ends_on:
-        raise ValidationError({"deadline": _("The deadline cannot come before the period ends.")})
+    if problem := deadline_problem(period.ends_on, deadline):
+        raise ValidationError({"deadline": problem})
     with transaction.atomic():
         locked = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
         member = access.asked_member(locked, organisation.pk) if organisation is not None else None

@@ -78,7 +78,9 @@ def _add(entry: Entry, row: int, table_key: str, category: str, value: object) -
         entry.errors.append(EntryError(row, label, error.message, place))
         return
     cell: Cell = (table_.key, code)
-    if cell in entry.figures and row:
+    # Checked on the cell as stored: "es" and "ES" are one cell, and the later would
+    # otherwise overwrite the earlier without a word.
+    if cell in entry.figures:
         entry.errors.append(EntryError(row, label, _("This cell appears twice."), place))
         return
     entry.figures[cell] = number
@@ -87,20 +89,7 @@ def _add(entry: Entry, row: int, table_key: str, category: str, value: object) -
 def from_cells(cells: Iterable[tuple[str, str, object]]) -> Entry:
     """Check (table, category, value) triples, as a form or the API sends them."""
     entry = Entry(figures={})
-    seen: set[tuple[str, str]] = set()
     for table_key, category, value in cells:
-        key = (table_key, category)
-        if key in seen:
-            entry.errors.append(
-                EntryError(
-                    0,
-                    f"{table_key}|{category}"[:120],
-                    _("This cell appears twice."),
-                    _place(table_key, category),
-                )
-            )
-            continue
-        seen.add(key)
         _add(entry, 0, table_key, category, value)
     return _complete(entry)
 
@@ -176,6 +165,10 @@ def from_file(content: bytes) -> Entry:
         entry.errors.append(EntryError(1, column, _("This column is missing.")))
     for column in unknown:
         entry.errors.append(EntryError(1, column[:60] or "?", _("Unknown column.")))
+    # Only the first of a repeated column would be read: which one the file meant is a guess.
+    for column in dict.fromkeys(c for c in header if c in (*COLUMNS, *IGNORED)):
+        if header.count(column) > 1:
+            entry.errors.append(EntryError(1, column, _("A column name appears twice.")))
     if not entry.valid:
         return entry
     where = {column: header.index(column) for column in COLUMNS}

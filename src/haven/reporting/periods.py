@@ -60,6 +60,27 @@ def start_problem(kind: str, starts_on: datetime.date, today: datetime.date) -> 
     return None
 
 
+def latest_deadline(ends_on: datetime.date) -> datetime.date:
+    """The last deadline a period that ends on ``ends_on`` may have: a year after it ends."""
+    return _add_months(ends_on + datetime.timedelta(days=1), MONTHS_AHEAD) - datetime.timedelta(
+        days=1
+    )
+
+
+def deadline_problem(ends_on: datetime.date, deadline: datetime.date) -> str | None:
+    """Why ``deadline`` cannot be that of a period ending on ``ends_on``, or None."""
+    if deadline < ends_on:
+        return _("The deadline cannot come before the period ends.")
+    # A deadline years off (9999 typed for 2026) is a slip as a start is: the report would
+    # never be late and no reminder would ever go; a year covers the slowest annual report.
+    latest = latest_deadline(ends_on)
+    if deadline > latest:
+        return _(
+            "The deadline can be at most a year after the period ends: on %(date)s at the latest."
+        ) % {"date": date_format(latest)}
+    return None
+
+
 def previous_periods(kind: str, before: datetime.date, count: int) -> list[datetime.date]:
     """Starts of the ``count`` whole periods of ``kind`` ending before ``before``, oldest first."""
     months = _MONTHS[kind]

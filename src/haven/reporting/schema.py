@@ -355,6 +355,9 @@ def clean_category(table_: Table, category: str) -> str:
 
 # Spaces group thousands in French and Spanish (no-break and narrow no-break ones too).
 _SPACES = str.maketrans("", "", " \u00a0\u202f")
+# A number as a person or a file writes it, once the language's separators are out: ASCII
+# digits and a point.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
 def _unlocalised(text: str) -> str:
@@ -410,6 +413,10 @@ def clean_value(table_: Table, value: object) -> Decimal:
         raise CellError(_("Write a number.")) from None
     if not number.is_finite():
         raise CellError(_("Write a number."))
+    # Decimal() also reads "1_000", "1e5" and full-width or Arabic-Indic digits: a number
+    # that reads two ways, or not as it looks, is refused rather than guessed.
+    if not number_given and not _PLAIN_NUMBER.fullmatch(text):
+        raise _misplaced()
     if number < 0:
         raise CellError(_("Cannot be negative."))
     if table_.decimals == 0 and number != number.to_integral_value():

@@ -739,15 +739,21 @@ def _chosen_periods(
     )
 
 
-def _dashboard_page(request: OrganisationRequest, template: str) -> HttpResponse:
-    network = _network(request)
-    form, chosen = _chosen_periods(request, network)
-    context = {
+def _dashboard_context(
+    request: OrganisationRequest, network: Network, form: DashboardForm
+) -> dict[str, Any]:
+    return {
         "form": form,
         "query": request.GET.urlencode(),
         "network": network,
         "organisation": request.organisation,
     }
+
+
+def _dashboard_page(request: OrganisationRequest, template: str) -> HttpResponse:
+    network = _network(request)
+    form, chosen = _chosen_periods(request, network)
+    context = _dashboard_context(request, network, form)
     if chosen is None:
         return render(request, template, context, status=400)
     kind, periods = chosen
@@ -775,9 +781,11 @@ def dashboard_print(request: OrganisationRequest) -> HttpResponse:
 def dashboard_export(request: OrganisationRequest) -> HttpResponse:
     kind = _file_kind(request)
     network = _network(request)
-    _form, chosen = _chosen_periods(request, network)
+    form, chosen = _chosen_periods(request, network)
     if chosen is None:
-        raise Http404
+        # The dashboard's own answer to a bad choice, so that the coordinator sees why.
+        context = _dashboard_context(request, network, form)
+        return render(request, "reporting/dashboard.html", context, status=400)
     found = build_dashboard(network, *chosen)
     rows = exports.view_rows(found.all_views())
     content = exports.render(kind, "dashboard", exports.VIEW_HEADER, rows)
