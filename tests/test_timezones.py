@@ -108,3 +108,45 @@ def test_the_settings_page_offers_the_countrys_zones_first(
     )
     assert response.status_code == 302
     assert zone_of_slug(north.slug) == "America/Bogota"
+
+
+def _in_kolkata(north: Organisation, alice: User) -> None:
+    answer = client_for(alice).patch(
+        f"/api/orgs/{north.slug}/casework/settings",
+        {"time_zone": "Asia/Kolkata"},
+        content_type="application/json",
+        **bearer(alice),
+    )
+    assert answer.status_code == 200, answer.content
+
+
+def test_a_date_and_time_field_names_the_zone_it_is_read_in(
+    north: Organisation, alice: User
+) -> None:
+    from haven.accounts.permissions import Role
+    from tests.conftest import make_user
+
+    _in_kolkata(north, alice)
+    officer = make_user("officer", north, Role.ADVOCACY_OFFICER, mfa=False)
+    page = client_for(officer).get(reverse("petition_create", kwargs={"org": north.slug}))
+    assert "Closes at (Asia/Kolkata)" in page.content.decode()
+    assert "(UTC)" not in page.content.decode(), "the label once said UTC and meant Kolkata"
+
+
+def test_a_publication_at_the_calendars_edge_is_refused_not_a_crash(
+    north: Organisation, alice: User
+) -> None:
+    from django.core.exceptions import ValidationError
+
+    from haven.accounts.permissions import Role
+    from haven.news import actions
+    from tests.conftest import make_user
+
+    officer = make_user("officer", north, Role.ADVOCACY_OFFICER, mfa=False)
+    with scopes_disabled():
+        post = actions.create_post(
+            actor=officer, owner=north, language="en", title="Post", body="Text."
+        )
+        edge = datetime.datetime(9999, 12, 31, 23, 59, tzinfo=zoneinfo.ZoneInfo("America/New_York"))
+        with pytest.raises(ValidationError, match="Give a date up to"):
+            actions.update_post(actor=officer, post=post, changes={"publish_at": edge})

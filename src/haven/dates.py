@@ -49,6 +49,13 @@ def follow_up_problem(day: datetime.date) -> str | None:
     return None
 
 
+def moment_problem(moment: datetime.datetime) -> str | None:
+    """Why a date and time staff set (a deadline, a publication) cannot be kept: before 2000
+    or years ahead. Checked on its own date: one at the calendar's edge cannot even be
+    converted to UTC to be stored."""
+    return filter_date_problem(moment.date())
+
+
 def latest_filter_date() -> datetime.date:
     """The last day a list's date filter may name."""
     return timezone.localdate() + datetime.timedelta(days=366 * FILTER_YEARS_AHEAD)

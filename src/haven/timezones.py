@@ -19,7 +19,19 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django_scopes import scopes_disabled
+
+_current_zone_name = lazy(timezone.get_current_timezone_name, str)
+
+
+def in_zone(label: Any) -> Any:
+    """A form label for a date and time, naming the zone it is read in when the form is
+    drawn: "Publication date (Asia/Kolkata)". The request runs in its organisation's zone,
+    and a label that said UTC there made an embargo end hours early."""
+    return format_lazy("{} ({})", label, _current_zone_name())
+
 
 # How long a process keeps an organisation's zone before reading it again: a change made
 # in another worker reaches this one within that time.

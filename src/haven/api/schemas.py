@@ -11,7 +11,7 @@ from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
 from haven.abuse.addresses import checked_email
-from haven.dates import filter_date_problem
+from haven.dates import moment_problem
 
 
 def _checked(value: str) -> str:
@@ -36,10 +36,7 @@ def _moment(value: datetime) -> datetime:
         # Read as the web forms read it: in the time zone the request runs in (the
         # organisation's), so that it compares with the stored, aware moments.
         value = timezone.make_aware(value)
-    # A moment before 2000 or years ahead is a slip, and one at the calendar's edge cannot
-    # even be shown in another time zone. Checked on its own date: converting it could
-    # overflow.
-    if problem := filter_date_problem(value.date()):
+    if problem := moment_problem(value):
         raise PydanticCustomError("datetime_range", problem)
     return value
 

@@ -23,6 +23,7 @@ from django.utils.translation import override
 from django_countries import countries
 
 from haven.accounts.models import User
+from haven.dates import moment_problem
 from haven.letters import access
 from haven.letters.content import clean_hashtags, free_slug
 from haven.letters.models import (
@@ -136,6 +137,9 @@ def _clean_letter_values(values: Mapping[str, Any]) -> dict[str, Any]:
 
 def _check_dates(letter: Letter) -> None:
     deadline, publish_at = letter.signature_deadline, letter.publish_at
+    for name, moment in (("signature_deadline", deadline), ("publish_at", publish_at)):
+        if moment is not None and (problem := moment_problem(moment)):
+            raise ValidationError({name: problem})
     if deadline is not None and publish_at is not None and publish_at < deadline:
         raise ValidationError(
             {"publish_at": _("Publish the letter after its signature deadline, not before.")}

@@ -22,6 +22,7 @@ from haven.organisations.language_fields import LanguageMenuForm
 from haven.organisations.languages import language_name
 from haven.organisations.models import Organisation
 from haven.records.export import PASSPHRASE_MAX_LENGTH, PASSPHRASE_MIN_LENGTH
+from haven.timezones import in_zone
 from haven.widgets import DateInput, DateTimeInput
 
 
@@ -109,10 +110,10 @@ class LetterDetailsForm(forms.Form):
     )
     letter_date = forms.DateField(label=_("Date of the letter"), required=False, widget=DateInput)
     signature_deadline = forms.DateTimeField(
-        label=_("Signature deadline (UTC)"), required=False, widget=DateTimeInput()
+        label=in_zone(_("Signature deadline")), required=False, widget=DateTimeInput()
     )
     publish_at = forms.DateTimeField(
-        label=_("Publication date (UTC)"),
+        label=in_zone(_("Publication date")),
         required=False,
         widget=DateTimeInput(),
         help_text=_("Embargo: the public page appears from this moment."),
@@ -218,7 +219,7 @@ class MoveForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     publish_at = forms.DateTimeField(
-        label=_("Publish from (UTC)"),
+        label=in_zone(_("Publish from")),
         required=False,
         widget=DateTimeInput(),
         help_text=_("Leave empty to publish now."),

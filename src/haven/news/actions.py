@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haven.accounts.models import User
+from haven.dates import moment_problem
 from haven.letters.actions import check_language
 from haven.letters.content import clean_hashtags, free_slug
 from haven.news import access
@@ -52,6 +53,8 @@ def _clean_text(title: str, summary: str, body: str) -> dict[str, str]:
 def _check_date(publish_at: datetime | None) -> None:
     if publish_at is not None and timezone.is_naive(publish_at):
         raise ValidationError({"publish_at": _("Give the time with its time zone.")})
+    if publish_at is not None and (problem := moment_problem(publish_at)):
+        raise ValidationError({"publish_at": problem})
 
 
 def create_post(

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from haven.organisations.language_fields import LanguageMenuForm
+from haven.timezones import in_zone
 from haven.widgets import DateTimeInput
 
 MARKDOWN_HELP = _("Markdown: blank lines between paragraphs, *emphasis*, lists with “-”.")
@@ -39,7 +40,7 @@ class PostCreateForm(TextForm, LanguageMenuForm):
 class PostDetailsForm(forms.Form):
     hashtags = forms.CharField(label=_("Hashtags"), max_length=200, required=False)
     publish_at = forms.DateTimeField(
-        label=_("Publication date (UTC)"),
+        label=in_zone(_("Publication date")),
         required=False,
         widget=DateTimeInput(),
         help_text=_("Until then the post stays under embargo. Fixed once the post is public."),
@@ -66,7 +67,7 @@ class MoveForm(forms.Form):
         widget=forms.HiddenInput,
     )
     publish_at = forms.DateTimeField(
-        label=_("Publish from (UTC)"),
+        label=in_zone(_("Publish from")),
         required=False,
         widget=DateTimeInput(),
         help_text=_("Leave empty to publish now; a later date keeps it under embargo."),

@@ -26,6 +26,7 @@ from django_countries import countries
 
 from haven.abuse.addresses import domain_of, normalise_email
 from haven.accounts.models import User
+from haven.dates import moment_problem
 from haven.inserts import insert_rows
 from haven.letters.actions import check_language
 from haven.letters.content import clean_hashtags, free_slug
@@ -100,6 +101,8 @@ def _clean_values(values: Mapping[str, Any]) -> dict[str, Any]:
             cleaned[name] = value
         elif name == "show_comments":
             cleaned[name] = bool(value)
+        elif name == "closes_at" and value is not None and (problem := moment_problem(value)):
+            raise ValidationError({"closes_at": problem})
         else:
             cleaned[name] = value
     if "title" in cleaned and not cleaned["title"]:

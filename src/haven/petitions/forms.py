@@ -13,6 +13,7 @@ from haven.letters.forms import CountryField, ExportForm, StrictBooleanField
 from haven.organisations.language_fields import LanguageMenuForm
 from haven.petitions.actions import LARGEST_GOAL, LONGEST_RETENTION_DAYS
 from haven.petitions.models import DEFAULT_ANONYMISE_AFTER_DAYS, Petition
+from haven.timezones import in_zone
 from haven.widgets import DateTimeInput
 
 __all__ = ["ExportForm", "InvalidateForm", "PetitionCreateForm", "PetitionForm", "SignatureForm"]
@@ -34,7 +35,7 @@ class PetitionForm(forms.Form):
         help_text=_("Markdown: blank lines between paragraphs, *emphasis*, lists with “-”."),
     )
     closes_at = forms.DateTimeField(
-        label=_("Closes at (UTC)"), required=False, widget=DateTimeInput()
+        label=in_zone(_("Closes at")), required=False, widget=DateTimeInput()
     )
     goal = forms.IntegerField(label=_("Goal"), min_value=1, max_value=LARGEST_GOAL, required=False)
     consent_text = forms.CharField(
@@ -119,9 +120,9 @@ class InvalidateForm(forms.Form):
         label=_("Every signature from this e-mail domain"), max_length=253, required=False
     )
     created_from = forms.DateTimeField(
-        label=_("Made from (UTC)"), required=False, widget=DateTimeInput()
+        label=in_zone(_("Made from")), required=False, widget=DateTimeInput()
     )
     created_to = forms.DateTimeField(
-        label=_("Made until (UTC)"), required=False, widget=DateTimeInput()
+        label=in_zone(_("Made until")), required=False, widget=DateTimeInput()
     )
     reason = forms.CharField(label=_("Reason"), max_length=200)
