@@ -216,7 +216,8 @@ ACCOUNT_PREVENT_ENUMERATION = True
 # its owner to sign up, which Haven does not allow (accounts come from invitations).
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_SESSION_REMEMBER = False
-# Lockout: after HAVEN_LOGIN_ATTEMPTS failures for one login (or 30 a minute from one
+# Lockout: after HAVEN_LOGIN_ATTEMPTS failures for one account, by username or e-mail alike,
+# or for one unknown login (or 30 a minute from one
 # address) every attempt is refused with the same message, whether the account exists
 # or not, until the window has passed.
 HAVEN_LOGIN_ATTEMPTS = env.integer("HAVEN_LOGIN_ATTEMPTS", 5, minimum=1, maximum=100)

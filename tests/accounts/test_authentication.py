@@ -84,6 +84,15 @@ def test_repeated_failures_lock_the_login_even_with_the_right_password(settings,
     assert Client().get(DASHBOARD).status_code == 302
 
 
+def test_the_lockout_counts_per_account_whichever_login_names_it(settings, victor):
+    for _attempt in range(settings.HAVEN_LOGIN_ATTEMPTS):
+        log_in(Client(), "victor", "guessing")
+    # The e-mail address names the same account: no fresh allowance of guesses there.
+    by_address = log_in(Client(), "VICTOR@example.org", PASSWORD)
+    assert "_auth_user_id" not in by_address.wsgi_request.session
+    assert any("Too many failed login attempts" in error for error in login_errors(by_address))
+
+
 def test_a_locked_out_nonexistent_username_answers_exactly_like_an_existing_one(settings, victor):
     for login in ("victor", "ghost"):
         for _attempt in range(settings.HAVEN_LOGIN_ATTEMPTS):
