@@ -366,3 +366,18 @@ def test_a_password_reset_request_by_anyone_does_not_stop_enrolling_a_second_fac
     page = client.post(asked.redirect_chain[-1][0], {"password": PASSWORD}, follow=True)
     assert page.redirect_chain[-1][0] == activate
     assert b"authenticator_secret" in page.content
+
+
+def test_every_change_to_the_second_factors_is_on_the_accounts_trail(victor):
+    from allauth.mfa.signals import authenticator_added, authenticator_removed
+
+    from haven.privacy.models import AuditEvent
+
+    totp = TOTP.activate(victor, generate_totp_secret()).instance
+    authenticator_added.send(sender=Authenticator, request=None, user=victor, authenticator=totp)
+    authenticator_removed.send(sender=Authenticator, request=None, user=victor, authenticator=totp)
+    events = AuditEvent.unscoped.filter(object_id=str(victor.pk), action__startswith="auth.second")
+    assert [(e.action, e.details) for e in events.order_by("seq")] == [
+        ("auth.second_factor_added", {"type": "totp"}),
+        ("auth.second_factor_removed", {"type": "totp"}),
+    ]

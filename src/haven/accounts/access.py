@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django_scopes import scope
@@ -19,6 +19,14 @@ from haven.timezones import zone_of_slug
 
 INVITATION_SALT = "haven.accounts.invitation"
 API_TOKEN_PREFIX = "haven_"
+
+
+def account_named(login: str) -> User | None:
+    """The account a typed login names: its username or its e-mail address, any case."""
+    login = login.strip()
+    if not login:
+        return None
+    return User.objects.filter(Q(username__iexact=login) | Q(email__iexact=login)).first()
 
 
 def staff_of(organisation: Organisation) -> list[tuple[User, list[str]]]:

@@ -26,20 +26,13 @@ class HavenAccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
     # Counted per account when the login names one; per login as typed otherwise, so an
     # unknown login is locked out the same way and tells nothing.
     def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
-        from django.db.models import Q
+        # Imported here: allauth loads this adapter while apps may still be loading.
+        from haven.accounts.access import account_named
 
-        from haven.accounts.models import User
-
-        login = str(credentials.get("email", credentials.get("username", ""))).strip()
-        account = (
-            User.objects.filter(Q(username__iexact=login) | Q(email__iexact=login))
-            .values_list("pk", flat=True)
-            .first()
-            if login
-            else None
-        )
+        login = str(credentials.get("email", credentials.get("username", "")))
+        account = account_named(login)
         if account is not None:
-            return f"account:{account}"
+            return f"account:{account.pk}"
         key: str = super()._get_login_attempts_cache_key(request, **credentials)
         return key
 

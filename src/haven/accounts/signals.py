@@ -11,14 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.signals import password_changed, password_reset, password_set
+from allauth.mfa.models import Authenticator
+from allauth.mfa.signals import authenticator_added, authenticator_removed, authenticator_reset
 from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models import Q
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils.translation import ngettext
 
 from haven.accounts import actions
+from haven.accounts.access import account_named
 from haven.accounts.models import User
 from haven.privacy import audit
 
@@ -41,12 +43,7 @@ def audit_failed_login(
     sender: object, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
     # The typed login is never stored: it may be a password typed in the wrong box.
-    login = str(credentials.get("username") or credentials.get("email") or "")[:254]
-    user = (
-        User.objects.filter(Q(username__iexact=login) | Q(email__iexact=login)).first()
-        if login
-        else None
-    )
+    user = account_named(str(credentials.get("username") or credentials.get("email") or "")[:254])
     audit.record(
         "auth.login_failed",
         actor=None,
@@ -87,3 +84,30 @@ def audit_password_change(
             )
             % {"count": revoked},
         )
+
+
+@receiver(authenticator_added)
+@receiver(authenticator_removed)
+@receiver(authenticator_reset)
+def audit_second_factor(
+    sender: object,
+    signal: object,
+    request: HttpRequest | None,
+    user: User,
+    authenticator: Authenticator,
+    **kwargs: Any,
+) -> None:
+    # Someone holding a session and the password could add a factor of their own to keep a
+    # way in: every change to the account's second factors is on its trail.
+    change = {
+        authenticator_added: "added",
+        authenticator_removed: "removed",
+        authenticator_reset: "reset",
+    }[signal]
+    audit.record(
+        f"auth.second_factor_{change}",
+        actor=user,
+        target=user,
+        details={"type": str(authenticator.type)},
+        request=request,
+    )
