@@ -11,7 +11,6 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import Client
-from django.urls import reverse
 
 from haven.accounts.models import User
 from haven.accounts.permissions import Role
@@ -19,7 +18,7 @@ from haven.events import access, actions, tasks
 from haven.events.models import Event, EventStatus, Registration, RegistrationStatus
 from haven.organisations.models import Organisation
 from tests.conftest import make_user
-from tests.events.world import published_event
+from tests.events.world import manage_url, published_event
 
 pytestmark = pytest.mark.usefixtures("unscoped")
 
@@ -42,22 +41,11 @@ def _offered(north: Organisation, officer: User) -> tuple[Event, Registration]:
     return event, bo
 
 
-def _manage(event: Event, registration: Registration) -> str:
-    return reverse(
-        "event_registration",
-        kwargs={
-            "org": event.owner.slug,
-            "event": event.slug,
-            "token": access.manage_token(registration),
-        },
-    )
-
-
 def test_cancelling_the_event_ends_the_offers_and_the_page_offers_nothing(
     client: Client, officer: User, north: Organisation
 ) -> None:
     event, bo = _offered(north, officer)
-    manage = _manage(event, bo)
+    manage = manage_url(bo)
     assert "Accept the place" in client.get(manage).content.decode()
     actions.move_event(actor=officer, event=event, move="cancel", reason="The hall burnt down")
     bo.refresh_from_db()

@@ -25,7 +25,7 @@ from haven.events.models import (
 from haven.events.public_forms import throwaway_refusal
 from haven.organisations.models import Organisation
 from tests.conftest import client_for, make_user
-from tests.events.world import published_event
+from tests.events.world import manage_url, published_event
 
 pytestmark = pytest.mark.usefixtures("unscoped")
 
@@ -33,17 +33,6 @@ pytestmark = pytest.mark.usefixtures("unscoped")
 @pytest.fixture
 def officer(north: Organisation) -> User:
     return make_user("olga", north, Role.ADVOCACY_OFFICER)
-
-
-def _manage(event: Event, registration: Registration) -> str:
-    return reverse(
-        "event_registration",
-        kwargs={
-            "org": event.owner.slug,
-            "event": event.slug,
-            "token": access.manage_token(registration),
-        },
-    )
 
 
 # --- 3. a throw-away address through the API ------------------------------------------------
@@ -164,8 +153,8 @@ def _group_with_booker_inside(north: Organisation, officer: User) -> tuple[Event
 def test_cancel_for_everyone_cancels_those_who_did_not_come_in(
     client: Client, officer: User, north: Organisation
 ) -> None:
-    event, (ana, _bo, _cy) = _group_with_booker_inside(north, officer)
-    manage = _manage(event, ana)
+    _event, (ana, _bo, _cy) = _group_with_booker_inside(north, officer)
+    manage = manage_url(ana)
     page = client.get(manage).content.decode()
     assert "Cancel for everyone" in page
     assert "Cancel for Ana" not in page
@@ -217,7 +206,7 @@ def test_long_names_break_on_the_door_page_and_the_registrant_s_page(
     [ana, _bo] = actions.register(
         event=event, name=name, email="ana@example.org", companions=["B" * 150]
     ).registrations
-    page = client.get(_manage(event, ana)).content.decode()
+    page = client.get(manage_url(ana)).content.decode()
     assert '<section class="narrow card wrap-anywhere"' in page
     dora = make_user("dora", north, Role.DOOR_STAFF, mfa=False)
     door = client_for(dora).get(

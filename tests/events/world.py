@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.urls import reverse
 from django.utils import timezone
 
 from haven.accounts.models import User
-from haven.events import actions
-from haven.events.models import Event
+from haven.events import access, actions
+from haven.events.models import Event, Registration
 from haven.organisations.models import Organisation
 
 EVENT_PARAMETERS = ("event_id", "event", "session_id", "speaker_id", "registration_id")
@@ -63,3 +64,16 @@ def event_objects(organisation: Organisation, staff: User) -> dict[str, object]:
         "speaker_id": speaker.pk,
         "registration_id": registered.booker.pk,
     }
+
+
+def manage_url(registration: Registration) -> str:
+    """The registrant's own page, as their personal link opens it."""
+    event = registration.event
+    return reverse(
+        "event_registration",
+        kwargs={
+            "org": event.owner.slug,
+            "event": event.slug,
+            "token": access.manage_token(registration),
+        },
+    )
