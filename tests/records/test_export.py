@@ -226,3 +226,26 @@ def test_control_characters_typed_into_a_form_do_not_break_a_workbook() -> None:
     sheet = load_workbook(io.BytesIO(content)).active
     assert sheet is not None
     assert [cell.value for cell in sheet[2]] == ["BadName", "'=HYPERLINK(1)"]
+
+
+def test_an_export_over_the_cap_leaves_no_cursor_open(
+    casework: Casework, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import connection
+
+    from haven.organisations.models import Organisation
+    from haven.records.export import ExportRequest, TooManyRows, build_export
+
+    if connection.vendor != "postgresql":
+        pytest.skip("server-side cursors are PostgreSQL's")
+    monkeypatch.setattr("haven.records.export.ROW_CAP", 1)
+    north = Organisation.objects.get(slug="north")
+    with scopes_disabled(), pytest.raises(TooManyRows) as refused:
+        build_export(north, ExportRequest(kind="services", format="csv"), "correct horse battery")
+    # The refusal's traceback still holds the rows being read: their cursor must be closed
+    # already. One left to the garbage collector was closed later, inside another
+    # transaction, which its failure aborted.
+    assert refused.traceback
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_cursors")
+        assert cursor.fetchone()[0] == 0

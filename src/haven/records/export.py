@@ -11,7 +11,8 @@ import csv
 import io
 import re
 import secrets
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -147,7 +148,7 @@ def _persons(organisation: Organisation) -> QuerySet[Person]:
 
 def person_rows(
     organisation: Organisation, *, include_identity: bool
-) -> tuple[list[str], Iterator[list[Cell]]]:
+) -> tuple[list[str], Generator[list[Cell]]]:
     """Header and rows of the persons table; identifying columns only when asked."""
     header = list(PERSON_COLUMNS) + (list(IDENTITY_COLUMNS) if include_identity else [])
     consents: dict[object, Consent] = {}
@@ -156,7 +157,7 @@ def person_rows(
     ).order_by("given_on"):
         consents[consent.person_id] = consent
 
-    def rows() -> Iterator[list[Cell]]:
+    def rows() -> Generator[list[Cell]]:
         for person in _persons(organisation).order_by("code").iterator(chunk_size=2000):
             consent = consents.get(person.pk)
             row: list[Cell] = [
@@ -206,10 +207,10 @@ def service_label(code: str, name: str, is_default: bool) -> str:
 
 def service_rows(
     organisation: Organisation, date_from: date | None = None, date_to: date | None = None
-) -> tuple[list[str], Iterator[list[Cell]]]:
+) -> tuple[list[str], Generator[list[Cell]]]:
     """Header and rows of the service deliveries table, by date."""
 
-    def rows() -> Iterator[list[Cell]]:
+    def rows() -> Generator[list[Cell]]:
         for delivery in _deliveries(organisation, date_from, date_to).iterator(chunk_size=2000):
             kind = delivery.service_type
             yield [
@@ -233,12 +234,16 @@ def service_rows(
     return list(SERVICE_COLUMNS), rows()
 
 
-def _capped(rows: Iterable[list[Cell]]) -> list[list[Cell]]:
+def _capped(rows: Generator[list[Cell]]) -> list[list[Cell]]:
     kept: list[list[Cell]] = []
-    for row in rows:
-        if len(kept) == ROW_CAP:
-            raise TooManyRows
-        kept.append(row)
+    # Closed at once when the cap stops the reading: on PostgreSQL the rows come through a
+    # server-side cursor, and one left to the garbage collector is closed later, inside
+    # whatever transaction runs then, which its failure aborts.
+    with closing(rows):
+        for row in rows:
+            if len(kept) == ROW_CAP:
+                raise TooManyRows
+            kept.append(row)
     return kept
 
 
