@@ -178,15 +178,19 @@ def test_an_outsider_token_reaches_no_letter_of_another_organisation(letter, bob
     assert response.status_code == 404
 
 
+# An outside organisation's request to sign, through the public API.
+OUTSIDE_REQUEST = {
+    "name": "Casa Luz",
+    "country": "AR",
+    "signer_name": "Ana",
+    "signer_role": "Chair",
+    "signer_email": "ana@casaluz.example.org",
+}
+
+
 def test_the_public_request_answers_the_same_for_a_repeat_and_refuses_bad_input(letter):
     client = Client()
-    body = {
-        "name": "Casa Luz",
-        "country": "AR",
-        "signer_name": "Ana",
-        "signer_role": "Chair",
-        "signer_email": "ana@casaluz.example.org",
-    }
+    body = dict(OUTSIDE_REQUEST)
     path = f"/api/letters/coalition/{letter.slug}/requests"
     first = _post(client, path, body)
     again = _post(client, path, {**body, "name": "CASA  LUZ"})
@@ -207,14 +211,7 @@ def test_the_public_request_answers_the_same_for_a_repeat_and_refuses_bad_input(
     ],
 )
 def test_a_public_request_the_owner_could_not_read_or_approve_is_refused(letter, field, value):
-    body = {
-        "name": "Casa Luz",
-        "country": "AR",
-        "signer_name": "Ana",
-        "signer_role": "Chair",
-        "signer_email": "ana@casaluz.example.org",
-        field: value,
-    }
+    body = {**OUTSIDE_REQUEST, field: value}
     response = _post(Client(), f"/api/letters/coalition/{letter.slug}/requests", body)
     assert response.status_code == 400, response.content
     assert not OrganisationSignature.objects.filter(letter=letter).exists()
