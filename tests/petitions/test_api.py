@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from django.core import mail
 from django.test import Client
 
-from haven.petitions.models import Signature
+from haven.petitions.models import Petition, Signature
 from haven.privacy.models import AuditEvent
 from tests.conftest import bearer
 from tests.letters.conftest import token_of
@@ -113,3 +114,25 @@ def test_an_invalidation_window_with_and_without_offsets_is_read_not_crashed(pet
     )
     # Once a 500 (naive against aware); now the window is simply backwards.
     assert response.status_code == 400, response.content
+
+
+# Pydantic's lax mode read true as 1, "30" as 30 and 30.0 as 30: a slip in a client's
+# code would set a goal of one signature, or anonymise the day after closing.
+@pytest.mark.parametrize("field", ["goal", "anonymise_after_days"])
+@pytest.mark.parametrize("value", [True, False, "30", 30.5])
+def test_a_number_must_be_a_json_integer_not_a_boolean_a_string_or_a_fraction(
+    petition, adam, north, field, value
+):
+    owner = bearer(adam)
+    client = Client()
+    start = {"language": "en", "title": "Another", "body": "Now.", field: value}
+    refused = _post(client, "/api/orgs/north/petitions", start, **owner)
+    assert refused.status_code == 400, refused.content
+    assert refused.json()["detail"] == {field: ["Input should be a valid integer"]}
+    assert Petition.objects.filter(owner=north).count() == 1
+    path = f"/api/orgs/north/petitions/{petition.pk}"
+    changed = client.patch(path, json.dumps({field: value}), "application/json", **owner)
+    assert changed.status_code == 400, changed.content
+    petition.refresh_from_db()
+    assert (petition.goal, petition.anonymise_after_days) == (1000, 90)
+    assert not AuditEvent.objects.filter(action="petition.updated").exists()

@@ -295,6 +295,21 @@ def test_bad_input_to_the_api_changes_nothing(
     assert _notices() == []
 
 
+# Pydantic's lax mode read true as 1 and "12" as 12: with "confirm" a slip in a client's
+# code would keep a year of records for a month.
+@pytest.mark.parametrize("field", ["person_retention_months", "call_retention_months"])
+@pytest.mark.parametrize("value", [True, False, "12", 12.5])
+def test_a_period_must_be_a_json_integer_not_a_boolean_a_string_or_a_fraction(
+    north: Organisation, alice: User, old: Old, field: str, value: Any
+) -> None:
+    refused = _patch(alice, {field: value, "confirm": True})
+    assert refused.status_code == 400, refused.content
+    assert refused.json()["detail"] == {field: ["Input should be a valid integer"]}
+    assert _periods(north) == (60, 24)
+    assert _settings_events() == []
+    assert _notices() == []
+
+
 def test_bad_input_on_the_page_changes_nothing(north: Organisation, alice: User, old: Old) -> None:
     path = reverse("casework_settings", kwargs={"org": "north"})
     for form in (

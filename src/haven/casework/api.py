@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from haven.accounts.tenancy import OrganisationRequest, api_organisation_operation
 from haven.casework import access, actions
@@ -846,8 +846,8 @@ class SettingsOut(Schema):
 class SettingsPatch(Body):
     terminology: Terminology | None = None
     code_prefix: str | None = Field(None, min_length=1, max_length=8, pattern=r"^[A-Za-z0-9]+$")
-    person_retention_months: int | None = Field(None, ge=0, le=600)
-    call_retention_months: int | None = Field(None, ge=0, le=600)
+    person_retention_months: StrictInt | None = Field(None, ge=0, le=600)
+    call_retention_months: StrictInt | None = Field(None, ge=0, le=600)
     time_zone: str | None = Field(
         None, max_length=64, description="An IANA zone such as Europe/Paris; empty: the country's"
     )

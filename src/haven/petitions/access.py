@@ -93,22 +93,25 @@ def closes_at(petition: Petition) -> datetime | None:
     return petition.closed_at or petition.closes_at
 
 
+def status_now(petition: Petition, now: datetime | None = None) -> str:
+    """Its status as it stands: closed once past its closing time, before the nightly run."""
+    if (
+        petition.status == PetitionStatus.OPEN
+        and petition.closes_at is not None
+        and petition.closes_at <= (now or timezone.now())
+    ):
+        return PetitionStatus.CLOSED
+    return petition.status
+
+
 def accepts_signatures(petition: Petition, now: datetime | None = None) -> bool:
     """Open, not paused, and before its closing time."""
-    moment = now or timezone.now()
-    if petition.status != PetitionStatus.OPEN or petition.paused:
-        return False
-    return petition.closes_at is None or petition.closes_at > moment
+    return not petition.paused and status_now(petition, now) == PetitionStatus.OPEN
 
 
 def signing_paused(petition: Petition, now: datetime | None = None) -> bool:
     """Paused by its owner while open and before its closing time: signing resumes later."""
-    moment = now or timezone.now()
-    return (
-        petition.status == PetitionStatus.OPEN
-        and petition.paused
-        and (petition.closes_at is None or petition.closes_at > moment)
-    )
+    return petition.paused and status_now(petition, now) == PetitionStatus.OPEN
 
 
 def confirmed_count(petition: Petition) -> int:

@@ -201,12 +201,15 @@ def move_petition(
         raise ValidationError({"move": _("Unknown step.")})
     with transaction.atomic():
         petition = Petition.objects.select_for_update().select_related("owner").get(pk=petition.pk)
-        if petition.status not in MOVES[move]:
+        now = timezone.now()
+        # Past its closing time signing is over, so pausing or resuming means nothing; closing
+        # still may, to record the end now, as the nightly run does.
+        status = petition.status if move == "close" else access.status_now(petition, now)
+        if status not in MOVES[move]:
             raise ValidationError(
                 _("A petition that is “%(status)s” cannot take this step.")
-                % {"status": PetitionStatus(petition.status).label}
+                % {"status": PetitionStatus(status).label}
             )
-        now = timezone.now()
         fields = ["updated_at"]
         if move == "open":
             petition.status, petition.opened_at = PetitionStatus.OPEN, now
@@ -396,9 +399,7 @@ def note_export(
 def anonymisation_due(petition: Petition) -> datetime | None:
     """When the petition's signatures are to be anonymised, once it has closed."""
     ended = access.closes_at(petition)
-    if ended is None or (petition.status == PetitionStatus.OPEN and ended > timezone.now()):
-        return None
-    if petition.status == PetitionStatus.DRAFT:
+    if ended is None or access.status_now(petition) != PetitionStatus.CLOSED:
         return None
     return ended + timedelta(days=petition.anonymise_after_days)
 

@@ -10,9 +10,10 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils import timezone
 from django_scopes import scope
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from haven.abuse.addresses import checked_email, is_blocked_domain, normalise_email
 from haven.abuse.ratelimit import check_public_submission
@@ -35,8 +36,8 @@ LARGEST_ID = 2**63 - 1
 class PetitionOut(Schema):
     id: int
     slug: str
-    status: str
-    paused: bool
+    status: str = Field(description="Closed once the closing time has passed")
+    paused: bool = Field(description="Signing paused by the owner while the petition is open")
     language: str
     title: str
     addressee: str
@@ -61,11 +62,11 @@ class PetitionFields(Body):
     summary: str | None = Field(None, max_length=500)
     body: str | None = Field(None, min_length=1, max_length=50_000)
     closes_at: Moment | None = None
-    goal: int | None = Field(None, ge=1, le=actions.LARGEST_GOAL)
+    goal: StrictInt | None = Field(None, ge=1, le=actions.LARGEST_GOAL)
     consent_text: str | None = Field(None, max_length=500)
     blocked_domains: str | None = Field(None, max_length=10_000)
     show_comments: bool | None = None
-    anonymise_after_days: int | None = Field(None, ge=1, le=actions.LONGEST_RETENTION_DAYS)
+    anonymise_after_days: StrictInt | None = Field(None, ge=1, le=actions.LONGEST_RETENTION_DAYS)
     hashtags: str | None = Field(None, max_length=200)
 
 
@@ -146,11 +147,22 @@ class PetitionTokenIn(Body):
     token: str = Field(..., min_length=1, max_length=300)
 
 
+_NOT_FROM_THE_ROW = {"status", "paused", "confirmed"}
+
+
 def _petition_out(petition: Petition) -> PetitionOut:
     values = {
-        name: getattr(petition, name) for name in PetitionOut.model_fields if name != "confirmed"
+        name: getattr(petition, name)
+        for name in PetitionOut.model_fields
+        if name not in _NOT_FROM_THE_ROW
     }
-    return PetitionOut(**values, confirmed=access.confirmed_count(petition))
+    now = timezone.now()
+    return PetitionOut(
+        **values,
+        status=access.status_now(petition, now),
+        paused=access.signing_paused(petition, now),
+        confirmed=access.confirmed_count(petition),
+    )
 
 
 def _signature_out(signature: Signature) -> PetitionSignatureOut:
@@ -304,7 +316,7 @@ def public_petition(request: HttpRequest, org: str, petition: str) -> PublicPeti
         summary=found.summary,
         body=found.body,
         language=found.language,
-        status=found.status,
+        status=access.status_now(found),
         accepting_signatures=access.accepts_signatures(found),
         closes_at=found.closes_at,
         goal=found.goal,

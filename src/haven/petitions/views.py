@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -46,7 +47,7 @@ from haven.petitions.forms import (
     PetitionForm,
     SignatureForm,
 )
-from haven.petitions.models import Petition, SignatureStatus
+from haven.petitions.models import Petition, PetitionStatus, SignatureStatus
 from haven.privacy import audit
 from haven.records.export import generate_passphrase
 
@@ -56,8 +57,16 @@ SIGNATURES_PER_PAGE = 100
 @organisation_view("advocacy.manage")
 @require_GET
 def petition_list(request: OrganisationRequest) -> HttpResponse:
-    petitions = list(access.petitions_of(request.organisation))
-    return render(request, "petitions/list.html", {"petitions": petitions})
+    now = timezone.now()
+    rows = [
+        (
+            petition,
+            PetitionStatus(access.status_now(petition, now)),
+            access.signing_paused(petition, now),
+        )
+        for petition in access.petitions_of(request.organisation)
+    ]
+    return render(request, "petitions/list.html", {"rows": rows})
 
 
 @organisation_view("advocacy.manage")
@@ -136,8 +145,11 @@ def petition_detail(request: OrganisationRequest, petition_id: int) -> HttpRespo
         request=request,
     )
     kwargs = {"org": petition.owner.slug, "petition": petition.slug}
+    now = timezone.now()
     context = {
         "petition": petition,
+        "state": PetitionStatus(access.status_now(petition, now)),
+        "paused": access.signing_paused(petition, now),
         "count": access.confirmed_count(petition),
         "waiting": access.signatures_of(petition, SignatureStatus.PENDING).count(),
         "page": page,
@@ -146,7 +158,6 @@ def petition_detail(request: OrganisationRequest, petition_id: int) -> HttpRespo
         "statuses": SignatureStatus.choices,
         "invalidate_form": InvalidateForm(),
         "public_url": absolute_url(reverse("petition_public", kwargs=kwargs)),
-        "accepts": access.accepts_signatures(petition),
         "anonymise_on": actions.anonymisation_due(petition),
     }
     return render(request, "petitions/detail.html", context)
