@@ -136,3 +136,24 @@ def test_the_status_as_it_stands_follows_the_closing_time(petition):
     assert access.status_now(petition, moment) == PetitionStatus.CLOSED
     petition.status = PetitionStatus.DRAFT
     assert access.status_now(petition, moment) == PetitionStatus.DRAFT
+
+
+def test_a_draft_whose_closing_time_has_passed_is_not_opened(adam, north):
+    from django.core.exceptions import ValidationError
+
+    from tests.petitions.conftest import draft_petition
+
+    draft = draft_petition(adam, north)
+    actions.update_petition(
+        actor=adam, petition=draft, changes={"closes_at": timezone.now() - timedelta(minutes=1)}
+    )
+    with pytest.raises(ValidationError) as refused:
+        actions.move_petition(actor=adam, petition=draft, move="open")
+    assert "closing time has passed" in str(refused.value.message_dict["closes_at"])
+    draft.refresh_from_db()
+    assert draft.status == PetitionStatus.DRAFT
+    assert draft.opened_at is None
+    actions.update_petition(
+        actor=adam, petition=draft, changes={"closes_at": timezone.now() + timedelta(days=1)}
+    )
+    assert actions.move_petition(actor=adam, petition=draft, move="open").status == "open"

@@ -210,6 +210,11 @@ def move_petition(
                 _("A petition that is “%(status)s” cannot take this step.")
                 % {"status": PetitionStatus(status).label}
             )
+        if move == "open" and petition.closes_at is not None and petition.closes_at <= now:
+            # It would be closed the moment it opened, and nobody could sign it.
+            raise ValidationError(
+                {"closes_at": _("Its closing time has passed: set a later one, then open it.")}
+            )
         fields = ["updated_at"]
         if move == "open":
             petition.status, petition.opened_at = PetitionStatus.OPEN, now
