@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from django.test import Client
 from django.utils import timezone
 
 from haven.accounts.models import User
+from haven.casework.models import OrganisationSettings
 from haven.events.models import Event
 from haven.letters.models import Letter
+from haven.news import actions
 from haven.news.models import Post, PostLink
 from haven.organisations.models import Organisation
 from haven.privacy.models import AuditEvent
+from haven.timezones import forget_zone_of
 from tests.conftest import bearer, make_user
 from tests.events.world import published_event
 from tests.news.world import published_post
@@ -138,3 +142,51 @@ def test_a_draft_is_deleted_and_another_organisation_reaches_nothing(
     assert _send("get", base.replace("/north/", "/south/"), user=bob).status_code == 404
     assert _send("delete", base, user=adam).status_code == 204
     assert not Post.objects.exists()
+
+
+def _in_kolkata(organisation: Organisation) -> None:
+    """The organisation works in Kolkata (UTC+5:30 all year)."""
+    OrganisationSettings.objects.create(organisation=organisation, time_zone="Asia/Kolkata")
+    forget_zone_of(organisation.slug)
+
+
+def test_a_publication_date_without_offset_is_read_in_the_organisations_time_zone(
+    adam: User, north: Organisation
+) -> None:
+    _in_kolkata(north)
+    post = actions.create_post(actor=adam, owner=north, language="en", title="T", body="B")
+    base = f"/api/orgs/north/news/{post.pk}"
+    patched = _send("patch", base, {"publish_at": "2030-01-01T09:00:00"}, adam)
+    assert patched.status_code == 200, patched.content
+    post.refresh_from_db()
+    assert post.publish_at == datetime(2030, 1, 1, 3, 30, tzinfo=UTC)
+    moved = _send(
+        "post", f"{base}/moves", {"move": "publish", "publish_at": "2030-02-01T12:00"}, adam
+    )
+    assert moved.status_code == 200, moved.content
+    post.refresh_from_db()
+    assert post.publish_at == datetime(2030, 2, 1, 6, 30, tzinfo=UTC)
+    # With its offset, a time means what it says, whatever the organisation's zone.
+    _send("post", f"{base}/moves", {"move": "redraft"}, adam)
+    offset = _send("patch", base, {"publish_at": "2030-03-01T09:00:00+01:00"}, adam)
+    assert offset.status_code == 200, offset.content
+    post.refresh_from_db()
+    assert post.publish_at == datetime(2030, 3, 1, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00", "9999-12-31T23:59:59", "1999-12-31"])
+def test_a_publication_date_at_the_calendars_edge_is_refused_and_changes_nothing(
+    adam: User, north: Organisation, moment: str
+) -> None:
+    _in_kolkata(north)
+    post = actions.create_post(actor=adam, owner=north, language="en", title="T", body="B")
+    base = f"/api/orgs/north/news/{post.pk}"
+    for method, path, body in (
+        ("patch", base, {"publish_at": moment}),
+        ("post", f"{base}/moves", {"move": "publish", "publish_at": moment}),
+    ):
+        response = _send(method, path, body, adam)
+        assert response.status_code == 400, response.content
+        assert "Give a date" in response.content.decode()
+    post.refresh_from_db()
+    assert (post.status, post.publish_at) == ("draft", None)

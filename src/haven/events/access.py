@@ -386,6 +386,11 @@ def clean_ticket_code(code: str) -> str:
     return "".join(code.split()).replace("-", "").lower()
 
 
+def clean_invitation_code(code: str) -> str:
+    """An invitation code as typed, as codes are stored: without spaces, in capitals."""
+    return "".join(code.split()).upper()
+
+
 def ticket_digest(code: str) -> str:
     """The SHA-256 the database keeps of a ticket code (the door computes it the same way)."""
     return hashlib.sha256(clean_ticket_code(code).encode()).hexdigest()

@@ -29,6 +29,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import F
+from django.db.models.functions import Upper
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -37,6 +38,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_countries import countries
 
+from haven import timezones
 from haven.abuse.addresses import normalise_email
 from haven.accounts.models import User
 from haven.dates import EARLIEST_DATE
@@ -129,6 +131,12 @@ LARGEST_CAPACITY = 1_000_000
 LARGEST_GROUP = 50
 LONGEST_OFFER_HOURS = 24 * 14
 LONGEST_RETENTION_DAYS = 3650
+# Invitation codes: read aloud or typed from paper, so in capitals, without the letters
+# and digits taken for each other (I and 1, O and 0); 12 of 32 signs are 60 bits.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 12
+# The event's own times, read in its time zone when they come without one.
+EVENT_TIMES = ("starts_at", "ends_at", "registration_closes_at")
 # An event this many years ahead is a slip (9999-12-31); one at the calendar's edge cannot
 # even be shown in its own time zone.
 LATEST_YEARS_AHEAD = 10
@@ -178,7 +186,28 @@ def _in_range(moment: datetime) -> bool:
     return earliest <= moment <= latest_event_day() + timedelta(days=1)
 
 
-def _clean_event_values(values: Mapping[str, Any]) -> dict[str, Any]:
+def in_zone(moment: datetime, zone: str) -> datetime:
+    """A wall-clock time in ``zone`` as an aware UTC moment."""
+    return moment.replace(tzinfo=zoneinfo.ZoneInfo(zone)).astimezone(UTC)
+
+
+def _event_moment(name: str, moment: datetime, zone: str) -> datetime:
+    # A time without a zone (the API may be sent one) is the event's wall-clock time, as
+    # its forms read it and its pages show it.
+    if timezone.is_naive(moment):
+        try:
+            moment = in_zone(moment, zone)
+        except (ValueError, OverflowError):
+            # A date at the calendar's edge (year 1, 9999) moved into UTC.
+            raise ValidationError({name: date_range_message()}) from None
+    if not _in_range(moment):
+        raise ValidationError({name: date_range_message()})
+    return moment
+
+
+def _clean_event_values(values: Mapping[str, Any], zone: str) -> dict[str, Any]:
+    """The values checked one by one; times without a zone are read in the event's
+    (``zone``, unless the values change it)."""
     unknown = sorted(set(values) - set(EVENT_FIELDS))
     if unknown:
         raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(unknown)})
@@ -223,15 +252,11 @@ def _clean_event_values(values: Mapping[str, Any]) -> dict[str, Any]:
             except ValidationError as error:
                 raise ValidationError({name: error.messages}) from error
             cleaned[name] = list(dict.fromkeys(codes))
-        elif name in ("starts_at", "ends_at", "registration_closes_at"):
+        elif name in EVENT_TIMES:
             if value is not None and not isinstance(value, datetime):
                 raise ValidationError({name: _("Give a date and time.")})
-            if value is not None and timezone.is_naive(value):
-                raise ValidationError({name: _("Give the time with its time zone.")})
             if value is None and name != "registration_closes_at":
                 raise ValidationError({name: _("Give a date and time.")})
-            if value is not None and not _in_range(value):
-                raise ValidationError({name: date_range_message()})
             cleaned[name] = value
         elif name == "capacity":
             cleaned[name] = (
@@ -257,6 +282,11 @@ def _clean_event_values(values: Mapping[str, Any]) -> dict[str, Any]:
             cleaned[name] = clean_hashtags(str(value or ""))
     if "title" in cleaned and not cleaned["title"]:
         raise ValidationError({"title": _("Give the event a title.")})
+    # Once the zone is known, wherever it came in the values.
+    zone = cleaned.get("timezone", zone)
+    for name in EVENT_TIMES:
+        if cleaned.get(name) is not None:
+            cleaned[name] = _event_moment(name, cleaned[name], zone)
     return cleaned
 
 
@@ -292,11 +322,11 @@ def create_event(
     values: Mapping[str, Any] | None = None,
     request: HttpRequest | None = None,
 ) -> Event:
-    """Start a draft event."""
+    """Start a draft event (in its organisation's time zone unless ``values`` name one)."""
     language = check_language(language)
-    cleaned = _clean_event_values(
-        {**(values or {}), "title": title, "starts_at": starts_at, "ends_at": ends_at}
-    )
+    values = {**(values or {}), "title": title, "starts_at": starts_at, "ends_at": ends_at}
+    values.setdefault("timezone", timezones.zone_of_slug(owner.slug) or "UTC")
+    cleaned = _clean_event_values(values, values["timezone"])
     event = Event(owner=owner, language=language, created_by=actor, **cleaned)
     if not event.languages:
         event.languages = [language]
@@ -331,7 +361,7 @@ def update_event(
 ) -> Event:
     """Change the event; registrants hear of a change of time or place, and places freed
     by a larger capacity go to the waiting list."""
-    values = _clean_event_values(changes)
+    values = _clean_event_values(changes, event.timezone)
     with transaction.atomic():
         # Compared with the row as it stands, not the caller's copy: places move meanwhile.
         current = Event.objects.select_for_update().get(pk=event.pk)
@@ -678,6 +708,8 @@ def _clean_session(event: Event, values: Mapping[str, Any]) -> dict[str, Any]:
     starts_at, ends_at = values.get("starts_at"), values.get("ends_at")
     if not isinstance(starts_at, datetime) or not isinstance(ends_at, datetime):
         raise ValidationError({"starts_at": _("Give when the session starts and ends.")})
+    starts_at = _event_moment("starts_at", starts_at, event.timezone)
+    ends_at = _event_moment("ends_at", ends_at, event.timezone)
     if ends_at < starts_at:
         raise ValidationError({"ends_at": _("The session ends before it starts.")})
     if starts_at < event.starts_at or ends_at > event.ends_at:
@@ -1059,22 +1091,28 @@ def create_invitation_code(
     uses_allowed = _bounded_int(
         "uses_allowed", uses_allowed, 1, 10_000, _("Give a number of uses from 1 to 10,000.")
     )
-    with transaction.atomic():
-        code = InvitationCode.objects.create(
-            event=event,
-            code=secrets.token_urlsafe(9).replace("-", "x").replace("_", "y"),
-            label=label.strip()[:200],
-            uses_allowed=uses_allowed,
-        )
-        audit.record(
-            "event.invitation_code_created",
-            actor=actor,
-            organisation=event.owner,
-            target=event,
-            details={"code": code.pk, "uses_allowed": uses_allowed},
-            request=request,
-        )
-    return code
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                code = InvitationCode.objects.create(
+                    event=event,
+                    code="".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)),
+                    label=label.strip()[:200],
+                    uses_allowed=uses_allowed,
+                )
+                audit.record(
+                    "event.invitation_code_created",
+                    actor=actor,
+                    organisation=event.owner,
+                    target=event,
+                    details={"code": code.pk, "uses_allowed": uses_allowed},
+                    request=request,
+                )
+        except IntegrityError:
+            # The event has this code already (in any case): draw another.
+            continue
+        return code
+    raise ValidationError(_("Could not make a new code; try again."))
 
 
 def revoke_invitation_code(
@@ -1256,12 +1294,15 @@ def _insert_taking_places(event: Event, rows: list[Registration], now: datetime)
 
 
 def _use_invitation(event: Event, code: str, count: int) -> InvitationCode:
-    code = code.strip()[:40]
+    code = access.clean_invitation_code(code)
     if not code:
         raise ValidationError({"code": _("This event is by invitation: give your code.")})
-    invitation = InvitationCode.objects.filter(
-        event=event, code=code, revoked_at__isnull=True
-    ).first()
+    # Matched in any case, through the unique index on the event and the code in capitals.
+    invitation = (
+        InvitationCode.objects.alias(normalised=Upper("code"))
+        .filter(event=event, normalised=code, revoked_at__isnull=True)
+        .first()
+    )
     if invitation is None or not InvitationCode.objects.filter(
         pk=invitation.pk, uses__lte=F("uses_allowed") - count
     ).update(uses=F("uses") + count):
@@ -1624,8 +1665,8 @@ class CheckIn:
 def _scan_time(event: Event, scanned_at: datetime | None, now: datetime) -> datetime:
     """When the door scanned the ticket, as its phone says, if that can be true; else now.
 
-    A time without a zone is taken as UTC (as the door page always read it). A scan
-    cannot come from the future, nor from before the door could open for the event: the
+    A time without a zone is the event's wall-clock time, as the door shows its times. A
+    scan cannot come from the future, nor from before the door could open for the event: the
     door lists an event from ``access.DOOR_DAYS_AHEAD`` days before it starts, so an
     earlier time is a phone's wrong clock (or a made-up one, year 1 say, which would not
     even fit the database in UTC), and the moment the server hears of it is closer to the
@@ -1635,7 +1676,7 @@ def _scan_time(event: Event, scanned_at: datetime | None, now: datetime) -> date
     if scanned_at is None:
         return now
     if timezone.is_naive(scanned_at):
-        scanned_at = scanned_at.replace(tzinfo=UTC)
+        scanned_at = scanned_at.replace(tzinfo=zoneinfo.ZoneInfo(event.timezone))
     earliest = event.starts_at - timedelta(days=access.DOOR_DAYS_AHEAD)
     return scanned_at if earliest <= scanned_at <= now else now
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -12,11 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from haven.events.actions import (
+    EVENT_TIMES,
     LARGEST_CAPACITY,
     LARGEST_GROUP,
     LONGEST_OFFER_HOURS,
     LONGEST_RETENTION_DAYS,
     date_range_message,
+    in_zone,
 )
 from haven.events.models import (
     DEFAULT_ANONYMISE_AFTER_DAYS,
@@ -84,13 +86,6 @@ def local_value(moment: datetime | None, zone: str) -> datetime | None:
         return moment.replace(tzinfo=None)
 
 
-def in_zone(moment: datetime | None, zone: str) -> datetime | None:
-    """A wall-clock time in ``zone`` as an aware UTC moment."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=zoneinfo.ZoneInfo(zone)).astimezone(UTC)
-
-
 def language_list(value: Any) -> list[str]:
     """Language codes given comma- or space-separated, or as a list (a multi-select)."""
     if isinstance(value, list | tuple):
@@ -106,9 +101,6 @@ class LanguagesField(forms.CharField):
 
     def prepare_value(self, value: Any) -> Any:
         return ", ".join(value) if isinstance(value, list | tuple) else value
-
-
-_TIMES = ("starts_at", "ends_at", "registration_closes_at")
 
 
 class EventForm(forms.Form):
@@ -194,8 +186,8 @@ class EventForm(forms.Form):
         cleaned = super().clean() or {}
         zone = cleaned.get("timezone")
         if zone:
-            for name in _TIMES:
-                if name in cleaned:
+            for name in EVENT_TIMES:
+                if cleaned.get(name) is not None:
                     try:
                         cleaned[name] = in_zone(cleaned[name], zone)
                     except (ValueError, OverflowError):
@@ -214,7 +206,7 @@ class EventForm(forms.Form):
     @staticmethod
     def initial_for(event: Event) -> dict[str, Any]:
         initial = {name: getattr(event, name) for name in EventForm.base_fields}
-        for name in _TIMES:
+        for name in EVENT_TIMES:
             initial[name] = local_value(getattr(event, name), event.timezone)
         return initial
 
@@ -326,7 +318,7 @@ class SessionForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         for name in ("starts_at", "ends_at"):
-            if name in cleaned:
+            if cleaned.get(name) is not None:
                 try:
                     cleaned[name] = in_zone(cleaned[name], self.event.timezone)
                 except (ValueError, OverflowError):

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
@@ -425,7 +426,11 @@ class InvitationCode(models.Model):
     class Meta:
         ordering: ClassVar = ["-created_at"]
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["event", "code"], name="invitation_code_unique"),
+            # In any case: a registrant may type the code in small letters (events migration
+            # 0005 put the codes made before in capitals).
+            models.UniqueConstraint(
+                F("event"), Upper("code"), name="invitation_code_unique_in_any_case"
+            ),
             models.CheckConstraint(
                 condition=Q(uses__lte=models.F("uses_allowed")), name="invitation_code_not_overused"
             ),

@@ -18,6 +18,7 @@ from haven.accounts.tenancy import (
     api_organisation_operation,
     api_public_operation,
 )
+from haven.api.schemas import Moment
 from haven.letters.content import hashtag_list
 from haven.mail.compose import absolute_url
 from haven.news import access, actions
@@ -82,7 +83,7 @@ class PostIn(Body):
 
 class PostChanges(Body):
     hashtags: str | None = Field(None, max_length=200)
-    publish_at: datetime | None = Field(
+    publish_at: Moment | None = Field(
         None, description="The publication date, while the post is not yet public."
     )
 
@@ -115,7 +116,7 @@ class LinksIn(Body):
 
 class MoveIn(Body):
     move: Literal["publish", "withdraw", "redraft"]
-    publish_at: datetime | None = Field(
+    publish_at: Moment | None = Field(
         None, description="Publishing: from when (an embargo until then); empty: now."
     )
     reason: str = Field("", max_length=500, description="Withdrawing: why.")
