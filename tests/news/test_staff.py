@@ -269,6 +269,24 @@ def test_a_petition_is_linked_and_shown_as_a_card_while_open(
     page = Client().get(public(post)).content.decode()
     assert "Two more shelters" in page
     assert reverse("petition_public", kwargs={"org": "north", "petition": petition.slug}) in page
+    assert "Open for signatures" in page
+
+
+def test_a_petition_past_its_closing_time_is_shown_closed(north: Organisation, adam: User) -> None:
+    petition = petitions.create_petition(
+        actor=adam, owner=north, title="Two more shelters", body="Fund them.", language="en"
+    )
+    petitions.move_petition(actor=adam, petition=petition, move="open")
+    post = actions.create_post(actor=adam, owner=north, language="en", title="T", body="B")
+    actions.add_link(actor=adam, post=post, kind="petition", item_id=petition.pk)
+    actions.move_post(actor=adam, post=post, move="publish")
+    petitions.update_petition(
+        actor=adam, petition=petition, changes={"closes_at": timezone.now() - timedelta(hours=1)}
+    )
+    page = Client().get(public(post)).content.decode()
+    assert "Two more shelters" in page
+    assert "Open for signatures" not in page
+    assert "Closed" in page
 
 
 @pytest.mark.parametrize("role", ["caseworker", "door_staff", "viewer"])

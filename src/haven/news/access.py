@@ -26,6 +26,7 @@ from haven.letters import access as letters_access
 from haven.letters.models import Letter, LetterStatus
 from haven.news.models import LinkKind, Post, PostLink, PostStatus, PostText
 from haven.organisations.models import Membership, Organisation
+from haven.petitions import access as petitions_access
 from haven.petitions.models import Petition, PetitionStatus
 
 # What the public pages cross into other apps' tables to show: never a draft.
@@ -334,7 +335,9 @@ def _petition_card(petition: Petition) -> Card:
         if public
         else ""
     )
-    note = _("Open for signatures") if petition.status == PetitionStatus.OPEN else _("Closed")
+    # Past its closing time it is closed, even before the nightly run records it.
+    open_now = petitions_access.status_now(petition) == PetitionStatus.OPEN
+    note = _("Open for signatures") if open_now else _("Closed")
     return Card(
         kind=LinkKind.PETITION,
         kind_label=str(LinkKind.PETITION.label),
