@@ -436,6 +436,26 @@ def current_revisions(periods: Iterable[ReportingPeriod]) -> list[tuple[Any, ...
         )
 
 
+def revision_numbers(periods: Iterable[ReportingPeriod]) -> dict[int, list[tuple[int, int]]]:
+    """Each member asked for each period with the number of its current revision (0 until it
+    sends), by the period's id, as ``member_statuses`` has them (crosses members: numbers
+    only)."""
+    period_ids = [period.pk for period in periods]
+    with scopes_disabled():
+        numbers = dict(
+            Revision.objects.filter(period_id__in=period_ids, is_current=True).values_list(
+                "submission_id", "number"
+            )
+        )
+        asked = Submission.objects.filter(period_id__in=period_ids).values_list(
+            "period_id", "organisation_id", "pk"
+        )
+        found: dict[int, list[tuple[int, int]]] = {period_id: [] for period_id in period_ids}
+        for period_id, organisation_id, submission_id in asked:
+            found[period_id].append((organisation_id, numbers.get(submission_id, 0)))
+    return found
+
+
 def sent_figures(
     periods: Iterable[ReportingPeriod], by: Column, tables: Iterable[Table] | None = None
 ) -> Sent:

@@ -150,24 +150,24 @@ class PeriodIn(Body):
     kind: PeriodKind
     starts_on: date
     deadline: date
-    threshold: int = Field(10, ge=2, le=100)
+    threshold: StrictInt = Field(10, ge=2, le=100)
     epsilon: Decimal = Field(Decimal("1.00"), ge=0, le=10, decimal_places=2)
     budget: Decimal = Field(Decimal("2.00"), ge=0, le=20, decimal_places=2)
     categories: list[Literal["member", "partner", "international_network", "domestic_ngo",
                              "supporter"]] = Field(["member"], max_length=5)  # fmt: skip
-    remind_days_before: int = Field(7, ge=0, le=60)
+    remind_days_before: StrictInt = Field(7, ge=0, le=60)
 
 
 class DeadlineIn(Body):
     deadline: date
-    organisation_id: int | None = Field(
+    organisation_id: StrictInt | None = Field(
         None, description="A member that gets a later deadline of its own; none: everyone"
     )
     reason: str = Field("", max_length=500, description="A note sent to the members")
 
 
 class RemindIn(Body):
-    organisation_id: int | None = Field(None, description="One member; none: every member")
+    organisation_id: StrictInt | None = Field(None, description="One member; none: every member")
     note: str = Field("", max_length=500, description="Added to the reminder")
 
 
@@ -226,7 +226,7 @@ class ReviewOut(Schema):
 class PublishIn(Body):
     tables: list[str] | None = Field(None, max_length=50)
     note: str = Field("", max_length=2000)
-    confirm_few_members: bool = Field(
+    confirm_few_members: StrictBool = Field(
         False, description="Needed to publish the figures of fewer than 3 members"
     )
 

@@ -30,6 +30,7 @@ from haven.reporting.report import (
     country_name,
     format_number,
     headline_persons,
+    member_totals,
 )
 from haven.reporting.schema import BY_KEY, TABLES, categories_of, label_of
 
@@ -177,6 +178,7 @@ def build_dashboard(network: Network, kind: str, periods: list[ReportingPeriod])
         trend_tables,
         threshold,
         column_label=lambda key: f"{order.get(key, 0):03d}|{labels.get(key, key)}",
+        periods=member_totals(with_figures, trend_tables),
     )
     for view in trend_views:
         view.columns = [(key, name.split("|", 1)[1]) for key, name in view.columns]

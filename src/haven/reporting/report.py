@@ -35,6 +35,7 @@ from haven.reporting.schema import (
     Table,
     categories_of,
     label_of,
+    section_tables,
     table,
     with_followed,
 )
@@ -163,8 +164,9 @@ def _country_name(code: str, language: str | None) -> str:
 
 
 # Part of the keys of remembered reviews and dashboards: raised whenever what is withheld
-# changes (2: views by country follow the view by member), so none drawn before is shown.
-DISCLOSURE_VERSION = 2
+# changes (2: views by country follow the view by member; 3: so do trends), so none drawn
+# before is shown.
+DISCLOSURE_VERSION = 3
 
 
 def _grids(sent: Sent, tables: list[Table]) -> tuple[dict[str, Grid], dict[str, list[str]]]:
@@ -221,6 +223,32 @@ def _summing_members(
     return result
 
 
+def _following_periods(
+    grids: Mapping[str, Grid], by_member: Mapping[str, Totals], threshold: int
+) -> dict[str, Controlled]:
+    """Disclosure control of grids whose columns are periods (trends): a period's figure is
+    shown only where that period's view by member shows the same figure as a total, and a
+    total over periods only where every figure it adds is shown.
+
+    Controlled on its own, a trend showed a period's total that the view by member withheld
+    to protect a small cell, and the total less the members' cells shown gave that cell back.
+    """
+    result: dict[str, Controlled] = {}
+    for key, grid in grids.items():
+        withheld: set[Position] = set()
+        for row in [*grid.rows, TOTAL]:
+            for column in grid.columns:
+                totals = by_member.get(column, {}).get(key)
+                # A row the period's view lacks is a zero there, as in ``TableView.cell``.
+                shown = totals.get(row, Decimal(0)) if totals is not None else None
+                if shown is None or shown != grid.value((row, column)):
+                    withheld.add((row, column))
+            if any((row, column) in withheld for column in grid.columns):
+                withheld.add((row, TOTAL))
+        result[key] = Controlled(grid, withheld, threshold)
+    return result
+
+
 def build_views(
     sent: Sent,
     tables: Iterable[Table],
@@ -228,22 +256,26 @@ def build_views(
     *,
     column_label: Callable[[str], str] | None = None,
     members: Sent | None = None,
+    periods: Mapping[str, Totals] | None = None,
 ) -> list[TableView]:
     """The tables of ``sent`` with disclosure control, one column per column of ``sent``.
 
     ``members``: the same figures by member, when ``sent`` sums them by country; what the
     view by country shows then follows from what the view by member shows.
+    ``periods``: each period's totals as its controlled view by member shows them (by column,
+    ``member_totals``), when ``sent`` is by period; what the trend shows then follows.
     """
     chosen = list(tables)
     column_keys = sorted(sent.columns, key=lambda key: (column_label or str)(key))
     grids, rows_of = _grids(sent, chosen)
     for grid in grids.values():
         grid.columns = column_keys
-    controlled = (
-        control(grids, threshold)
-        if members is None
-        else _summing_members(grids, sent, members, threshold)
-    )
+    if periods is not None:
+        controlled = _following_periods(grids, periods, threshold)
+    elif members is not None:
+        controlled = _summing_members(grids, sent, members, threshold)
+    else:
+        controlled = control(grids, threshold)
     all_scales = [scale for scales in sent.scales.values() for scale in scales]
     views = []
     for table_ in chosen:
@@ -298,6 +330,24 @@ def round_down(number: int) -> int:
 REVIEW_SECONDS = 3600
 
 
+# How long a period's totals by member are remembered for its trends: longer than its
+# views, being small and naming no member (the key names every revision they are drawn from).
+TOTALS_SECONDS = 7 * 24 * 3600
+
+# One review: a period, by member or country, the tables shown together, and each asked
+# member's id with the number of its current revision (0 until it sends).
+_Review = tuple["ReportingPeriod", Literal["member", "country"], list[Table], list[tuple[int, int]]]
+# What the cache holds of one table's view: its key, rows, columns and cells' values.
+_Kept = tuple[
+    str,
+    list[tuple[str, str]],
+    list[tuple[str, str]],
+    dict[Position, tuple[Decimal | None, Decimal | None]],
+]
+# A view's total of each row (TOTAL for the grand total) by table key; None where withheld.
+Totals = dict[str, dict[str, Decimal | None]]
+
+
 def review_views(
     period: ReportingPeriod,
     by: Literal["member", "country"],
@@ -307,42 +357,102 @@ def review_views(
     """The period's sent figures by member or country with disclosure control, remembered
     until a member sends (or corrects) its figures: the cache key names each member's
     current revision, the period's threshold and the language."""
-    chosen = list(tables)
-    sent_revisions = sorted((status.organisation.pk, status.revision) for status in statuses)
-    key = f"reporting:review:{DISCLOSURE_VERSION}:" + hashlib.sha256(
+    revisions = [(status.organisation.pk, status.revision) for status in statuses]
+    [views] = _remembered([(period, by, list(tables), revisions)])
+    return views
+
+
+def member_totals(periods: Iterable[ReportingPeriod], tables: Iterable[Table]) -> dict[str, Totals]:
+    """Each period's totals of ``tables`` as its review by member shows them (of the tables'
+    whole sections, drawn alike), by the period's id; taken from the review's cache when
+    it holds them, and remembered apart, longer."""
+    chosen = list(periods)
+    sections = dict.fromkeys(table_.section for table_ in tables)
+    revisions = access.revision_numbers(chosen)
+    reviews: list[_Review] = [
+        (period, "member", section_tables(section), revisions[period.pk])
+        for period in chosen
+        for section in sections
+    ]
+    keys = [_review_key(review, "totals") for review in reviews]
+    found: dict[str, Totals] = cache.get_many(keys)
+    missing = [(key, review) for key, review in zip(keys, reviews, strict=True) if key not in found]
+    if missing:
+        drawn = {
+            key: {view.table.key: _totals_of(view) for view in views}
+            for (key, _review), views in zip(
+                missing, _remembered([review for _key, review in missing]), strict=True
+            )
+        }
+        cache.set_many(drawn, TOTALS_SECONDS)
+        found.update(drawn)
+    result: dict[str, Totals] = {}
+    for key, review in zip(keys, reviews, strict=True):
+        result.setdefault(str(review[0].pk), {}).update(found[key])
+    return result
+
+
+def _totals_of(view: TableView) -> dict[str, Decimal | None]:
+    return {
+        row: view.cell(row, TOTAL).value for row in [*(code for code, _label in view.rows), TOTAL]
+    }
+
+
+def _review_key(review: _Review, kept: str = "review") -> str:
+    period, by, chosen, revisions = review
+    # A review's labels are in the reader's language; its totals are numbers, the same in
+    # every language, so a coordinator reading in French finds those drawn for English.
+    language = get_language() if kept == "review" else ""
+    return f"reporting:{kept}:{DISCLOSURE_VERSION}:" + hashlib.sha256(
         repr(
-            (period.pk, period.threshold, by, [t.key for t in chosen], get_language(),
-             sent_revisions)
+            (period.pk, period.threshold, by, [t.key for t in chosen], language,
+             sorted(revisions))
         ).encode()
     ).hexdigest()  # fmt: skip
-    remembered = cache.get(key)
-    if remembered is None:
-        sent = access.sent_figures([period], by=by, tables=chosen)
-        label: Callable[[str], str] = (
-            (lambda column: sent.labels.get(column, column)) if by == "member" else country_name
-        )
-        members = (
-            None if by == "member" else access.sent_figures([period], by="member", tables=chosen)
-        )
-        remembered = [
-            (
-                view.table.key,
-                view.rows,
-                view.columns,
-                {position: (shown.value, shown.accuracy) for position, shown in view.cells.items()},
-            )
-            for view in build_views(
-                sent, chosen, period.threshold, column_label=label, members=members
-            )
-        ]
-        cache.set(key, remembered, REVIEW_SECONDS)
+
+
+def _remembered(reviews: list[_Review]) -> list[list[TableView]]:
+    # One read of the cache for every review, and one write of those drawn anew: the trends
+    # of a dashboard ask for several periods' reviews at once.
+    keys = [_review_key(review) for review in reviews]
+    found: dict[str, list[_Kept]] = cache.get_many(keys)
+    drawn = {
+        key: _drawn(*review[:3])
+        for key, review in zip(keys, reviews, strict=True)
+        if key not in found
+    }
+    if drawn:
+        cache.set_many(drawn, REVIEW_SECONDS)
+        found.update(drawn)
     return [
-        TableView(
-            table=BY_KEY[table_key],
-            rows=rows,
-            columns=columns,
-            cells={position: Shown(*shown) for position, shown in cells.items()},
-            threshold=period.threshold,
+        [
+            TableView(
+                table=BY_KEY[table_key],
+                rows=rows,
+                columns=columns,
+                cells={position: Shown(*shown) for position, shown in cells.items()},
+                threshold=review[0].threshold,
+            )
+            for table_key, rows, columns, cells in found[key]
+        ]
+        for key, review in zip(keys, reviews, strict=True)
+    ]
+
+
+def _drawn(
+    period: ReportingPeriod, by: Literal["member", "country"], chosen: list[Table]
+) -> list[_Kept]:
+    sent = access.sent_figures([period], by=by, tables=chosen)
+    label: Callable[[str], str] = (
+        (lambda column: sent.labels.get(column, column)) if by == "member" else country_name
+    )
+    members = None if by == "member" else access.sent_figures([period], by="member", tables=chosen)
+    return [
+        (
+            view.table.key,
+            view.rows,
+            view.columns,
+            {position: (shown.value, shown.accuracy) for position, shown in view.cells.items()},
         )
-        for table_key, rows, columns, cells in remembered
+        for view in build_views(sent, chosen, period.threshold, column_label=label, members=members)
     ]

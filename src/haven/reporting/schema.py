@@ -250,6 +250,11 @@ TABLES: tuple[Table, ...] = (
 BY_KEY: dict[str, Table] = {table.key: table for table in TABLES}
 
 
+def section_tables(section: str) -> list[Table]:
+    """The tables of one section, in order: what the coordinator's review shows at once."""
+    return [table_ for table_ in TABLES if table_.section == section]
+
+
 def with_followed(tables: Iterable[Table]) -> set[str]:
     """The keys of ``tables`` and of the count tables their volume tables follow."""
     chosen = list(tables)

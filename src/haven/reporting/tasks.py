@@ -171,9 +171,25 @@ def send_notices() -> int:
 
 
 def tell_coordinators_after_commit(revision: Revision) -> None:
-    """Have the network's coordinators told of a sending once the current transaction
-    commits."""
+    """Have the network's coordinators told of a sending, and the period's totals drawn for
+    the dashboard's trends, once the current transaction commits."""
     transaction.on_commit(lambda: tell_coordinators.enqueue(revision.pk))
+    transaction.on_commit(lambda: draw_trend_totals.enqueue(revision.period_id))
+
+
+@task()
+def draw_trend_totals(period_id: int) -> None:
+    """Draw a period's totals by member, which the dashboard's trends follow (decision 31),
+    so that the coordinator who opens the dashboard after a sending finds them drawn: with
+    its section's views by member, that is most of the first dashboard's time."""
+    from haven.reporting.dashboard import TREND_TABLES
+    from haven.reporting.report import member_totals
+    from haven.reporting.schema import BY_KEY
+
+    with scopes_disabled():
+        period = ReportingPeriod.objects.filter(pk=period_id).first()
+    if period is not None:
+        member_totals([period], [BY_KEY[key] for key in TREND_TABLES])
 
 
 def coordinators_told(revision_id: int, now: datetime | None = None) -> int:

@@ -56,6 +56,7 @@ from haven.reporting.schema import (
     currency_choices,
     label_of,
     number_example,
+    section_tables,
     service_choices,
 )
 
@@ -542,9 +543,7 @@ def _review_page(
             "few_members": actions.few_members_warning(sent_count, asked_count)
             if 0 < sent_count < actions.FEW_MEMBERS
             else "",
-            "views": review_views(
-                period, by, [table_ for table_ in TABLES if table_.section == section], statuses
-            )
+            "views": review_views(period, by, section_tables(section), statuses)
             if sent_any
             else [],
             "by": by,
