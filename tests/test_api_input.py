@@ -172,3 +172,65 @@ def test_the_refusal_of_an_outsider_with_bad_input_is_audited(
     with scopes_disabled():
         refused = AuditEvent.objects.filter(action="access.refused", actor=bob)
         assert refused.get().outcome == "not_found"
+
+
+def _bodies() -> list[type]:
+    import importlib
+    import pkgutil
+
+    import haven
+    from haven.organisations.api import Body
+
+    for module in pkgutil.walk_packages(haven.__path__, "haven."):
+        if module.name.endswith(".api"):
+            importlib.import_module(module.name)
+    found: list[type] = []
+    waiting: list[type] = [Body]
+    while waiting:
+        for subclass in waiting.pop().__subclasses__():
+            found.append(subclass)
+            waiting.append(subclass)
+    return found
+
+
+def _lax(annotation: Any, metadata: list[Any]) -> bool:
+    """Whether an annotation takes an int or a bool in pydantic's lax mode somewhere."""
+    from typing import Annotated, get_args, get_origin
+
+    from pydantic import Strict
+
+    if get_origin(annotation) is Annotated:
+        inner, *more = get_args(annotation)
+        return _lax(inner, [*metadata, *more])
+    if annotation in (int, bool):
+        return not any(isinstance(item, Strict) and item.strict for item in metadata)
+    return any(_lax(argument, []) for argument in get_args(annotation))
+
+
+def test_every_number_and_flag_of_a_body_is_strict() -> None:
+    # In lax mode pydantic reads JSON true as 1, "30" as 30, and 1 or "yes" as true: a
+    # client's slip would be saved as something it never meant (a retention of one month).
+    lax = sorted(
+        f"{body.__module__}.{body.__name__}.{name}"
+        for body in _bodies()
+        for name, field in body.model_fields.items()  # type: ignore[attr-defined]
+        if _lax(field.annotation, list(field.metadata))
+    )
+    assert lax == []
+
+
+@pytest.mark.parametrize("value", [True, "30", 30.5])
+def test_a_number_sent_as_a_flag_a_string_or_a_fraction_is_refused(
+    alice: User, value: Any
+) -> None:
+    from haven.shelter.models import Facility
+
+    response = post_as(
+        alice,
+        "/api/orgs/north/shelter/facilities",
+        json.dumps({"name": "House", "beds": value}),
+    )
+    assert response.status_code == 400, response.content
+    assert "beds" in json.dumps(response.json())
+    with scopes_disabled():
+        assert not Facility.objects.exists()

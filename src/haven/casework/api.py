@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from pydantic import Field, StrictInt
+from pydantic import Field, StrictBool, StrictInt
 
 from haven.accounts.tenancy import OrganisationRequest, api_organisation_operation
 from haven.casework import access, actions
@@ -104,7 +104,7 @@ class PersonFields(Body):
     family_name: str | None = Field(None, max_length=200)
     alias: str | None = Field(None, max_length=200)
     birth_date: date | None = None
-    estimated_age: int | None = Field(None, ge=0, le=120)
+    estimated_age: StrictInt | None = Field(None, ge=0, le=120)
     phone: str | None = Field(None, max_length=40)
     identity_document: str | None = Field(None, max_length=200)
     address: str | None = Field(None, max_length=500)
@@ -119,7 +119,7 @@ class PersonFields(Body):
     sector: Sector | None = None
     exploitation_country: str | None = Field(None, max_length=2)
     means_of_control: list[MeansOfControl] | None = Field(None, max_length=20)
-    in_sex_work: bool | None = None
+    in_sex_work: StrictBool | None = None
     vulnerabilities: list[Vulnerability] | None = Field(None, max_length=20)
 
 
@@ -133,7 +133,7 @@ class PersonIn(PersonFields):
 
     consent: IntakeConsent
     household_id: uuid.UUID | None = None
-    new_household: bool = False
+    new_household: StrictBool = False
 
 
 class PersonQuery(Page):
@@ -344,7 +344,7 @@ MEMBERS = (
 
 
 class HouseholdIn(Body):
-    other_members: int = Field(0, ge=0, le=100)
+    other_members: StrictInt = Field(0, ge=0, le=100)
     person_ids: list[uuid.UUID] = Field(
         default_factory=list,
         max_length=50,
@@ -354,7 +354,7 @@ class HouseholdIn(Body):
 
 
 class HouseholdPatch(Body):
-    other_members: int | None = Field(None, ge=0, le=100)
+    other_members: StrictInt | None = Field(None, ge=0, le=100)
     person_ids: list[uuid.UUID] | None = Field(
         None,
         max_length=50,
@@ -513,7 +513,7 @@ class ConsentOut(Schema):
 
 class ConsentIn(Body):
     purpose: ConsentPurpose
-    recipient_id: int | None = Field(
+    recipient_id: StrictInt | None = Field(
         None, ge=1, le=2**31 - 1, description="Organisation, for a referral only"
     )
     given_on: date
@@ -631,7 +631,7 @@ class CaseQuery(Page):
 class CaseIn(Body):
     person_id: uuid.UUID
     opened_on: date | None = None
-    assigned_to_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    assigned_to_id: StrictInt | None = Field(None, ge=1, le=2**31 - 1)
     needs: list[Need] = Field(default_factory=list, max_length=20)
     risk_level: RiskLevel = RiskLevel.LOW
     follow_up_on: date | None = None
@@ -639,7 +639,7 @@ class CaseIn(Body):
 
 class CasePatch(Body):
     opened_on: date | None = None
-    assigned_to_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    assigned_to_id: StrictInt | None = Field(None, ge=1, le=2**31 - 1)
     needs: list[Need] | None = Field(None, max_length=20)
     risk_level: RiskLevel | None = None
     follow_up_on: date | None = None
@@ -851,7 +851,7 @@ class SettingsPatch(Body):
     time_zone: str | None = Field(
         None, max_length=64, description="An IANA zone such as Europe/Paris; empty: the country's"
     )
-    confirm: bool = Field(
+    confirm: StrictBool = Field(
         False,
         description=(
             "Shorter retention periods under which the next retention run would delete "

@@ -18,7 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_scopes import scope
 from ninja import Query, Router, Schema, Status
-from pydantic import ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StrictBool, StrictInt, StringConstraints, model_validator
 
 from haven.abuse.addresses import canonical_email, checked_email, is_blocked_domain
 from haven.abuse.ratelimit import check_public_submission
@@ -130,8 +130,8 @@ class EventFields(Body):
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     timezone: str | None = Field(None, max_length=64, examples=["Europe/Paris"])
-    in_person: bool | None = None
-    online: bool | None = None
+    in_person: StrictBool | None = None
+    online: StrictBool | None = None
     venue_name: str | None = Field(None, max_length=200)
     venue_address: str | None = Field(None, max_length=300)
     room: str | None = Field(None, max_length=100)
@@ -140,17 +140,17 @@ class EventFields(Body):
     languages: list[str] | None = Field(None, max_length=30)
     interpretation: list[str] | None = Field(None, max_length=30)
     visibility: Literal["public", "invitation"] | None = None
-    registration_open: bool | None = None
+    registration_open: StrictBool | None = None
     registration_closes_at: datetime | None = None
-    capacity: int | None = Field(None, ge=1, le=actions.LARGEST_CAPACITY)
-    waiting_list: bool | None = None
-    offer_hours: int | None = Field(None, ge=1, le=actions.LONGEST_OFFER_HOURS)
-    group_size: int | None = Field(None, ge=1, le=actions.LARGEST_GROUP)
-    id_check: bool | None = None
+    capacity: StrictInt | None = Field(None, ge=1, le=actions.LARGEST_CAPACITY)
+    waiting_list: StrictBool | None = None
+    offer_hours: StrictInt | None = Field(None, ge=1, le=actions.LONGEST_OFFER_HOURS)
+    group_size: StrictInt | None = Field(None, ge=1, le=actions.LARGEST_GROUP)
+    id_check: StrictBool | None = None
     recording_url: str | None = Field(None, max_length=500)
     report_url: str | None = Field(None, max_length=500)
     hashtags: str | None = Field(None, max_length=200)
-    anonymise_after_days: int | None = Field(None, ge=1, le=actions.LONGEST_RETENTION_DAYS)
+    anonymise_after_days: StrictInt | None = Field(None, ge=1, le=actions.LONGEST_RETENTION_DAYS)
 
 
 class EventIn(EventFields):
@@ -188,18 +188,18 @@ class MeetingOut(Schema):
 
 
 class PartnerIn(Body):
-    organisation_id: int = Field(..., ge=1, le=2**63 - 1)
+    organisation_id: StrictInt = Field(..., ge=1, le=2**63 - 1)
     role: Literal["co_organiser", "co_host", "co_sponsor", "cooperation"]
 
 
 class PartnerRemoveIn(Body):
-    partner_id: int = Field(..., ge=1, le=2**63 - 1)
+    partner_id: StrictInt = Field(..., ge=1, le=2**63 - 1)
 
 
 class SpeakerIn(Body):
     name: str = Field(..., min_length=1, max_length=200)
     title: str = Field("", max_length=300)
-    organisation_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    organisation_id: StrictInt | None = Field(None, ge=1, le=2**63 - 1)
     affiliation: str = Field("", max_length=200)
 
 
@@ -242,23 +242,23 @@ class SessionOut(Schema):
 
 
 class PlacementIn(Body):
-    speaker_id: int = Field(..., ge=1, le=2**63 - 1)
+    speaker_id: StrictInt = Field(..., ge=1, le=2**63 - 1)
     role: Literal["speaker", "keynote", "panelist", "moderator", "host"] = "speaker"
     talk_title: str = Field("", max_length=300)
 
 
 class PlacementRemoveIn(Body):
-    placement_id: int = Field(..., ge=1, le=2**63 - 1)
+    placement_id: StrictInt = Field(..., ge=1, le=2**63 - 1)
 
 
 class QuestionIn(Body):
-    question_id: int | None = Field(None, ge=1, le=2**63 - 1, description="To change one.")
+    question_id: StrictInt | None = Field(None, ge=1, le=2**63 - 1, description="To change one.")
     label: str = Field(..., min_length=1, max_length=200)
     kind: Literal["text", "long_text", "choice", "yes_no", "language"] = "text"
-    required: bool = False
+    required: StrictBool = False
     help_text: str = Field("", max_length=300)
     choices: str = Field("", max_length=5000, description="One per line.")
-    show_at_door: bool = False
+    show_at_door: StrictBool = False
 
 
 class QuestionTextOut(Schema):
@@ -281,7 +281,7 @@ class QuestionOut(Schema):
 
 
 class QuestionTextIn(Body):
-    question_id: int = Field(..., ge=1, le=2**63 - 1)
+    question_id: StrictInt = Field(..., ge=1, le=2**63 - 1)
     language: str = LANGUAGE
     label: str = Field("", max_length=200, description="Empty: remove this translation.")
     help_text: str = Field("", max_length=300, description="Empty: the original's.")
@@ -295,18 +295,18 @@ class QuestionTextIn(Body):
 class OrderIn(Body):
     model_config = ConfigDict(json_schema_extra={"examples": [{"ids": [3, 1, 2]}]})
 
-    ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
+    ids: list[Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]] = Field(
         ..., max_length=500, description="Every item's id exactly once, in the new order."
     )
 
 
 class QuestionRemoveIn(Body):
-    question_id: int = Field(..., ge=1, le=2**63 - 1)
+    question_id: StrictInt = Field(..., ge=1, le=2**63 - 1)
 
 
 class CodeIn(Body):
     label: str = Field("", max_length=200)
-    uses_allowed: int = Field(1, ge=1, le=10_000)
+    uses_allowed: StrictInt = Field(1, ge=1, le=10_000)
 
 
 class CodeOut(Schema):
@@ -319,7 +319,7 @@ class CodeOut(Schema):
 
 
 class CodeRevokeIn(Body):
-    code_id: int = Field(..., ge=1, le=2**63 - 1)
+    code_id: StrictInt = Field(..., ge=1, le=2**63 - 1)
 
 
 class RegistrationOut(Schema):
@@ -362,9 +362,9 @@ class CheckInItem(Body):
 
     code: str = Field("", max_length=200, description="What the ticket's QR code carries.")
     registration_id: uuid.UUID | None = Field(None, description="Or the registration, by name.")
-    id_checked: bool = False
+    id_checked: StrictBool = False
     scanned_at: datetime | None = None
-    offline: bool = False
+    offline: StrictBool = False
 
     @model_validator(mode="after")
     def one_way_to_name_the_ticket(self) -> "CheckInItem":

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictBool, StrictInt
 
 from haven.accounts.tenancy import OrganisationRequest, api_organisation_operation
 from haven.casework.models import Person
@@ -73,7 +73,7 @@ class CallIn(Body):
     caller_type: CallerType
     outcome: CallOutcome
     started_at: datetime.datetime | None = Field(None, description="Default: now")
-    duration_minutes: int | None = Field(
+    duration_minutes: StrictInt | None = Field(
         None, ge=0, le=600, description="Default: minutes from started_at to now"
     )
     channel: CallChannel = CallChannel.PHONE
@@ -89,12 +89,12 @@ class CallPatch(Body):
     caller_type: CallerType | None = None
     outcome: CallOutcome | None = None
     started_at: datetime.datetime | None = None
-    duration_minutes: int | None = Field(None, ge=0, le=600)
+    duration_minutes: StrictInt | None = Field(None, ge=0, le=600)
     channel: CallChannel | None = None
     language: str | None = Field(None, max_length=3, description="ISO 639 code")
     topics: list[CallTopic] | None = Field(None, max_length=len(CallTopic.values))
     follow_up_on: datetime.date | None = Field(None, description="null clears it")
-    follow_up_done: bool | None = None
+    follow_up_done: StrictBool | None = None
     person_id: uuid.UUID | None = Field(None, description="null unlinks the person")
     person_code: str | None = Field(None, max_length=20)
     notes: str | None = Field(None, max_length=5_000)

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django_scopes import scope
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictBool, StrictInt
 
 from haven.abuse.addresses import checked_email, is_blocked_domain, normalise_email
 from haven.abuse.ratelimit import check_public_submission
@@ -125,15 +125,17 @@ class LetterMoveIn(Body):
 class LetterGroupIn(Body):
     name: str = Field(..., min_length=1, max_length=120)
     translations: dict[str, str] = Field(default_factory=dict, max_length=50)
-    position: int | None = Field(None, ge=0, le=999, description="At the end if not given.")
-    open_to_requests: bool = Field(True, description="Offered to organisations outside Haven.")
+    position: StrictInt | None = Field(None, ge=0, le=999, description="At the end if not given.")
+    open_to_requests: StrictBool = Field(
+        True, description="Offered to organisations outside Haven."
+    )
 
 
 class LetterGroupPatch(Body):
     name: str | None = Field(None, min_length=1, max_length=120)
     translations: dict[str, str] | None = Field(None, max_length=50)
-    position: int | None = Field(None, ge=0, le=999)
-    open_to_requests: bool | None = None
+    position: StrictInt | None = Field(None, ge=0, le=999)
+    open_to_requests: StrictBool | None = None
 
 
 class OrganisationSignatureOut(Schema):
@@ -158,9 +160,9 @@ class OrganisationSignatureQuery(Schema):
 
 
 class LetterDecisionIn(Body):
-    approve: bool
-    category_id: int | None = Field(None, ge=1, le=LARGEST_ID)
-    organisation_id: int | None = Field(
+    approve: StrictBool
+    category_id: StrictInt | None = Field(None, ge=1, le=LARGEST_ID)
+    organisation_id: StrictInt | None = Field(
         None, ge=1, le=LARGEST_ID, description="Link to this directory entry instead of a new one"
     )
     reason: str = Field("", max_length=500)
@@ -168,7 +170,7 @@ class LetterDecisionIn(Body):
 
 class LetterArrangeIn(Body):
     group: str | None = Field(None, min_length=1, max_length=120, description="The group's name")
-    position: int | None = Field(None, ge=0, le=100_000)
+    position: StrictInt | None = Field(None, ge=0, le=100_000)
 
 
 class LetterToSign(Schema):
@@ -232,7 +234,7 @@ class LetterLanguageQuery(Schema):
 class LetterRequestIn(Body):
     name: str = Field(..., min_length=1, max_length=200)
     country: str = Field(..., min_length=2, max_length=2, pattern=r"^[A-Za-z]{2}$", examples=["FR"])
-    category_id: int | None = Field(None, ge=1, le=LARGEST_ID)
+    category_id: StrictInt | None = Field(None, ge=1, le=LARGEST_ID)
     website: str = Field("", max_length=300, pattern=r"^(https?://\S+)?$")
     signer_name: str = Field(..., min_length=1, max_length=200)
     signer_role: str = Field(..., min_length=1, max_length=200)

@@ -11,7 +11,7 @@ from typing import Literal
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, StrictInt
 
 from haven.accounts.tenancy import (
     OrganisationRequest,
@@ -101,7 +101,7 @@ class TextRemoveIn(Body):
 
 class LinkIn(Body):
     kind: KIND
-    id: int = Field(..., ge=1, le=2**63 - 1)
+    id: StrictInt = Field(..., ge=1, le=2**63 - 1)
 
 
 class LinksIn(Body):

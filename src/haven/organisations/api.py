@@ -11,7 +11,7 @@ from typing import Any, Literal
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 from haven.accounts.models import Invitation
 from haven.accounts.tenancy import (
@@ -150,7 +150,7 @@ class OrganisationPatch(Body):
 class MembershipIn(Body):
     """Either ``organisation_id`` of an organisation in the directory, or a new one's fields."""
 
-    organisation_id: int | None = Field(None, ge=1)
+    organisation_id: StrictInt | None = Field(None, ge=1)
     name: str | None = Field(None, max_length=200)
     short_name: str | None = Field(None, max_length=50)
     kind: OrganisationKind | None = None
@@ -160,7 +160,7 @@ class MembershipIn(Body):
     languages: list[str] | None = Field(None, max_length=50, description="ISO 639 codes")
     category: MembershipCategory = MembershipCategory.MEMBER
     since: date | None = None
-    confirm_duplicate: bool = Field(
+    confirm_duplicate: StrictBool = Field(
         False,
         description=(
             "A new organisation whose name the directory holds in another country (or in "
@@ -184,7 +184,7 @@ class FirstAdminIn(Body):
 
 
 class FirstAdminRevokeIn(Body):
-    invitation_id: int
+    invitation_id: StrictInt
 
 
 class FirstAdminInvitationOut(Schema):

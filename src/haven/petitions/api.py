@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django_scopes import scope
 from ninja import Query, Router, Schema, Status
-from pydantic import Field, StrictInt
+from pydantic import Field, StrictBool, StrictInt
 
 from haven.abuse.addresses import checked_email, is_blocked_domain, normalise_email
 from haven.abuse.ratelimit import check_public_submission
@@ -65,7 +65,7 @@ class PetitionFields(Body):
     goal: StrictInt | None = Field(None, ge=1, le=actions.LARGEST_GOAL)
     consent_text: str | None = Field(None, max_length=500)
     blocked_domains: str | None = Field(None, max_length=10_000)
-    show_comments: bool | None = None
+    show_comments: StrictBool | None = None
     anonymise_after_days: StrictInt | None = Field(None, ge=1, le=actions.LONGEST_RETENTION_DAYS)
     hashtags: str | None = Field(None, max_length=200)
 
@@ -138,8 +138,8 @@ class PetitionSignIn(Body):
     email: EmailAddress = Field(..., max_length=254)
     country: str = Field("", max_length=2, pattern=r"^([A-Za-z]{2})?$")
     comment: str = Field("", max_length=1000)
-    show_name: bool = False
-    contact_consent: bool = False
+    show_name: StrictBool = False
+    contact_consent: StrictBool = False
     language: str = Field("en", max_length=8)
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
 from haven.accounts.tenancy import OrganisationRequest, api_organisation_operation
 from haven.organisations.api import Body, Message
@@ -45,7 +45,7 @@ Kind = Literal["persons", "services"]
 class ExportIn(Body):
     kind: Kind
     format: Literal["csv", "xlsx"] = "xlsx"
-    include_identity: bool = False
+    include_identity: StrictBool = False
     date_from: date | None = None
     date_to: date | None = None
     passphrase: str = Field(

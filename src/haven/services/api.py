@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictBool, StrictInt
 
 from haven.accounts.models import RoleAssignment, User
 from haven.accounts.tenancy import OrganisationRequest, api_organisation_operation
@@ -51,7 +51,7 @@ class ServiceTypeIn(Body):
     name: str = Field(..., min_length=1, max_length=100)
     category: ServiceCategory = ServiceCategory.OTHER
     unit: str = Field(..., min_length=1, max_length=30)
-    counts_money: bool = False
+    counts_money: StrictBool = False
 
 
 class ServiceTypePatch(Body):
@@ -60,8 +60,8 @@ class ServiceTypePatch(Body):
     name: str | None = Field(None, min_length=1, max_length=100)
     category: ServiceCategory | None = None
     unit: str | None = Field(None, min_length=1, max_length=30)
-    counts_money: bool | None = None
-    hidden: bool | None = None
+    counts_money: StrictBool | None = None
+    hidden: StrictBool | None = None
 
 
 class DeliveryOut(Schema):
@@ -133,35 +133,35 @@ class DeliveryIn(Body):
     particular: a bulk distribution or group session gives ``people_reached`` and/or
     ``households_reached`` instead. A delivery with none of these four is refused."""
 
-    service_type_id: int = Field(..., ge=1, le=LARGEST_ID)
+    service_type_id: StrictInt = Field(..., ge=1, le=LARGEST_ID)
     delivered_on: date
     person_id: uuid.UUID | None = None
     household_id: uuid.UUID | None = None
     quantity: Decimal = Field(Decimal(1), gt=0, max_digits=12, decimal_places=2)
     amount: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
     currency: str = Field("", max_length=3, description="ISO 4217 code, with an amount")
-    people_reached: int | None = Field(None, ge=1, le=10_000_000)
-    households_reached: int | None = Field(None, ge=1, le=10_000_000)
+    people_reached: StrictInt | None = Field(None, ge=1, le=10_000_000)
+    households_reached: StrictInt | None = Field(None, ge=1, le=10_000_000)
     channel: Channel = Channel.IN_PERSON
     language: str = Field("", max_length=3, description="ISO 639 code")
     city: str = Field("", max_length=100)
-    staff_id: int | None = Field(None, ge=1, le=LARGEST_ID, description="Default: you")
+    staff_id: StrictInt | None = Field(None, ge=1, le=LARGEST_ID, description="Default: you")
 
 
 class DeliveryPatch(Body):
-    service_type_id: int | None = Field(None, ge=1, le=LARGEST_ID)
+    service_type_id: StrictInt | None = Field(None, ge=1, le=LARGEST_ID)
     delivered_on: date | None = None
     person_id: uuid.UUID | None = None
     household_id: uuid.UUID | None = None
     quantity: Decimal | None = Field(None, gt=0, max_digits=12, decimal_places=2)
     amount: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
     currency: str | None = Field(None, max_length=3)
-    people_reached: int | None = Field(None, ge=1, le=10_000_000)
-    households_reached: int | None = Field(None, ge=1, le=10_000_000)
+    people_reached: StrictInt | None = Field(None, ge=1, le=10_000_000)
+    households_reached: StrictInt | None = Field(None, ge=1, le=10_000_000)
     channel: Channel | None = None
     language: str | None = Field(None, max_length=3)
     city: str | None = Field(None, max_length=100)
-    staff_id: int | None = Field(None, ge=1, le=LARGEST_ID)
+    staff_id: StrictInt | None = Field(None, ge=1, le=LARGEST_ID)
 
 
 def _service_type_out(service_type: ServiceType, hidden: set[int]) -> ServiceTypeOut:

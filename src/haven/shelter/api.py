@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictBool, StrictInt
 
 from haven.accounts.tenancy import OrganisationRequest, api_organisation_operation
 from haven.dates import filter_date_problem
@@ -48,16 +48,16 @@ class FacilityIn(Body):
     # An empty name is refused by the action, with the same message as the page gives.
     name: str = Field(..., max_length=100)
     city: str = Field("", max_length=100)
-    beds: int = Field(..., ge=0, le=actions.MAX_CAPACITY)
-    family_rooms: int = Field(0, ge=0, le=actions.MAX_CAPACITY)
+    beds: StrictInt = Field(..., ge=0, le=actions.MAX_CAPACITY)
+    family_rooms: StrictInt = Field(0, ge=0, le=actions.MAX_CAPACITY)
 
 
 class FacilityPatch(Body):
     name: str | None = Field(None, max_length=100)
     city: str | None = Field(None, max_length=100)
-    beds: int | None = Field(None, ge=0, le=actions.MAX_CAPACITY)
-    family_rooms: int | None = Field(None, ge=0, le=actions.MAX_CAPACITY)
-    active: bool | None = None
+    beds: StrictInt | None = Field(None, ge=0, le=actions.MAX_CAPACITY)
+    family_rooms: StrictInt | None = Field(None, ge=0, le=actions.MAX_CAPACITY)
+    active: StrictBool | None = None
 
 
 class StayOut(Schema):
@@ -87,19 +87,19 @@ class StayQuery(Schema):
 
 
 class StayIn(Body):
-    facility_id: int = Field(..., ge=1, le=2**63 - 1)
+    facility_id: StrictInt = Field(..., ge=1, le=2**63 - 1)
     person_code: str = Field(..., min_length=1, max_length=20)
     starts_on: date
     ends_on: date | None = Field(None, description="The morning they leave; none if not known")
-    accompanying: int = Field(0, ge=0, le=actions.MAX_ACCOMPANYING)
-    family_room: bool = False
+    accompanying: StrictInt = Field(0, ge=0, le=actions.MAX_ACCOMPANYING)
+    family_room: StrictBool = False
 
 
 class StayPatch(Body):
     starts_on: date | None = None
     ends_on: date | None = Field(None, description="null makes the stay open-ended")
-    accompanying: int | None = Field(None, ge=0, le=actions.MAX_ACCOMPANYING)
-    family_room: bool | None = None
+    accompanying: StrictInt | None = Field(None, ge=0, le=actions.MAX_ACCOMPANYING)
+    family_room: StrictBool | None = None
 
 
 class NightOut(Schema):
