@@ -236,6 +236,11 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_ALLOW_UNVERIFIED_EMAIL = True
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Haven"
+# allauth's code forms, with a code refused by the lockout put on the audit trail.
+MFA_FORMS = {
+    "authenticate": "haven.accounts.forms.AuthenticateForm",
+    "reauthenticate": "haven.accounts.forms.ReauthenticateForm",
+}
 # Browsers allow WebAuthn on http://localhost only; everything else needs HTTPS.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.conf import settings
 from django.core import signing
@@ -27,6 +27,13 @@ def account_named(login: str) -> User | None:
     if not login:
         return None
     return User.objects.filter(Q(username__iexact=login) | Q(email__iexact=login)).first()
+
+
+def account_of_credentials(credentials: Mapping[str, object]) -> User | None:
+    """The account that the login of a sign-in attempt names (username or e-mail), if any."""
+    login = str(credentials.get("username") or credentials.get("email") or "")
+    # No username or address is longer: a longer login names nobody.
+    return account_named(login) if len(login) <= 254 else None
 
 
 def staff_of(organisation: Organisation) -> list[tuple[User, list[str]]]:

@@ -174,6 +174,8 @@ def accept_invitation(
             # Compared as it will be stored: create_user folds a name typed in full-width
             # letters to plain ones (NFKC), which a check of the typed form let through.
             username = User.normalize_username(username)
+            # The model's checks, letters of one script among them: create_user runs none.
+            User._meta.get_field("username").run_validators(username)
             if User.objects.filter(username__iexact=username).exists():
                 raise ValidationError(_("This username is taken; choose another."))
             if User.objects.filter(email__iexact=locked.email).exists():
@@ -368,6 +370,28 @@ def revoke_api_tokens_for_new_password(
                 request=request,
             )
     return len(tokens)
+
+
+def record_refused_sign_in(
+    *,
+    action: str,
+    account: User | None,
+    signed_in: bool = False,
+    details: dict[str, str | bool] | None = None,
+    request: HttpRequest | None = None,
+) -> None:
+    """Put a refused sign-in step on the trail of the account it named; never what was typed."""
+    # The typed login is never stored (it may be a password typed in the wrong box), nor a
+    # code: only which account was named, if any. Before the sign-in completes nobody acts.
+    audit.record(
+        action,
+        actor=account if signed_in else None,
+        target=account,
+        object_type="accounts.user",
+        outcome="refused",
+        details=details,
+        request=request,
+    )
 
 
 def note_api_token_use(token: ApiToken) -> None:

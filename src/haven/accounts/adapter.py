@@ -9,12 +9,15 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib.sites.requests import RequestSite
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.http import HttpRequest
 
 from haven.mail.compose import AUTO_SUBMITTED, absolute_url
 
 SITE_NAME = "Haven"
+# allauth's error code for an attempt refused by the login-attempt limit.
+LOCKED_OUT = "too_many_login_attempts"
 
 
 class HavenAccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
@@ -27,14 +30,34 @@ class HavenAccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
     # unknown login is locked out the same way and tells nothing.
     def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
         # Imported here: allauth loads this adapter while apps may still be loading.
-        from haven.accounts.access import account_named
+        from haven.accounts.access import account_of_credentials
 
-        login = str(credentials.get("email", credentials.get("username", "")))
-        account = account_named(login)
+        account = account_of_credentials(credentials)
         if account is not None:
             return f"account:{account.pk}"
         key: str = super()._get_login_attempts_cache_key(request, **credentials)
         return key
+
+    # allauth refuses an attempt over the limit before checking the password, so Django's
+    # user_login_failed never fires for it: without this, guesses past the lockout would
+    # leave no trace on the trail.
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        from haven.accounts import actions
+        from haven.accounts.access import account_of_credentials
+
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError as error:
+            if error.code != LOCKED_OUT:
+                raise
+            account = account_of_credentials(credentials)
+            actions.record_refused_sign_in(
+                action="auth.login_locked_out",
+                account=account,
+                details={"known_account": account is not None},
+                request=request,
+            )
+            raise
 
     # Without django.contrib.sites, allauth names the site after the request's host
     # ("Hello from 127.0.0.1:8193!"); its e-mails name Haven instead.

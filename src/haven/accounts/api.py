@@ -5,13 +5,14 @@ reads them through the tenancy decorators, whose module cannot resolve their nam
 """
 
 from datetime import datetime
-from typing import cast
+from typing import Annotated, cast
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
 from haven.accounts import access, actions
+from haven.accounts.forms import InviteForm
 from haven.accounts.models import RoleAssignment, User
 from haven.accounts.permissions import Role, permissions_for
 from haven.accounts.tenancy import (
@@ -19,9 +20,17 @@ from haven.accounts.tenancy import (
     api_organisation_operation,
     api_user_operation,
 )
-from haven.api.schemas import EmailAddress
+from haven.api.schemas import form_field_check
 
 router = Router(tags=["accounts"])
+
+# Checked by the staff page's own field, so that the API invites exactly the addresses the
+# page invites, stored as the page stores them.
+InvitedAddress = Annotated[
+    str,
+    Field(max_length=254, json_schema_extra={"format": "email"}),
+    form_field_check(InviteForm.base_fields["email"]),
+]
 
 
 class MyOrganisation(Schema):
@@ -51,7 +60,7 @@ class RolesIn(Schema):
 
 
 class InvitationIn(Schema):
-    email: EmailAddress = Field(max_length=254)
+    email: InvitedAddress
     roles: list[Role] = Field(min_length=1, max_length=10)
 
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from allauth.core import context as allauth_context
+from allauth.mfa.base import forms as mfa_forms
 from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
+from haven.abuse.addresses import checked_email
+from haven.accounts import actions
+from haven.accounts.adapter import LOCKED_OUT
+from haven.accounts.models import User
 from haven.accounts.permissions import Role, assignable_roles
 from haven.organisations.models import Organisation
 
@@ -21,8 +28,15 @@ def _role_choices(organisation: Organisation) -> list[tuple[str, str]]:
     return [(role, str(labels[role])) for role in assignable_roles(organisation.kind)]
 
 
+def _well_formed(address: str) -> None:
+    checked_email(address)
+
+
 class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    # Django's check refuses a non-ASCII name before the @; Haven's own (abuse.addresses)
+    # refuses what Django lets through in the domain (an invisible character, a bare host,
+    # an IP address). The API checks its invitations with this very field.
+    email = forms.EmailField(label=_("E-mail address"), max_length=254, validators=[_well_formed])
     roles = RolesField(label=_("Roles"))
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
@@ -39,11 +53,11 @@ class RolesForm(forms.Form):
 
 
 class AcceptInvitationForm(forms.Form):
-    username = forms.RegexField(
+    username = forms.CharField(
         label=_("Username"),
         max_length=150,
-        regex=r"^[\w.@+-]+\Z",
-        help_text=_("Letters, digits and @ . + - _ only."),
+        validators=[User.username_validator],
+        help_text=_("Letters of one script, digits and @ . + - _ only."),
     )
     password1 = forms.CharField(
         label=_("Password"),
@@ -87,3 +101,35 @@ class ApiTokenForm(forms.Form):
         initial=90,
         help_text=_("Then it stops working: make a new one. A year at most."),
     )
+
+
+def _code_checked(check: Callable[[], str], *, user: User, reauthentication: bool) -> str:
+    # allauth refuses a code over the login-attempt limit without checking it and without
+    # a signal: the trail of someone guessing codes with a stolen password would stop at the
+    # lockout, however long they went on.
+    try:
+        return check()
+    except forms.ValidationError as error:
+        if error.code == LOCKED_OUT:
+            actions.record_refused_sign_in(
+                action="auth.second_factor_locked_out",
+                account=user,
+                signed_in=reauthentication,
+                details={"reauthentication": reauthentication},
+                request=allauth_context.request,
+            )
+        raise
+
+
+class AuthenticateForm(mfa_forms.AuthenticateForm):  # type: ignore[misc]
+    """allauth's second step of a login (MFA_FORMS), a refusal by the lockout audited."""
+
+    def clean_code(self) -> str:
+        return _code_checked(super().clean_code, user=self.user, reauthentication=False)
+
+
+class ReauthenticateForm(mfa_forms.ReauthenticateForm):  # type: ignore[misc]
+    """allauth's code asked again before a sensitive change, a refusal by the lockout audited."""
+
+    def clean_code(self) -> str:
+        return _code_checked(super().clean_code, user=self.user, reauthentication=True)

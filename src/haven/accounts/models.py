@@ -12,12 +12,24 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from haven.accounts.permissions import Role
+from haven.accounts.usernames import UsernameValidator
 from haven.organisations.models import Organisation
 
 
 class User(AbstractUser):
     """A member of staff of one or more organisations."""
 
+    # Django's username field with Haven's check, the one every way of naming an account
+    # goes through: the invitation form, accept_invitation, createsuperuser, full_clean.
+    username_validator = UsernameValidator()
+    username = models.CharField(
+        _("username"),
+        max_length=150,
+        unique=True,
+        help_text=_("Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only."),
+        validators=[username_validator],
+        error_messages={"unique": _("A user with that username already exists.")},
+    )
     preferred_language = models.CharField(_("language"), max_length=10, blank=True)
 
     class Meta:

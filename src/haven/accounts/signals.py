@@ -1,9 +1,11 @@
-"""Logins, failed logins and password changes go to the audit trail; a new password
-revokes the account's API tokens.
+"""Logins, failed logins, failed second factors and password changes go to the audit trail;
+a new password revokes the account's API tokens.
 
 Django's authentication signals are the one place every login path passes through
-(password, passkey, MFA step), and allauth's password signals the one place its reset,
-change and set flows pass through, so auditing listens there instead of in an action.
+(password, passkey, MFA step), and allauth's password and MFA signals the one place its
+reset, change and set flows and its code checks pass through, so auditing listens there
+instead of in an action. A refusal by the lockout sends no signal: the account adapter
+(password step) and the MFA forms (code step) record those.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from allauth.account.signals import password_changed, password_reset, password_set
 from allauth.mfa.models import Authenticator
+from allauth.mfa.signals import authentication_failed as mfa_authentication_failed
 from allauth.mfa.signals import authenticator_added, authenticator_removed, authenticator_reset
 from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -20,7 +23,7 @@ from django.http import HttpRequest
 from django.utils.translation import ngettext
 
 from haven.accounts import actions
-from haven.accounts.access import account_named
+from haven.accounts.access import account_of_credentials
 from haven.accounts.models import User
 from haven.privacy import audit
 
@@ -42,15 +45,30 @@ def audit_logout(
 def audit_failed_login(
     sender: object, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
-    # The typed login is never stored: it may be a password typed in the wrong box.
-    user = account_named(str(credentials.get("username") or credentials.get("email") or "")[:254])
-    audit.record(
-        "auth.login_failed",
-        actor=None,
-        target=user,
-        object_type="accounts.user",
-        outcome="refused",
+    user = account_of_credentials(credentials)
+    actions.record_refused_sign_in(
+        action="auth.login_failed",
+        account=user,
         details={"known_account": user is not None},
+        request=request,
+    )
+
+
+@receiver(mfa_authentication_failed)
+def audit_failed_second_factor(
+    sender: object,
+    request: HttpRequest | None,
+    user: User,
+    reauthentication: bool = False,
+    **kwargs: Any,
+) -> None:
+    # Someone who has the password and is guessing codes. allauth names the account's main
+    # authenticator whichever kind of code was typed, so no type is recorded, nor the code.
+    actions.record_refused_sign_in(
+        action="auth.second_factor_failed",
+        account=user,
+        signed_in=reauthentication,
+        details={"reauthentication": reauthentication},
         request=request,
     )
 

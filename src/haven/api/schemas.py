@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from pydantic import AfterValidator, Field
@@ -29,6 +30,19 @@ EmailAddress = Annotated[
     Field(max_length=254, json_schema_extra={"format": "email"}),
     AfterValidator(_checked),
 ]
+
+
+def form_field_check(field: forms.Field) -> AfterValidator:
+    """A check that cleans a value with a web form's field: what the page refuses, the API
+    refuses in the same words, and what the page stores, the API stores."""
+
+    def clean(value: str) -> str:
+        try:
+            return str(field.clean(value))
+        except ValidationError as error:
+            raise PydanticCustomError("invalid", error.messages[0]) from None
+
+    return AfterValidator(clean)
 
 
 def _moment(value: datetime) -> datetime:

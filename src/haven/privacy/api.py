@@ -1,7 +1,7 @@
 """API of the audit trail, for data protection officers."""
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -9,18 +9,31 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from haven.accounts.tenancy import OrganisationRequest, api_organisation_operation
+from haven.api.schemas import form_field_check
 from haven.privacy import audit
 from haven.privacy.access import applied_filters, audit_events_for
+from haven.privacy.forms import AuditFilterForm
 
 router = Router(tags=["audit"])
+
+# The codes of privacy.models.OUTCOME_LABELS (a test keeps the two equal): any other value
+# is refused, as every list's filter refuses a value it does not know.
+Outcome = Literal["ok", "refused", "forbidden", "not_found"]
+# Checked by the page's own fields: lower case, as the trail records them.
+ActionPrefix = Annotated[str, form_field_check(AuditFilterForm.base_fields["action"])]
+ObjectType = Annotated[str, form_field_check(AuditFilterForm.base_fields["object_type"])]
 
 
 class AuditFilters(Schema):
     user: str | None = Field(None, max_length=150, description="Username of the actor")
-    action: str | None = Field(None, max_length=60, description="Action, or its prefix")
-    object_type: str | None = Field(None, max_length=60)
+    action: ActionPrefix | None = Field(
+        None, max_length=60, description="Action, or its start, in lower case: `auth.`"
+    )
+    object_type: ObjectType | None = Field(
+        None, max_length=60, description="app.model in lower case: `casework.person`"
+    )
     object_id: str | None = Field(None, max_length=64)
-    outcome: str | None = Field(None, max_length=20, description="ok, refused, forbidden…")
+    outcome: Outcome | None = None
     since: date | None = None
     until: date | None = None
     before_seq: int | None = Field(None, ge=1, description="Page back: events older than this")
