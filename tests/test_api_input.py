@@ -220,9 +220,7 @@ def test_every_number_and_flag_of_a_body_is_strict() -> None:
 
 
 @pytest.mark.parametrize("value", [True, "30", 30.5])
-def test_a_number_sent_as_a_flag_a_string_or_a_fraction_is_refused(
-    alice: User, value: Any
-) -> None:
+def test_a_number_sent_as_a_flag_a_string_or_a_fraction_is_refused(alice: User, value: Any) -> None:
     from haven.shelter.models import Facility
 
     response = post_as(
