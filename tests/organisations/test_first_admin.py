@@ -234,3 +234,14 @@ def test_the_invitations_of_a_member_with_staff_are_not_the_networks_to_withdraw
     # Nor is anyone's but the coordinator's to withdraw through the network's pages.
     assert revoke(client_for(alice), north, own.pk).status_code in (403, 404)
     assert invitations(north)[0].revoked_at is None
+
+
+@pytest.mark.parametrize(
+    "address", ["director@localhost", "dïrector@north.example.org", "director@[192.0.2.1]"]
+)
+def test_the_page_and_the_api_refuse_the_same_addresses(client, cora, coalition, north, address):
+    # The page checked with Django's field alone (a bare host passed), the API with Haven's
+    # check alone (a name before the @ in other letters passed): now both, in both.
+    assert client_for(cora).post(page(north), {"email": address}).status_code == 400
+    assert post_api(client, cora, north, {"email": address}).status_code == 400
+    assert invitations(north) == []

@@ -32,11 +32,18 @@ def _well_formed(address: str) -> None:
     checked_email(address)
 
 
-class InviteForm(forms.Form):
+def invitation_address_field(**kwargs: Any) -> forms.EmailField:
+    """The address an invitation goes to, checked by Django and by Haven."""
     # Django's check refuses a non-ASCII name before the @; Haven's own (abuse.addresses)
     # refuses what Django lets through in the domain (an invisible character, a bare host,
-    # an IP address). The API checks its invitations with this very field.
-    email = forms.EmailField(label=_("E-mail address"), max_length=254, validators=[_well_formed])
+    # an IP address). The API checks its invitations with these very fields.
+    return forms.EmailField(
+        label=_("E-mail address"), max_length=254, validators=[_well_formed], **kwargs
+    )
+
+
+class InviteForm(forms.Form):
+    email = invitation_address_field()
     roles = RolesField(label=_("Roles"))
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:

@@ -6,7 +6,7 @@ through the tenancy decorators.
 """
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -19,8 +19,9 @@ from haven.accounts.tenancy import (
     api_organisation_operation,
     api_public_operation,
 )
-from haven.api.schemas import EmailAddress
+from haven.api.schemas import form_field_check
 from haven.organisations import access, actions
+from haven.organisations.forms import FirstAdminForm
 from haven.organisations.models import (
     Membership,
     MembershipCategory,
@@ -180,7 +181,12 @@ class EndIn(Body):
 
 
 class FirstAdminIn(Body):
-    email: EmailAddress
+    # Checked by the page's own field: the API invites exactly the addresses the page does.
+    email: Annotated[
+        str,
+        Field(max_length=254, json_schema_extra={"format": "email"}),
+        form_field_check(FirstAdminForm.base_fields["email"]),
+    ]
 
 
 class FirstAdminRevokeIn(Body):

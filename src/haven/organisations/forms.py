@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from haven.accounts.forms import invitation_address_field
 from haven.organisations.languages import validate_language_codes
 from haven.organisations.models import MembershipCategory, Organisation, OrganisationKind
 from haven.widgets import DateInput
@@ -124,10 +125,8 @@ class ExistingMemberForm(forms.Form):
 
 
 class FirstAdminForm(forms.Form):
-    email = forms.EmailField(
-        label=_("E-mail address"),
-        max_length=254,
-        help_text=_("Of the person who will manage the organisation's staff on Haven."),
+    email = invitation_address_field(
+        help_text=_("Of the person who will manage the organisation's staff on Haven.")
     )
 
 
