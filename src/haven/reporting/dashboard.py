@@ -31,6 +31,7 @@ from haven.reporting.report import (
     format_number,
     headline_persons,
     member_totals,
+    reviewed_views,
 )
 from haven.reporting.schema import BY_KEY, TABLES, categories_of, label_of
 
@@ -38,6 +39,8 @@ DEFAULT_PERIODS = 8
 MAX_PERIODS = 60
 TREND_TABLES = ("persons.status", "services.deliveries", "calls.channel", "shelter.households")
 SITUATION_TABLES = ("persons.trafficking", "persons.sex_work", "persons.exploitation")
+# The latest period's breakdowns by country, in the order the dashboard shows them.
+PLACE_TABLES = ("persons.status", "services.deliveries", *SITUATION_TABLES)
 
 
 @dataclass
@@ -160,6 +163,13 @@ def dashboard_version(network: Network, kind: str, periods: list[ReportingPeriod
     ).hexdigest()
 
 
+def draw_views_of(period: ReportingPeriod) -> None:
+    """Draw into the reviews' cache what a dashboard shows of the period: its totals by
+    member, which the trends follow, and its breakdowns by country (when it is the latest)."""
+    member_totals([period], [BY_KEY[key] for key in TREND_TABLES])
+    reviewed_views(period, "country", PLACE_TABLES)
+
+
 def build_dashboard(network: Network, kind: str, periods: list[ReportingPeriod]) -> Dashboard:
     """Trends over the periods (``dashboard_periods``), and breakdowns of the latest one with
     figures."""
@@ -190,29 +200,17 @@ def build_dashboard(network: Network, kind: str, periods: list[ReportingPeriod])
         result.trends.append(
             Section(str(view.table.title), view, _column_chart(view, str(view.table.title)))
         )
-    persons = BY_KEY["persons.status"]
-    place_tables = [persons, *[BY_KEY[key] for key in ("services.deliveries", *SITUATION_TABLES)]]
-    by_country = access.sent_figures([latest], by="country", tables=place_tables)
-    by_member = access.sent_figures([latest], by="member", tables=place_tables)
-    country_views = build_views(
-        by_country,
-        place_tables,
-        threshold,
-        column_label=country_name,
-        members=by_member,
-    )
+    # The latest period's breakdowns are its reviews' own views: controlled apart, a view
+    # withholding other cells than the review's, set beside it, could give a cell back.
+    by_country = access.sent_figures([latest], by="country", tables=[BY_KEY["persons.status"]])
+    country_views = reviewed_views(latest, "country", PLACE_TABLES)
     country_view = country_views[0]
     result.by_country = Section(
         _("Persons supported by country"),
         country_view,
         _column_chart(country_view, _("Persons supported by country")),
     )
-    member_view = build_views(
-        by_member,
-        [persons],
-        threshold,
-        column_label=lambda key: by_member.labels.get(key, key),
-    )[0]
+    [member_view] = reviewed_views(latest, "member", ["persons.status"])
     result.by_member = Section(_("Persons supported by member"), member_view)
     services_view = country_views[1]
     result.services = [

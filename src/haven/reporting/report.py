@@ -392,6 +392,20 @@ def member_totals(periods: Iterable[ReportingPeriod], tables: Iterable[Table]) -
     return result
 
 
+def reviewed_views(
+    period: ReportingPeriod, by: Literal["member", "country"], keys: Iterable[str]
+) -> list[TableView]:
+    """The views of the tables ``keys`` exactly as the period's review by member or country
+    shows them (each drawn with the rest of its section, from the review's cache or into
+    it), in the order asked."""
+    chosen = list(keys)
+    revisions = access.revision_numbers([period])[period.pk]
+    sections = list(dict.fromkeys(BY_KEY[key].section for key in chosen))
+    drawn = _remembered([(period, by, section_tables(section), revisions) for section in sections])
+    views = {view.table.key: view for section_views in drawn for view in section_views}
+    return [views[key] for key in chosen]
+
+
 def _totals_of(view: TableView) -> dict[str, Decimal | None]:
     return {
         row: view.cell(row, TOTAL).value for row in [*(code for code, _label in view.rows), TOTAL]

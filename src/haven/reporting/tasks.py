@@ -171,25 +171,23 @@ def send_notices() -> int:
 
 
 def tell_coordinators_after_commit(revision: Revision) -> None:
-    """Have the network's coordinators told of a sending, and the period's totals drawn for
-    the dashboard's trends, once the current transaction commits."""
+    """Have the network's coordinators told of a sending, and what the dashboard shows of the
+    period drawn, once the current transaction commits."""
     transaction.on_commit(lambda: tell_coordinators.enqueue(revision.pk))
-    transaction.on_commit(lambda: draw_trend_totals.enqueue(revision.period_id))
+    transaction.on_commit(lambda: draw_dashboard_views.enqueue(revision.period_id))
 
 
 @task()
-def draw_trend_totals(period_id: int) -> None:
-    """Draw a period's totals by member, which the dashboard's trends follow (decision 31),
-    so that the coordinator who opens the dashboard after a sending finds them drawn: with
-    its section's views by member, that is most of the first dashboard's time."""
-    from haven.reporting.dashboard import TREND_TABLES
-    from haven.reporting.report import member_totals
-    from haven.reporting.schema import BY_KEY
+def draw_dashboard_views(period_id: int) -> None:
+    """Draw what the dashboard shows of a period, from its reviews (decision 31), so that the
+    coordinator who opens it after a sending finds it drawn: the reviews' views by member
+    and by country are most of the first dashboard's time."""
+    from haven.reporting.dashboard import draw_views_of
 
     with scopes_disabled():
         period = ReportingPeriod.objects.filter(pk=period_id).first()
     if period is not None:
-        member_totals([period], [BY_KEY[key] for key in TREND_TABLES])
+        draw_views_of(period)
 
 
 def coordinators_told(revision_id: int, now: datetime | None = None) -> int:
