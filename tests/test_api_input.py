@@ -194,22 +194,32 @@ def _bodies() -> list[type]:
 
 
 def _lax(annotation: Any, metadata: list[Any]) -> bool:
-    """Whether an annotation takes an int or a bool in pydantic's lax mode somewhere."""
+    """Whether an annotation takes an int, a bool, a date or a time in pydantic's lax mode
+    somewhere."""
+    from datetime import date, datetime
     from typing import Annotated, get_args, get_origin
 
-    from pydantic import Strict
+    from pydantic import BeforeValidator, Strict
+
+    from haven.api.schemas import day_written, moment_written
 
     if get_origin(annotation) is Annotated:
         inner, *more = get_args(annotation)
         return _lax(inner, [*metadata, *more])
     if annotation in (int, bool):
         return not any(isinstance(item, Strict) and item.strict for item in metadata)
+    if annotation in (date, datetime):
+        written = day_written if annotation is date else moment_written
+        return not any(
+            isinstance(item, BeforeValidator) and item.func is written for item in metadata
+        )
     return any(_lax(argument, []) for argument in get_args(annotation))
 
 
-def test_every_number_and_flag_of_a_body_is_strict() -> None:
-    # In lax mode pydantic reads JSON true as 1, "30" as 30, and 1 or "yes" as true: a
-    # client's slip would be saved as something it never meant (a retention of one month).
+def test_every_number_flag_and_date_of_a_body_is_strict() -> None:
+    # In lax mode pydantic reads JSON true as 1, "30" as 30, 1 or "yes" as true, 0 as 1
+    # January 1970 and 1700000000 as a moment of 2023: a client's slip would be saved as
+    # something it never meant (a retention of one month).
     lax = sorted(
         f"{body.__module__}.{body.__name__}.{name}"
         for body in _bodies()
@@ -232,3 +242,18 @@ def test_a_number_sent_as_a_flag_a_string_or_a_fraction_is_refused(alice: User, 
     assert "beds" in json.dumps(response.json())
     with scopes_disabled():
         assert not Facility.objects.exists()
+
+
+@pytest.mark.parametrize("value", [0, 1_700_000_000, "1700000000", 1.5])
+def test_a_date_or_a_time_sent_as_a_number_is_refused(carol: User, value: Any) -> None:
+    from haven.services.models import ServiceDelivery
+
+    response = post_as(
+        carol,
+        "/api/orgs/north/services/deliveries",
+        json.dumps({"service": "food_parcel", "delivered_on": value}),
+    )
+    assert response.status_code == 400, response.content
+    assert "YYYY-MM-DD" in json.dumps(response.json())
+    with scopes_disabled():
+        assert not ServiceDelivery.objects.exists()

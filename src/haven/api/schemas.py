@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 from typing import Annotated
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from haven.abuse.addresses import checked_email
@@ -55,6 +56,30 @@ def _moment(value: datetime) -> datetime:
     return value
 
 
+_WRITTEN_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def day_written(value: object) -> object:
+    """A date only as written in ISO 8601: pydantic would read 0 as 1 January 1970."""
+    if isinstance(value, date) or (isinstance(value, str) and _WRITTEN_DAY.fullmatch(value)):
+        return value
+    raise PydanticCustomError("date_type", "Give a date as YYYY-MM-DD.")
+
+
+def moment_written(value: object) -> object:
+    """A date and time only as written in ISO 8601: pydantic would read a number, or digits in
+    a string, as seconds since 1970."""
+    if isinstance(value, date) or (isinstance(value, str) and _WRITTEN_DAY.match(value)):
+        return value
+    raise PydanticCustomError(
+        "datetime_type", "Give a date and time in ISO 8601, such as 2030-05-01T09:00:00+02:00."
+    )
+
+
+# A date, or a date and time, the API is sent: written out, never a number.
+Day = Annotated[date, BeforeValidator(day_written)]
+DateTime = Annotated[datetime, BeforeValidator(moment_written)]
+
 # A date and time the API is sent: with its offset, or in the organisation's time zone, and
 # from 2000 to ten years ahead.
-Moment = Annotated[datetime, AfterValidator(_moment)]
+Moment = Annotated[datetime, BeforeValidator(moment_written), AfterValidator(_moment)]

@@ -18,6 +18,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field, StrictBool, StrictInt
 
 from haven.accounts.tenancy import OrganisationRequest, api_organisation_operation
+from haven.api.schemas import Day
 from haven.casework import access, actions
 from haven.casework.htcds import (
     CaseStatus,
@@ -103,7 +104,7 @@ class PersonFields(Body):
     given_name: str | None = Field(None, max_length=200)
     family_name: str | None = Field(None, max_length=200)
     alias: str | None = Field(None, max_length=200)
-    birth_date: date | None = None
+    birth_date: Day | None = None
     estimated_age: StrictInt | None = Field(None, ge=0, le=120)
     phone: str | None = Field(None, max_length=40)
     identity_document: str | None = Field(None, max_length=200)
@@ -516,12 +517,12 @@ class ConsentIn(Body):
     recipient_id: StrictInt | None = Field(
         None, ge=1, le=2**31 - 1, description="Organisation, for a referral only"
     )
-    given_on: date
+    given_on: Day
     method: ConsentMethod
 
 
 class WithdrawIn(Body):
-    withdrawn_on: date | None = None
+    withdrawn_on: Day | None = None
 
 
 def _consent_out(consent: Consent) -> ConsentOut:
@@ -630,24 +631,24 @@ class CaseQuery(Page):
 
 class CaseIn(Body):
     person_id: uuid.UUID
-    opened_on: date | None = None
+    opened_on: Day | None = None
     assigned_to_id: StrictInt | None = Field(None, ge=1, le=2**31 - 1)
     needs: list[Need] = Field(default_factory=list, max_length=20)
     risk_level: RiskLevel = RiskLevel.LOW
-    follow_up_on: date | None = None
+    follow_up_on: Day | None = None
 
 
 class CasePatch(Body):
-    opened_on: date | None = None
+    opened_on: Day | None = None
     assigned_to_id: StrictInt | None = Field(None, ge=1, le=2**31 - 1)
     needs: list[Need] | None = Field(None, max_length=20)
     risk_level: RiskLevel | None = None
-    follow_up_on: date | None = None
+    follow_up_on: Day | None = None
     status: CaseStatus | None = None
 
 
 class CloseIn(Body):
-    closed_on: date | None = None
+    closed_on: Day | None = None
     status: CaseStatus = CaseStatus.CLOSED
 
 

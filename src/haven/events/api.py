@@ -27,7 +27,7 @@ from haven.accounts.tenancy import (
     api_organisation_operation,
     api_public_operation,
 )
-from haven.api.schemas import EmailAddress
+from haven.api.schemas import DateTime, EmailAddress
 from haven.events import access, actions, door
 from haven.events.content import venue_hidden
 from haven.events.models import (
@@ -127,8 +127,8 @@ class EventFields(Body):
     kind: KIND | None = None
     title: str | None = Field(None, min_length=1, max_length=300)
     description: str | None = Field(None, max_length=20_000)
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: DateTime | None = None
+    ends_at: DateTime | None = None
     timezone: str | None = Field(None, max_length=64, examples=["Europe/Paris"])
     in_person: StrictBool | None = None
     online: StrictBool | None = None
@@ -141,7 +141,7 @@ class EventFields(Body):
     interpretation: list[str] | None = Field(None, max_length=30)
     visibility: Literal["public", "invitation"] | None = None
     registration_open: StrictBool | None = None
-    registration_closes_at: datetime | None = None
+    registration_closes_at: DateTime | None = None
     capacity: StrictInt | None = Field(None, ge=1, le=actions.LARGEST_CAPACITY)
     waiting_list: StrictBool | None = None
     offer_hours: StrictInt | None = Field(None, ge=1, le=actions.LONGEST_OFFER_HOURS)
@@ -156,8 +156,8 @@ class EventFields(Body):
 class EventIn(EventFields):
     language: str = LANGUAGE
     title: str = Field(..., min_length=1, max_length=300)
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: DateTime
+    ends_at: DateTime
 
 
 class EventMoveIn(Body):
@@ -215,8 +215,8 @@ class SessionIn(Body):
     kind: str = Field("panel", max_length=20)
     title: str = Field(..., min_length=1, max_length=300)
     description: str = Field("", max_length=5000)
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: DateTime
+    ends_at: DateTime
     room: str = Field("", max_length=100)
 
 
@@ -363,7 +363,7 @@ class CheckInItem(Body):
     code: str = Field("", max_length=200, description="What the ticket's QR code carries.")
     registration_id: uuid.UUID | None = Field(None, description="Or the registration, by name.")
     id_checked: StrictBool = False
-    scanned_at: datetime | None = None
+    scanned_at: DateTime | None = None
     offline: StrictBool = False
 
     @model_validator(mode="after")

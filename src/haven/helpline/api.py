@@ -15,6 +15,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field, StrictBool, StrictInt
 
 from haven.accounts.tenancy import OrganisationRequest, api_organisation_operation
+from haven.api.schemas import DateTime, Day
 from haven.casework.models import Person
 from haven.dates import filter_date_problem
 from haven.helpline import access, actions
@@ -72,14 +73,14 @@ PERSON_FIELDS = "Link to a person by person_id or person_code (needs their casew
 class CallIn(Body):
     caller_type: CallerType
     outcome: CallOutcome
-    started_at: datetime.datetime | None = Field(None, description="Default: now")
+    started_at: DateTime | None = Field(None, description="Default: now")
     duration_minutes: StrictInt | None = Field(
         None, ge=0, le=600, description="Default: minutes from started_at to now"
     )
     channel: CallChannel = CallChannel.PHONE
     language: str = Field("", max_length=3, description="ISO 639 code")
     topics: list[CallTopic] = Field(default_factory=list, max_length=len(CallTopic.values))
-    follow_up_on: datetime.date | None = None
+    follow_up_on: Day | None = None
     person_id: uuid.UUID | None = Field(None, description=PERSON_FIELDS)
     person_code: str | None = Field(None, max_length=20, description=PERSON_FIELDS)
     notes: str = Field("", max_length=5_000)
@@ -88,12 +89,12 @@ class CallIn(Body):
 class CallPatch(Body):
     caller_type: CallerType | None = None
     outcome: CallOutcome | None = None
-    started_at: datetime.datetime | None = None
+    started_at: DateTime | None = None
     duration_minutes: StrictInt | None = Field(None, ge=0, le=600)
     channel: CallChannel | None = None
     language: str | None = Field(None, max_length=3, description="ISO 639 code")
     topics: list[CallTopic] | None = Field(None, max_length=len(CallTopic.values))
-    follow_up_on: datetime.date | None = Field(None, description="null clears it")
+    follow_up_on: Day | None = Field(None, description="null clears it")
     follow_up_done: StrictBool | None = None
     person_id: uuid.UUID | None = Field(None, description="null unlinks the person")
     person_code: str | None = Field(None, max_length=20)

@@ -23,7 +23,7 @@ from haven.accounts.tenancy import (
     api_organisation_operation,
     api_public_operation,
 )
-from haven.api.schemas import EmailAddress, Moment
+from haven.api.schemas import Day, EmailAddress, Moment
 from haven.letters import access, actions
 from haven.letters.models import (
     Letter,
@@ -91,7 +91,7 @@ class LetterOut(LetterSummary):
 class LetterFields(Body):
     kind: LetterKind | None = None
     addressees: str | None = Field(None, max_length=2000)
-    letter_date: date | None = None
+    letter_date: Day | None = None
     signature_deadline: Moment | None = None
     publish_at: Moment | None = None
     contact_name: str | None = Field(None, max_length=200)

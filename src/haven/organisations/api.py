@@ -19,7 +19,7 @@ from haven.accounts.tenancy import (
     api_organisation_operation,
     api_public_operation,
 )
-from haven.api.schemas import form_field_check
+from haven.api.schemas import Day, form_field_check
 from haven.organisations import access, actions
 from haven.organisations.forms import FirstAdminForm
 from haven.organisations.models import (
@@ -160,7 +160,7 @@ class MembershipIn(Body):
     website: str | None = Field(None, max_length=300)
     languages: list[str] | None = Field(None, max_length=50, description="ISO 639 codes")
     category: MembershipCategory = MembershipCategory.MEMBER
-    since: date | None = None
+    since: Day | None = None
     confirm_duplicate: StrictBool = Field(
         False,
         description=(
@@ -172,12 +172,12 @@ class MembershipIn(Body):
 
 class MembershipPatch(Body):
     category: MembershipCategory | None = None
-    since: date | None = None
-    until: date | None = None
+    since: Day | None = None
+    until: Day | None = None
 
 
 class EndIn(Body):
-    until: date | None = None
+    until: Day | None = None
 
 
 class FirstAdminIn(Body):

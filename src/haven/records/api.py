@@ -4,7 +4,7 @@ No ``from __future__ import annotations`` here: django-ninja reads these annotat
 through the tenancy decorators.
 """
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
@@ -17,6 +17,7 @@ from ninja.files import UploadedFile
 from pydantic import Field, StrictBool, model_validator
 
 from haven.accounts.tenancy import OrganisationRequest, api_organisation_operation
+from haven.api.schemas import Day
 from haven.organisations.api import Body, Message
 from haven.privacy.models import AuditEvent
 from haven.records import access, actions
@@ -46,8 +47,8 @@ class ExportIn(Body):
     kind: Kind
     format: Literal["csv", "xlsx"] = "xlsx"
     include_identity: StrictBool = False
-    date_from: date | None = None
-    date_to: date | None = None
+    date_from: Day | None = None
+    date_to: Day | None = None
     passphrase: str = Field(
         min_length=PASSPHRASE_MIN_LENGTH,
         max_length=PASSPHRASE_MAX_LENGTH,

@@ -30,6 +30,7 @@ from haven.accounts.tenancy import (
     api_organisation_operation,
     api_public_operation,
 )
+from haven.api.schemas import Day
 from haven.organisations.access import network_by_slug
 from haven.organisations.api import Body, Message
 from haven.organisations.models import Organisation
@@ -148,8 +149,8 @@ class DueReportOut(Schema):
 
 class PeriodIn(Body):
     kind: PeriodKind
-    starts_on: date
-    deadline: date
+    starts_on: Day
+    deadline: Day
     threshold: StrictInt = Field(10, ge=2, le=100)
     epsilon: Decimal = Field(Decimal("1.00"), ge=0, le=10, decimal_places=2)
     budget: Decimal = Field(Decimal("2.00"), ge=0, le=20, decimal_places=2)
@@ -159,7 +160,7 @@ class PeriodIn(Body):
 
 
 class DeadlineIn(Body):
-    deadline: date
+    deadline: Day
     organisation_id: StrictInt | None = Field(
         None, description="A member that gets a later deadline of its own; none: everyone"
     )

@@ -15,6 +15,7 @@ from pydantic import Field, StrictBool, StrictInt
 
 from haven.accounts.models import RoleAssignment, User
 from haven.accounts.tenancy import OrganisationRequest, api_organisation_operation
+from haven.api.schemas import Day
 from haven.organisations.api import Body, Message
 from haven.organisations.models import Organisation
 from haven.services import access, actions
@@ -134,7 +135,7 @@ class DeliveryIn(Body):
     ``households_reached`` instead. A delivery with none of these four is refused."""
 
     service_type_id: StrictInt = Field(..., ge=1, le=LARGEST_ID)
-    delivered_on: date
+    delivered_on: Day
     person_id: uuid.UUID | None = None
     household_id: uuid.UUID | None = None
     quantity: Decimal = Field(Decimal(1), gt=0, max_digits=12, decimal_places=2)
@@ -150,7 +151,7 @@ class DeliveryIn(Body):
 
 class DeliveryPatch(Body):
     service_type_id: StrictInt | None = Field(None, ge=1, le=LARGEST_ID)
-    delivered_on: date | None = None
+    delivered_on: Day | None = None
     person_id: uuid.UUID | None = None
     household_id: uuid.UUID | None = None
     quantity: Decimal | None = Field(None, gt=0, max_digits=12, decimal_places=2)

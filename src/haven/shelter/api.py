@@ -15,6 +15,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field, StrictBool, StrictInt
 
 from haven.accounts.tenancy import OrganisationRequest, api_organisation_operation
+from haven.api.schemas import Day
 from haven.dates import filter_date_problem
 from haven.organisations.api import Body, Message
 from haven.privacy import audit
@@ -89,15 +90,15 @@ class StayQuery(Schema):
 class StayIn(Body):
     facility_id: StrictInt = Field(..., ge=1, le=2**63 - 1)
     person_code: str = Field(..., min_length=1, max_length=20)
-    starts_on: date
-    ends_on: date | None = Field(None, description="The morning they leave; none if not known")
+    starts_on: Day
+    ends_on: Day | None = Field(None, description="The morning they leave; none if not known")
     accompanying: StrictInt = Field(0, ge=0, le=actions.MAX_ACCOMPANYING)
     family_room: StrictBool = False
 
 
 class StayPatch(Body):
-    starts_on: date | None = None
-    ends_on: date | None = Field(None, description="null makes the stay open-ended")
+    starts_on: Day | None = None
+    ends_on: Day | None = Field(None, description="null makes the stay open-ended")
     accompanying: StrictInt | None = Field(None, ge=0, le=actions.MAX_ACCOMPANYING)
     family_room: StrictBool | None = None
 
