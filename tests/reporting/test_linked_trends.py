@@ -119,6 +119,24 @@ def test_the_dashboard_file_withholds_it_too(coalition, quarters, cora):
     assert (phone["value"], phone["withheld"]) == ("", "yes")
 
 
+def member_views_drawn(monkeypatch: pytest.MonkeyPatch) -> list[ReportingPeriod]:
+    """The periods whose views by member are drawn from now on (not read from the cache);
+    views by country are left out: the dashboard's breakdowns by country are the latest
+    period's review by country, which no test here opens."""
+    drawn: list[ReportingPeriod] = []
+    drawing = report._drawn
+
+    def counted(
+        period: ReportingPeriod, by: Literal["member", "country"], chosen: list[Table]
+    ) -> object:
+        if by == "member":
+            drawn.append(period)
+        return drawing(period, by, chosen)
+
+    monkeypatch.setattr(report, "_drawn", counted)
+    return drawn
+
+
 def test_trends_and_reviews_share_the_views_by_member_they_remember(
     coalition, quarters, cora, monkeypatch
 ):
@@ -126,19 +144,7 @@ def test_trends_and_reviews_share_the_views_by_member_they_remember(
     for period in quarters:
         for section in TREND_SECTIONS:
             _by_member(period, section)
-    drawn: list[ReportingPeriod] = []
-    drawing = report._drawn
-
-    def counted(
-        period: ReportingPeriod, by: Literal["member", "country"], chosen: list[Table]
-    ) -> object:
-        # Views by member only: the dashboard's breakdowns by country are the latest
-        # period's review by country, which no test here opened.
-        if by == "member":
-            drawn.append(period)
-        return drawing(period, by, chosen)
-
-    monkeypatch.setattr(report, "_drawn", counted)
+    drawn = member_views_drawn(monkeypatch)
     build_dashboard(coalition, "quarter", list(quarters))
     assert drawn == []
 
@@ -182,19 +188,7 @@ def test_a_sending_has_its_period_totals_drawn_for_the_dashboard(
         actions.send_submission(
             actor=wes, submission=submission_of(west, latest), reason="Recounted"
         )
-    drawn: list[ReportingPeriod] = []
-    drawing = report._drawn
-
-    def counted(
-        period: ReportingPeriod, by: Literal["member", "country"], chosen: list[Table]
-    ) -> object:
-        # Views by member only: the dashboard's breakdowns by country are the latest
-        # period's review by country, which no test here opened.
-        if by == "member":
-            drawn.append(period)
-        return drawing(period, by, chosen)
-
-    monkeypatch.setattr(report, "_drawn", counted)
+    drawn = member_views_drawn(monkeypatch)
     build_dashboard(coalition, "quarter", list(quarters))
     # The latest quarter's were drawn after its sending; the earlier one's, forgotten here,
     # by the dashboard.
