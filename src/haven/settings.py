@@ -236,6 +236,10 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_ALLOW_UNVERIFIED_EMAIL = True
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Haven"
+# A code from the 30 seconds before still counts (RFC 6238, 5.2): typed on a slow phone as
+# the window turns, or from a clock a few seconds off, it was refused. allauth still takes
+# each code once only.
+MFA_TOTP_TOLERANCE = 1
 # allauth's code forms, with a code refused by the lockout put on the audit trail.
 MFA_FORMS = {
     "authenticate": "haven.accounts.forms.AuthenticateForm",
