@@ -158,3 +158,44 @@ def test_the_dpo_sees_the_refused_steps_against_their_staff(settings, dana, nort
         client.post(SECOND_STEP, {"code": WRONG_CODE})
     seen = {event.action for event in audit_events_for(north, {"action": "auth.second_factor"})}
     assert seen == {"auth.second_factor_failed", "auth.second_factor_locked_out"}
+
+
+BAD_KEY_ANSWER = '{"id": "canary-key-answer", "type": "public-key"}'
+
+
+def test_a_refused_security_key_at_the_second_step_is_audited(north):
+    # allauth sends no signal when a key's answer is refused, as it does for a code.
+    user, _secret = with_totp("keyholder", north)
+    client = at_second_step("keyholder")
+    before = last_seq()
+    assert client.post(SECOND_STEP, {"credential": BAD_KEY_ANSWER}).status_code == 200
+    assert [summary(event) for event in events_since(before)] == [
+        ("auth.second_factor_failed", None, str(user.pk), "refused", {"reauthentication": False})
+    ]
+    assert "canary-key-answer" not in stored_trail()
+
+
+def test_a_refused_security_key_asked_again_is_audited_as_the_user(north):
+    from allauth.mfa.models import Authenticator
+
+    user, _secret = with_totp("keyholder", north)
+    # Only so that a key is offered: the answer below is refused before any key is read.
+    Authenticator.objects.create(
+        user=user, type=Authenticator.Type.WEBAUTHN, data={"name": "Key", "credential": {}}
+    )
+    client = client_for(user)
+    before = last_seq()
+    client.post(reverse("mfa_reauthenticate_webauthn"), {"credential": BAD_KEY_ANSWER})
+    assert [summary(event) for event in events_since(before)] == [
+        ("auth.second_factor_failed", user.pk, str(user.pk), "refused", {"reauthentication": True})
+    ]
+
+
+def test_a_malformed_passkey_answer_at_login_is_refused_not_a_server_error(db):
+    # allauth's own parsing let a missing "rawId" through as a KeyError: a 500 for anyone.
+    client = Client()
+    client.get(reverse("mfa_login_webauthn"))
+    response = client.post(reverse("mfa_login_webauthn"), {"credential": BAD_KEY_ANSWER})
+    # Back to the login page, with the refusal as a message, as allauth answers a wrong key.
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_login")

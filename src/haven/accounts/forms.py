@@ -6,7 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 from allauth.core import context as allauth_context
+from allauth.mfa.adapter import get_adapter
 from allauth.mfa.base import forms as mfa_forms
+from allauth.mfa.models import Authenticator
+from allauth.mfa.webauthn import forms as webauthn_forms
 from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
@@ -126,6 +129,56 @@ def _code_checked(check: Callable[[], str], *, user: User, reauthentication: boo
                 request=allauth_context.request,
             )
         raise
+
+
+def _key_answer_read(check: Callable[[], Authenticator]) -> Authenticator:
+    # An answer missing one of its parts ("rawId") escapes allauth's own parsing as an
+    # error of the server, a 500 for anyone; it is a wrong answer like any other.
+    try:
+        return check()
+    except (KeyError, TypeError, ValueError):
+        raise get_adapter().validation_error("incorrect_code") from None
+
+
+def _key_checked(
+    check: Callable[[], Authenticator], *, user: User, reauthentication: bool
+) -> Authenticator:
+    # allauth sends a signal when a code is refused, but none when a security key's or
+    # passkey's answer is: without this, a refused key would leave no trace at all.
+    try:
+        return _key_answer_read(check)
+    except forms.ValidationError as error:
+        locked_out = error.code == LOCKED_OUT
+        actions.record_refused_sign_in(
+            action="auth.second_factor_locked_out" if locked_out else "auth.second_factor_failed",
+            account=user,
+            signed_in=reauthentication,
+            details={"reauthentication": reauthentication},
+            request=allauth_context.request,
+        )
+        raise
+
+
+class AuthenticateWebAuthnForm(webauthn_forms.AuthenticateWebAuthnForm):  # type: ignore[misc]
+    """allauth's security-key step of a login (MFA_FORMS), a refused answer audited."""
+
+    def clean_credential(self) -> Authenticator:
+        return _key_checked(super().clean_credential, user=self.user, reauthentication=False)
+
+
+class LoginWebAuthnForm(webauthn_forms.LoginWebAuthnForm):  # type: ignore[misc]
+    """allauth's login with a passkey (MFA_FORMS), a malformed answer refused, not a 500."""
+
+    def clean_credential(self) -> Authenticator:
+        # Not audited: a refused answer names no account that can be trusted.
+        return _key_answer_read(super().clean_credential)
+
+
+class ReauthenticateWebAuthnForm(webauthn_forms.ReauthenticateWebAuthnForm):  # type: ignore[misc]
+    """allauth's security key asked again before a sensitive change, a refusal audited."""
+
+    def clean_credential(self) -> Authenticator:
+        return _key_checked(super().clean_credential, user=self.user, reauthentication=True)
 
 
 class AuthenticateForm(mfa_forms.AuthenticateForm):  # type: ignore[misc]
