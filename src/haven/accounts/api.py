@@ -24,8 +24,8 @@ from haven.api.schemas import form_field_check
 
 router = Router(tags=["accounts"])
 
-# Checked by the staff page's own field, so that the API invites exactly the addresses the
-# page invites, stored as the page stores them.
+# Checked by the staff page's own field (the first admin's page has the same), so that the
+# API invites exactly the addresses the pages invite, stored as they store them.
 InvitedAddress = Annotated[
     str,
     Field(max_length=254, json_schema_extra={"format": "email"}),

@@ -6,22 +6,22 @@ through the tenancy decorators.
 """
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
+from haven.accounts.api import InvitedAddress
 from haven.accounts.models import Invitation
 from haven.accounts.tenancy import (
     OrganisationRequest,
     api_organisation_operation,
     api_public_operation,
 )
-from haven.api.schemas import Day, form_field_check
+from haven.api.schemas import Day
 from haven.organisations import access, actions
-from haven.organisations.forms import FirstAdminForm
 from haven.organisations.models import (
     Membership,
     MembershipCategory,
@@ -181,12 +181,8 @@ class EndIn(Body):
 
 
 class FirstAdminIn(Body):
-    # Checked by the page's own field: the API invites exactly the addresses the page does.
-    email: Annotated[
-        str,
-        Field(max_length=254, json_schema_extra={"format": "email"}),
-        form_field_check(FirstAdminForm.base_fields["email"]),
-    ]
+    # Checked as every invitation's address is, on the pages and in the API alike.
+    email: InvitedAddress
 
 
 class FirstAdminRevokeIn(Body):
