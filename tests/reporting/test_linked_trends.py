@@ -194,3 +194,12 @@ def test_a_sending_has_its_period_totals_drawn_for_the_dashboard(
     # by the dashboard.
     assert latest not in drawn
     assert earlier in drawn
+
+
+def test_the_dashboard_names_each_periods_threshold_when_they_differ(coalition, quarters, cora):
+    earlier, latest = quarters
+    page = reverse("reporting_dashboard", kwargs={"org": "coalition"})
+    assert "a count below 10, or another" in client_for(cora).get(page).content.decode()
+    ReportingPeriod.objects.filter(pk=earlier.pk).update(threshold=5)
+    content = client_for(cora).get(page).content.decode()
+    assert f"its period's threshold ({earlier.label}: 5; {latest.label}: 10)" in content

@@ -104,6 +104,19 @@ class Dashboard:
     by_member: Section | None = None
     services: list[Section] = field(default_factory=list)
     situation: list[Section] = field(default_factory=list)
+    # Each period's threshold, for the periods with figures: the trends withhold what each
+    # period's own review withholds, so the note names every threshold when they differ.
+    thresholds: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def thresholds_named(self) -> str:
+        """The periods' thresholds, each with its period, when they are not all the same."""
+        if len({threshold for _label, threshold in self.thresholds}) < 2:
+            return ""
+        return "; ".join(
+            _("%(period)s: %(threshold)d") % {"period": label, "threshold": threshold}
+            for label, threshold in self.thresholds
+        )
 
     @property
     def place_sections(self) -> list[Section]:
@@ -177,7 +190,13 @@ def build_dashboard(network: Network, kind: str, periods: list[ReportingPeriod])
     by_period = access.sent_figures(periods, by="period", tables=trend_tables)
     with_figures = [period for period in periods if str(period.pk) in by_period.members]
     latest = with_figures[-1] if with_figures else None
-    result = Dashboard(network=network, kind=kind, periods=periods, latest=latest)
+    result = Dashboard(
+        network=network,
+        kind=kind,
+        periods=periods,
+        latest=latest,
+        thresholds=[(period.label, period.threshold) for period in with_figures],
+    )
     if latest is None:
         return result
     threshold = latest.threshold
