@@ -248,3 +248,23 @@ def test_an_event_or_letter_page_shows_only_its_owner_s_posts_about_it(
     page = _page(event_page)
     assert "Our side event" in page
     assert "North goes to the side event" not in page
+
+
+def test_a_networks_event_made_invitation_only_leaves_a_members_post(
+    north: Organisation, adam: User, coalition: Network
+) -> None:
+    organiser = make_user("cody", coalition.organisation, "advocacy_officer")
+    joint = published_event(coalition.organisation, organiser, title="Closed-door briefing")
+    post = published_post(north, adam, "North's week")
+    actions.set_links(actor=adam, post=post, links=[("event", joint.pk)])
+    path = reverse("news_post", kwargs={"org": north.slug, "post": post.slug})
+    assert "Closed-door briefing" in _page(path)
+    events.update_event(actor=organiser, event=joint, changes={"visibility": "invitation"})
+    page = _page(path)
+    assert "Closed-door briefing" not in page
+    assert joint.slug not in page
+    # The organiser's own post keeps linking its invitation-only event.
+    own = published_post(coalition.organisation, organiser, "Our briefing")
+    actions.set_links(actor=organiser, post=own, links=[("event", joint.pk)])
+    own_path = reverse("news_post", kwargs={"org": "coalition", "post": own.slug})
+    assert "Closed-door briefing" in _page(own_path)

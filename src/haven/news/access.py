@@ -240,7 +240,7 @@ def links_of(post: Post) -> list[PostLink]:
     with scopes_disabled():
         return list(
             PostLink.objects.filter(post=post)
-            .select_related("event__owner", "letter__owner", "petition__owner")
+            .select_related("post", "event__owner", "letter__owner", "petition__owner")
             .prefetch_related(Prefetch("event__texts"), Prefetch("letter__texts"))
             .order_by("position", "pk")
         )
@@ -266,9 +266,13 @@ class Card:
         return bool(self.url)
 
 
-def _event_card(event: Event, language: str) -> Card:
+def _event_card(event: Event, language: str, *, own: bool) -> Card:
     title, _description = event_content.text_in(event, language)
-    public = event.status in PUBLIC_EVENT_STATUSES
+    # Another organisation's event made invitation-only since it was linked leaves the
+    # post's public cards, as it could not be linked now (``_events_to_link``).
+    public = event.status in PUBLIC_EVENT_STATUSES and (
+        own or event.visibility == Visibility.PUBLIC
+    )
     starts = event_content.local_time(event, event.starts_at)
     details = [
         str(event.get_kind_display()),
@@ -352,7 +356,7 @@ def _petition_card(petition: Petition) -> Card:
 def card_of(link: PostLink, language: str) -> Card:
     """The card of one link, public or not (``Card.public`` says)."""
     if link.event is not None:
-        return _event_card(link.event, language)
+        return _event_card(link.event, language, own=link.event.owner_id == link.post.owner_id)
     if link.letter is not None:
         return _letter_card(link.letter, language)
     assert link.petition is not None
