@@ -377,15 +377,46 @@ def update_event(
         for name in changed:
             setattr(candidate, name, values[name])
         _check_event(candidate)
-        candidate.save(update_fields=[*changed, "updated_at"])
+        saved = [*changed, "updated_at"]
+        from haven.events.tasks import REMINDER_AHEAD
+
+        if (
+            "starts_at" in changed
+            and candidate.reminders_sent_at is not None
+            and candidate.starts_at > timezone.now() + REMINDER_AHEAD
+        ):
+            # Reminded of a start since moved further off: the day before the new one,
+            # registrants are reminded again.
+            candidate.reminders_sent_at = None
+            saved.append("reminders_sent_at")
+        if "ends_at" in changed and candidate.anonymised_at is not None:
+            # Held again (an old event reused, say): its new registrants are anonymised
+            # on the schedule of its new end, as the first ones were.
+            candidate.anonymised_at = None
+            saved.append("anonymised_at")
+        candidate.save(update_fields=saved)
         candidate.owner = event.owner
         access.forget_event(candidate, current.slug)
+        # The whole event moved (postponed, or its times read in another zone): its
+        # programme moves with it, else every session keeps the old times. A change of
+        # the start or the end alone leaves the sessions where they are.
+        shift = candidate.starts_at - current.starts_at
+        programme_moved = (
+            Session.objects.filter(event=candidate).update(
+                starts_at=F("starts_at") + shift, ends_at=F("ends_at") + shift
+            )
+            if shift and candidate.ends_at - current.ends_at == shift
+            else 0
+        )
         audit.record(
             "event.updated",
             actor=actor,
             organisation=event.owner,
             target=event,
-            details={"fields": changed},
+            details={
+                "fields": changed,
+                **({"sessions_moved": programme_moved} if programme_moved else {}),
+            },
             request=request,
         )
         if "capacity" in changed or "waiting_list" in changed:
@@ -395,7 +426,23 @@ def update_event(
             from haven.events.tasks import send_event_update
 
             transaction.on_commit(lambda: send_event_update.enqueue(candidate.pk, notify))
+        gained = [name for name in ("in_person", "online") if name in changed and values[name]]
+        if gained and candidate.status == EventStatus.PUBLISHED:
+            _confirm_again(candidate)
     return candidate
+
+
+def _confirm_again(event: Event) -> None:
+    """E-mail the confirmation again to everyone confirmed (inside a transaction): those
+    confirmed before the event took place in person, or online, have no ticket, or no
+    joining link, yet."""
+    again = Registration.objects.filter(
+        event=event, status=RegistrationStatus.CONFIRMED, anonymised_at__isnull=True
+    ).update(notified_status="")
+    if again:
+        from haven.events.tasks import dispatch_notices
+
+        dispatch_notices()
 
 
 def move_event(
@@ -1458,9 +1505,13 @@ def register(
 
 
 def _offer_free_places(event: Event) -> int:
-    """Offer the free places to the waiting list, oldest first (inside a transaction)."""
+    """Offer the free places to the waiting list, oldest first (inside a transaction); none
+    once the event is over, and no offer outlives the event."""
     offered = 0
     now = timezone.now()
+    if event.ends_at <= now:
+        return 0
+    expires = min(now + timedelta(hours=event.offer_hours), event.ends_at)
     while True:
         waiting = (
             Registration.objects.select_for_update()
@@ -1472,7 +1523,7 @@ def _offer_free_places(event: Event) -> int:
             break
         Registration.objects.filter(pk=waiting.pk).update(
             status=RegistrationStatus.OFFERED,
-            offer_expires_at=now + timedelta(hours=event.offer_hours),
+            offer_expires_at=expires,
             notified_status="",
         )
         offered += 1
@@ -1496,11 +1547,15 @@ def _release(event: Event, registrations: Iterable[Registration], status: str) -
     """Move registrations to a final status, give back the places they held, offer them."""
     chosen = [row.pk for row in registrations]
     now = timezone.now()
+    # An offer expires only if still an offer: not one accepted since the caller read it.
+    statuses = (
+        (RegistrationStatus.OFFERED,) if status == RegistrationStatus.EXPIRED else access.ACTIVE
+    )
     with transaction.atomic():
         rows = list(
             Registration.objects.select_for_update()
             # Not one the door admitted since the caller read it.
-            .filter(pk__in=chosen, status__in=access.ACTIVE, checked_in_at__isnull=True)
+            .filter(pk__in=chosen, status__in=statuses, checked_in_at__isnull=True)
             .order_by("pk")
         )
         holding = sum(1 for row in rows if row.status in HOLDS_PLACE)
@@ -1776,12 +1831,14 @@ def anonymisation_due(event: Event) -> datetime | None:
 
 
 def anonymise_event(*, event: Event, actor: User | None = None) -> int:
-    """Blank every registrant's name, address and answers; counts and attendance stay."""
+    """Blank every registrant's name, address and answers, and whom each invitation code
+    was for (a registration keeps its code); counts and attendance stay."""
     now = timezone.now()
     with transaction.atomic():
         count = Registration.objects.filter(event=event, anonymised_at__isnull=True).update(
             personal="", email_key="", anonymised_at=now
         )
+        InvitationCode.objects.filter(event=event).exclude(label="").update(label="")
         Event.objects.filter(pk=event.pk).update(anonymised_at=now)
         audit.record(
             "event.registrations_anonymised",

@@ -3,9 +3,12 @@ encrypted file)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.utils.translation import gettext as _
 
 from haven.events import access
+from haven.events.content import local_time
 from haven.events.models import Event, Question
 from haven.letters.content import ExportedFile, Format, export_table
 from haven.records.export import Cell
@@ -25,8 +28,9 @@ REGISTRANT_COLUMNS = (
 SUMMARY = ("registered", "waiting", "offered", "cancelled", "checked_in")
 
 
-def _when(moment: object) -> str:
-    return moment.isoformat(timespec="seconds") if moment is not None else ""  # type: ignore[attr-defined]
+def _when(event: Event, moment: datetime | None) -> str:
+    # In the event's time zone, as the door and the pages show it (with its offset).
+    return local_time(event, moment).isoformat(timespec="seconds") if moment is not None else ""
 
 
 def registrant_rows(event: Event, questions: list[Question]) -> list[list[Cell]]:
@@ -40,10 +44,10 @@ def registrant_rows(event: Event, questions: list[Question]) -> list[list[Cell]]
                 registration.email,
                 "yes" if registration.booker else "no",
                 registration.language,
-                _when(registration.created_at),
-                _when(registration.confirmed_at),
-                _when(registration.cancelled_at),
-                _when(registration.checked_in_at),
+                _when(event, registration.created_at),
+                _when(event, registration.confirmed_at),
+                _when(event, registration.cancelled_at),
+                _when(event, registration.checked_in_at),
                 "yes" if registration.id_checked else "no",
                 # Answers as the registrant chose them (Yes, French), not as stored.
                 *(

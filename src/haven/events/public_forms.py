@@ -9,11 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from haven.abuse.addresses import checked_email, is_blocked_domain
 from haven.abuse.honeypot import HoneypotMixin
+from haven.events.actions import LARGEST_GROUP
 from haven.events.content import question_in
 from haven.events.models import Event, Question, QuestionKind, Visibility
 from haven.organisations.languages import language_name
 
-MAX_COMPANIONS = 20
+# As many as the largest group an event may take (the page says "up to N people"; the API
+# takes them all too).
+MAX_COMPANIONS = LARGEST_GROUP - 1
 
 
 def throwaway_refusal() -> str:

@@ -247,13 +247,18 @@ def send_existing_registration(event_id: int, email_key: str) -> bool:
     return True
 
 
+def _bookers_of_groups_with(event: Event, statuses: tuple[str, ...]) -> Any:
+    """The bookers of the event's groups in which someone is in one of ``statuses``: a
+    booker who cancelled only their own place still speaks for the people they brought."""
+    groups = Registration.objects.filter(event=event, status__in=statuses).values("group")
+    return Registration.objects.select_related("event", "event__owner").filter(
+        event=event, booker=True, group__in=groups, anonymised_at__isnull=True
+    )
+
+
 def _tell_everyone(event: Event, template: str, extra: dict[str, Any]) -> int:
     with scopes_disabled():
-        bookers = list(
-            Registration.objects.select_related("event", "event__owner").filter(
-                event=event, booker=True, status__in=access.ACTIVE, anonymised_at__isnull=True
-            )
-        )
+        bookers = list(_bookers_of_groups_with(event, access.ACTIVE))
         for booker in bookers:
             send_templated(
                 template,
@@ -322,12 +327,7 @@ def send_reminders(now: datetime | None = None) -> int:
                 reminders_sent_at=moment
             ):
                 continue
-            bookers = Registration.objects.select_related("event", "event__owner").filter(
-                event=event,
-                booker=True,
-                status=RegistrationStatus.CONFIRMED,
-                anonymised_at__isnull=True,
-            )
+            bookers = _bookers_of_groups_with(event, (RegistrationStatus.CONFIRMED,))
             for booker in bookers:
                 _send_status_reminder(booker)
                 sent += 1
