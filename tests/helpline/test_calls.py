@@ -141,7 +141,7 @@ def test_a_call_can_be_corrected_and_the_change_names_only_fields(
 
 def test_a_correction_with_bad_input_changes_nothing(north: Organisation, carol: User) -> None:
     call = make_call(north, carol, duration_minutes=3)
-    response = client_for(carol).post(detail_url(call), call_form(duration_minutes=""))
+    response = client_for(carol).post(detail_url(call), call_form(duration_minutes="-5"))
     assert response.status_code == 400
     with scopes_disabled():
         call.refresh_from_db()
@@ -330,3 +330,44 @@ def test_a_correction_reports_an_unknown_code_with_every_other_problem(
     assert "is not an ISO 639 language code" in page
     assert "A follow-up cannot come before the call." in page
     assert audit_events("helpline_call.changed") == []
+
+
+def test_a_correction_may_leave_the_duration_unknown_and_pages_say_so(
+    north: Organisation, carol: User, person: Person
+) -> None:
+    call = make_call(north, carol, duration_minutes=600, person=person)
+    data = call_form(
+        duration_minutes="",
+        started_at=timezone.localtime(call.started_at).strftime("%Y-%m-%dT%H:%M"),
+        person_code="P-0042",
+    )
+    assert client_for(carol).post(detail_url(call), data).status_code == 302
+    with scopes_disabled():
+        call.refresh_from_db()
+    assert call.duration_minutes is None
+    # The console, the call's page and the person's timeline show it as unknown.
+    console = client_for(carol).get(reverse("helpline_console", kwargs={"org": "north"}))
+    assert "duration unknown" in console.content.decode()
+    assert client_for(carol).get(detail_url(call)).status_code == 200
+    timeline = client_for(carol).get(
+        reverse("person_page", kwargs={"org": "north", "person_id": person.pk})
+    )
+    assert timeline.status_code == 200
+    assert "duration unknown" in timeline.content.decode()
+
+
+def test_logging_without_a_duration_never_guesses_one(north: Organisation, carol: User) -> None:
+    from haven.helpline.actions import log_call
+
+    long_ago = timezone.now() - datetime.timedelta(days=2)
+    for timed in (False, True):
+        call = log_call(
+            actor=carol,
+            organisation=north,
+            caller_type="public",
+            outcome="information_given",
+            started_at=long_ago,
+            timed_from_start=timed,
+        )
+        # Not 600, the old cap: past 600 minutes a timer has stopped being one.
+        assert call.duration_minutes is None

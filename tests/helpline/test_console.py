@@ -238,14 +238,61 @@ def test_the_htmx_console_shows_refusals_in_the_form_with_a_400(
     assert calls() == []
 
 
-def test_an_empty_duration_is_counted_by_the_server_from_the_start_time(
+def test_an_empty_duration_is_timed_from_the_start_the_console_offered(
     north: Organisation, carol: User
 ) -> None:
-    started = timezone.localtime() - datetime.timedelta(minutes=10)
-    data = call_form(duration_minutes="", started_at=started.strftime("%Y-%m-%dT%H:%M"))
+    # The form opened as the call began, ten minutes ago, and its start was left as offered.
+    started = (timezone.localtime() - datetime.timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M")
+    data = call_form(duration_minutes="", started_at=started, opened_at=started)
     assert client_for(carol).post(console_url(north), data).status_code == 302
     [call] = calls()
+    assert call.duration_minutes is not None
     assert 10 <= call.duration_minutes <= 12
+
+
+def test_the_fresh_console_form_carries_the_start_it_offered(
+    north: Organisation, carol: User
+) -> None:
+    page = client_for(carol).get(console_url(north)).content.decode()
+    started = re.search(r'name="started_at"[^>]*value="([^"]+)"', page)
+    opened = re.search(r'type="hidden" name="opened_at" value="([^"]+)"', page)
+    assert started
+    assert opened
+    assert opened.group(1) == started.group(1)
+
+
+@pytest.mark.parametrize("hours_ago", [3, 30])
+def test_a_call_logged_afterwards_without_a_duration_has_an_unknown_one(
+    north: Organisation, carol: User, hours_ago: int
+) -> None:
+    # The operator typed the start of a call that ended long ago: its length is not the time
+    # since it started (nor 600 minutes), it is not known.
+    now = timezone.localtime()
+    started = (now - datetime.timedelta(hours=hours_ago)).strftime("%Y-%m-%dT%H:%M")
+    data = call_form(
+        duration_minutes="",
+        started_at=started,
+        opened_at=now.strftime("%Y-%m-%dT%H:%M"),
+        follow_up_on="",
+    )
+    response = client_for(carol).post(console_url(north), data, headers=HTMX)
+    assert response.status_code == 200
+    assert "duration unknown" in response.content.decode()
+    [call] = calls()
+    assert call.duration_minutes is None
+    listing = client_for(carol).get(reverse("helpline_calls", kwargs={"org": north.slug}))
+    assert listing.status_code == 200
+    assert re.search(r"<td>\s*unknown\s*</td>", listing.content.decode())
+
+
+def test_a_submission_without_the_offered_start_leaves_an_empty_duration_unknown(
+    north: Organisation, carol: User
+) -> None:
+    started = (timezone.localtime() - datetime.timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M")
+    data = call_form(duration_minutes="", started_at=started)
+    assert client_for(carol).post(console_url(north), data).status_code == 302
+    [call] = calls()
+    assert call.duration_minutes is None
 
 
 def test_todays_calls_are_mine_unless_i_ask_for_everyones(

@@ -32,8 +32,9 @@ MAX_NOTES = 5_000
 MAX_AHEAD = datetime.timedelta(hours=1)
 EARLIEST_START = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 
-# A correction may leave these as they are, but not empty them.
-REQUIRED_FIELDS = ("started_at", "duration_minutes", "channel", "caller_type", "outcome")
+# A correction may leave these as they are, but not empty them (a duration may become
+# unknown).
+REQUIRED_FIELDS = ("started_at", "channel", "caller_type", "outcome")
 EDITABLE_FIELDS = (
     "started_at",
     "duration_minutes",
@@ -49,11 +50,11 @@ EDITABLE_FIELDS = (
 )
 
 
-def minutes_since(started_at: datetime.datetime) -> int:
-    """Whole minutes from ``started_at`` to now (rounded up), within 0-600: the call's length
-    when the form was opened as the call began."""
-    seconds = (timezone.now() - started_at).total_seconds()
-    return max(0, min(MAX_DURATION_MINUTES, math.ceil(seconds / 60)))
+def minutes_since(started_at: datetime.datetime) -> int | None:
+    """Whole minutes from ``started_at`` to now (rounded up), the call's length when the form
+    was opened as the call began; None (unknown) beyond 600 minutes rather than a guess."""
+    minutes = max(0, math.ceil((timezone.now() - started_at).total_seconds() / 60))
+    return minutes if minutes <= MAX_DURATION_MINUTES else None
 
 
 def _check(
@@ -84,7 +85,7 @@ def _check(
                 errors["started_at"] = _("A call cannot start more than an hour from now.")
             elif started_at < EARLIEST_START:
                 errors["started_at"] = _("Give a start time after the year 2000.")
-    if "duration_minutes" in values:
+    if "duration_minutes" in values and values["duration_minutes"] is not None:
         duration = values["duration_minutes"]
         if (
             not isinstance(duration, int)
@@ -198,11 +199,17 @@ def log_call(
     follow_up_on: datetime.date | None = None,
     person: Person | None = None,
     notes: str = "",
+    timed_from_start: bool = False,
     request: HttpRequest | None = None,
 ) -> HelplineCall:
-    """Record one call; a call linked to a person needs their casework consent."""
+    """Record one call; a call linked to a person needs their casework consent.
+
+    Without a duration it stays unknown, unless ``timed_from_start`` says the start time is
+    when the operator opened the form as the call began: then the call lasted until now.
+    A call logged afterwards is never given the time since it started.
+    """
     started_at = started_at or timezone.now()
-    if duration_minutes is None and isinstance(started_at, datetime.datetime):
+    if duration_minutes is None and timed_from_start and isinstance(started_at, datetime.datetime):
         duration_minutes = minutes_since(
             timezone.make_aware(started_at) if timezone.is_naive(started_at) else started_at
         )

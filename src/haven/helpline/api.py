@@ -28,7 +28,7 @@ router = Router(tags=["helpline"])
 class CallSummary(Schema):
     id: uuid.UUID
     started_at: datetime.datetime
-    duration_minutes: int
+    duration_minutes: int | None = Field(description="null: not known")
     channel: str
     language: str
     caller_type: str
@@ -75,7 +75,7 @@ class CallIn(Body):
     outcome: CallOutcome
     started_at: DateTime | None = Field(None, description="Default: now")
     duration_minutes: StrictInt | None = Field(
-        None, ge=0, le=600, description="Default: minutes from started_at to now"
+        None, ge=0, le=600, description="Default: null, not known (never guessed from started_at)"
     )
     channel: CallChannel = CallChannel.PHONE
     language: str = Field("", max_length=3, description="ISO 639 code")
@@ -90,7 +90,7 @@ class CallPatch(Body):
     caller_type: CallerType | None = None
     outcome: CallOutcome | None = None
     started_at: DateTime | None = None
-    duration_minutes: StrictInt | None = Field(None, ge=0, le=600)
+    duration_minutes: StrictInt | None = Field(None, ge=0, le=600, description="null: not known")
     channel: CallChannel | None = None
     language: str | None = Field(None, max_length=3, description="ISO 639 code")
     topics: list[CallTopic] | None = Field(None, max_length=len(CallTopic.values))

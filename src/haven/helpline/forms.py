@@ -38,7 +38,10 @@ class CallForm(forms.Form):
         min_value=0,
         max_value=MAX_DURATION_MINUTES,
         required=False,
-        help_text=_("Left empty: the minutes from the start time to saving."),
+        help_text=_(
+            "Left empty: timed from the start time to saving, or unknown if you changed the "
+            "start time."
+        ),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     channel = forms.ChoiceField(
@@ -76,12 +79,31 @@ class CallForm(forms.Form):
         help_text=_("Short, and only what the follow-up needs. Stored encrypted."),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # The start time the console offered: a start left at it means the form was opened as
+    # the call began, so an empty duration can be timed; a changed one, a call logged after.
+    opened_at = forms.DateTimeField(
+        required=False,
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        widget=forms.HiddenInput(),
+    )
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if editing:
-            self.fields["duration_minutes"].required = True
-            self.fields["duration_minutes"].help_text = ""
+            self.fields["duration_minutes"].help_text = _("Leave empty if not known.")
+            del self.fields["opened_at"]
+
+    def timed_from_start(self) -> bool:
+        """Whether an empty duration is the time since the start: the start is still the one
+        the console offered when the form was opened."""
+        data = self.cleaned_data
+        opened_at, started_at = data.get("opened_at"), data.get("started_at")
+        if data.get("duration_minutes") is not None or not opened_at or not started_at:
+            return False
+        return bool(
+            opened_at.replace(second=0, microsecond=0)
+            == started_at.replace(second=0, microsecond=0)
+        )
 
 
 class FollowUpChoice:

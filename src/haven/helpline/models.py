@@ -61,7 +61,10 @@ class HelplineCall(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     started_at = models.DateTimeField(_("started at"))
-    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"))
+    # Null: not known (a call logged afterwards without its length); never guessed.
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duration (minutes)"), null=True, blank=True
+    )
     channel = models.CharField(
         _("channel"), max_length=20, choices=CallChannel.choices, default=CallChannel.PHONE
     )

@@ -19,7 +19,7 @@ from haven.accounts.tenancy import OrganisationRequest, organisation_view
 from haven.casework.models import Person
 from haven.dates import filter_date_problem
 from haven.helpline import access, actions
-from haven.helpline.forms import CallFilterForm, CallForm
+from haven.helpline.forms import DATETIME_LOCAL, CallFilterForm, CallForm
 from haven.helpline.models import HelplineCall
 from haven.organisations.languages import is_language_code, language_options
 
@@ -53,7 +53,13 @@ def _focus(form: CallForm, default: str = "caller_type") -> str:
 
 def _fresh_form(request: OrganisationRequest) -> CallForm:
     now = timezone.localtime().replace(second=0, microsecond=0)
-    return CallForm(initial={"started_at": now, "language": _default_language(request)})
+    return CallForm(
+        initial={
+            "started_at": now,
+            "opened_at": now.strftime(DATETIME_LOCAL),
+            "language": _default_language(request),
+        }
+    )
 
 
 def _person_from_code(form: CallForm, request: OrganisationRequest) -> tuple[bool, Any]:
@@ -108,9 +114,6 @@ def _checked(
     if valid and found:
         return values, person
     checkable = dict(values)
-    if checkable.get("duration_minutes") is None:
-        # Left empty on the console: counted from the start time on saving.
-        checkable.pop("duration_minutes", None)
     if person is not None:
         checkable["person"] = person
     _add_problems(form, actions.call_problems(request.organisation, checkable, call))
@@ -181,6 +184,7 @@ def console(request: OrganisationRequest) -> HttpResponse:
                 actor=request.user,
                 organisation=request.organisation,
                 person=person,
+                timed_from_start=form.timed_from_start(),
                 request=request,
                 **values,
             )
