@@ -250,3 +250,90 @@ def test_settings_through_the_api(north: Organisation, alice: User, carol: User)
     bad = call(alice, "patch", "/casework/settings", {"code_prefix": "has space"})
     assert bad.status_code == 400
     assert call(alice, "get", "/casework/settings").json()["code_prefix"] == "P"
+
+
+def test_without_casework_consent_the_api_adds_no_fact_nor_household(
+    north: Organisation, carol: User
+) -> None:
+    person = intake(carol, north, alias="Nightingale")
+    other = intake(carol, north)
+    household = call(carol, "post", "/households", {"person_ids": [str(other.pk)]}).json()
+    with scope(organisation=north):
+        consent = Consent.objects.get(person=person, purpose="casework")
+    actions.withdraw_consent(actor=carol, consent=consent)
+    refused = call(carol, "patch", f"/persons/{person.pk}", {"gender": "Masculine"})
+    assert refused.status_code == 400
+    assert "no casework consent" in json.dumps(refused.json())
+    joined = call(
+        carol, "post", f"/households/{household['id']}/members", {"person_id": str(person.pk)}
+    )
+    assert joined.status_code == 400
+    started = call(carol, "post", "/households", {"person_ids": [str(person.pk)]})
+    assert started.status_code == 400
+    with scope(organisation=north):
+        person.refresh_from_db()
+    assert (person.gender, person.household_id) == ("", None)
+    cleared = call(carol, "patch", f"/persons/{person.pk}", {"alias": None})
+    assert cleared.status_code == 200
+    with scope(organisation=north):
+        person.refresh_from_db()
+    assert person.alias == ""
+
+
+def test_the_api_says_a_consent_is_in_force_by_the_organisations_calendar(
+    north: Organisation, carol: User
+) -> None:
+    from unittest import mock
+
+    from django.utils import timezone
+
+    person = intake(carol, north)
+    # Two days on, as a clock ahead of the server's date would read it (an organisation
+    # east of the server's zone, in the morning): consent given "today" holds already.
+    ahead = timezone.now() + datetime.timedelta(days=2)
+    with mock.patch.object(timezone, "now", return_value=ahead):
+        with scope(organisation=north):
+            given = Consent.objects.create(
+                organisation=north,
+                person=person,
+                purpose="statistics",
+                given_on=timezone.localdate(),
+                method="verbal",
+            )
+        listed = {
+            item["id"]: item["in_force"]
+            for item in call(carol, "get", f"/persons/{person.pk}/consents").json()
+        }
+        assert has_consent(person, "statistics")
+    assert listed[str(given.pk)] is True
+
+
+def test_households_are_found_by_code_in_the_api_and_the_list_page(
+    north: Organisation, carol: User
+) -> None:
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    wanted = actions.create_household(actor=carol, organisation=north, other_members=1)
+    for _index in range(3):
+        actions.create_household(actor=carol, organisation=north, other_members=2)
+    found = call(carol, "get", "/households", code=wanted.code.lower())
+    assert found.status_code == 200
+    assert [item["code"] for item in found.json()["items"]] == [wanted.code]
+    assert found.json()["count"] == 1
+    assert call(carol, "get", "/households", code="X" * 21).status_code == 400
+    page = client_for(carol).get(
+        reverse("household_list", kwargs={"org": "north"}), {"code": wanted.code}
+    )
+    assert page.status_code == 200
+    assert [household.code for household, _count in page.context["rows"]] == [wanted.code]
+    none = client_for(carol).get(
+        reverse("household_list", kwargs={"org": "north"}), {"code": "NOPE"}
+    )
+    assert b"No household has this code." in none.content
+    oversized = client_for(carol).get(
+        reverse("household_list", kwargs={"org": "north"}), {"code": "H" * 21}
+    )
+    assert oversized.status_code == 400
+    assert oversized.context["rows"] == []

@@ -422,3 +422,57 @@ def test_joining_another_household_is_audited_on_the_one_left(
         [removed] = AuditEvent.objects.filter(action="household.member_removed")
     assert removed.object_id == str(first.pk)
     assert removed.details == {"person": str(person.pk), "moved_to": str(second.pk)}
+
+
+def test_without_casework_consent_a_person_gets_no_new_facts_but_may_lose_some(
+    north: Organisation, carol: User
+) -> None:
+    person = intake(carol, north, given_name="Before", phone="+33 6 11 22 33 44")
+    actions.withdraw_consent(actor=carol, consent=casework_consent(person))
+    url = reverse("person_edit", kwargs={"org": "north", "person_id": person.pk})
+    typed = {"given_name": "Before", "phone": "+33 6 11 22 33 44", "gender": "Feminine"}
+    response = client_for(carol).post(url, typed)
+    assert response.status_code == 400
+    assert b"no casework consent" in response.content
+    # What was typed stays in the form.
+    assert b'<option value="Feminine" selected>' in response.content
+    with scope(organisation=north):
+        person.refresh_from_db()
+    assert person.gender == ""
+    assert "person.updated" not in actions_logged()
+    # Taking data away (here the phone) needs no consent.
+    response = client_for(carol).post(url, {"given_name": "Before", "phone": ""})
+    assert response.status_code == 302
+    with scope(organisation=north):
+        person.refresh_from_db()
+    assert person.phone == ""
+    assert person.given_name == "Before"
+
+
+def test_without_casework_consent_a_person_joins_no_household(
+    north: Organisation, carol: User
+) -> None:
+    person, other = intake(carol, north), intake(carol, north)
+    household = actions.create_household(actor=carol, organisation=north, members=[other])
+    actions.withdraw_consent(actor=carol, consent=casework_consent(person))
+    with pytest.raises(ConsentRequired):
+        actions.add_to_household(actor=carol, household=household, person=person)
+    with pytest.raises(ValidationError) as refused:
+        actions.create_household(actor=carol, organisation=north, members=[person])
+    assert person.code in refused.value.message_dict["members"][0]
+    with pytest.raises(ValidationError):
+        actions.update_household(actor=carol, household=household, members=[other, person])
+    url = reverse("person_household", kwargs={"org": "north", "person_id": person.pk})
+    response = client_for(carol).post(url, {"choice": "existing", "household_code": household.code})
+    assert response.status_code == 400
+    assert b"no casework consent" in response.content
+    with scope(organisation=north):
+        person.refresh_from_db()
+        assert person.household_id is None
+        assert Household.objects.count() == 1
+    # A member who withdrew stays listed when the others change, and may leave.
+    actions.add_to_household(actor=carol, household=household, person=other)
+    actions.withdraw_consent(actor=carol, consent=casework_consent(other))
+    assert actions.update_household(actor=carol, household=household, other_members=2)
+    actions.update_household(actor=carol, household=household, members=[other])
+    actions.remove_from_household(actor=carol, household=household, person=other)

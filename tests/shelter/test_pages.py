@@ -400,3 +400,26 @@ def test_a_person_code_typed_in_lower_case_books_a_stay_and_filters_the_list(
     assert one.status_code == 200
     assert "P-GONE" in one.content.decode()
     assert "P-STAY" not in one.content.decode()
+
+
+@pytest.mark.parametrize("where", ["web", "api"])
+def test_a_stay_list_narrowed_to_a_person_is_audited_as_a_read_of_that_person(
+    carol: User, north: Organisation, staying: list[Stay], where: str
+) -> None:
+    from tests.conftest import bearer
+
+    stay = staying[0]
+    nobody_staying = make_person(north, "P-NONE")
+    for person in (stay.person, nobody_staying):
+        assert person is not None
+        if where == "web":
+            url = reverse("shelter_stays", kwargs={"org": "north"})
+            response = client_for(carol).get(url, {"person_code": person.code.lower()})
+        else:
+            url = "/api/orgs/north/shelter/stays"
+            response = client_for(carol).get(url, {"person_code": person.code}, **bearer(carol))
+        assert response.status_code == 200
+        # "Who read this person's history?" finds it, even when the list came back empty.
+        event = AuditEvent.unscoped.filter(action="person.listed").latest("seq")
+        assert (event.object_type, event.object_id) == ("casework.person", str(person.pk))
+        assert event.details["count"] == (1 if person == stay.person else 0)

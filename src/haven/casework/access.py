@@ -223,9 +223,12 @@ def household_for(organisation: Organisation, household_id: uuid.UUID | str) -> 
     return household
 
 
-def households_of(organisation: Organisation) -> QuerySet[Household]:
-    """The organisation's households, newest first."""
-    return Household.objects.filter(organisation=organisation).order_by("-created_at")
+def households_of(organisation: Organisation, code: str = "") -> QuerySet[Household]:
+    """The organisation's households, newest first; those whose code starts with ``code``."""
+    households = Household.objects.filter(organisation=organisation)
+    if code.strip():
+        households = households.filter(code__istartswith=code.strip())
+    return households.order_by("-created_at")
 
 
 # Consents

@@ -325,6 +325,10 @@ def update_person(
     if not changed:
         return []
     with transaction.atomic(), scope(organisation=person.organisation_id):
+        if any(cleaned[field] not in ("", [], None) for field in changed):
+            # Recording or correcting a fact needs consent; clearing one only takes data away,
+            # which a person who withdrew may well ask for.
+            require_consent(person, ConsentPurpose.CASEWORK)
         for field in changed:
             setattr(person, field, cleaned[field])
         _validate_person(person)
@@ -456,7 +460,20 @@ def _member_problems(
             _("%(code)s is already in household %(household)s: take them out of it first.")
             % {"code": person.code, "household": person.household.code if person.household else ""}
         )
+    for person in sorted(members, key=lambda member: member.code):
+        joining = household is None or person.household_id != household.pk
+        if joining and (refusal := _consent_refusal(person)) and refusal not in problems:
+            problems.append(refusal)
     return problems
+
+
+def _consent_refusal(person: Person) -> str:
+    """Why nothing new may be recorded about the person (no casework consent), or ""."""
+    try:
+        require_consent(person, ConsentPurpose.CASEWORK)
+    except ValidationError as refusal:
+        return refusal.messages[0]
+    return ""
 
 
 def create_household(
@@ -556,6 +573,8 @@ def add_to_household(
     """Make a person a member of a household, moving them out of any other (audited there)."""
     if person.organisation_id != household.organisation_id:
         raise ValidationError(_("Unknown person."))
+    if person.household_id != household.pk:
+        require_consent(person, ConsentPurpose.CASEWORK)
     with transaction.atomic():
         left = person.household
         person.household = household

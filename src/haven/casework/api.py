@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, StrictBool, StrictInt
@@ -392,10 +393,16 @@ def _households_out(
     ]
 
 
+class HouseholdQuery(Page):
+    code: str = Field("", max_length=20, description="Whole code or its start")
+
+
 @router.get("/orgs/{org}/households", response=HouseholdPage, summary="The households")
 @api_organisation_operation("casework.view_person")
-def list_households(request: OrganisationRequest, org: str, page: Query[Page]) -> HouseholdPage:
-    households = access.households_of(request.organisation)
+def list_households(
+    request: OrganisationRequest, org: str, page: Query[HouseholdQuery]
+) -> HouseholdPage:
+    households = access.households_of(request.organisation, page.code)
     items = list(households[page.offset : page.offset + page.limit])
     access.record_listing(request, "household.listed", len(items))
     return HouseholdPage(count=households.count(), items=_households_out(request, items))
@@ -537,7 +544,9 @@ def _consent_out(consent: Consent) -> ConsentOut:
         recorded_at=consent.recorded_at,
         withdrawn_on=consent.withdrawn_on,
         withdrawn_by_id=consent.withdrawn_by_id,
-        in_force=consent.withdrawn_on is None and consent.given_on <= date.today(),
+        # The rule of access.active_consents, by the organisation's calendar, not the server's.
+        in_force=consent.given_on <= timezone.localdate()
+        and (consent.withdrawn_on is None or consent.withdrawn_on > timezone.localdate()),
     )
 
 

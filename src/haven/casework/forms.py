@@ -197,6 +197,14 @@ class IntakeForm(PersonForm):
         return data
 
 
+class HouseholdSearchForm(forms.Form):
+    """Find a household by its code."""
+
+    code = forms.CharField(
+        label=_("Code"), max_length=20, required=False, help_text=_("Whole code or its start.")
+    )
+
+
 class PersonSearchForm(forms.Form):
     """Search by code, exact identifying value, situation, service and last activity."""
 

@@ -26,6 +26,7 @@ from haven.casework.forms import (
     ConsentForm,
     HouseholdChoiceForm,
     HouseholdForm,
+    HouseholdSearchForm,
     IntakeForm,
     NoteForm,
     PersonForm,
@@ -341,9 +342,13 @@ def consent_withdraw(request: OrganisationRequest, person_id: str, consent_id: s
 @organisation_view("casework.view_person")
 @require_GET
 def household_list(request: OrganisationRequest) -> HttpResponse:
-    page = Paginator(access.households_of(request.organisation), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    form = HouseholdSearchForm(request.GET or None)
+    code = form.cleaned_data["code"] if form.is_bound and form.is_valid() else ""
+    households_found = access.households_of(request.organisation, code)
+    if form.is_bound and not form.is_valid():
+        # As the person search: a search that cannot be read lists none, and says why.
+        households_found = households_found.none()
+    page = Paginator(households_found, PER_PAGE).get_page(request.GET.get("page"))
     households = list(page.object_list)
     counts: dict[Any, int] = {}
     for household_id in Person.objects.filter(
@@ -351,7 +356,14 @@ def household_list(request: OrganisationRequest) -> HttpResponse:
     ).values_list("household_id", flat=True):
         counts[household_id] = counts.get(household_id, 0) + 1
     rows = [(household, counts.get(household.pk, 0)) for household in households]
-    return render(request, "casework/household_list.html", _context(request, page=page, rows=rows))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "casework/household_list.html",
+        _context(request, form=form, page=page, rows=rows, code=code, query=query.urlencode()),
+        status=_status(form),
+    )
 
 
 @organisation_view("casework.view_person")

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
     BooleanField,
@@ -32,8 +32,12 @@ from django_scopes import scope
 
 from haven.casework.models import Person
 from haven.organisations.models import Organisation
+from haven.privacy import audit
 from haven.services import access as services_access
 from haven.shelter.models import Facility, Stay
+
+if TYPE_CHECKING:
+    from haven.accounts.tenancy import OrganisationRequest
 
 # The longest range the occupancy API and grid answer for, in nights.
 MAX_RANGE_NIGHTS = 92
@@ -160,6 +164,25 @@ def person_by_code(organisation: Organisation, code: str) -> Person | None:
     """The organisation's person with this code (case does not matter), or None."""
     # The same lookup as a service's, so a code typed in lower case finds them here too.
     return services_access.person_by_code(organisation, code)
+
+
+def record_stay_listing(
+    request: OrganisationRequest, stays: Iterable[Stay], where: str, person_code: str = ""
+) -> None:
+    """Audit a list of stays: how many persons it showed (by code only), and the person it
+    was narrowed to, so that "who read this person's history?" finds it, even when empty."""
+    # A stay whose person was erased shows nobody.
+    count = len({stay.person_id for stay in stays if stay.person_id is not None})
+    about = person_by_code(request.organisation, person_code) if person_code.strip() else None
+    if count or about is not None:
+        audit.record(
+            "person.listed",
+            actor=request.user,
+            organisation=request.organisation,
+            target=about,
+            details={"count": count, "page": where, "identity": False},
+            request=request,
+        )
 
 
 def stays_of(organisation: Organisation, filters: StayFilters | None = None) -> QuerySet[Stay]:

@@ -245,15 +245,7 @@ def list_stays(request: OrganisationRequest, org: str, filters: Query[StayQuery]
         ),
     )
     page = list(stays[filters.offset : filters.offset + filters.limit])
-    persons = len({stay.person_id for stay in page if stay.person_id is not None})
-    if persons:
-        audit.record(
-            "person.listed",
-            actor=request.user,
-            organisation=request.organisation,
-            details={"count": persons, "page": "api.stays", "identity": False},
-            request=request,
-        )
+    access.record_stay_listing(request, page, "api.stays", filters.person_code)
     return StayPage(count=stays.count(), items=[_stay_out(stay) for stay in page])
 
 

@@ -44,18 +44,11 @@ def _add_errors(form: Any, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-def _audit_listed(request: OrganisationRequest, stays: Iterable[Stay], where: str) -> None:
+def _audit_listed(
+    request: OrganisationRequest, stays: Iterable[Stay], where: str, person_code: str = ""
+) -> None:
     # Shelter pages show codes only: names are read one person at a time on the identity page.
-    # A stay whose person was erased shows nobody.
-    count = len({stay.person_id for stay in stays if stay.person_id is not None})
-    if count:
-        audit.record(
-            "person.listed",
-            actor=request.user,
-            organisation=request.organisation,
-            details={"count": count, "page": where, "identity": False},
-            request=request,
-        )
+    access.record_stay_listing(request, stays, where, person_code)
 
 
 @organisation_view("casework.view_person")
@@ -215,7 +208,7 @@ def stay_list(request: OrganisationRequest) -> HttpResponse:
     filters, valid = _stay_filters(form, timezone.localdate())
     stays: QuerySet[Stay] = access.stays_of(organisation, filters)
     page = Paginator(stays, STAYS_PER_PAGE).get_page(request.GET.get("page"))
-    _audit_listed(request, page.object_list, "stays")
+    _audit_listed(request, page.object_list, "stays", filters.person_code)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
