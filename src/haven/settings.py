@@ -240,14 +240,17 @@ MFA_TOTP_ISSUER = "Haven"
 # the window turns, or from a clock a few seconds off, it was refused. allauth still takes
 # each code once only.
 MFA_TOTP_TOLERANCE = 1
-# allauth's second-factor forms: a code refused by the lockout, and a refused security key,
-# put on the audit trail (allauth sends no signal for either).
+# allauth's second-factor forms: a code refused by the lockout, and a refused security key
+# or passkey, put on the audit trail (allauth sends no signal for either); a malformed key
+# answer or an oversized key name refused.
 MFA_FORMS = {
     "authenticate": "haven.accounts.forms.AuthenticateForm",
     "reauthenticate": "haven.accounts.forms.ReauthenticateForm",
     "authenticate_webauthn": "haven.accounts.forms.AuthenticateWebAuthnForm",
     "reauthenticate_webauthn": "haven.accounts.forms.ReauthenticateWebAuthnForm",
     "login_webauthn": "haven.accounts.forms.LoginWebAuthnForm",
+    "add_webauthn": "haven.accounts.forms.AddWebAuthnForm",
+    "edit_webauthn": "haven.accounts.forms.EditWebAuthnForm",
 }
 # Browsers allow WebAuthn on http://localhost only; everything else needs HTTPS.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +11,7 @@ from allauth.mfa.adapter import get_adapter
 from allauth.mfa.base import forms as mfa_forms
 from allauth.mfa.models import Authenticator
 from allauth.mfa.webauthn import forms as webauthn_forms
+from allauth.mfa.webauthn.internal import auth as webauthn_auth
 from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
@@ -79,14 +81,21 @@ class AcceptInvitationForm(forms.Form):
         label=_("Password again"), max_length=200, widget=forms.PasswordInput(render_value=False)
     )
 
+    def __init__(self, *args: Any, email: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         first, second = data.get("password1"), data.get("password2")
         if first and second and first != second:
             self.add_error("password2", _("The two passwords differ."))
         elif first:
+            # The account to be: without it, the check that a password is not the username
+            # or the e-mail address had nothing to compare with.
+            account = User(username=data.get("username", ""), email=self.email)
             try:
-                password_validation.validate_password(first)
+                password_validation.validate_password(first, user=account)
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return data
@@ -159,6 +168,32 @@ def _key_checked(
         raise
 
 
+# allauth sets no limit on a key's name: a name of any length was stored and listed.
+KEY_NAME_MAX_LENGTH = 100
+
+
+class AddWebAuthnForm(webauthn_forms.AddWebAuthnForm):  # type: ignore[misc]
+    """allauth's adding of a security key or passkey (MFA_FORMS), a malformed answer or an
+    oversized name refused."""
+
+    name = forms.CharField(required=False, max_length=KEY_NAME_MAX_LENGTH)
+
+    def clean(self) -> dict[str, Any]:
+        # As at sign-in, an answer missing one of its parts ("rawId") escapes allauth's
+        # parsing as an error of the server: a 500 on the page that adds a second factor.
+        try:
+            data: dict[str, Any] = super().clean() or {}
+        except (KeyError, TypeError, ValueError):
+            raise get_adapter().validation_error("incorrect_code") from None
+        return data
+
+
+class EditWebAuthnForm(webauthn_forms.EditWebAuthnForm):  # type: ignore[misc]
+    """allauth's renaming of a security key or passkey (MFA_FORMS), an oversized name refused."""
+
+    name = forms.CharField(required=True, max_length=KEY_NAME_MAX_LENGTH)
+
+
 class AuthenticateWebAuthnForm(webauthn_forms.AuthenticateWebAuthnForm):  # type: ignore[misc]
     """allauth's security-key step of a login (MFA_FORMS), a refused answer audited."""
 
@@ -166,12 +201,41 @@ class AuthenticateWebAuthnForm(webauthn_forms.AuthenticateWebAuthnForm):  # type
         return _key_checked(super().clean_credential, user=self.user, reauthentication=False)
 
 
+def _account_named_by(answer: object) -> User | None:
+    # The account whose handle the answer carries, as a typed login names one: the sender
+    # chose it, so it says only whose trail the refusal goes on, never who tried.
+    try:
+        user: User = webauthn_auth.extract_user_from_response(answer)
+    except (forms.ValidationError, AttributeError):
+        return None
+    return user
+
+
 class LoginWebAuthnForm(webauthn_forms.LoginWebAuthnForm):  # type: ignore[misc]
-    """allauth's login with a passkey (MFA_FORMS), a malformed answer refused, not a 500."""
+    """allauth's login with a passkey (MFA_FORMS), a refusal audited, a malformed answer no 500."""
 
     def clean_credential(self) -> Authenticator:
-        # Not audited: a refused answer names no account that can be trusted.
         return _key_answer_read(super().clean_credential)
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        # allauth sends no signal for a refused passkey, whatever was wrong with the answer
+        # (unreadable, no such account or key, a bad signature): without this, a passkey
+        # login could be tried again and again with no trace at all.
+        if "credential" in self.errors:
+            answer = self.data.get("credential", "")
+            try:
+                parsed = json.loads(answer) if isinstance(answer, str) else None
+            except ValueError:
+                parsed = None
+            account = _account_named_by(parsed)
+            actions.record_refused_sign_in(
+                action="auth.passkey_login_failed",
+                account=account,
+                details={"known_account": account is not None},
+                request=allauth_context.request,
+            )
+        return data
 
 
 class ReauthenticateWebAuthnForm(webauthn_forms.ReauthenticateWebAuthnForm):  # type: ignore[misc]
