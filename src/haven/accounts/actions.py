@@ -239,6 +239,11 @@ def set_roles(
     """Give and take away roles so that the user holds exactly ``roles`` in the organisation."""
     wanted = set(_check_roles(organisation, roles))
     with transaction.atomic():
+        # Two admins taking each other's admin role at once would each still see the other
+        # and leave the organisation with none: its role changes run one at a time. (No key
+        # update: rows that merely refer to the organisation are not held up.)
+        organisations = Organisation.objects.select_for_update(no_key=True)
+        list(organisations.filter(pk=organisation.pk).values("pk"))
         current = set(
             RoleAssignment.objects.select_for_update()
             .filter(organisation=organisation, user=user)
