@@ -278,7 +278,11 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "accounts/invitation_invalid.html", status=404)
     organisation: Organisation = invitation.organisation
     signed_in = request.user.is_authenticated
-    form = AcceptInvitationForm(request.POST or None) if not signed_in else None
+    form = (
+        AcceptInvitationForm(request.POST or None, email=invitation.email)
+        if not signed_in
+        else None
+    )
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and (signed_in or (form is not None and form.is_valid())):
         try:
