@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -157,3 +158,25 @@ def test_a_draft_whose_closing_time_has_passed_is_not_opened(adam, north):
         actor=adam, petition=draft, changes={"closes_at": timezone.now() + timedelta(days=1)}
     )
     assert actions.move_petition(actor=adam, petition=draft, move="open").status == "open"
+
+
+def test_past_its_closing_time_the_text_stays_and_the_petition_does_not_open_again(petition, adam):
+    overdue = _overdue(petition, adam)
+    for changes in ({"title": "Another text"}, {"body": "Another text."}):
+        with pytest.raises(ValidationError, match="closed petition"):
+            actions.update_petition(actor=adam, petition=overdue, changes=changes)
+    for later in (timezone.now() + timedelta(days=3), None):
+        with pytest.raises(ValidationError) as refused:
+            actions.update_petition(actor=adam, petition=overdue, changes={"closes_at": later})
+        assert "does not open again" in str(refused.value.message_dict["closes_at"])
+    overdue.refresh_from_db()
+    assert overdue.title == "Fund shelters for survivors"
+    assert not access.accepts_signatures(overdue)
+    # Through the API alike; a setting that opens nothing still changes.
+    owner = bearer(adam)
+    path = f"/api/orgs/north/petitions/{petition.pk}"
+    for body in ({"title": "Another text"}, {"closes_at": "2030-01-01T00:00:00Z"}):
+        sent = Client().patch(path, json.dumps(body), content_type="application/json", **owner)
+        assert sent.status_code == 400, sent.content
+    kept = actions.update_petition(actor=adam, petition=overdue, changes={"goal": 5000})
+    assert kept.goal == 5000

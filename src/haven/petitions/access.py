@@ -120,6 +120,12 @@ def confirmed_count(petition: Petition) -> int:
         return Signature.objects.filter(petition=petition, status=SignatureStatus.CONFIRMED).count()
 
 
+def has_signatures(petition: Petition) -> bool:
+    """True once anyone has signed, confirmed or not."""
+    with scope(organisation=petition.owner_id):
+        return Signature.objects.filter(petition=petition).exists()
+
+
 def _count_key(petition_id: int) -> str:
     return f"haven:petitions:count:{petition_id}"
 

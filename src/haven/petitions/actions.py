@@ -174,11 +174,25 @@ def update_petition(
     changed = sorted(name for name, value in values.items() if getattr(petition, name) != value)
     if not changed:
         return petition
-    if petition.status == PetitionStatus.CLOSED and {"title", "body", "addressee"} & set(changed):
+    # Closed from its closing time on, as the public sees it, before the nightly run too.
+    closed = access.status_now(petition) == PetitionStatus.CLOSED
+    if closed and {"title", "body", "addressee"} & set(changed):
         raise ValidationError(_("The text of a closed petition can no longer change."))
+    if "show_comments" in changed and values["show_comments"] and access.has_signatures(petition):
+        # Those who signed were told that only the organisers read their comments.
+        raise ValidationError(
+            {
+                "show_comments": _(
+                    "People have signed on the promise that only the organisers read their "
+                    "comments: comments can no longer be made public."
+                )
+            }
+        )
     candidate = copy.copy(petition)
     for name in changed:
         setattr(candidate, name, values[name])
+    if closed and access.status_now(candidate) != PetitionStatus.CLOSED:
+        raise ValidationError({"closes_at": _("A closed petition does not open again.")})
     with transaction.atomic():
         candidate.save(update_fields=[*changed, "updated_at"])
         access.forget_petition(candidate)

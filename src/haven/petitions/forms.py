@@ -105,6 +105,10 @@ class SignatureForm(HoneypotMixin):
         )
         if not petition.show_comments:
             self.fields["comment"].help_text = _("Only the organisers read it.")
+        else:
+            self.fields["comment"].help_text = _(
+                "Shown on this page with your name, if you let your name be shown."
+            )
 
     def clean_email(self) -> str:
         address = checked_email(self.cleaned_data["email"])
