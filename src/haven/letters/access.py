@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import groupby
 
 from django.db.models import Count, Q, QuerySet
@@ -31,6 +31,7 @@ from haven.letters.models import (
 )
 from haven.organisations import access as directory
 from haven.organisations.models import Membership, Organisation
+from haven.text import folded
 
 LIVE_SIGNATURES = (SignatureStatus.PENDING, SignatureStatus.APPROVED)
 CONFIRM_SALT = "haven.letters.confirm-request"
@@ -118,6 +119,12 @@ def signature_for(letter: Letter, signature_id: uuid.UUID) -> OrganisationSignat
     return signature
 
 
+def has_live_signatures(letter: Letter) -> bool:
+    """True once a signature counts or waits for approval: a changed text then makes a
+    new version, of which every such signatory is told."""
+    return OrganisationSignature.objects.filter(letter=letter, status__in=LIVE_SIGNATURES).exists()
+
+
 def approved_count(letter: Letter) -> int:
     return OrganisationSignature.objects.filter(
         letter=letter, status=SignatureStatus.APPROVED
@@ -137,10 +144,11 @@ def grouped_signatories(letter: Letter, language: str) -> list[Group]:
     order = {category.pk: index for index, category in enumerate(categories)}
     signatures = list(signatures_of(letter, SignatureStatus.APPROVED))
 
-    def place(signature: OrganisationSignature) -> tuple[int, int, str]:
+    def place(signature: OrganisationSignature) -> tuple[int, int, str, str]:
         group = order.get(signature.category_id or -1, len(categories))
         within = signature.position if letter.signatory_order == SignatoryOrder.CHOSEN else 0
-        return (group, within, signature.name.casefold())
+        # "Équipe" between "Enfance" and "Fondation", not after "Zonta".
+        return (group, within, folded(signature.name), signature.name)
 
     signatures.sort(key=place)
     by_id = {category.pk: category for category in categories}
@@ -308,13 +316,23 @@ def strong_match(
 
 
 def live_request_from(letter: Letter, name: str, country: str) -> OrganisationSignature | None:
-    """A request or signature already on the letter for this name in this country."""
+    """A request or signature already on the letter for this name in this country; an
+    unconfirmed request whose link has expired no longer counts."""
     wanted = directory.normalised_name(name)
-    for signature in OrganisationSignature.objects.filter(
-        letter=letter,
-        country=country,
-        status__in=[SignatureStatus.UNCONFIRMED, *LIVE_SIGNATURES],
-    ).only("id", "name", "country", "status"):
+    # Nobody can confirm it any more: kept live, a mistyped address (or somebody else's
+    # request in the organisation's name) would turn the organisation away for good.
+    expired = Q(status=SignatureStatus.UNCONFIRMED) & Q(
+        requested_at__lt=timezone.now() - timedelta(days=CONFIRM_DAYS)
+    )
+    for signature in (
+        OrganisationSignature.objects.filter(
+            letter=letter,
+            country=country,
+            status__in=[SignatureStatus.UNCONFIRMED, *LIVE_SIGNATURES],
+        )
+        .exclude(expired)
+        .only("id", "name", "country", "status")
+    ):
         if directory.normalised_name(signature.name) == wanted:
             return signature
     return None

@@ -23,7 +23,7 @@ from django.utils.translation import override
 from django_countries import countries
 
 from haven.accounts.models import User
-from haven.dates import moment_problem
+from haven.dates import filter_date_problem, moment_problem
 from haven.letters import access
 from haven.letters.content import clean_hashtags, free_slug
 from haven.letters.models import (
@@ -109,6 +109,9 @@ def _clean_letter_values(values: Mapping[str, Any]) -> dict[str, Any]:
         raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(unknown)})
     cleaned: dict[str, Any] = {}
     for name, value in values.items():
+        if name == "letter_date" and value is not None and (problem := filter_date_problem(value)):
+            # Printed at the head of the public page: year 1 or 9999 is a slip.
+            raise ValidationError({name: problem})
         if name in ("letter_date", "signature_deadline", "publish_at"):
             cleaned[name] = value
         elif name == "kind":
@@ -192,12 +195,6 @@ def _snapshot(letter: Letter) -> None:
     LetterVersion.objects.update_or_create(
         letter=letter, number=letter.version, defaults={"texts": texts}
     )
-
-
-def _has_signatures(letter: Letter) -> bool:
-    return OrganisationSignature.objects.filter(
-        letter=letter, status__in=access.LIVE_SIGNATURES
-    ).exists()
 
 
 def _default_categories(letter: Letter, owner: Organisation) -> None:
@@ -324,7 +321,7 @@ def save_text(
                 return text
         for name, value in cleaned.items():
             setattr(text, name, value)
-        new_version = letter.status != LetterStatus.DRAFT and _has_signatures(letter)
+        new_version = letter.status != LetterStatus.DRAFT and access.has_live_signatures(letter)
         if new_version:
             letter.version += 1
             letter.save(update_fields=["version", "updated_at"])
@@ -382,6 +379,9 @@ def move_letter(
         raise ValidationError({"move": _("Unknown step.")})
     starts, target = MOVES[move]
     reason = _text_value("reason", reason)[:2000]
+    if move == "publish" and publish_at is not None and (problem := moment_problem(publish_at)):
+        # As a publication date set under the details: 9999 would be an embargo for ever.
+        raise ValidationError({"publish_at": problem})
     with transaction.atomic():
         letter = Letter.objects.select_for_update().select_related("owner").get(pk=letter.pk)
         if letter.status not in starts:
@@ -726,6 +726,13 @@ def request_signature(
     _check_category(letter, category)
     if category is not None and not category.open_to_requests:
         raise ValidationError({"category": _("Choose one of this letter's groups.")})
+    if category is None:
+        # The page offers only the groups open to outside organisations, and none when the
+        # owner closed them all; the API may leave the group out: the last open one.
+        open_ones = [found for found in access.categories_of(letter) if found.open_to_requests]
+        if not open_ones:
+            raise ValidationError(_("This letter is not open for signatures."))
+        category = open_ones[-1]
     # The form checks these too; the public API reaches this action without it, and a
     # request the owner could not read or approve must not reach them.
     name, signer_name, signer_role = name.strip(), signer_name.strip(), signer_role.strip()

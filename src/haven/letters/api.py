@@ -725,16 +725,12 @@ def request_to_sign(
             {"signer_email": "Use your organisation's e-mail address, not a throw-away one."}
         )
     with scope(organisation=found.owner):
-        category = _category(found, payload.category_id)
-        if category is None:
-            open_ones = [c for c in access.categories_of(found) if c.open_to_requests]
-            category = open_ones[-1] if open_ones else None
         actions.request_signature(
             letter=found,
             name=payload.name.strip(),
             country=payload.country.upper(),
             website=payload.website,
-            category=category,
+            category=_category(found, payload.category_id),
             signer_name=payload.signer_name.strip(),
             signer_role=payload.signer_role.strip(),
             signer_email=address,

@@ -8,6 +8,7 @@ from haven.letters import access
 from haven.letters.content import ExportedFile, Format, export_table
 from haven.letters.models import Letter, SignatureStatus
 from haven.records.export import csv_bytes, xlsx_bytes
+from haven.text import folded
 
 SIGNATORY_COLUMNS = (
     "group",
@@ -40,7 +41,7 @@ def signatory_rows(letter: Letter) -> list[list[str | int | None]]:
                 s.status != SignatureStatus.APPROVED,
                 order.get(s.category_id or -1, 999),
                 s.position,
-                s.name.casefold(),
+                folded(s.name),
             ),
         )
         return [

@@ -52,6 +52,7 @@ from haven.letters.forms import (
 from haven.letters.models import Letter, LetterStatus, SignatureStatus
 from haven.mail.compose import absolute_url
 from haven.organisations.languages import language_name
+from haven.privacy import audit
 from haven.records.export import generate_passphrase
 
 # An embedded counter may sit on any site; it shows a number and a link, nothing else.
@@ -238,7 +239,7 @@ def letter_text(request: OrganisationRequest, letter_id: int, lang: str) -> Http
         "language_name": language_name(lang),
         "original": original if lang != letter.original_language else None,
         "is_new": existing is None,
-        "has_signatures": access.approved_count(letter) > 0,
+        "has_signatures": access.has_live_signatures(letter),
     }
     return render(request, "letters/text.html", context, status=status)
 
@@ -396,6 +397,15 @@ def letter_signature(
                 decision.add_error(None, _("Choose a decision."))
         except ValidationError as error:
             add_errors(decision if decision.is_bound else arrange, error)
+    # The page shows the signer's name and e-mail, as the API's list does: both audited.
+    audit.record(
+        "letter.signature_viewed",
+        actor=request.user,
+        organisation=request.organisation,
+        target=letter,
+        details={"signature_id": str(signature.pk)},
+        request=request,
+    )
     context = {
         "letter": letter,
         "signature": signature,
