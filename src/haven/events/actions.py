@@ -377,6 +377,15 @@ def update_event(
         for name in changed:
             setattr(candidate, name, values[name])
         _check_event(candidate)
+        # The whole event moved (postponed, or its times read in another zone): its
+        # programme moves with it, else every session keeps the old times. A change of
+        # the start or the end alone leaves the sessions where they are, so it must not
+        # leave any outside the event.
+        shift = candidate.starts_at - current.starts_at
+        if not shift or candidate.ends_at - current.ends_at != shift:
+            shift = timedelta(0)
+        if {"starts_at", "ends_at"} & set(changed):
+            _check_programme(candidate, shift)
         saved = [*changed, "updated_at"]
         from haven.events.tasks import REMINDER_AHEAD
 
@@ -397,15 +406,11 @@ def update_event(
         candidate.save(update_fields=saved)
         candidate.owner = event.owner
         access.forget_event(candidate, current.slug)
-        # The whole event moved (postponed, or its times read in another zone): its
-        # programme moves with it, else every session keeps the old times. A change of
-        # the start or the end alone leaves the sessions where they are.
-        shift = candidate.starts_at - current.starts_at
         programme_moved = (
             Session.objects.filter(event=candidate).update(
                 starts_at=F("starts_at") + shift, ends_at=F("ends_at") + shift
             )
-            if shift and candidate.ends_at - current.ends_at == shift
+            if shift
             else 0
         )
         audit.record(
@@ -745,6 +750,34 @@ def save_speaker(
     return speaker
 
 
+def within_event(event: Event, starts_at: datetime, ends_at: datetime) -> bool:
+    """Whether a session from ``starts_at`` to ``ends_at`` lies within the event's times."""
+    return event.starts_at <= starts_at and ends_at <= event.ends_at
+
+
+def _check_programme(event: Event, shift: timedelta) -> None:
+    """Refuse new times of the event that would leave sessions of its programme outside
+    them (each session moved by ``shift``, as a postponement moves the whole programme)."""
+    outside = sum(
+        1
+        for starts_at, ends_at in Session.objects.filter(event=event).values_list(
+            "starts_at", "ends_at"
+        )
+        if not within_event(event, starts_at + shift, ends_at + shift)
+    )
+    if outside:
+        raise ValidationError(
+            ngettext(
+                "%(count)d session of the programme would fall outside the event's new "
+                "times: move it first.",
+                "%(count)d sessions of the programme would fall outside the event's new "
+                "times: move them first.",
+                outside,
+            )
+            % {"count": outside}
+        )
+
+
 def _clean_session(event: Event, values: Mapping[str, Any]) -> dict[str, Any]:
     kind = values.get("kind", SessionKind.PANEL)
     if kind not in SessionKind.values:
@@ -759,7 +792,7 @@ def _clean_session(event: Event, values: Mapping[str, Any]) -> dict[str, Any]:
     ends_at = _event_moment("ends_at", ends_at, event.timezone)
     if ends_at < starts_at:
         raise ValidationError({"ends_at": _("The session ends before it starts.")})
-    if starts_at < event.starts_at or ends_at > event.ends_at:
+    if not within_event(event, starts_at, ends_at):
         raise ValidationError({"starts_at": _("The session must lie within the event's times.")})
     description = str(values.get("description") or "").strip()
     room = str(values.get("room") or "").strip()
@@ -1678,26 +1711,39 @@ def revoke_link(
     registration: Registration,
     request: HttpRequest | None = None,
 ) -> Registration:
-    """Revoke the registrant's personal link and ticket (forwarded, say) and send new ones."""
+    """Revoke the registrant's personal link and ticket (forwarded, say) and, while the event
+    is on, send new ones."""
     with transaction.atomic():
+        # Locked as calling the event off locks it: the two never cross.
+        status = (
+            Event.objects.select_for_update()
+            .filter(pk=registration.event_id)
+            .values_list("status", flat=True)
+            .get()
+        )
+        # A cancelled or withdrawn event: the old link stops working, but nobody is sent a
+        # new ticket or link for an event that will not take place.
+        send = status == EventStatus.PUBLISHED
         registration.link_nonce = secrets.token_hex(8)
         registration.ticket_digest = access.ticket_digest(access.ticket_code(registration))
         registration.link_revoked_at = timezone.now()
-        registration.notified_status = ""
-        registration.save(
-            update_fields=["link_nonce", "ticket_digest", "link_revoked_at", "notified_status"]
-        )
+        saved = ["link_nonce", "ticket_digest", "link_revoked_at"]
+        if send:
+            registration.notified_status = ""
+            saved.append("notified_status")
+        registration.save(update_fields=saved)
         audit.record(
             "event.registration_link_revoked",
             actor=actor,
             organisation=registration.event.owner,
             target=registration.event,
-            details={"registration": str(registration.pk)},
+            details={"registration": str(registration.pk), "sent": send},
             request=request,
         )
-    from haven.events.tasks import dispatch_notices
+    if send:
+        from haven.events.tasks import dispatch_notices
 
-    dispatch_notices()
+        dispatch_notices()
     return registration
 
 
