@@ -375,7 +375,7 @@ class CheckInItem(Body):
 
 
 class CheckInBatch(Body):
-    check_ins: list[CheckInItem] = Field(..., min_length=1, max_length=500)
+    check_ins: list[CheckInItem] = Field(..., min_length=1, max_length=access.DOOR_BATCH)
 
 
 class CheckInOut(Schema):
@@ -1227,7 +1227,10 @@ def cancel_registration(
 @router.post(
     "/orgs/{org}/events/{event_id}/registrations/{registration_id}/link-revocation",
     response={200: RegistrationOut, 400: Message},
-    summary="Revoke the registrant's personal link and ticket, and send new ones",
+    summary=(
+        "Revoke the registrant's personal link and ticket, and send new ones (nothing is "
+        "sent for a cancelled or withdrawn event)"
+    ),
 )
 @api_organisation_operation("advocacy.manage")
 def revoke_link(

@@ -39,7 +39,6 @@ from haven.events.models import (
 from haven.letters.views import refused
 from haven.privacy import audit
 
-MAX_BATCH = 200
 LONGEST_CODE = 200
 # How long a door phone keeps the ticket list (docs/decisions/0021): until shortly after the
 # event ends, and never more than a day after downloading it; check-ins queued offline hold
@@ -174,6 +173,7 @@ def event_door(request: OrganisationRequest, event_id: int) -> HttpResponse:
         {
             "list_until": list_until,
             "queue_until": queue_until,
+            "batch": access.DOOR_BATCH,
             "event": event,
             "counts": access.counts(event),
             "query": query,
@@ -309,9 +309,9 @@ def event_door_check_in(request: OrganisationRequest, event_id: int) -> HttpResp
     items = body.get("items") if isinstance(body, dict) else body
     if not isinstance(items, list):
         return JsonResponse({"error": _("Send a list of check-ins.")}, status=400)
-    if len(items) > MAX_BATCH:
+    if len(items) > access.DOOR_BATCH:
         return JsonResponse(
-            {"error": _("At most %(count)d check-ins at once.") % {"count": MAX_BATCH}},
+            {"error": _("At most %(count)d check-ins at once.") % {"count": access.DOOR_BATCH}},
             status=400,
         )
     results = []

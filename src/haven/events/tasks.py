@@ -173,7 +173,8 @@ def _send_status(
 
 def _tell_group(changed: list[Registration]) -> int:
     """E-mail the booker of a group about its changed rows, one e-mail per new status;
-    how many were sent (none once the booker is anonymised)."""
+    how many were sent (none once the booker is anonymised, and none that invites them to
+    an event called off)."""
     group = access.group_of(changed[0])
     for row in group:
         row.event = changed[0].event  # with its owner, for the links
@@ -181,8 +182,14 @@ def _tell_group(changed: list[Registration]) -> int:
     if not booker.booker or not booker.email:
         return 0
     wanted = {row.pk for row in changed}
+    # An event called off (cancelled or withdrawn) sends its own e-mail, which says why: a
+    # ticket, a joining link, a place on the waiting list or an offer still waiting to go
+    # out would invite its people to come after all.
+    called_off = changed[0].event.status in (EventStatus.CANCELLED, EventStatus.WITHDRAWN)
     sent = 0
     for status in NOTICE_ORDER:
+        if called_off and status in access.ACTIVE:
+            continue
         concerned = [row for row in group if row.pk in wanted and row.status == status]
         if concerned:
             _send_status(booker, group, status, concerned)
@@ -337,12 +344,19 @@ def send_reminders(now: datetime | None = None) -> int:
 def _send_status_reminder(booker: Registration) -> None:
     event = booker.event
     group = access.group_of(booker)
+    # A booker without a place of their own (cancelled it, say) is reminded for the people
+    # they brought, and told so: not that they are registered.
+    attending = [row for row in group if row.status == RegistrationStatus.CONFIRMED]
+    for_others = booker.status != RegistrationStatus.CONFIRMED
     send_templated(
         "events/email/reminder",
         to=[booker.email],
         context={
             **event_context(event, booker.language),
             "registration": booker,
+            "for_others": for_others,
+            "attending": attending,
+            "named": ", ".join(row.name for row in attending) if for_others else "",
             "manage_link": manage_link(booker),
             "join_links": [(row, join_link(row)) for row in group] if event.online else [],
         },

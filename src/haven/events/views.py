@@ -775,7 +775,13 @@ def event_registration_detail(
                 messages.success(request, _("Registration cancelled."))
             elif action == "revoke_link":
                 actions.revoke_link(actor=request.user, registration=registration, request=request)
-                messages.success(request, _("The link was revoked; a new one is on its way."))
+                if event.status == EventStatus.PUBLISHED:
+                    messages.success(request, _("The link was revoked; a new one is on its way."))
+                else:
+                    messages.success(
+                        request,
+                        _("The link was revoked. The event will not take place: nothing was sent."),
+                    )
             else:
                 return refused(request, [_("Unknown step.")], back)
         except ValidationError as error:

@@ -20,6 +20,8 @@
   const labels = JSON.parse(document.getElementById("door-labels").textContent);
   const idCheck = root.dataset.idCheck === "true";
   const eventId = root.dataset.event;
+  // The server's limit on check-ins posted at once (access.DOOR_BATCH).
+  const batchSize = Number(root.dataset.batch);
   const csrfInput = root.querySelector("input[name=csrfmiddlewaretoken]");
   const csrf = csrfInput ? csrfInput.value : "";
   const keys = {
@@ -297,7 +299,7 @@
       return;
     }
     syncing = true;
-    const batch = queue.slice(0, 200);
+    const batch = queue.slice(0, batchSize);
     try {
       const answer = await post(batch);
       if (answer && answer.results) {
