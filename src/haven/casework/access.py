@@ -310,22 +310,30 @@ def open_cases_of_person(person: Person) -> list[Case]:
     return [case for case in cases_of_person(person) if case.status in OPEN_STATUSES]
 
 
-def notes_for(request: OrganisationRequest, case: Case) -> list[CaseNote]:
-    """The notes of a case, newest first; reading them is audited once."""
-    notes = list(
-        CaseNote.objects.filter(organisation=request.organisation, case=case)
+def notes_of(organisation: Organisation, case: Case) -> QuerySet[CaseNote]:
+    """The notes of a case, newest first, not yet read: slice it to one page first."""
+    return (
+        CaseNote.objects.filter(organisation=organisation, case=case)
         .select_related("author")
-        .order_by("-written_at")
+        .order_by("-written_at", "-pk")
     )
+
+
+def notes_read(
+    request: OrganisationRequest, case: Case, notes: Iterable[CaseNote]
+) -> list[CaseNote]:
+    """One page of a case's notes, read and audited once with the count of those read."""
+    # Only the page shown is read: the trail counts the notes seen, not the whole case's.
+    page = list(notes)
     audit.record(
         "case.notes_viewed",
         actor=request.user,
         organisation=request.organisation,
         target=case,
-        details={"count": len(notes)},
+        details={"count": len(page)},
         request=request,
     )
-    return notes
+    return page
 
 
 def note_for(request: OrganisationRequest, case: Case, note_id: uuid.UUID | str) -> CaseNote:

@@ -818,11 +818,9 @@ def list_notes(
     request: OrganisationRequest, org: str, case_id: uuid.UUID, page: Query[Page]
 ) -> NotePage:
     case = access.case_in(request.organisation, case_id)
-    notes = access.notes_for(request, case)
-    return NotePage(
-        count=len(notes),
-        items=[_note_out(n) for n in notes[page.offset : page.offset + page.limit]],
-    )
+    notes = access.notes_of(request.organisation, case)
+    items = access.notes_read(request, case, notes[page.offset : page.offset + page.limit])
+    return NotePage(count=notes.count(), items=[_note_out(n) for n in items])
 
 
 @router.post(

@@ -497,7 +497,12 @@ def case_list(request: OrganisationRequest) -> HttpResponse:
 def case_detail(request: OrganisationRequest, case_id: str) -> HttpResponse:
     case = access.case_for(request, case_id)
     show_notes = VIEW_IDENTITY in request.permissions
-    notes = access.notes_for(request, case) if show_notes else []
+    notes = None
+    if show_notes:
+        notes = Paginator(access.notes_of(request.organisation, case), PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+        notes.object_list = access.notes_read(request, case, notes.object_list)
     return render(
         request,
         "casework/case_detail.html",
