@@ -432,8 +432,10 @@ def record_delivery(
     _check_delivery(organisation, delivery)
     if not available_service_types(organisation).filter(pk=service_type.pk).exists():
         raise ValidationError({"service_type": _("This service is hidden in your catalogue.")})
-    _check_consent(person, household)
     with transaction.atomic():
+        # Checked in the transaction that writes, as casework's actions do, so that a
+        # withdrawal recorded meanwhile is seen.
+        _check_consent(person, household)
         delivery.save(force_insert=True)
         _touch(person, household)
         if person is not None or household is not None:
@@ -474,8 +476,8 @@ def update_delivery(
         and not available_service_types(organisation).filter(pk=updated.service_type.pk).exists()
     ):
         raise ValidationError({"service_type": _("This service is hidden in your catalogue.")})
-    _check_consent(updated.person, updated.household)
     with transaction.atomic():
+        _check_consent(updated.person, updated.household)
         updated.save(update_fields=changed)
         _touch(updated.person, updated.household)
         if {"delivered_on", "person", "household"} & set(changed):

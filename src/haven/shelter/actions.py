@@ -354,9 +354,11 @@ def book_stay(
         raise ValidationError(_("This person is not recorded by this organisation."))
     _check_dates(starts_on, ends_on, today=timezone.localdate())
     _check_party(accompanying)
-    _require_consent(person)
     with transaction.atomic():
         locked_person = _lock_person(person)
+        # Checked on the locked row, as a change of stay does, so that a withdrawal
+        # recorded meanwhile is seen.
+        _require_consent(locked_person)
         locked = _lock_facility(facility)
         if not locked.active:
             raise ValidationError(
