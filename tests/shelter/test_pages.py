@@ -423,3 +423,25 @@ def test_a_stay_list_narrowed_to_a_person_is_audited_as_a_read_of_that_person(
         event = AuditEvent.unscoped.filter(action="person.listed").latest("seq")
         assert (event.object_type, event.object_id) == ("casework.person", str(person.pk))
         assert event.details["count"] == (1 if person == stay.person else 0)
+
+
+def test_a_stay_page_shown_again_after_a_refusal_is_audited(
+    carol: User, staying: list[Stay]
+) -> None:
+    stay = staying[0]
+    kwargs = {"org": "north", "stay_id": stay.pk}
+    client = client_for(carol)
+    read = AuditEvent.unscoped.filter(action="person.viewed", object_id=str(stay.person_id))
+    refusals = [
+        ("shelter_stay_end", {"end-ends_on": night(-30)}, "stay"),
+        ("shelter_stay_change", {"starts_on": night(2), "ends_on": night(1)}, "stay"),
+        # Begun already: cannot be cancelled.
+        ("shelter_stay_cancel", {}, "stay.cancel"),
+    ]
+    for name, data, page in refusals:
+        before = read.count()
+        refused = client.post(reverse(name, kwargs=kwargs), data)
+        assert refused.status_code == 400, name
+        assert "P-STAY" in refused.content.decode(), name
+        assert read.count() == before + 1, name
+        assert read.order_by("-seq").first().details["page"] == page  # type: ignore[union-attr]

@@ -293,8 +293,8 @@ def _stay_page(
     end_form: EndStayForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    if status == 200:
-        _audit_viewed(request, stay, "stay")
+    # Shown again after a refused change too: that page shows the person's stay as well.
+    _audit_viewed(request, stay, "stay")
     change_form = change_form or StayChangeForm(
         initial={field: getattr(stay, field) for field in actions.STAY_FIELDS}
     )
@@ -374,8 +374,7 @@ def stay_cancel(request: OrganisationRequest, stay_id: Any) -> HttpResponse:
         else:
             messages.success(request, _("The stay was cancelled."))
             return redirect("shelter_board", org=request.organisation.slug)
-    if request.method == "GET":
-        _audit_viewed(request, stay, "stay.cancel")
+    _audit_viewed(request, stay, "stay.cancel")
     return render(
         request,
         "shelter/stay_cancel.html",
