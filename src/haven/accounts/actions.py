@@ -8,7 +8,7 @@ from datetime import timedelta
 from functools import partial
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
@@ -34,19 +34,27 @@ INVITATION_LIFETIME = timedelta(days=7)
 API_TOKEN_MIN_LIFETIME = timedelta(days=1)
 API_TOKEN_DEFAULT_LIFETIME = timedelta(days=90)
 API_TOKEN_MAX_LIFETIME = timedelta(days=365)
+# The name of the lock that new accounts take turns on (hashed to PostgreSQL's lock key).
+NEW_ACCOUNT_LOCK = "haven.accounts.new_account"
 # Roles that manage the staff or read the people's identities and the audit trail: the
 # organisation's other admins and DPOs are told whenever someone gains one, so a taken-over
 # admin account cannot quietly give itself or an accomplice more (roles.changed is audited,
 # but only a DPO reads the trail).
 POWERFUL_ROLES = frozenset({Role.ORGANISATION_ADMIN, Role.DATA_PROTECTION_OFFICER})
+USERNAME_TAKEN = gettext_lazy("This username is taken; choose another.")
+EMAIL_TAKEN = gettext_lazy(
+    "An account already uses this e-mail address: log in, then open the link."
+)
 WRONG_ADDRESS = gettext_lazy(
     "This invitation was sent to another e-mail address than your account's. Sign out and "
     "open the link again, or ask the organisation's admin to invite your own address."
 )
 
 
-def _check_roles(organisation: Organisation, roles: Collection[str]) -> list[str]:
-    allowed = assignable_roles(organisation.kind)
+def _check_roles(
+    organisation: Organisation, roles: Collection[str], kind: str | None = None
+) -> list[str]:
+    allowed = assignable_roles(kind or organisation.kind)
     unknown = [role for role in roles if role not in allowed]
     if unknown:
         raise ValidationError(
@@ -174,17 +182,24 @@ def accept_invitation(
             # Compared as it will be stored: create_user folds a name typed in full-width
             # letters to plain ones (NFKC), which a check of the typed form let through.
             username = User.normalize_username(username)
-            # The model's checks, letters of one script among them: create_user runs none.
-            User._meta.get_field("username").run_validators(username)
-            if User.objects.filter(username__iexact=username).exists():
-                raise ValidationError(_("This username is taken; choose another."))
-            if User.objects.filter(email__iexact=locked.email).exists():
-                raise ValidationError(
-                    _("An account already uses this e-mail address: log in, then open the link.")
-                )
-            user = User.objects.create_user(
-                username=username, email=locked.email, password=password
-            )
+            # Two invitations accepted at once would each find the name free, then make it
+            # twice: in another case or as a look-alike, which no constraint of the
+            # database sees. New accounts are checked and made one at a time.
+            _one_new_account_at_a_time()
+            _check_new_account(username, locked.email)
+            try:
+                # A savepoint, so that the database can still be asked why after a refusal.
+                with transaction.atomic():
+                    user = User.objects.create_user(
+                        username=username, email=locked.email, password=password
+                    )
+            except IntegrityError:
+                # Made meanwhile by a way that does not wait its turn (createsuperuser):
+                # a username and an address are all an account must not share, so if the
+                # address is still free, the name was taken.
+                if User.objects.filter(email__iexact=locked.email).exists():
+                    raise ValidationError(EMAIL_TAKEN) from None
+                raise ValidationError(USERNAME_TAKEN) from None
             audit.record(
                 "user.created",
                 actor=user,
@@ -207,23 +222,41 @@ def accept_invitation(
             details={"roles": list(locked.roles)},
             request=request,
         )
-        if locked.invited_by is not None:
-            _tell_overseers(
-                organisation=locked.organisation,
-                user=user,
-                actor=locked.invited_by,
-                roles=locked.roles,
-            )
+        # Told even when the inviter's account is gone: a deleted admin's invitation
+        # still gives the roles it names.
+        _tell_overseers(
+            organisation=locked.organisation,
+            user=user,
+            actor=locked.invited_by,
+            roles=locked.roles,
+        )
     return user
 
 
+def _one_new_account_at_a_time() -> None:
+    # Held until the transaction ends. SQLite runs one write transaction at a time.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [NEW_ACCOUNT_LOCK])
+
+
+def _check_new_account(username: str, email: str) -> None:
+    # The model's checks, letters of one script among them: create_user runs none.
+    User._meta.get_field("username").run_validators(username)
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError(USERNAME_TAKEN)
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError(EMAIL_TAKEN)
+
+
 def _tell_overseers(
-    *, organisation: Organisation, user: User, actor: User, roles: Collection[str]
+    *, organisation: Organisation, user: User, actor: User | None, roles: Collection[str]
 ) -> None:
     powerful = sorted(role for role in roles if role in POWERFUL_ROLES)
     if powerful:
+        actor_id = actor.pk if actor is not None else None
         notice = partial(
-            send_powerful_roles_notice.enqueue, organisation.pk, user.pk, actor.pk, powerful
+            send_powerful_roles_notice.enqueue, organisation.pk, user.pk, actor_id, powerful
         )
         transaction.on_commit(notice)
 
@@ -243,7 +276,10 @@ def set_roles(
         # and leave the organisation with none: its role changes run one at a time. (No key
         # update: rows that merely refer to the organisation are not held up.)
         organisations = Organisation.objects.select_for_update(no_key=True)
-        list(organisations.filter(pk=organisation.pk).values("pk"))
+        # Its type as it is now, not as the page that asked for the change saw it: a role
+        # the type no longer allows is not given (organisations.update_organisation).
+        kind = organisations.filter(pk=organisation.pk).values_list("kind", flat=True).get()
+        wanted = set(_check_roles(organisation, wanted, kind))
         current = set(
             RoleAssignment.objects.select_for_update()
             .filter(organisation=organisation, user=user)
