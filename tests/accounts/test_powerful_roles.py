@@ -8,9 +8,11 @@ import re
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django_scopes import scope
 
 from haven.accounts import actions
 from haven.accounts.permissions import Role
+from haven.accounts.tasks import send_powerful_roles_notice
 from haven.organisations.models import Organisation
 from tests.conftest import PASSWORD, client_for, make_user
 
@@ -64,3 +66,34 @@ def test_a_new_admin_joining_by_invitation_is_announced_in_each_reader_s_languag
     # alice invited them and knows; dana, the DPO, is told, in French.
     assert [message.to for message in mail.outbox] == [[dana.email]]
     assert mail.outbox[0].extra_headers["Content-Language"] == "fr"
+
+
+def test_a_new_admin_joining_by_the_invitation_of_a_deleted_account_is_announced(
+    alice, dana, north: Organisation, django_capture_on_commit_callbacks
+):
+    other_admin = make_user("olga", north, Role.ORGANISATION_ADMIN)
+    with scope(organisation=north):
+        invitation = actions.invite_user(
+            actor=alice, organisation=north, email="new@example.org", roles=["organisation_admin"]
+        )
+    alice.delete()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.accept_invitation(invitation=invitation, username="newbie", password=PASSWORD)
+    assert sorted(message.to[0] for message in mail.outbox) == [dana.email, other_admin.email]
+    assert (
+        "newbie was given these roles in North Shelter on Haven by an account that no longer "
+        "exists: Organisation admin."
+    ) in str(mail.outbox[0].body)
+
+
+def test_the_notice_goes_out_when_the_actor_is_deleted_before_it_is_sent(
+    alice, carol, dana, north: Organisation
+):
+    actor_id = alice.pk
+    alice.delete()
+    send_powerful_roles_notice.call(north.pk, carol.pk, actor_id, ["data_protection_officer"])
+    assert [message.to for message in mail.outbox] == [[dana.email]]
+    assert "by an account that no longer exists: Data protection officer." in str(
+        mail.outbox[0].body
+    )

@@ -47,18 +47,20 @@ def send_invitation_email(invitation_id: int, language: str) -> None:
 
 @task()
 def send_powerful_roles_notice(
-    organisation_id: int, user_id: int, actor_id: int, roles: list[str]
+    organisation_id: int, user_id: int, actor_id: int | None, roles: list[str]
 ) -> None:
     """Tell the organisation's admins and data protection officers that someone was given
     a role that manages staff or reads identities, each in their own language."""
     organisation = Organisation.objects.filter(pk=organisation_id).first()
     user = User.objects.filter(pk=user_id).first()
-    actor = User.objects.filter(pk=actor_id).first()
-    if organisation is None or user is None or actor is None:
+    if organisation is None or user is None:
         return
+    # The roles were given all the same when the account that gave them is gone (an
+    # inviter deleted before their invitation was accepted): the notice says so.
+    actor = User.objects.filter(pk=actor_id).first() if actor_id is not None else None
     link = absolute_url(reverse("staff_list", kwargs={"org": organisation.slug}))
     for overseer in overseers_of(organisation):
-        if overseer.pk in (user.pk, actor.pk):
+        if overseer.pk == user.pk or (actor is not None and overseer.pk == actor.pk):
             continue
         language = language_of(overseer, organisation)
         with translation.override(language):
