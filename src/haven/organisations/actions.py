@@ -18,8 +18,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from haven.accounts import actions as accounts
-from haven.accounts.models import Invitation, User
-from haven.accounts.permissions import Role
+from haven.accounts.models import Invitation, RoleAssignment, User
+from haven.accounts.permissions import Role, assignable_roles, role_labels
 from haven.dates import filter_date_problem
 from haven.organisations import access
 from haven.organisations.models import (
@@ -476,6 +476,43 @@ def revoke_first_admin_invitation(
         )
 
 
+def _check_roles_fit_kind(organisation: Organisation) -> None:
+    # A role the new type does not allow would stay held, and keep its powers, where it
+    # could no longer be given: the change waits until no one holds it and no open
+    # invitation offers it, rather than taking roles away unasked. Role changes of the
+    # organisation run one at a time on its row (accounts.set_roles), so none slips in.
+    list(
+        Organisation.objects.select_for_update(no_key=True).filter(pk=organisation.pk).values("pk")
+    )
+    allowed = assignable_roles(organisation.kind)
+    held = RoleAssignment.objects.filter(organisation=organisation).values_list("role", flat=True)
+    offered = [
+        role
+        for roles in Invitation.unscoped.filter(
+            organisation=organisation,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        ).values_list("roles", flat=True)
+        for role in roles
+    ]
+    refused = sorted({role for role in (*held, *offered) if role not in allowed})
+    if refused:
+        raise ValidationError(
+            {
+                "kind": _(
+                    "An organisation of type %(kind)s cannot have these roles, which its "
+                    "staff hold or open invitations offer: %(roles)s. Take them away and "
+                    "revoke those invitations before changing its type."
+                )
+                % {
+                    "kind": OrganisationKind(organisation.kind).label,
+                    "roles": ", ".join(role_labels(refused)),
+                }
+            }
+        )
+
+
 def update_organisation(
     *,
     actor: User,
@@ -498,6 +535,8 @@ def update_organisation(
         setattr(candidate, field, values[field])
     _check_organisation(candidate, change="renaming")
     with transaction.atomic():
+        if "kind" in changed:
+            _check_roles_fit_kind(candidate)
         candidate.save(update_fields=[*changed, "updated_at"])
         _record_change(
             "directory.organisation_updated",
