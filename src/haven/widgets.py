@@ -50,6 +50,12 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(attrs, format=DATETIME_LOCAL_FORMAT)
 
 
+class HiddenDateTimeInput(DateTimeInput):
+    """A moment the page carries without showing it, written as ISO in every language."""
+
+    input_type = "hidden"
+
+
 DJANGO_OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
 
 

@@ -13,7 +13,7 @@ from haven.helpline.actions import MAX_DURATION_MINUTES, MAX_NOTES
 from haven.helpline.models import CallChannel, CallerType, CallOutcome, CallTopic
 from haven.organisations.language_fields import LanguageCodeField
 from haven.organisations.models import Organisation
-from haven.widgets import DateInput, DateTimeInput
+from haven.widgets import DateInput, DateTimeInput, HiddenDateTimeInput
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -84,7 +84,7 @@ class CallForm(forms.Form):
     opened_at = forms.DateTimeField(
         required=False,
         input_formats=[DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
-        widget=forms.HiddenInput(),
+        widget=HiddenDateTimeInput(),
     )
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
