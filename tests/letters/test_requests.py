@@ -452,3 +452,88 @@ def test_each_language_page_names_every_language_by_absolute_address(letter, ada
     for page in (english, french):
         html = client.get(page).content.decode()
         assert re.findall(r'<link rel="alternate" hreflang=[^>]*>', html) == expected, page
+
+
+def test_the_api_links_an_approved_request_only_to_an_entry_suggested_for_it(
+    letter, ada, north, south
+):
+    # Linking would show the signer's name and e-mail to the entry's staff: an entry the
+    # page does not offer (South, for a request from "The North Shelter") is refused.
+    signature = requested(letter, name="The North Shelter", country="FR", confirm=True)
+    assert south not in access.directory_suggestions(signature.name, "FR")
+    api = f"/api/orgs/coalition/letters/{letter.pk}/signatures/{signature.pk}/decision"
+
+    def decide(organisation_id):
+        return Client().post(
+            api,
+            json.dumps({"approve": True, "organisation_id": organisation_id}),
+            content_type="application/json",
+            **bearer(ada),
+        )
+
+    refused = decide(south.pk)
+    assert refused.status_code == 400
+    assert "directory entry suggested for it" in refused.content.decode()
+    signature.refresh_from_db()
+    assert signature.status == SignatureStatus.PENDING
+    assert signature.signatory_id is None
+    assert not OrganisationSignature.objects.filter(signatory=south).exists()
+    approved = decide(north.pk)
+    assert approved.status_code == 200
+    assert approved.json()["organisation_id"] == north.pk
+
+
+def test_signers_of_requests_rejected_or_never_confirmed_are_forgotten_after_thirty_days(
+    letter, ada
+):
+    from haven.letters.tasks import forget_stale_requests
+    from haven.petitions.tasks import run_anonymisation
+
+    rejected = requested(letter, name="Casa Rechazada", country="AR", confirm=True)
+    actions.decide_request(actor=ada, signature=rejected, approve=False, reason="Not a fit")
+    approved = requested(letter, name="Casa Aprobada", country="CL", confirm=True)
+    actions.decide_request(actor=ada, signature=approved, approve=True)
+    waiting = requested(letter, name="Casa Esperando", country="PE", confirm=True)
+    unconfirmed = requested(letter, name="Casa Silenciosa", country="UY", signer_role="Chair")
+    now = timezone.now()
+    assert forget_stale_requests(now + timedelta(days=29)) == 0, "kept within 30 days"
+    # A month after the decision, and a month after the confirmation link expired.
+    assert forget_stale_requests(now + timedelta(days=31)) == 1
+    assert run_anonymisation(now + timedelta(days=38))["requests"] == 1
+    for signature in (rejected, unconfirmed):
+        signature.refresh_from_db()
+        assert (signature.signer_name, signature.signer_role, signature.signer_email) == (
+            "",
+            "",
+            "",
+        )
+        assert signature.forgotten_at is not None
+        assert signature.requested_at is not None
+    rejected.refresh_from_db()
+    assert (rejected.name, str(rejected.country), rejected.status) == (
+        "Casa Rechazada",
+        "AR",
+        SignatureStatus.REJECTED,
+    )
+    assert rejected.decided_at is not None
+    assert rejected.rejection_reason == "Not a fit"
+    for kept in (approved, waiting):
+        kept.refresh_from_db()
+        assert (kept.signer_name, kept.signer_email) == ("Signer", "signer@example.org")
+        assert kept.forgotten_at is None
+    events = AuditEvent.objects.filter(action="letter.requests_forgotten")
+    assert [event.details["count"] for event in events.order_by("seq")] == [1, 1]
+    assert forget_stale_requests(now + timedelta(days=60)) == 0, "forgotten once"
+    # The owner sees what was erased, on the page and through the API.
+    page = reverse(
+        "letter_signature",
+        kwargs={"org": "coalition", "letter_id": letter.pk, "signature_id": rejected.pk},
+    )
+    html = client_for(ada).get(page).content.decode()
+    assert "Name and e-mail erased on" in html
+    listed = Client().get(
+        f"/api/orgs/coalition/letters/{letter.pk}/signatures?status=rejected", **bearer(ada)
+    )
+    [row] = listed.json()
+    assert row["signer_email"] == ""
+    assert row["forgotten_at"] is not None

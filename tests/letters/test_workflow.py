@@ -621,3 +621,57 @@ def test_an_existing_text_is_never_opened_as_a_new_one(letter, ada):
     unknown = owner.post(add, {"language": "", "other_language": "zzzz"})
     assert unknown.status_code == 400
     assert "This field is required" not in unknown.content.decode()
+
+
+def test_new_addressees_after_the_first_signature_make_a_new_version_and_tell_signatories(
+    letter, alice, north, ada, django_capture_on_commit_callbacks
+):
+    actions.update_letter(actor=ada, letter=letter, changes={"addressees": "Before anyone"})
+    letter.refresh_from_db()
+    assert letter.version == 1, "nobody has signed yet"
+    actions.sign_as_organisation(actor=alice, letter=letter, organisation=north)
+    mail.outbox.clear()
+    page = reverse("letter_edit", kwargs={"org": "coalition", "letter_id": letter.pk})
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client_for(ada).post(
+            page,
+            {
+                "kind": letter.kind,
+                "signatory_order": letter.signatory_order,
+                "addressees": "The Minister\nThe Committee",
+            },
+        )
+    assert answer.status_code == 302
+    letter.refresh_from_db()
+    assert letter.version == 2
+    addressed = dict(
+        LetterVersion.objects.filter(letter=letter).values_list("number", "addressees")
+    )
+    assert addressed == {1: "Before anyone", 2: "The Minister\nThe Committee"}
+    [message] = mail.outbox
+    assert message.to == ["alice@example.org"]
+    assert "version 2" in message.subject
+    assert "now addressed to:\nThe Minister\nThe Committee" in str(message.body)
+    assert "The Minister<br>The Committee" in html_part(message)
+    signature = access.signature_of(letter, north)
+    assert signature is not None
+    assert signature.version == 1
+    # A new date alone changes no version and tells nobody; the API's new addressees do.
+    api, token = f"/api/orgs/coalition/letters/{letter.pk}", bearer(ada)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        dated = Client().patch(
+            api, {"letter_date": "2026-06-01"}, content_type="application/json", **token
+        )
+    assert dated.status_code == 200
+    letter.refresh_from_db()
+    assert (letter.version, mail.outbox) == (2, [])
+    with django_capture_on_commit_callbacks(execute=True):
+        readdressed = Client().patch(
+            api, {"addressees": "The Council"}, content_type="application/json", **token
+        )
+    assert readdressed.status_code == 200
+    letter.refresh_from_db()
+    assert letter.version == 3
+    assert [m.to for m in mail.outbox] == [["alice@example.org"]]
+    assert "now addressed to:\nThe Council" in str(mail.outbox[0].body)

@@ -135,7 +135,7 @@ def test_signatures_are_anonymised_the_set_time_after_closing_and_the_count_stay
     assert due == petition.closed_at + timedelta(days=90)
     assert tasks.run_anonymisation(now=due - timedelta(minutes=1))["signatures"] == 0
     totals = tasks.run_anonymisation(now=due + timedelta(minutes=1))
-    assert totals == {"closed": 0, "petitions": 1, "signatures": 2}
+    assert totals == {"closed": 0, "petitions": 1, "signatures": 2, "requests": 0}
     assert set(Signature.objects.values_list("personal", "email_key")) == {("", "")}
     assert access.confirmed_count(petition) == 2
     assert AuditEvent.objects.filter(action="petition.signatures_anonymised").count() == 1
@@ -234,3 +234,15 @@ def test_the_default_consent_text_is_in_the_petitions_language(adam, north):
             actor=adam, owner=north, title="Petición", body="Texto", language="es"
         )
     assert petition.consent_text.startswith("Acepto"), petition.consent_text
+
+
+def test_an_invalidation_window_years_ahead_is_refused_on_the_page_as_by_the_api(petition, adam):
+    [kept] = _signed(petition, "kept@example.org")
+    url = reverse("petition_invalidate", kwargs={"org": "north", "petition_id": petition.pk})
+    for field in ("created_from", "created_to"):
+        response = client_for(adam).post(url, {field: "9999-12-31T00:00", "reason": "wave"})
+        assert response.status_code == 400
+        assert "Give a date up to" in response.content.decode()
+    kept.refresh_from_db()
+    assert kept.status == SignatureStatus.CONFIRMED
+    assert not AuditEvent.objects.filter(action="petition.signatures_invalidated").exists()

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,6 +58,10 @@ LETTER_FIELDS = (
     "signatory_order",
 )
 TEXT_FIELDS = ("title", "body", "annex", "evidence", "footnote")
+# How long a request rejected, or never confirmed, keeps the signer's name, role and
+# e-mail: time to answer the signer who writes back about a refusal or a lost link, and
+# no longer (see the advocacy guide).
+FORGET_REQUESTS_AFTER = timedelta(days=30)
 # Which statuses each move starts from.
 MOVES: dict[str, tuple[tuple[str, ...], str]] = {
     "open": ((LetterStatus.DRAFT, LetterStatus.CLOSED), LetterStatus.OPEN),
@@ -193,7 +197,9 @@ def _snapshot(letter: Letter) -> None:
         for text in letter.texts.all()
     }
     LetterVersion.objects.update_or_create(
-        letter=letter, number=letter.version, defaults={"texts": texts}
+        letter=letter,
+        number=letter.version,
+        defaults={"texts": texts, "addressees": letter.addressees},
     )
 
 
@@ -264,7 +270,11 @@ def update_letter(
     changes: Mapping[str, Any],
     request: HttpRequest | None = None,
 ) -> Letter:
-    """Change the letter's details: addressees, dates, contact person, hashtags, order."""
+    """Change the letter's details: addressees, dates, contact person, hashtags, order.
+
+    Organisations signed a letter to its addressees: once anyone has signed, new addressees
+    make a new version, of which every signatory is told, as a changed text does.
+    """
     _refuse_if_withdrawn(letter)
     values = _clean_letter_values(changes)
     changed = sorted(name for name, value in values.items() if getattr(letter, name) != value)
@@ -276,16 +286,31 @@ def update_letter(
     if "publish_at" in changed:
         _check_publication_moves(letter, candidate)
     _check_dates(candidate)
+    new_version = False
     with transaction.atomic():
+        if "addressees" in changed and letter.status != LetterStatus.DRAFT:
+            current = Letter.objects.select_for_update().get(pk=letter.pk)
+            candidate.version = current.version
+            new_version = access.has_live_signatures(current)
+            if new_version:
+                candidate.version += 1
+                changed.append("version")
         candidate.save(update_fields=[*changed, "updated_at"])
+        if "addressees" in changed and letter.status != LetterStatus.DRAFT:
+            _snapshot(candidate)
         audit.record(
             "letter.updated",
             actor=actor,
             organisation=letter.owner,
             target=letter,
-            details={"fields": changed},
+            details={"fields": changed, "version": candidate.version},
             request=request,
         )
+        if new_version:
+            from haven.letters.tasks import notify_text_changed
+
+            letter_id, version = candidate.pk, candidate.version
+            transaction.on_commit(lambda: notify_text_changed.enqueue(letter_id, version))
     return candidate
 
 
@@ -832,6 +857,14 @@ def decide_request(
     if not approve and not reason:
         # The signer receives the reason: a bare "rejected" leaves them no way to answer.
         raise ValidationError({"reason": _("Say why the request is rejected; the signer is told.")})
+    if approve and directory_entry is not None:
+        # Linking shows the signer's name and e-mail to the entry's staff: only an entry the
+        # owner was offered for this request, as on the page, may be chosen.
+        offered = access.directory_suggestions(signature.name, str(signature.country or ""))
+        if directory_entry not in offered:
+            raise ValidationError(
+                _("Link the request to a directory entry suggested for it, or to a new one.")
+            )
     with transaction.atomic():
         if approve:
             entry = _directory_entry_for(
@@ -908,6 +941,38 @@ def arrange_signature(
             request=request,
         )
     return signature
+
+
+def stale_requests(now: datetime) -> QuerySet[OrganisationSignature]:
+    """Requests whose signer's details are kept no longer: rejected, or left unconfirmed,
+    ``FORGET_REQUESTS_AFTER`` ago (counted from the decision, or from the link's expiry)."""
+    cutoff = now - FORGET_REQUESTS_AFTER
+    expired_before = cutoff - timedelta(days=access.CONFIRM_DAYS)
+    return OrganisationSignature.objects.filter(
+        Q(status=SignatureStatus.REJECTED, decided_at__lt=cutoff)
+        | Q(status=SignatureStatus.UNCONFIRMED, requested_at__lt=expired_before),
+        forgotten_at__isnull=True,
+    )
+
+
+def forget_requests(*, letter: Letter, now: datetime) -> int:
+    """Blank the signer's name, role and e-mail of the letter's stale requests; the
+    organisation, country, status and dates stay for the owner's record."""
+    with transaction.atomic():
+        count = (
+            stale_requests(now)
+            .filter(letter=letter)
+            .update(signer_name="", signer_role="", signer_email="", forgotten_at=now)
+        )
+        if count:
+            audit.record(
+                "letter.requests_forgotten",
+                actor=None,
+                organisation=letter.owner,
+                target=letter,
+                details={"count": count},
+            )
+    return count
 
 
 def note_export(

@@ -153,6 +153,10 @@ class OrganisationSignatureOut(Schema):
     signer_email: str
     requested_at: datetime
     decided_at: datetime | None
+    forgotten_at: datetime | None = Field(
+        description="When the signer's name, role and e-mail of a request rejected or never "
+        "confirmed were blanked"
+    )
 
 
 class OrganisationSignatureQuery(Schema):
@@ -315,6 +319,7 @@ def _signature_out(signature: OrganisationSignature) -> OrganisationSignatureOut
         signer_email=signature.signer_email,
         requested_at=signature.requested_at,
         decided_at=signature.decided_at,
+        forgotten_at=signature.forgotten_at,
     )
 
 

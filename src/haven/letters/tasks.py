@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.urls import reverse
+from django.utils import timezone
 from django_scopes import scopes_disabled
 from django_tasks import task
 
-from haven.letters import access
+from haven.letters import access, actions
 from haven.letters.access import CONFIRM_DAYS, CONFIRM_SALT
 from haven.letters.content import link_token
-from haven.letters.models import Letter, LetterStatus, OrganisationSignature, SignatureStatus
+from haven.letters.models import (
+    Letter,
+    LetterStatus,
+    LetterVersion,
+    OrganisationSignature,
+    SignatureStatus,
+)
 from haven.mail.compose import absolute_url, send_templated
 
 
@@ -132,8 +141,13 @@ def notify_text_changed(letter_id: int, version: int) -> int:
             .exclude(signatory=letter.owner)
             .select_related("signatory")
         )
+        # The addressees each signatory signed for.
+        addressed = dict(
+            LetterVersion.objects.filter(letter=letter).values_list("number", "addressees")
+        )
     for signature in signatures:
         signature.letter = letter
+        signed_to = addressed.get(signature.version, letter.addressees)
         send_templated(
             "letters/email/text_changed",
             to=[signature.signer_email],
@@ -144,6 +158,7 @@ def notify_text_changed(letter_id: int, version: int) -> int:
                 "version": version,
                 "link": _reading_link(signature),
                 "member": signature.signed_in_haven,
+                "addressees": letter.addressees if signed_to != letter.addressees else "",
                 # Without a contact address a reply would reach no one (no Reply-To).
                 "reply": bool(_reply_to(letter)),
             },
@@ -151,3 +166,14 @@ def notify_text_changed(letter_id: int, version: int) -> int:
             reply_to=_reply_to(letter),
         )
     return len(signatures)
+
+
+def forget_stale_requests(now: datetime | None = None) -> int:
+    """Blank the signer's details of requests rejected or left unconfirmed too long ago,
+    letter by letter (each audited); how many. Part of the nightly anonymisation run."""
+    now = now or timezone.now()
+    with scopes_disabled():
+        letters = Letter.objects.select_related("owner").filter(
+            pk__in=actions.stale_requests(now).values("letter")
+        )
+        return sum(actions.forget_requests(letter=letter, now=now) for letter in letters)

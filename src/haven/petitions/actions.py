@@ -352,6 +352,10 @@ def invalidate_signatures(
     domain = domain.strip().lower().lstrip("@")[:253]
     if not ids and not domain and created_from is None and created_to is None:
         raise ValidationError(_("Choose signatures, a domain or a time window."))
+    # The API's check of a moment: year 9999 on the page would quietly match nothing.
+    for name, moment in (("created_from", created_from), ("created_to", created_to)):
+        if moment is not None and (problem := moment_problem(moment)):
+            raise ValidationError({name: problem})
     if created_from and created_to and created_to < created_from:
         raise ValidationError({"created_to": _("The end of the window is before its start.")})
     live = Signature.objects.filter(petition=petition).exclude(status=SignatureStatus.INVALIDATED)

@@ -13,6 +13,7 @@ from django_tasks import TaskResultStatus, task
 
 from haven.dispatch import queue_once
 from haven.letters.content import link_token
+from haven.letters.tasks import forget_stale_requests
 from haven.mail.compose import absolute_url, send_templated
 from haven.petitions import actions
 from haven.petitions.access import CONFIRM_DAYS, CONFIRM_SALT
@@ -104,9 +105,12 @@ def close_overdue(now: datetime) -> int:
 
 
 def run_anonymisation(now: datetime | None = None) -> dict[str, int]:
-    """Close overdue petitions, then anonymise those whose time after closing has passed."""
+    """Close overdue petitions, then anonymise those whose time after closing has passed,
+    and forget the signers of letters' requests rejected or never confirmed."""
     now = now or timezone.now()
     totals = {"closed": close_overdue(now), "petitions": 0, "signatures": 0}
+    # The advocacy tools' one nightly run: operators already queue it, nothing new to set up.
+    totals["requests"] = forget_stale_requests(now)
     with scopes_disabled():
         closed = Petition.objects.select_related("owner").filter(
             status=PetitionStatus.CLOSED, anonymised_at__isnull=True

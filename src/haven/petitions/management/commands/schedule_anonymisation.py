@@ -1,4 +1,5 @@
-"""Queue the nightly anonymisation of petition signatures (it re-queues itself each run)."""
+"""Queue the nightly anonymisation of petition signatures and of letter requests' signers
+(it re-queues itself each run)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from haven.petitions.tasks import run_anonymisation, schedule_anonymisation
 class Command(BaseCommand):
     help = (
         "Queue the nightly run that closes overdue petitions and anonymises signatures "
-        "the set time after closing, unless one is queued; --now runs it at once."
+        "the set time after closing (and forgets the signers of letter requests rejected or "
+        "never confirmed), unless one is queued; --now runs it at once."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -23,7 +25,8 @@ class Command(BaseCommand):
             totals = run_anonymisation()
             self.stdout.write(
                 f"Closed {totals['closed']} petitions; anonymised {totals['signatures']} "
-                f"signatures of {totals['petitions']} petitions."
+                f"signatures of {totals['petitions']} petitions; forgot the signers of "
+                f"{totals['requests']} letter requests."
             )
             return
         when = schedule_anonymisation()
