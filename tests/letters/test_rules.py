@@ -14,14 +14,7 @@ from haven.letters import access, actions
 from haven.letters.models import LetterStatus, OrganisationSignature
 from haven.privacy.models import AuditEvent
 from tests.conftest import bearer, client_for
-
-OUTSIDE_REQUEST = {
-    "name": "Casa Luz",
-    "country": "AR",
-    "signer_name": "Ana",
-    "signer_role": "Chair",
-    "signer_email": "ana@casaluz.example.org",
-}
+from tests.letters.test_api import OUTSIDE_REQUEST
 
 
 def _ask_through_the_api(letter, **changes):

@@ -84,10 +84,9 @@ def languages_in_use(owner: Organisation) -> set[str]:
     return set(LetterText.objects.filter(letter__owner=owner).values_list("language", flat=True))
 
 
-def version_texts(letter: Letter, number: int) -> dict[str, dict[str, str]] | None:
-    """The texts of one earlier version, by language, if that version exists."""
-    version = LetterVersion.objects.filter(letter=letter, number=number).first()
-    return version.texts if version is not None else None
+def version_of(letter: Letter, number: int) -> LetterVersion | None:
+    """One earlier version (its texts by language and its addressees), if it exists."""
+    return LetterVersion.objects.filter(letter=letter, number=number).first()
 
 
 def categories_of(letter: Letter) -> list[SignatoryCategory]:

@@ -944,20 +944,24 @@ def arrange_signature(
 
 
 def stale_requests(now: datetime) -> QuerySet[OrganisationSignature]:
-    """Requests whose signer's details are kept no longer: rejected, or left unconfirmed,
-    ``FORGET_REQUESTS_AFTER`` ago (counted from the decision, or from the link's expiry)."""
+    """Requests and signatures whose signer's details are kept no longer: rejected,
+    withdrawn or left unconfirmed ``FORGET_REQUESTS_AFTER`` ago (counted from the decision
+    or withdrawal, both in ``decided_at``, or from the link's expiry)."""
     cutoff = now - FORGET_REQUESTS_AFTER
     expired_before = cutoff - timedelta(days=access.CONFIRM_DAYS)
     return OrganisationSignature.objects.filter(
-        Q(status=SignatureStatus.REJECTED, decided_at__lt=cutoff)
+        Q(
+            status__in=[SignatureStatus.REJECTED, SignatureStatus.WITHDRAWN],
+            decided_at__lt=cutoff,
+        )
         | Q(status=SignatureStatus.UNCONFIRMED, requested_at__lt=expired_before),
         forgotten_at__isnull=True,
     )
 
 
 def forget_requests(*, letter: Letter, now: datetime) -> int:
-    """Blank the signer's name, role and e-mail of the letter's stale requests; the
-    organisation, country, status and dates stay for the owner's record."""
+    """Blank the signer's name, role and e-mail of the letter's stale requests and withdrawn
+    signatures; the organisation, country, status and dates stay for the owner's record."""
     with transaction.atomic():
         count = (
             stale_requests(now)

@@ -222,8 +222,9 @@ class OrganisationSignature(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     rejection_reason = models.CharField(max_length=500, blank=True)
-    # When the signer's name, role and e-mail of a request rejected or never confirmed were
-    # blanked: the owner's record keeps the organisation, status and dates.
+    # When the signer's name, role and e-mail of a request rejected or never confirmed, or
+    # of a withdrawn signature, were blanked: the owner's record keeps the organisation,
+    # status and dates.
     forgotten_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[models.Manager[OrganisationSignature]] = ScopedManager(

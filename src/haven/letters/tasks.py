@@ -128,7 +128,7 @@ def send_decision(signature_id: str) -> None:
 
 @task()
 def notify_text_changed(letter_id: int, version: int) -> int:
-    """Tell every signatory that the text they signed changed; how many were told."""
+    """Tell every signatory that the text or addressees they signed changed; how many."""
     with scopes_disabled():
         letter = Letter.objects.select_related("owner").filter(pk=letter_id).first()
         if letter is None or letter.version != version:
@@ -141,13 +141,23 @@ def notify_text_changed(letter_id: int, version: int) -> int:
             .exclude(signatory=letter.owner)
             .select_related("signatory")
         )
-        # The addressees each signatory signed for.
-        addressed = dict(
-            LetterVersion.objects.filter(letter=letter).values_list("number", "addressees")
-        )
+        # The texts and addressees each signatory signed for.
+        kept = {
+            number: (texts, addressees)
+            for number, texts, addressees in LetterVersion.objects.filter(
+                letter=letter
+            ).values_list("number", "texts", "addressees")
+        }
+    current_texts = kept.get(version, (None, letter.addressees))[0]
     for signature in signatures:
         signature.letter = letter
-        signed_to = addressed.get(signature.version, letter.addressees)
+        signed_texts, signed_to = kept.get(signature.version, (None, letter.addressees))
+        addressees_changed = signed_to != letter.addressees
+        # Without both versions' texts at hand, or when nothing seems to differ (a text
+        # changed and changed back), say the text changed: it may have.
+        text_changed = (
+            signed_texts is None or current_texts is None or signed_texts != current_texts
+        ) or not addressees_changed
         send_templated(
             "letters/email/text_changed",
             to=[signature.signer_email],
@@ -158,7 +168,9 @@ def notify_text_changed(letter_id: int, version: int) -> int:
                 "version": version,
                 "link": _reading_link(signature),
                 "member": signature.signed_in_haven,
-                "addressees": letter.addressees if signed_to != letter.addressees else "",
+                "text_changed": text_changed,
+                "addressees_changed": addressees_changed,
+                "addressees": letter.addressees,
                 # Without a contact address a reply would reach no one (no Reply-To).
                 "reply": bool(_reply_to(letter)),
             },

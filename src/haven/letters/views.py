@@ -73,6 +73,11 @@ def form_errors(form: Any) -> list[str]:
     return [" ".join(error.messages) for found in form.errors.as_data().values() for error in found]
 
 
+def _lines(text: str) -> list[str]:
+    """The non-blank lines of a multi-line field, such as the addressees."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 def refused(request: HttpRequest, errors: list[str], back: str) -> HttpResponse:
     """The answer to a small form posted from another page that could not be acted on."""
     return render(request, "letters/refused.html", {"errors": errors, "back": back}, status=400)
@@ -499,16 +504,21 @@ def letter_sign(request: OrganisationRequest, letter_id: int) -> HttpResponse:
     language = request.GET.get("lang", "")[:8] or request.LANGUAGE_CODE
     version = request.GET.get("version", "")
     text: Any = access.text_in(letter, language)
-    old_texts = (
-        access.version_texts(letter, int(version))
+    shown = (
+        access.version_of(letter, int(version))
         if version.isdecimal() and len(version) < 6
         else None
     )
-    if old_texts:
+    old_texts = shown.texts if shown is not None else None
+    addressees = letter.addressees
+    if old_texts and shown is not None:
         text = old_texts.get(text.language) or next(iter(old_texts.values()))
+        # The version a signatory signed went to the addressees of that version.
+        addressees = shown.addressees
     context = {
         "letter": letter,
         "text": text,
+        "addressees": _lines(addressees),
         "body_html": render_markdown(text["body"] if isinstance(text, dict) else text.body),
         "showing_version": int(version) if old_texts else None,
         "signature": signature,
@@ -553,8 +563,8 @@ def _render_public(
         "body_html": render_markdown(text.body),
         "annex_html": render_markdown(text.annex),
         "footnote_html": render_markdown(text.footnote),
-        "evidence": [line.strip() for line in text.evidence.splitlines() if line.strip()],
-        "addressees": [line.strip() for line in letter.addressees.splitlines() if line.strip()],
+        "evidence": _lines(text.evidence),
+        "addressees": _lines(letter.addressees),
         "groups": groups,
         "count": count,
         "text_languages": [(code, language_name(code)) for code in languages],
@@ -698,6 +708,7 @@ def letter_request(request: HttpRequest, org: str, letter: str) -> HttpResponse:
     context = {
         "letter": found,
         "text": text,
+        "addressees": _lines(found.addressees),
         "body_html": render_markdown(text.body),
         "form": form,
         "accepts": accepts,
