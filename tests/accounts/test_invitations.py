@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
@@ -8,6 +10,7 @@ from django_scopes import scope, scopes_disabled
 from haven.accounts import actions
 from haven.accounts.access import invitation_link_token
 from haven.accounts.models import Invitation, RoleAssignment
+from haven.accounts.tasks import send_invitation_email
 from haven.privacy.models import AuditEvent
 from tests.conftest import bearer, client_for, make_user
 
@@ -186,3 +189,25 @@ def test_a_full_width_username_is_taken_like_the_one_it_folds_to(alice, north):
             invitation=invitation, username="ａｌｉｃｅ", password="a long enough passphrase"
         )
     assert not User.objects.filter(email="lookalike@example.org").exists()
+
+
+def test_the_e_mail_of_an_invitation_whose_sender_was_deleted_names_no_one(alice, north):
+    invitation = invite(alice, north, "orphan@example.org", ["viewer"])
+    alice.delete()
+    send_invitation_email.call(invitation.pk, "en")
+    (message,) = mail.outbox
+    assert isinstance(message, EmailMultiAlternatives)
+    for body in (str(message.body), str(message.alternatives[0][0])):
+        assert "You are invited to join North Shelter on Haven." in body
+        assert " invites you to join" not in body
+
+
+def test_the_e_mail_of_an_invitation_names_its_sender(
+    alice, north, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(alice, north, "named@example.org", ["viewer"])
+    (message,) = mail.outbox
+    assert isinstance(message, EmailMultiAlternatives)
+    for body in (str(message.body), str(message.alternatives[0][0])):
+        assert "alice invites you to join North Shelter on Haven." in body

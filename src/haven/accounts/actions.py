@@ -103,6 +103,9 @@ def invite_user(
             }
         )
     with transaction.atomic():
+        # Its type as it is now: an invitation must not offer a role that a change of type
+        # made meanwhile no longer allows (organisations.update_organisation).
+        checked = _check_roles(organisation, checked, lock_role_changes(organisation))
         invitation = Invitation.objects.create(
             organisation=organisation,
             email=email,
@@ -261,6 +264,21 @@ def _tell_overseers(
         transaction.on_commit(notice)
 
 
+def lock_role_changes(organisation: Organisation) -> str:
+    """Make the organisation's role changes wait until this transaction ends; return its
+    type as it is now."""
+    # Two admins taking each other's admin role at once would each still see the other and
+    # leave the organisation with none, and a change of type could let through a role it
+    # no longer allows: role changes, invitations and changes of type take turns on the
+    # organisation's row. (No key update: rows that merely refer to it are not held up.)
+    return (
+        Organisation.objects.select_for_update(no_key=True)
+        .filter(pk=organisation.pk)
+        .values_list("kind", flat=True)
+        .get()
+    )
+
+
 def set_roles(
     *,
     actor: User,
@@ -272,14 +290,9 @@ def set_roles(
     """Give and take away roles so that the user holds exactly ``roles`` in the organisation."""
     wanted = set(_check_roles(organisation, roles))
     with transaction.atomic():
-        # Two admins taking each other's admin role at once would each still see the other
-        # and leave the organisation with none: its role changes run one at a time. (No key
-        # update: rows that merely refer to the organisation are not held up.)
-        organisations = Organisation.objects.select_for_update(no_key=True)
         # Its type as it is now, not as the page that asked for the change saw it: a role
         # the type no longer allows is not given (organisations.update_organisation).
-        kind = organisations.filter(pk=organisation.pk).values_list("kind", flat=True).get()
-        wanted = set(_check_roles(organisation, wanted, kind))
+        wanted = set(_check_roles(organisation, wanted, lock_role_changes(organisation)))
         current = set(
             RoleAssignment.objects.select_for_update()
             .filter(organisation=organisation, user=user)

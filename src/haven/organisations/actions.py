@@ -476,14 +476,30 @@ def revoke_first_admin_invitation(
         )
 
 
+def _check_network_keeps_kind(organisation: Organisation) -> None:
+    # A network is coordinated by its organisation's network coordinators, a role only an
+    # organisation of type network can give: under another type, nobody could ever
+    # coordinate it again.
+    if (
+        organisation.kind != OrganisationKind.NETWORK
+        and Network.objects.filter(organisation=organisation).exists()
+    ):
+        raise ValidationError(
+            {
+                "kind": _(
+                    "An organisation that runs a network must stay of type Network: only "
+                    "that type can have the network coordinators who coordinate it."
+                )
+            }
+        )
+
+
 def _check_roles_fit_kind(organisation: Organisation) -> None:
     # A role the new type does not allow would stay held, and keep its powers, where it
     # could no longer be given: the change waits until no one holds it and no open
-    # invitation offers it, rather than taking roles away unasked. Role changes of the
-    # organisation run one at a time on its row (accounts.set_roles), so none slips in.
-    list(
-        Organisation.objects.select_for_update(no_key=True).filter(pk=organisation.pk).values("pk")
-    )
+    # invitation offers it, rather than taking roles away unasked. Role changes and
+    # invitations of the organisation take turns with this on its row, so none slips in.
+    accounts.lock_role_changes(organisation)
     allowed = assignable_roles(organisation.kind)
     held = RoleAssignment.objects.filter(organisation=organisation).values_list("role", flat=True)
     offered = [
@@ -536,6 +552,7 @@ def update_organisation(
     _check_organisation(candidate, change="renaming")
     with transaction.atomic():
         if "kind" in changed:
+            _check_network_keeps_kind(candidate)
             _check_roles_fit_kind(candidate)
         candidate.save(update_fields=[*changed, "updated_at"])
         _record_change(
