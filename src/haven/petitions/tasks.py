@@ -106,7 +106,7 @@ def close_overdue(now: datetime) -> int:
 
 def run_anonymisation(now: datetime | None = None) -> dict[str, int]:
     """Close overdue petitions, then anonymise those whose time after closing has passed,
-    and forget the signers of letters' requests rejected or never confirmed."""
+    and forget the signers of letters' requests rejected, withdrawn or never confirmed."""
     now = now or timezone.now()
     totals = {"closed": close_overdue(now), "petitions": 0, "signatures": 0}
     # The advocacy tools' one nightly run: operators already queue it, nothing new to set up.

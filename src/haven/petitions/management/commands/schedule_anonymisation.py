@@ -13,8 +13,8 @@ from haven.petitions.tasks import run_anonymisation, schedule_anonymisation
 class Command(BaseCommand):
     help = (
         "Queue the nightly run that closes overdue petitions and anonymises signatures "
-        "the set time after closing (and forgets the signers of letter requests rejected or "
-        "never confirmed), unless one is queued; --now runs it at once."
+        "the set time after closing (and forgets the signers of letter requests rejected, "
+        "withdrawn or never confirmed), unless one is queued; --now runs it at once."
     )
 
     def add_arguments(self, parser: Any) -> None:
