@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils import timezone
@@ -211,3 +212,19 @@ def test_the_e_mail_of_an_invitation_names_its_sender(
     assert isinstance(message, EmailMultiAlternatives)
     for body in (str(message.body), str(message.alternatives[0][0])):
         assert "alice invites you to join North Shelter on Haven." in body
+
+
+def test_an_invitation_to_an_address_invited_while_it_waited_for_the_lock_is_refused(
+    alice, north, monkeypatch
+):
+    real = actions.lock_role_changes
+
+    def another_admin_was_first(organisation):
+        # Another admin's invitation to the same address went in while this one waited.
+        monkeypatch.setattr(actions, "lock_role_changes", real)
+        invite(alice, north, "new@example.org", ["viewer"])
+        return real(organisation)
+
+    monkeypatch.setattr(actions, "lock_role_changes", another_admin_was_first)
+    with pytest.raises(ValidationError, match="still waiting to be used"):
+        invite(alice, north, "new@example.org", ["caseworker"])

@@ -85,27 +85,28 @@ def invite_user(
     if not checked:
         raise ValidationError(_("Choose at least one role."))
     email = email.strip()
-    if is_staff_address(organisation, email):
-        raise ValidationError(
-            {
-                "email": _(
-                    "Someone with this address already works here: change their roles instead."
-                )
-            }
-        )
-    if is_invited(organisation, email):
-        raise ValidationError(
-            {
-                "email": _(
-                    "An invitation to this address is still waiting to be used. Revoke it "
-                    "first to send a new one."
-                )
-            }
-        )
     with transaction.atomic():
         # Its type as it is now: an invitation must not offer a role that a change of type
-        # made meanwhile no longer allows (organisations.update_organisation).
+        # made meanwhile no longer allows (organisations.update_organisation). Under the
+        # same lock, two invitations to one address sent at once cannot both be made.
         checked = _check_roles(organisation, checked, lock_role_changes(organisation))
+        if is_staff_address(organisation, email):
+            raise ValidationError(
+                {
+                    "email": _(
+                        "Someone with this address already works here: change their roles instead."
+                    )
+                }
+            )
+        if is_invited(organisation, email):
+            raise ValidationError(
+                {
+                    "email": _(
+                        "An invitation to this address is still waiting to be used. Revoke "
+                        "it first to send a new one."
+                    )
+                }
+            )
         invitation = Invitation.objects.create(
             organisation=organisation,
             email=email,
