@@ -163,6 +163,10 @@ def suppress(
         value = values.get(position, ZERO)
         if value < threshold and (zero_is_small or value != 0):
             withheld.add(position)
+    if not grid.rows or not grid.columns:
+        # Totals of nothing (a citizenship nobody sent): all zero, nothing to work out, and
+        # a single line has no cell to protect a total with.
+        return withheld
     search = _search(withheld)
     if not search.bridges:
         return withheld

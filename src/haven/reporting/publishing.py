@@ -21,7 +21,7 @@ from haven.reporting.models import (
     PublishedFigure,
     ReportingPeriod,
 )
-from haven.reporting.report import build_views, country_name, headline_persons
+from haven.reporting.report import headline_persons, reviewed_views
 from haven.reporting.schema import BY_KEY
 
 
@@ -33,22 +33,21 @@ def generate(publication: Publication) -> Publication:
         keys.insert(0, "persons.status")  # the headline needs it; published with the rest
     sent = access.sent_figures([period], by="country")
     network = access.sent_figures([period], by="network")
-    # The coordinator sees the figures by member too: what is published follows from them.
-    by_member = access.sent_figures([period], by="member")
     rows: list[PublishedFigure] = []
     views = []
-    for index, key in enumerate(keys, start=1):
+    # Exactly the coordinator's review by country: each table controlled with the rest of its
+    # section (tables counting the same persons withhold the same totals), and following the
+    # review by member. Tables controlled one by one withheld a country's persons in one
+    # table while another showed them.
+    sections = list(dict.fromkeys(BY_KEY[key].section for key in keys))
+    for index, section in enumerate(sections, start=1):
         views.extend(
-            build_views(
-                sent,
-                [BY_KEY[key]],
-                period.threshold,
-                column_label=country_name,
-                members=by_member,
+            reviewed_views(
+                period, "country", [key for key in keys if BY_KEY[key].section == section]
             )
         )
         Publication.objects.filter(pk=publication.pk).update(
-            progress=min(95, round(90 * index / len(keys)))
+            progress=min(95, round(90 * index / len(sections)))
         )
     for view in views:
         for (row, column), shown in view.cells.items():
