@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from django.core.cache import cache
+from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -117,7 +118,9 @@ def _format_number(value: Decimal | int, language: str | None) -> str:
     from django.contrib.humanize.templatetags.humanize import intcomma
 
     if isinstance(value, Decimal) and value != value.to_integral_value():
-        return str(intcomma(f"{value:.2f}"))
+        # Not intcomma of a string: it formats that the English way in every language
+        # ("4,500.50" where French reads 4 500,50).
+        return number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
     return str(intcomma(int(value)))
 
 
