@@ -159,6 +159,29 @@ def allocate_household_code(organisation: Organisation) -> str:
     return code
 
 
+# Locks
+
+
+def lock_person(person: Person) -> Person:
+    """The person's row, locked until the transaction ends (call inside one).
+
+    A withdrawal of consent takes this lock: a write that checks consent after taking it
+    sees a withdrawal committed meanwhile, and a withdrawal waits for the write to commit.
+    """
+    with scope(organisation=person.organisation_id):
+        return Person.objects.select_for_update().get(
+            organisation_id=person.organisation_id, pk=person.pk
+        )
+
+
+def lock_consenting(person: Person) -> Person:
+    """The person's row, locked, or ConsentRequired without their casework consent (call
+    inside the transaction that writes)."""
+    locked = lock_person(person)
+    require_consent(locked, ConsentPurpose.CASEWORK)
+    return locked
+
+
 # Persons
 
 
@@ -328,7 +351,7 @@ def update_person(
         if any(cleaned[field] not in ("", [], None) for field in changed):
             # Recording or correcting a fact needs consent; clearing one only takes data away,
             # which a person who withdrew may well ask for.
-            require_consent(person, ConsentPurpose.CASEWORK)
+            lock_consenting(person)
         for field in changed:
             setattr(person, field, cleaned[field])
         _validate_person(person)
@@ -468,9 +491,10 @@ def _member_problems(
 
 
 def _consent_refusal(person: Person) -> str:
-    """Why nothing new may be recorded about the person (no casework consent), or ""."""
+    """Why nothing new may be recorded about the person (no casework consent), or "";
+    decided on their locked row (call inside the transaction that writes)."""
     try:
-        require_consent(person, ConsentPurpose.CASEWORK)
+        lock_consenting(person)
     except ValidationError as refusal:
         return refusal.messages[0]
     return ""
@@ -573,9 +597,9 @@ def add_to_household(
     """Make a person a member of a household, moving them out of any other (audited there)."""
     if person.organisation_id != household.organisation_id:
         raise ValidationError(_("Unknown person."))
-    if person.household_id != household.pk:
-        require_consent(person, ConsentPurpose.CASEWORK)
     with transaction.atomic():
+        if person.household_id != household.pk:
+            lock_consenting(person)
         left = person.household
         person.household = household
         person.save(update_fields=["household", "updated_at"])
@@ -680,15 +704,20 @@ def withdraw_consent(
 ) -> None:
     """Record that a consent was withdrawn; every later use it covered is refused."""
     withdrawn_on = withdrawn_on or _today()
-    if consent.withdrawn_on is not None:
-        raise ValidationError(_("This consent was already withdrawn."))
-    if withdrawn_on > _today():
-        raise ValidationError({"withdrawn_on": _("This date is in the future.")})
-    if withdrawn_on < consent.given_on:
-        raise ValidationError(
-            {"withdrawn_on": _("A consent cannot be withdrawn before it was given.")}
-        )
     with transaction.atomic():
+        # Every write that needs the person's consent takes this lock before checking it: one
+        # in flight commits first, and one that follows sees this withdrawal.
+        lock_person(consent.person)
+        with scope(organisation=consent.organisation_id):
+            consent.refresh_from_db(fields=["withdrawn_on", "withdrawn_by"])
+        if consent.withdrawn_on is not None:
+            raise ValidationError(_("This consent was already withdrawn."))
+        if withdrawn_on > _today():
+            raise ValidationError({"withdrawn_on": _("This date is in the future.")})
+        if withdrawn_on < consent.given_on:
+            raise ValidationError(
+                {"withdrawn_on": _("A consent cannot be withdrawn before it was given.")}
+            )
         consent.withdrawn_on = withdrawn_on
         consent.withdrawn_by = actor
         consent.save(update_fields=["withdrawn_on", "withdrawn_by"])
@@ -762,7 +791,6 @@ def open_case(
     request: HttpRequest | None = None,
 ) -> Case:
     """Open an episode of support for a person who consented to casework."""
-    require_consent(person, ConsentPurpose.CASEWORK)
     case = Case(
         organisation_id=person.organisation_id,
         person=person,
@@ -780,6 +808,7 @@ def open_case(
         },
     )
     with transaction.atomic(), scope(organisation=person.organisation_id):
+        lock_consenting(person)
         for field, value in cleaned.items():
             setattr(case, field, value)
         case.save()
@@ -802,12 +831,12 @@ def update_case(
     """Change an open case; returns the names of the fields changed."""
     if case.status not in OPEN_STATUSES:
         raise ValidationError(_("This case is closed."))
-    require_consent(case.person, ConsentPurpose.CASEWORK)
     cleaned = _clean_case_values(case, values)
     changed = [field for field, value in cleaned.items() if getattr(case, field) != value]
-    if not changed:
-        return []
     with transaction.atomic():
+        lock_consenting(case.person)
+        if not changed:
+            return []
         for field in changed:
             setattr(case, field, cleaned[field])
         case.save(update_fields=changed)
@@ -862,9 +891,9 @@ def add_note(*, actor: User, case: Case, text: str, request: HttpRequest | None 
         raise ValidationError({"text": _("Write the note.")})
     if len(text) > 20_000:
         raise ValidationError({"text": _("Keep a note under 20,000 characters.")})
-    require_consent(case.person, ConsentPurpose.CASEWORK)
     now = timezone.now()
     with transaction.atomic(), scope(organisation=case.organisation_id):
+        lock_consenting(case.person)
         note = CaseNote.objects.create(
             organisation_id=case.organisation_id, case=case, text=text, author=actor, written_at=now
         )

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scope
 
-from haven.casework.actions import note_activity, refresh_first_activity, whose
+from haven.casework.actions import lock_person, note_activity, refresh_first_activity, whose
 from haven.casework.models import Person
 from haven.dates import follow_up_problem
 from haven.helpline.models import CallChannel, CallerType, CallOutcome, CallTopic, HelplineCall
@@ -176,6 +176,18 @@ def _follow_up_before_call(cleaned: Mapping[str, Any], call: HelplineCall | None
     return bool(follow_up_on < timezone.localtime(started_at).date())
 
 
+def _lock_linked(person: Any, organisation: Organisation, call: HelplineCall | None = None) -> None:
+    """Lock the row of the person whose consent ``_check`` decides (one newly linked), so
+    that a withdrawal, which takes the same lock, cannot slip past (call inside the
+    transaction that writes)."""
+    if (
+        isinstance(person, Person)
+        and person.organisation_id == organisation.pk
+        and (call is None or call.person_id != person.pk)
+    ):
+        lock_person(person)
+
+
 def _mark_active(person: Person, organisation: Organisation) -> None:
     """Mark a person active now (their consent was checked with the call's values)."""
     now = timezone.now()
@@ -214,7 +226,9 @@ def log_call(
             timezone.make_aware(started_at) if timezone.is_naive(started_at) else started_at
         )
     with transaction.atomic(), scope(organisation=organisation):
-        # Checked inside the transaction: the person's consent is the one in force on saving.
+        # Checked inside the transaction, on the person's locked row: the person's consent is
+        # the one in force on saving.
+        _lock_linked(person, organisation)
         values = _check(
             {
                 "started_at": started_at,
@@ -265,6 +279,7 @@ def update_call(
         raise ValidationError({name: _("This field cannot be changed.") for name in unknown})
     organisation = call.organisation
     with transaction.atomic(), scope(organisation=organisation):
+        _lock_linked(changes.get("person"), organisation, call)
         values = _check(changes, organisation, call)
         changed = sorted(name for name, value in values.items() if getattr(call, name) != value)
         if not changed:

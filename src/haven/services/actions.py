@@ -20,7 +20,12 @@ from django.utils.translation import gettext as _
 from django_scopes import scope
 
 from haven.accounts.models import RoleAssignment, User
-from haven.casework.actions import note_activity, refresh_first_activity, whose
+from haven.casework.actions import (
+    lock_consenting,
+    note_activity,
+    refresh_first_activity,
+    whose,
+)
 from haven.casework.models import Household, Person
 from haven.dates import too_early
 from haven.organisations.languages import validate_language_codes
@@ -229,20 +234,20 @@ def set_service_type_hidden(
 
 
 def _require_casework_consent(person: Person) -> None:
-    # Imported here: the casework app owns consent, and imports this app's models.
-    from haven.casework.access import require_consent
-
     try:
-        require_consent(person, "casework")
+        lock_consenting(person)
     except ValidationError as error:
         raise ValidationError({"person": error.messages}) from error
 
 
 def _check_consent(person: Person | None, household: Household | None) -> None:
+    """Refuse unless the receivers' casework consent holds, decided on their locked rows
+    (call inside the transaction that writes)."""
     if person is not None:
         _require_casework_consent(person)
     if household is not None:
-        # A service to a family is given to each member with a record of their own.
+        # A service to a family is given to each member with a record of their own. Locked
+        # one by one in the order of their codes, as households lock them.
         for member in Person.objects.filter(household=household).order_by("code"):
             try:
                 _require_casework_consent(member)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from haven.accounts.models import User
-from haven.casework.actions import note_activity, refresh_first_activity
+from haven.casework.actions import lock_person, note_activity, refresh_first_activity
 from haven.casework.models import Person
 from haven.dates import too_early
 from haven.organisations.models import Organisation
@@ -189,12 +189,6 @@ def _lock_facility(facility: Facility) -> Facility:
     )
 
 
-def _lock_person(person: Person) -> Person:
-    return Person.objects.select_for_update().get(
-        organisation_id=person.organisation_id, pk=person.pk
-    )
-
-
 # --- facilities ---------------------------------------------------------------------------
 
 
@@ -355,7 +349,7 @@ def book_stay(
     _check_dates(starts_on, ends_on, today=timezone.localdate())
     _check_party(accompanying)
     with transaction.atomic():
-        locked_person = _lock_person(person)
+        locked_person = lock_person(person)
         # Checked on the locked row, as a change of stay does, so that a withdrawal
         # recorded meanwhile is seen.
         _require_consent(locked_person)
@@ -427,7 +421,7 @@ def _change(
         raise ValidationError(_erased())
     today = timezone.localdate()
     with transaction.atomic():
-        locked_person = _lock_person(stay.person)
+        locked_person = lock_person(stay.person)
         facility = _lock_facility(stay.facility)
         locked = Stay.objects.select_for_update().get(
             organisation_id=stay.organisation_id, pk=stay.pk
