@@ -18,6 +18,7 @@ from haven.records import actions
 from haven.records.imports import TicketRefused, claim, release, stash
 from haven.redis_cache import RedisCache
 from haven.services.models import ServiceDelivery
+from tests.casework.consent_race import withdraw_on_lock
 from tests.conftest import bearer, client_for
 from tests.marks import concurrent_writers
 from tests.records.conftest import Casework
@@ -186,3 +187,17 @@ def test_an_import_of_another_organisation_is_not_mentioned(
         "/api/orgs/south/imports/preview", {"kind": "services", "file": upload}, **bearer(bob)
     )
     assert response.json()["already_imported"] is None
+
+
+@pytest.mark.django_db
+def test_a_consent_withdrawn_while_the_import_waits_for_its_persons_writes_nothing(
+    north: Organisation, carol: User, casework: Casework, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = b"date,service_code,quantity,person_code\n2026-01-05,food_parcel,1,P-0001\n"
+    ticket = api_preview(carol, content).json()["ticket"]
+    before = deliveries()
+    withdraw_on_lock(monkeypatch, casework.ana)
+    response = api_confirm(carol, ticket)
+    assert response.status_code == 400, response.content
+    assert "withdrawn meanwhile for P-0001" in response.content.decode()
+    assert deliveries() == before

@@ -536,6 +536,22 @@ def statistics_consent(members: Sequence[int], person_ref: str = "pk") -> Q:
     return Q(**{f"{person_ref}__in": consents.values("person_id")})
 
 
+def consenting_to_casework(organisation_id: int, person_ids: Collection[Any]) -> set[Any]:
+    """Those of ``person_ids`` (the organisation's persons) with casework consent in force."""
+    today = timezone.localdate()
+    with scope(organisation=organisation_id):
+        return set(
+            Consent.objects.filter(
+                organisation_id=organisation_id,
+                person_id__in=list(person_ids),
+                purpose=ConsentPurpose.CASEWORK,
+                given_on__lte=today,
+            )
+            .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
+            .values_list("person_id", flat=True)
+        )
+
+
 def consenting_to_statistics(organisation_id: int, person_ids: Collection[Any]) -> set[Any]:
     """Those of ``person_ids`` (the organisation's persons) with statistics consent in force."""
     with scope(organisation=organisation_id):

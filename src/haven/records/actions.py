@@ -18,7 +18,7 @@ from django_scopes import scope
 from haven.accounts.models import User
 from haven.accounts.permissions import permissions_for
 from haven.accounts.tenancy import roles_in
-from haven.casework.access import consenting_to_statistics
+from haven.casework.access import consenting_to_casework, consenting_to_statistics
 from haven.casework.actions import allocate_person_code, refresh_first_activity, whose
 from haven.casework.models import (
     Case,
@@ -209,7 +209,35 @@ def _write_persons(
     }
 
 
+def _lock_consenting(organisation: Organisation, values: list[dict[str, Any]]) -> None:
+    # The file was checked against the consents read before this transaction: decided again
+    # on the locked rows of everyone it records a service for (households' members too), as
+    # every casework write decides it, so that a withdrawal committed meanwhile stops it.
+    persons = {row["person"].pk for row in values if row["person"] is not None}
+    households = {row["household"].pk for row in values if row["household"] is not None}
+    if not persons and not households:
+        return
+    locked = list(
+        Person.objects.select_for_update()
+        .filter(organisation=organisation)
+        .filter(Q(pk__in=persons) | Q(household_id__in=households))
+        .order_by("pk")
+        .values_list("pk", "code")
+    )
+    consenting = consenting_to_casework(organisation.pk, [pk for pk, _code in locked])
+    withdrawn = sorted(code for pk, code in locked if pk not in consenting)
+    if withdrawn:
+        raise ValidationError(
+            _(
+                "Casework consent was withdrawn meanwhile for %(codes)s: nothing was imported. "
+                "Check the file and try again."
+            )
+            % {"codes": ", ".join(withdrawn)}
+        )
+
+
 def _write_services(organisation: Organisation, values: list[dict[str, Any]]) -> dict[str, int]:
+    _lock_consenting(organisation, values)
     deliveries = [
         ServiceDelivery(
             organisation=organisation,
