@@ -70,15 +70,19 @@ def _as_uuid(value: object) -> uuid.UUID:
 # Consent
 
 
+def consent_in_force(today: datetime.date) -> Q:
+    """Consents given by ``today`` and not withdrawn by then (a withdrawal dated later has
+    not taken effect yet)."""
+    return Q(given_on__lte=today) & (Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
+
+
 def active_consents(person: Person) -> QuerySet[Consent]:
     """The person's consents given by today and not withdrawn."""
     today = timezone.localdate()
     with scope(organisation=person.organisation_id):
         return Consent.objects.filter(
-            organisation_id=person.organisation_id,
-            person_id=person.pk,
-            given_on__lte=today,
-        ).filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
+            consent_in_force(today), organisation_id=person.organisation_id, person_id=person.pk
+        )
 
 
 def has_consent(person: Person, purpose: str, recipient: Organisation | int | None = None) -> bool:
@@ -531,8 +535,8 @@ def statistics_consent(members: Sequence[int], person_ref: str = "pk") -> Q:
     today = timezone.localdate()
     with scope(organisation=list(members)):
         consents = Consent.objects.filter(
-            organisation_id__in=members, purpose=ConsentPurpose.STATISTICS, given_on__lte=today
-        ).filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
+            consent_in_force(today), organisation_id__in=members, purpose=ConsentPurpose.STATISTICS
+        )
     return Q(**{f"{person_ref}__in": consents.values("person_id")})
 
 
@@ -542,13 +546,11 @@ def consenting_to_casework(organisation_id: int, person_ids: Collection[Any]) ->
     with scope(organisation=organisation_id):
         return set(
             Consent.objects.filter(
+                consent_in_force(today),
                 organisation_id=organisation_id,
                 person_id__in=list(person_ids),
                 purpose=ConsentPurpose.CASEWORK,
-                given_on__lte=today,
-            )
-            .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
-            .values_list("person_id", flat=True)
+            ).values_list("person_id", flat=True)
         )
 
 

@@ -35,6 +35,7 @@ from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
 from haven.accounts.models import RoleAssignment, User
 from haven.accounts.permissions import roles_with
+from haven.casework.access import consent_in_force
 from haven.casework.actions import clean_estimated_age
 from haven.casework.htcds import (
     Exploitation,
@@ -515,10 +516,8 @@ def _context(organisation: Organisation, actor: User) -> _Context:
     today = timezone.localdate()
     consented = set(
         Consent.objects.filter(
-            organisation=organisation, purpose=ConsentPurpose.CASEWORK, given_on__lte=today
-        )
-        .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
-        .values_list("person_id", flat=True)
+            consent_in_force(today), organisation=organisation, purpose=ConsentPurpose.CASEWORK
+        ).values_list("person_id", flat=True)
     )
     staff: dict[str, User] = {}
     may_record: set[str] = set()
