@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -44,13 +43,6 @@ def _add_errors(form: Any, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-def _audit_listed(
-    request: OrganisationRequest, stays: Iterable[Stay], where: str, person_code: str = ""
-) -> None:
-    # Shelter pages show codes only: names are read one person at a time on the identity page.
-    access.record_stay_listing(request, stays, where, person_code)
-
-
 @organisation_view("casework.view_person")
 @require_GET
 def shelter_board(request: OrganisationRequest) -> HttpResponse:
@@ -64,7 +56,8 @@ def shelter_board(request: OrganisationRequest) -> HttpResponse:
     by_facility: dict[int, list[Stay]] = {facility.pk: [] for facility in facilities}
     for stay in staying:
         by_facility.setdefault(stay.facility_id, []).append(stay)
-    _audit_listed(request, staying + arrivals + departures, "board")
+    # Shelter pages show codes only: names are read one person at a time on the identity page.
+    access.record_stay_listing(request, staying + arrivals + departures, "board")
     boards = [
         {
             "facility": facility,
@@ -208,7 +201,7 @@ def stay_list(request: OrganisationRequest) -> HttpResponse:
     filters, valid = _stay_filters(form, timezone.localdate())
     stays: QuerySet[Stay] = access.stays_of(organisation, filters)
     page = Paginator(stays, STAYS_PER_PAGE).get_page(request.GET.get("page"))
-    _audit_listed(request, page.object_list, "stays", filters.person_code)
+    access.record_stay_listing(request, page.object_list, "stays", filters.person_code)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
